@@ -1,0 +1,42 @@
+/* allocator.h - an allocator or tunable variant to run workloads under.
+ *
+ * Loaded from allocators/NAME.yaml or given as --allocator NAME=/path.so.
+ * The system allocator (glibc) has no library: nothing is preloaded.
+ */
+#ifndef WIMM_ALLOCATOR_H
+#define WIMM_ALLOCATOR_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#define ALLOCATOR_NAME_MAX 48
+#define ALLOCATOR_MAX_ENV 16
+#define ALLOCATOR_ENV_MAX 512
+
+struct allocator {
+	char name[ALLOCATOR_NAME_MAX];
+	char library[PATH_MAX]; /* as written: soname or path; "" = system malloc */
+	char path[PATH_MAX];    /* resolved file; "" until allocator_resolve() */
+	int nenv;
+	char env[ALLOCATOR_MAX_ENV][ALLOCATOR_ENV_MAX]; /* "NAME=value" */
+	char colour[16];        /* "#rrggbb" for plots; "" = pick one */
+	char note[256];         /* one line: what it is, which problem it addresses */
+	/* Name of the allocator this one tunes ("" for a base allocator).
+	 * Variants run only when asked for, by name or with -a all. */
+	char variant_of[ALLOCATOR_NAME_MAX];
+	char source[PATH_MAX];  /* the YAML file, or "--allocator" */
+};
+
+/* Loads and validates an allocator file (keys: name, library, environment,
+ * colour, note). Returns 0, or -EINVAL with "FILE:LINE:COL: ..." in err. */
+int allocator_load(const char *path, struct allocator *out, char *err, size_t errlen);
+
+/* Parses "NAME=/path/lib.so" from the command line. Returns 0 or -EINVAL. */
+int allocator_from_arg(const char *arg, struct allocator *out, char *err, size_t errlen);
+
+/* Finds the library file: a path is taken as is (it must exist); a bare
+ * soname is looked up in LD_LIBRARY_PATH, then the system library dirs.
+ * Fills a->path with a canonical path. Returns 0, -ENOENT when not found. */
+int allocator_resolve(struct allocator *a);
+
+#endif

@@ -1,0 +1,55 @@
+/* cell.h - the record of one cell: workload x threads x allocator x rep.
+ *
+ * CELL_FIELDS is the one list of per-cell metrics: it generates the struct,
+ * the cells.csv header and the summary.json keys, so a metric is added here
+ * and nowhere else. Kinds: S = string (with its buffer size), I = integer
+ * (int64; -1 means n/a and is written as an empty CSV field / JSON null),
+ * F = real (double; NaN means n/a, written the same way). For I and F, the
+ * second argument says whether summary.json aggregates it over repetitions
+ * (median, min, max of the cells that succeeded).
+ */
+#ifndef WIMM_CELL_H
+#define WIMM_CELL_H
+
+#include <stdint.h>
+
+#define CELL_FIELDS(S, I, F)                                                          \
+	S(workload, 48, "workload name")                                              \
+	I(threads, 0, "thread count from the workload's axis")                           \
+	S(allocator, 48, "allocator name")                                            \
+	I(rep, 0, "repetition, from 1")                                                  \
+	I(order, 0, "position in the run's shuffled order, from 1")                      \
+	S(status, 16, "ok or failed")                                                 \
+	S(reason, 256, "why the cell failed; empty when ok")                          \
+	S(malloc_owner, 512, "file of the library that owns malloc in the child")     \
+	S(allocator_version, 64, "version reported by the loaded allocator")          \
+	F(wall_s, 1, "wall time of the child, seconds")                                  \
+	F(user_s, 1, "user CPU time, seconds")                                           \
+	F(sys_s, 1, "system CPU time, seconds")                                          \
+	I(peak_rss_bytes, 1, "true peak RSS: the child's VmHWM, else ru_maxrss")         \
+	I(maxrss_bytes, 1, "ru_maxrss from wait4 (includes pages inherited at spawn)")   \
+	I(sampled_peak_rss_bytes, 1, "largest RSS the sampler saw")                      \
+	I(peak_heap_bytes, 1, "largest live heap the program held (see README)")         \
+	I(final_rss_bytes, 1, "RSS at the last sample before exit")                      \
+	F(blowup, 1, "peak_rss_bytes / peak_heap_bytes")                                 \
+	I(minflt, 1, "minor page faults")                                                \
+	I(majflt, 1, "major page faults")                                                \
+	I(ops, 1, "allocator operations the workload performed (mallocs + frees)")      \
+	I(samples, 1, "time-series rows recorded")                                       \
+	I(exit_status, 0, "exit code, or -1 when killed by a signal")                    \
+	I(term_signal, 0, "signal that ended the child, or -1")
+
+#define CELL_S_(name, size, doc) char name[size];
+#define CELL_I_(name, agg, doc) int64_t name;
+#define CELL_F_(name, agg, doc) double name;
+struct cell_record {
+	CELL_FIELDS(CELL_S_, CELL_I_, CELL_F_)
+};
+#undef CELL_S_
+#undef CELL_I_
+#undef CELL_F_
+
+/* Sets every field to n/a (strings empty, I = -1, F = NaN). */
+void cell_record_init(struct cell_record *c);
+
+#endif

@@ -1,0 +1,38 @@
+/* childenv.h - the environment of a measured child, and what its malloc is.
+ *
+ * The child gets the driver's environment minus what would distort the
+ * measurement (MALLOC_PERTURB_, which meson test sets and which slows glibc
+ * by ~50%; any inherited LD_PRELOAD), plus the allocator's tunables, its
+ * library in LD_PRELOAD, and WIMM_SCOREBOARD.
+ */
+#ifndef WIMM_CHILDENV_H
+#define WIMM_CHILDENV_H
+
+#include <stddef.h>
+
+#include "allocator.h"
+
+/* Variables removed from every child's environment, space-separated, for
+ * meta.json. */
+extern const char childenv_removed[];
+
+/* Builds a NULL-terminated environment. sb_fd < 0 leaves WIMM_SCOREBOARD
+ * unset. Returns 0 or -ENOMEM; free with childenv_free(). */
+int childenv_build(const struct allocator *a, int sb_fd, char ***envp);
+void childenv_free(char **envp);
+
+/* The file malloc must come from under allocator a: its resolved library,
+ * or the C library for the system allocator. */
+const char *childenv_expected_owner(const struct allocator *a);
+
+/* Runs `wimm-worker --identify` under a and reports malloc's owner and the
+ * allocator's version. Returns 0, -EPROTO when malloc did not come from
+ * the expected library (owner still filled), or -errno. */
+int childenv_identify(const struct allocator *a, char *owner, size_t owner_len,
+		      char *version, size_t version_len);
+
+/* Warns once about allocator tunables set in the user's own environment:
+ * they reach every cell, which is rarely what a comparison wants. */
+void childenv_warn_inherited(void);
+
+#endif

@@ -1,0 +1,90 @@
+/* scoreboard.h - shared memory between the worker and the driver.
+ *
+ * A fixed-size struct in a memfd that both sides mmap. The worker never
+ * calls malloc, takes a lock or makes a syscall to update it: each thread
+ * owns one cache-line-aligned slot and writes it with relaxed atomic stores
+ * (single writer, so no read-modify-write and no shared line on the hot
+ * path). The driver reads every slot at each tick and sums. A block freed by
+ * another thread is subtracted from the freeing thread's slot, so one slot
+ * can go negative while the sum stays right.
+ */
+#ifndef WIMM_SCOREBOARD_H
+#define WIMM_SCOREBOARD_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
+#define SCOREBOARD_VERSION 1
+#define SCOREBOARD_SLOTS 64
+#define SCOREBOARD_PHASES 17
+#define SCOREBOARD_TEXT 512
+
+/* Per-thread counters; only the owning thread writes. */
+struct sb_slot {
+	_Alignas(64) _Atomic int64_t live_bytes;
+	_Atomic uint64_t ops; /* mallocs + frees */
+};
+
+enum sb_state {
+	SB_STARTING = 0, /* child exists, worker not yet running */
+	SB_READY,        /* identity written, workload about to start */
+	SB_RUNNING,
+	SB_DONE,   /* workload finished normally */
+	SB_FAILED, /* worker gave up; message in error[] */
+};
+
+struct scoreboard {
+	uint64_t magic;
+	uint32_t version;
+	_Atomic uint32_t state;
+	/* Index into phase_names; 0 is "start", workload phase i is i + 1. */
+	_Atomic int32_t phase;
+	int32_t nphases;
+	char phase_names[SCOREBOARD_PHASES][48];
+	/* Largest live heap seen at a quiescent point: the worker sums all
+	 * slots while every thread waits at a phase barrier, which is exact,
+	 * unlike a sample taken while threads run. */
+	_Atomic int64_t checkpoint_peak_bytes;
+	_Atomic uint64_t heartbeat;
+	/* VmHWM the worker read from /proc/self/status just before exiting.
+	 * wait4's ru_maxrss also counts the driver's pages that the child
+	 * inherited before exec, so this is the truer peak of the workload. */
+	_Atomic int64_t vmhwm_bytes;
+	/* Written once by the worker before the workload starts. */
+	char malloc_owner[SCOREBOARD_TEXT];
+	char allocator_version[64];
+	char error[SCOREBOARD_TEXT];
+	struct sb_slot slots[SCOREBOARD_SLOTS];
+};
+
+/* Creates a memfd holding a zeroed scoreboard and maps it. The fd is
+ * inheritable (no CLOEXEC) so a child can find it via WIMM_SCOREBOARD.
+ * Returns 0 or -errno. */
+int scoreboard_create(struct scoreboard **sb, int *fd);
+
+/* Maps the scoreboard whose fd number is in $WIMM_SCOREBOARD (worker side).
+ * Returns 0, -ENOENT when the variable is unset, or -errno. */
+int scoreboard_attach_env(struct scoreboard **sb);
+
+/* Unmaps; NULL is a no-op. */
+void scoreboard_unmap(struct scoreboard *sb);
+
+/* Sum of live bytes over all slots (any thread may call it). */
+int64_t scoreboard_live_bytes(const struct scoreboard *sb);
+uint64_t scoreboard_ops(const struct scoreboard *sb);
+
+/* Hot path: the owning thread records its own malloc or free. */
+static inline void scoreboard_add(struct sb_slot *slot, int64_t delta_bytes)
+{
+	atomic_store_explicit(&slot->live_bytes,
+			      atomic_load_explicit(&slot->live_bytes, memory_order_relaxed) +
+				      delta_bytes,
+			      memory_order_relaxed);
+	atomic_store_explicit(&slot->ops,
+			      atomic_load_explicit(&slot->ops, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+#endif

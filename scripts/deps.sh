@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages wimm needs, only those that are missing.
+# --no-install-recommends: gperftools would otherwise pull in ImageMagick
+# and ghostscript. Sourced by quickstart.sh and test.sh; safe to rerun.
+set -euo pipefail
+
+packages=(
+	gcc libc6-dev pkg-config meson ninja-build python3
+	libyaml-dev libjson-c-dev
+	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
+	gnuplot-nox
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "wimm: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null; then
+		sudo="sudo"
+	else
+		echo "wimm: error: missing packages (${missing[*]}) and not root; run as root" >&2
+		exit 2
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,455 @@
+/* test_results.c - the run directory and its encodings: CSV quoting and n/a,
+ * the series TSV, a whole run in a temporary directory (files, summary
+ * groups, latest), failures that must say what went wrong, the atomic
+ * writer, and the statistics the summary relies on.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cell_io.h"
+#include "results.h"
+#include "series_io.h"
+#include "stats.h"
+#include "tap.h"
+
+/* The CSV header (header != 0) or c's record, as a malloc'd string. */
+static char *capture_csv(const struct cell_record *c, int header)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	if (header)
+		cell_csv_header(f);
+	else
+		cell_csv_write(f, c);
+	fclose(f);
+	return text;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+	int ch;
+	if (!f)
+		return NULL;
+	m = open_memstream(&text, &len);
+	while ((ch = fgetc(f)) != EOF)
+		fputc(ch, m);
+	fclose(m);
+	fclose(f);
+	return text;
+}
+
+/* expect() for multi-line text: a TAP line must stay one line, so a
+ * mismatch is shown as a "#" diagnostic with escapes. */
+static void expect_text(const char *got, const char *want, const char *what)
+{
+	if (expect(got && strcmp(got, want) == 0, "%s", what))
+		return;
+	printf("#   got: \"");
+	for (const char *p = got ? got : "(null)"; *p; p++) {
+		if (*p == '\n')
+			printf("\\n");
+		else if (*p == '\t')
+			printf("\\t");
+		else
+			putchar(*p);
+	}
+	printf("\"\n");
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+	for (; s && *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static void fill_cell(struct cell_record *c, const char *status, int rep, int64_t peak)
+{
+	cell_record_init(c);
+	snprintf(c->workload, sizeof(c->workload), "churn");
+	c->threads = 4;
+	snprintf(c->allocator, sizeof(c->allocator), "glibc");
+	c->rep = rep;
+	c->order = rep;
+	snprintf(c->status, sizeof(c->status), "%s", status);
+	if (strcmp(status, "ok") == 0) {
+		c->wall_s = 1.5;
+		c->peak_rss_bytes = peak;
+		c->exit_status = 0;
+	} else {
+		snprintf(c->reason, sizeof(c->reason), "killed by signal 9");
+		c->term_signal = 9;
+	}
+}
+
+/* Removes a directory tree made by the run test (two levels deep at most
+ * below runs/<id>/, no symlinks followed). */
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	if (lstat(path, &st) < 0)
+		return;
+	if (!S_ISDIR(st.st_mode)) {
+		unlink(path);
+		return;
+	}
+	d = opendir(path);
+	while (d && (e = readdir(d))) {
+		char sub[PATH_MAX];
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
+		remove_tree(sub);
+	}
+	if (d)
+		closedir(d);
+	rmdir(path);
+}
+
+static int dir_has_tmp(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int found = 0;
+	while (d && (e = readdir(d)))
+		found |= strstr(e->d_name, ".tmp") != NULL;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+TEST(csv_quoting)
+{
+	struct cell_record c;
+	fill_cell(&c, "failed", 1, -1);
+	snprintf(c.reason, sizeof(c.reason), "a,b \"c\"\nd");
+	char *line = capture_csv(&c, 0);
+	expect(line && strstr(line, ",\"a,b \"\"c\"\"\nd\","),
+	       "reason quoted, with doubled quotes");
+	expect(line && strncmp(line, "churn,4,glibc,1,1,failed,", 25) == 0,
+	       "plain strings unquoted");
+	expect(line && strcmp(line + strlen(line) - 3, ",9\n") == 0, "last field term_signal");
+	free(line);
+}
+
+TEST(csv_na)
+{
+	struct cell_record c;
+	char *header, *line;
+	cell_record_init(&c);
+	header = capture_csv(&c, 1);
+	line = capture_csv(&c, 0);
+	expect(header && strncmp(header, "workload,threads,allocator,rep,", 31) == 0,
+	       "header starts with the key fields");
+	/* Every field n/a: only the separators remain. */
+	expect_int(line ? strspn(line, ",") : 0, cell_nfields - 1);
+	expect(line && strcmp(line + cell_nfields - 1, "\n") == 0, "record ends in a newline");
+	expect(isnan(c.wall_s) && c.peak_rss_bytes == -1 && c.workload[0] == '\0',
+	       "init sets NaN, -1 and empty");
+	free(header);
+	free(line);
+}
+
+TEST(json_na)
+{
+	struct cell_record c;
+	struct json_object *o = json_object_new_object(), *v;
+	fill_cell(&c, "ok", 1, 1000);
+	int rc = cell_json_add(o, &c);
+	expect_int(rc, 0);
+	expect(json_object_object_get_ex(o, "blowup", &v) && v == NULL, "n/a real is null");
+	expect(json_object_object_get_ex(o, "majflt", &v) && v == NULL, "n/a int is null");
+	expect(json_object_object_get_ex(o, "peak_rss_bytes", &v) &&
+	           json_object_get_int64(v) == 1000,
+	       "int written as int");
+	expect(json_object_object_get_ex(o, "wall_s", &v) &&
+	           json_object_is_type(v, json_type_double) && json_object_get_double(v) == 1.5,
+	       "real written as double");
+	json_object_put(o);
+}
+
+TEST(series_tsv)
+{
+	struct series s;
+	struct sample rows[] = {
+	    {.t_s = 0, .rss_bytes = 1024, .heap_bytes = 0, .phase = 0},
+	    {.t_s = 0.01, .rss_bytes = 2048, .heap_bytes = 512, .phase = 1},
+	    {.t_s = 0.02049, .rss_bytes = 4096, .heap_bytes = 1024, .phase = 7},
+	};
+	char *text = NULL;
+	size_t len = 0;
+	int rc = 0;
+	FILE *f;
+	series_init(&s);
+	s.nphases = 2;
+	snprintf(s.phase_names[0], SERIES_PHASE_NAME_MAX, "start");
+	snprintf(s.phase_names[1], SERIES_PHASE_NAME_MAX, "fill");
+	for (int i = 0; i < 3; i++)
+		rc |= series_append(&s, &rows[i]);
+	expect_int(rc, 0);
+	f = open_memstream(&text, &len);
+	rc = series_write_tsv(f, &s);
+	fclose(f);
+	expect_int(rc, 0);
+	expect_text(text,
+	            "t_s\trss_bytes\theap_bytes\tphase\n"
+	            "0.0000\t1024\t0\tstart\n"
+	            "0.0100\t2048\t512\tfill\n"
+	            "0.0205\t4096\t1024\t?\n",
+	            "TSV: header, 4 decimals, integers, phase names, ? out of range");
+	free(text);
+	series_finish(&s);
+	expect(s.rows == NULL && s.n == 0, "finish empties the series");
+}
+
+static struct json_object *find_group(struct json_object *summary)
+{
+	struct json_object *groups;
+	if (!json_object_object_get_ex(summary, "groups", &groups) ||
+	    json_object_array_length(groups) != 1)
+		return NULL;
+	return json_object_array_get_idx(groups, 0);
+}
+
+static int64_t get_int(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : -999;
+}
+
+TEST(run_directory)
+{
+	char tmpl[] = "/tmp/wimm-test-XXXXXX", root[PATH_MAX], path[PATH_MAX + 64];
+	char err[512] = "", *text, link[PATH_MAX], *args[] = {"wimm", "run", "it's here"};
+	struct allocator alloc = {.name = "glibc", .source = "allocators/glibc.yaml"};
+	struct workload work = {.name = "churn", .naxis = 1, .axis = {4}, .seed = 42};
+	const char *versions[] = {"2.36"};
+	struct run_info info = {.argc = 3,
+	                        .argv = args,
+	                        .seed = 7,
+	                        .interval_s = 0.01,
+	                        .timeout_s = 60,
+	                        .reps = 2,
+	                        .scale = 1,
+	                        .allocators = &alloc,
+	                        .allocator_versions = versions,
+	                        .nallocators = 1,
+	                        .workloads = &work,
+	                        .nworkloads = 1,
+	                        .env_removed = "MALLOC_PERTURB_"};
+	struct results *r = NULL;
+	struct cell_record ok, bad;
+	struct series s;
+	struct sample row = {.t_s = 0.01, .rss_bytes = 4096, .heap_bytes = 100, .phase = 0};
+	struct json_object *summary, *meta, *g, *v, *peak;
+	const char *cmd = "";
+	int rc;
+	if (!mkdtemp(tmpl)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	snprintf(root, sizeof(root), "%s/out/results", tmpl);
+	rc = results_create(root, &info, &r, err, sizeof(err));
+	expect_int(rc, 0);
+	if (!r) {
+		printf("# %s\n", err);
+		goto out;
+	}
+	fill_cell(&ok, "ok", 1, 123456);
+	fill_cell(&bad, "failed", 2, -1);
+	series_init(&s);
+	series_append(&s, &row);
+	rc = results_add_cell(r, &ok, &s);
+	expect_int(rc, 0);
+	rc = results_add_cell(r, &bad, NULL);
+	expect_int(rc, 0);
+	rc = results_finish(r, 0);
+	expect_int(rc, 0);
+	series_finish(&s);
+
+	snprintf(path, sizeof(path), "%s/meta.json", results_dir(r));
+	meta = json_object_from_file(path);
+	expect(meta != NULL, "meta.json parses");
+	if (json_object_object_get_ex(meta, "command_line", &v))
+		cmd = json_object_get_string(v);
+	expect(strcmp(cmd, "wimm run 'it'\\''s here'") == 0,
+	       "command line quoted for a shell (got %s)", cmd);
+	expect(json_object_object_get_ex(meta, "host", &v) &&
+	           json_object_object_get_ex(v, "thp_enabled", NULL),
+	       "meta.json has host facts");
+	json_object_put(meta);
+
+	snprintf(path, sizeof(path), "%s/series/churn-t4-glibc-r1.tsv", results_dir(r));
+	expect(access(path, R_OK) == 0, "series file for the ok cell exists");
+	snprintf(path, sizeof(path), "%s/series/churn-t4-glibc-r2.tsv", results_dir(r));
+	expect(access(path, F_OK) < 0, "no series file for a cell without rows");
+
+	snprintf(path, sizeof(path), "%s/cells.csv", results_dir(r));
+	text = read_text(path);
+	expect_int(count_lines(text), 3);
+	expect(text && strncmp(text, "workload,threads,allocator,rep", 30) == 0,
+	       "cells.csv header");
+	free(text);
+
+	snprintf(path, sizeof(path), "%s/summary.json", results_dir(r));
+	summary = json_object_from_file(path);
+	expect(summary != NULL, "summary.json parses");
+	expect(json_object_object_get_ex(summary, "complete", &v) && json_object_get_boolean(v),
+	       "complete is true");
+	g = find_group(summary);
+	expect(g != NULL, "one group");
+	expect_int(get_int(g, "reps_ok"), 1);
+	expect_int(get_int(g, "reps_failed"), 1);
+	expect(g && json_object_object_get_ex(g, "peak_rss_bytes", &peak) && peak &&
+	           get_int(peak, "median") == 123456,
+	       "median peak_rss_bytes is the ok cell's");
+	expect(g && json_object_object_get_ex(g, "majflt", &v) && v == NULL,
+	       "a metric no ok cell has is null");
+	expect(json_object_object_get_ex(summary, "cells", &v) && json_object_array_length(v) == 2,
+	       "two cells in summary.json");
+	json_object_put(summary);
+
+	snprintf(path, sizeof(path), "%s/latest", root);
+	expect(realpath(path, link) && realpath(results_dir(r), path) && strcmp(link, path) == 0,
+	       "latest resolves to the run directory");
+	expect(!dir_has_tmp(results_dir(r)) && !dir_has_tmp(root), "no temporary files left");
+out:
+	results_destroy(r);
+	remove_tree(tmpl);
+}
+
+TEST(two_runs_same_second)
+{
+	char tmpl[] = "/tmp/wimm-test-XXXXXX", err[512] = "";
+	struct run_info info = {.reps = 1, .scale = 1};
+	struct results *a = NULL, *b = NULL;
+	if (!mkdtemp(tmpl)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	int ra = results_create(tmpl, &info, &a, err, sizeof(err));
+	int rb = results_create(tmpl, &info, &b, err, sizeof(err));
+	expect(ra == 0 && rb == 0, "both runs created (%d, %d)", ra, rb);
+	expect(a && b && strcmp(results_dir(a), results_dir(b)) != 0,
+	       "two runs get two directories");
+	results_destroy(a);
+	results_destroy(b);
+	remove_tree(tmpl);
+}
+
+TEST(unwritable_root)
+{
+	char tmpl[] = "/tmp/wimm-test-XXXXXX", file[PATH_MAX], root[PATH_MAX + 16];
+	char err[1024] = "";
+	struct run_info info = {.reps = 1, .scale = 1};
+	struct results *r = NULL;
+	FILE *f;
+	if (!mkdtemp(tmpl)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/file", tmpl);
+	f = fopen(file, "w");
+	if (f)
+		fclose(f);
+	snprintf(root, sizeof(root), "%s/results", file);
+	int rc = results_create(root, &info, &r, err, sizeof(err));
+	expect_int(rc, -ENOTDIR);
+	expect(r == NULL, "no handle on failure");
+	expect(strstr(err, "cannot create") && strstr(err, "--out"),
+	       "message says what and what to do (got \"%s\")", err);
+	remove_tree(tmpl);
+}
+
+TEST(write_file)
+{
+	char tmpl[] = "/tmp/wimm-test-XXXXXX", path[PATH_MAX], *text;
+	struct rlimit old, small;
+	static char big[1 << 16];
+	int rc;
+	if (!mkdtemp(tmpl)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/f.txt", tmpl);
+	rc = results_write_file(path, "hello\n", 6);
+	expect_int(rc, 0);
+	text = read_text(path);
+	expect_text(text, "hello\n", "file content written");
+	free(text);
+	expect(!dir_has_tmp(tmpl), "no temporary file after success");
+
+	/* A write that fails half way (here: the file size limit, standing in
+	 * for a full disk) must return -errno, keep the old file and leave no
+	 * temporary behind. The limit also applies to stdout when it is a
+	 * file, so nothing is printed until it is lifted. */
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 4096;
+	signal(SIGXFSZ, SIG_IGN);
+	fflush(stdout);
+	if (setrlimit(RLIMIT_FSIZE, &small) == 0) {
+		rc = results_write_file(path, big, sizeof(big));
+		setrlimit(RLIMIT_FSIZE, &old);
+		expect_int(rc, -EFBIG);
+		text = read_text(path);
+		expect_text(text, "hello\n", "old content kept");
+		free(text);
+		expect(!dir_has_tmp(tmpl), "no temporary file after a failure");
+	} else {
+		tap_skip("cannot lower RLIMIT_FSIZE");
+	}
+	signal(SIGXFSZ, SIG_DFL);
+	snprintf(path, sizeof(path), "%s/missing/f.txt", tmpl);
+	rc = results_write_file(path, "x", 1);
+	expect_int(rc, -ENOENT);
+	remove_tree(tmpl);
+}
+
+TEST(stats)
+{
+	double v[] = {3, 1, 2, NAN};
+	double even[] = {4, 1, 3, 2};
+	expect(stats_median(v, 4) == 2, "median of {3,1,2,NaN} is 2");
+	expect(v[0] == 3 && v[1] == 1 && v[2] == 2, "caller's array not reordered");
+	expect(isnan(stats_median(v, 0)), "median of {} is NaN");
+	expect(stats_median(even, 4) == 2.5, "median of an even count");
+	expect(stats_min(v, 4) == 1 && stats_max(v, 4) == 3, "min and max skip NaN");
+	expect(isnan(stats_min(v + 3, 1)), "min of only NaN is NaN");
+}
+
+int main(void)
+{
+	return tap_run((struct tap_test[]){
+	    TAP(csv_quoting),
+	    TAP(csv_na),
+	    TAP(json_na),
+	    TAP(series_tsv),
+	    TAP(run_directory),
+	    TAP(two_runs_same_second),
+	    TAP(unwritable_root),
+	    TAP(write_file),
+	    TAP(stats),
+	    {0},
+	});
+}

@@ -1,0 +1,507 @@
+/* test_yaml.c - the workload and allocator loaders on fixture files.
+ *
+ * Usage: test_yaml FIXTURES_DIR. Every file in FIXTURES_DIR/good loads as
+ * a workload and every file in FIXTURES_DIR/allocators as an allocator.
+ * Every file in FIXTURES_DIR/bad fails; its first line says how:
+ *   # expect: SUBSTRING        the message has it and starts FILE:LINE:COL:
+ *   # expect-nopos: SUBSTRING  the same, for files with no position to give
+ * Files named alloc-*.yaml are loaded as allocators, the rest as workloads.
+ * A new bad case is therefore one file, with no change here.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "allocator.h"
+#include "tap.h"
+#include "workload.h"
+#include "ynode.h"
+
+static const char *fixtures;
+static char err[2048];
+
+/* Calls fn(path, name) for each *.yaml of FIXTURES/sub in name order. */
+static int each_yaml(const char *sub, void (*fn)(const char *path, const char *name))
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%s", fixtures, sub);
+	struct dirent **list;
+	int n = scandir(dir, &list, NULL, alphasort);
+	if (n < 0) {
+		expect(0, "cannot list %s: %s", dir, strerror(errno));
+		return 0;
+	}
+	int count = 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+		size_t len = strlen(name);
+		if (len > 5 && strcmp(name + len - 5, ".yaml") == 0) {
+			char path[PATH_MAX + 256];
+			snprintf(path, sizeof(path), "%s/%s", dir, name);
+			fn(path, name);
+			count++;
+		}
+		free(list[i]);
+	}
+	free(list);
+	return count;
+}
+
+static void path_of(char *buf, size_t len, const char *sub, const char *name)
+{
+	snprintf(buf, len, "%s/%s/%s", fixtures, sub, name);
+}
+
+static void load_good(const char *path, const char *name)
+{
+	static struct workload w;
+	int r = workload_load(path, &w, err, sizeof(err));
+	expect(r == 0, "%s loads (r=%d: %s)", name, r, r ? err : "");
+	expect_str(w.path, r == 0 ? path : "");
+}
+
+TEST(good_files)
+{
+	int n = each_yaml("good", load_good);
+	expect(n >= 3, "found %d good fixtures", n);
+}
+
+TEST(churn_fields)
+{
+	static struct workload w;
+	char path[PATH_MAX];
+	path_of(path, sizeof(path), "good", "churn.yaml");
+	int r = workload_load(path, &w, err, sizeof(err));
+	if (!expect(r == 0, "churn.yaml loads (%s)", r ? err : ""))
+		return;
+	expect_str(w.name, "churn");
+	/* Compared without printing: a newline in a TAP line would break it. */
+	expect(strcmp(w.description,
+	              "Per-thread short-lived blocks: each thread keeps a window "
+	              "of live blocks\nand replaces the oldest one per operation.") == 0,
+	       "description kept as written, final newline dropped");
+	expect_int(w.seed, 42);
+	expect_int(w.naxis, 2);
+	expect_int(w.axis[0], 1);
+	expect_int(w.axis[1], 4);
+	expect(w.timeout_s == 120.0, "timeout 120 s (got %g)", w.timeout_s);
+	expect_int(w.nphases, 2);
+	const struct phase *p = &w.phases[0];
+	expect_str(p->name, "work");
+	expect_int(p->gen, GEN_CHURN);
+	expect_int(p->threads, 2);
+	expect_int(p->u.churn.ops, 5000000);
+	expect_int(p->u.churn.live, 16384);
+	expect_int(p->u.churn.sizes.n, 2);
+	const struct size_class *c = p->u.churn.sizes.classes;
+	expect_int(c[0].min, 16);
+	expect_int(c[0].max, 256);
+	expect(c[0].weight == 70.0, "weight 70 (got %g)", c[0].weight);
+	expect_int(c[1].min, 4096);
+	expect_int(c[1].max, 4096);
+	expect(c[1].weight == 1.0, "default weight 1 (got %g)", c[1].weight);
+	p = &w.phases[1];
+	expect_str(p->name, "rest");
+	expect_int(p->gen, GEN_IDLE);
+	expect_int(p->threads, 0);
+	expect(p->u.idle.duration_s == 2.0, "idle 2 s (got %g)", p->u.idle.duration_s);
+}
+
+TEST(defaults_and_styles)
+{
+	static struct workload w;
+	char path[PATH_MAX];
+	path_of(path, sizeof(path), "good", "minimal.yaml");
+	int r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "minimal.yaml loads (%s)", r ? err : "")) {
+		expect_int(w.seed, 1);
+		expect(w.timeout_s == 0, "no timeout given (got %g)", w.timeout_s);
+		expect_int(w.naxis, 1);
+		expect_int(w.axis[0], 1);
+		expect_int(w.phases[0].threads, 0);
+		expect_int(w.phases[0].u.churn.sizes.classes[0].min, 64);
+	}
+	path_of(path, sizeof(path), "good", "styles.yaml");
+	r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "styles.yaml loads (%s)", r ? err : "")) {
+		expect_str(w.name, "styles_v1.2-x");
+		expect_str(w.description, "Quoted \"text\"");
+		expect(w.seed == INT64_MAX, "largest seed (got %llu)", (unsigned long long)w.seed);
+		expect(w.timeout_s == 86400.0, "timeout 24 h (got %g)", w.timeout_s);
+		expect_int(w.axis[0], 64);
+		expect_int(w.phases[0].u.churn.ops, 1000000000000LL);
+		expect_int(w.phases[0].u.churn.sizes.classes[1].min, 1536);
+		expect(w.phases[1].u.idle.duration_s == 3600.0, "idle 60 min");
+	}
+	path_of(path, sizeof(path), "good", "idle-baseline.yaml");
+	r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "idle-baseline.yaml loads (%s)", r ? err : "")) {
+		/* Folded: one line, and the final newline is YAML's, not the text's. */
+		expect_str(w.description, "What the process costs doing nothing: the baseline RSS "
+		                          "every other workload is compared with.");
+		expect_int(w.axis[0], 0);
+	}
+	expect_str(workload_generator_name(GEN_CHURN), "churn");
+	expect_str(workload_generator_name(GEN_IDLE), "idle");
+}
+
+static void load_good_allocator(const char *path, const char *name)
+{
+	struct allocator a;
+	int r = allocator_load(path, &a, err, sizeof(err));
+	expect(r == 0, "%s loads (r=%d: %s)", name, r, r ? err : "");
+	expect_str(a.source, r == 0 ? path : "");
+}
+
+TEST(allocator_files)
+{
+	int n = each_yaml("allocators", load_good_allocator);
+	expect(n >= 2, "found %d allocator fixtures", n);
+
+	struct allocator a;
+	char path[PATH_MAX];
+	path_of(path, sizeof(path), "allocators", "tuned.yaml");
+	int r = allocator_load(path, &a, err, sizeof(err));
+	if (expect(r == 0, "tuned.yaml loads (%s)", r ? err : "")) {
+		expect_str(a.name, "glibc-arena2");
+		expect_str(a.library, "");
+		expect_int(a.nenv, 3);
+		expect_str(a.env[0], "MALLOC_ARENA_MAX=2");
+		expect_str(a.env[1], "GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072");
+		expect_str(a.env[2], "_EMPTY=");
+		expect_str(a.colour, "#FF7F0E");
+		expect_str(a.note, "glibc with two arenas, against per-thread arena growth");
+		expect_int(allocator_resolve(&a), 0);
+		expect_str(a.path, "");
+	}
+	path_of(path, sizeof(path), "allocators", "system.yaml");
+	r = allocator_load(path, &a, err, sizeof(err));
+	if (expect(r == 0, "system.yaml loads (%s)", r ? err : "")) {
+		expect_str(a.name, "glibc");
+		expect_str(a.library, ""); /* "library: ~" is no library, not a file named ~ */
+		expect_str(a.colour, "#1f77b4");
+		expect_str(a.note, "the system allocator (ptmalloc2)");
+	}
+	path_of(path, sizeof(path), "allocators", "libc.yaml");
+	r = allocator_load(path, &a, err, sizeof(err));
+	if (expect(r == 0, "libc.yaml loads (%s)", r ? err : "")) {
+		expect_str(a.library, "libc.so.6");
+		expect_int(a.nenv, 0);
+		expect_str(a.colour, "");
+		expect_int(allocator_resolve(&a), 0);
+		expect(a.path[0] == '/', "libc.so.6 resolved to %s", a.path);
+	}
+}
+
+/* The fixture's first line: "# expect: S" or "# expect-nopos: S". */
+static int read_expect(const char *path, char *want, size_t len, int *nopos)
+{
+	FILE *f = fopen(path, "rb");
+	char line[1024] = "";
+	if (!f)
+		return -errno;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	const char *p;
+	if ((p = strstr(line, "# expect: ")) == line) {
+		*nopos = 0;
+		p += strlen("# expect: ");
+	} else if ((p = strstr(line, "# expect-nopos: ")) == line) {
+		*nopos = 1;
+		p += strlen("# expect-nopos: ");
+	} else {
+		return -EINVAL;
+	}
+	snprintf(want, len, "%s", p);
+	return 0;
+}
+
+/* "PATH:LINE:COL: " with LINE and COL positive. */
+static int has_position(const char *msg, const char *path)
+{
+	size_t n = strlen(path);
+	if (strncmp(msg, path, n) != 0 || msg[n] != ':')
+		return 0;
+	char *end;
+	long line = strtol(msg + n + 1, &end, 10);
+	if (line < 1 || *end != ':')
+		return 0;
+	long col = strtol(end + 1, &end, 10);
+	return col >= 1 && end[0] == ':' && end[1] == ' ';
+}
+
+static void load_bad(const char *path, const char *name)
+{
+	char want[1024];
+	int nopos = 0;
+	if (!expect(read_expect(path, want, sizeof(want), &nopos) == 0,
+	            "%s starts with '# expect: ...'", name))
+		return;
+	int r;
+	err[0] = '\0';
+	if (strncmp(name, "alloc-", 6) == 0) {
+		struct allocator a;
+		r = allocator_load(path, &a, err, sizeof(err));
+		expect(r != 0 || a.name[0] == '\0', "%s: nothing left filled", name);
+	} else {
+		static struct workload w;
+		r = workload_load(path, &w, err, sizeof(err));
+		expect(r != 0 || w.name[0] == '\0', "%s: nothing left filled", name);
+	}
+	expect(r == -EINVAL, "%s fails with -EINVAL (r=%d)", name, r);
+	expect(strstr(err, want) != NULL, "%s: message has \"%s\" (got \"%s\")", name, want, err);
+	if (nopos) {
+		char prefix[PATH_MAX + 4];
+		snprintf(prefix, sizeof(prefix), "%s: ", path);
+		expect(strncmp(err, prefix, strlen(prefix)) == 0, "%s: starts with the path", name);
+	} else {
+		expect(has_position(err, path), "%s: starts with path:line:col: (got \"%s\")", name,
+		       err);
+	}
+}
+
+TEST(bad_files)
+{
+	int n = each_yaml("bad", load_bad);
+	expect(n >= 30, "found %d bad fixtures", n);
+}
+
+/* Exact messages, so positions are checked and not only their form. */
+TEST(exact_positions)
+{
+	static const struct {
+		const char *file, *msg;
+	} cases[] = {
+	    {"duplicate-key.yaml", "9:5: duplicate key 'ops' (first at 8:5)"},
+	    {"unknown-phase-key.yaml", "8:5: unknown key 'opz' in phase 'work'; known keys: "
+	                               "name, generator, threads, ops, live, sizes"},
+	    {"threads-duplicate.yaml", "4:17: key 'threads': 4 is listed twice (first at 4:14)"},
+	    {"missing-phases.yaml", "2:1: the workload is missing required key 'phases'"},
+	    {"idle-no-duration.yaml", "12:5: phase 'rest' is missing required key 'duration'"},
+	    {"tab-indent.yaml", "7:1: YAML syntax error: found a tab character that violates "
+	                        "indentation (while scanning a plain scalar); indent YAML with "
+	                        "spaces, not tabs"},
+	    {"binary.yaml", "3:14: YAML syntax error: invalid leading UTF-8 octet (byte 0xff)"},
+	    {"top-list.yaml", "2:1: expected a mapping with keys name, description, threads, "
+	                      "phases"},
+	    {"billion-laughs.yaml", "2:7: anchors and aliases are not supported"},
+	    {"two-documents.yaml", "13:1: a second YAML document; a file holds exactly one"},
+	    {"deep-nesting.yaml", "12:39: nesting deeper than 32 levels is not supported"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static struct workload w;
+		char path[PATH_MAX], want[PATH_MAX + 512];
+		path_of(path, sizeof(path), "bad", cases[i].file);
+		snprintf(want, sizeof(want), "%s:%s", path, cases[i].msg);
+		workload_load(path, &w, err, sizeof(err));
+		expect(strcmp(err, want) == 0, "%s: \"%s\" (got \"%s\")", cases[i].file, want, err);
+	}
+}
+
+static char tmpdir[512];
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+}
+
+/* Files that cannot be fixtures: empty, too large, missing, a directory. */
+TEST(unreadable_files)
+{
+	static struct workload w;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/empty.yaml", tmpdir);
+	write_file(path, "", 0);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, ": empty file; a workload needs") != NULL, "empty: %s", err);
+
+	snprintf(path, sizeof(path), "%s/doc-only.yaml", tmpdir);
+	write_file(path, "---\n...\n", 8);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, ": empty file;") != NULL, "document without content: %s", err);
+
+	snprintf(path, sizeof(path), "%s/big.yaml", tmpdir);
+	size_t big = 1024 * 1024 + 1;
+	char *data = malloc(big);
+	if (data) {
+		memset(data, '#', big);
+		write_file(path, data, big);
+		free(data);
+	}
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EFBIG);
+	expect(strstr(err, "file is over the 1 MiB limit") != NULL, "too big: %s", err);
+
+	snprintf(path, sizeof(path), "%s/missing.yaml", tmpdir);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -ENOENT);
+	expect(strstr(err, "cannot open: ") != NULL, "missing: %s", err);
+
+	expect_int(workload_load(tmpdir, &w, err, sizeof(err)), -EISDIR);
+
+	struct allocator a;
+	snprintf(path, sizeof(path), "%s/empty.yaml", tmpdir);
+	expect_int(allocator_load(path, &a, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "empty file; an allocator needs") != NULL, "empty allocator: %s", err);
+}
+
+/* The getters the loaders do not use yet, and edges of those they do. */
+TEST(ynode_getters)
+{
+	static const char yaml[] = "t: yes\nf: false\nb: maybe\nr: 0.5\nnan: .nan\n"
+	                           "inf: 1e999\nbig: 9223372036854775808\nneg: -3\n"
+	                           "hex: 0x10\nnul: ~\nq: \"~\"\nm: {a: 1}\nl: [1, 2, 3]\n";
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/getters.yaml", tmpdir);
+	write_file(path, yaml, sizeof(yaml) - 1);
+	struct ynode_doc *d;
+	if (!expect(ynode_load(path, err, sizeof(err), &d) == 0, "getters.yaml loads (%s)", err))
+		return;
+	const struct ynode *root = ynode_root(d), *node = NULL;
+	bool b = false;
+	expect(ynode_get_bool(d, root, "t", &b) == 0 && b, "yes is true");
+	expect(ynode_get_bool(d, root, "f", &b) == 0 && !b, "false is false");
+	expect_int(ynode_get_bool(d, root, "b", &b), -EINVAL);
+	expect(strstr(err, ":3:4: key 'b': expected true or false, got 'maybe'") != NULL,
+	       "bool message: %s", err);
+	expect(ynode_get_bool(d, root, "absent", &b) == 0 && !b, "absent bool left alone");
+	double x = 0;
+	expect(ynode_get_real(d, root, "r", 0, 1, &x) == 0 && x == 0.5, "0.5 (got %g)", x);
+	expect_int(ynode_get_real(d, root, "r", 0.6, 1, &x), -EINVAL);
+	expect_int(ynode_get_real(d, root, "nan", 0, 1e300, &x), -EINVAL);
+	expect_int(ynode_get_real(d, root, "inf", 0, 1e300, &x), -EINVAL);
+	int64_t i = 0;
+	expect(ynode_get_int(d, root, "neg", -5, 5, &i) == 0 && i == -3, "-3 (got %lld)",
+	       (long long)i);
+	expect_int(ynode_get_int(d, root, "big", INT64_MIN, INT64_MAX, &i), -EINVAL);
+	expect_int(ynode_get_int(d, root, "hex", 0, 100, &i), -EINVAL);
+	expect_int(ynode_get_int(d, root, "m", 0, 100, &i), -EINVAL);
+	expect(strstr(err, "key 'm': expected an integer from 0 to 100, got a mapping") != NULL,
+	       "mapping for int: %s", err);
+	char s[8] = "x";
+	expect(ynode_get_str(d, root, "nul", s, sizeof(s)) == 0 && s[0] == '\0', "~ is empty");
+	expect(ynode_get_str(d, root, "q", s, sizeof(s)) == 0 && strcmp(s, "~") == 0,
+	       "quoted ~ is text (got %s)", s);
+	expect_int(ynode_get_list(d, root, "l", 1, 2, &node), -EINVAL);
+	expect(strstr(err, "key 'l': expected a list of 1 to 2 items, got 3") != NULL, "%s", err);
+	expect(ynode_get_list(d, root, "l", 1, 3, &node) == 0 && node && node->n == 3, "list");
+	expect_int(ynode_get_map(d, root, "l", &node), -EINVAL);
+	expect(ynode_get_map(d, root, "m", &node) == 0 && node->kind == YNODE_MAPPING, "map");
+	expect_str(ynode_path(d), path);
+	ynode_destroy(d);
+	ynode_destroy(NULL);
+	unlink(path);
+}
+
+TEST(from_arg)
+{
+	struct allocator a;
+	expect_int(allocator_from_arg("je=/usr/lib/libjemalloc.so.2", &a, err, sizeof(err)), 0);
+	expect_str(a.name, "je");
+	expect_str(a.library, "/usr/lib/libjemalloc.so.2");
+	expect_str(a.source, "--allocator");
+	expect_int(a.nenv, 0);
+	expect_int(allocator_from_arg("mi-2.1=libmimalloc.so.2", &a, err, sizeof(err)), 0);
+	expect_str(a.library, "libmimalloc.so.2");
+
+	expect_int(allocator_from_arg("jemalloc", &a, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "expected NAME=/path/to/lib.so") != NULL, "no '=': %s", err);
+	expect_int(allocator_from_arg("je malloc=/x.so", &a, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "the name before '='") != NULL, "bad name: %s", err);
+	expect_int(allocator_from_arg("=/x.so", &a, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "the name before '='") != NULL, "empty name: %s", err);
+	expect_int(allocator_from_arg("je=", &a, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "empty library path") != NULL, "empty path: %s", err);
+	expect_str(a.name, "");
+}
+
+TEST(resolve)
+{
+	struct allocator a = {0};
+	snprintf(a.library, sizeof(a.library), "libc.so.6");
+	expect_int(allocator_resolve(&a), 0);
+	struct stat st;
+	expect(a.path[0] == '/' && stat(a.path, &st) == 0 && S_ISREG(st.st_mode),
+	       "libc.so.6 -> %s, a regular file", a.path);
+
+	snprintf(a.library, sizeof(a.library), "libdoesnotexist.so.9");
+	expect_int(allocator_resolve(&a), -ENOENT);
+	expect_str(a.path, "");
+
+	snprintf(a.library, sizeof(a.library), "/nonexistent/libx.so");
+	expect_int(allocator_resolve(&a), -ENOENT);
+	snprintf(a.library, sizeof(a.library), "%s", tmpdir);
+	expect_int(allocator_resolve(&a), -ENOENT); /* a directory is not a library */
+
+	/* LD_LIBRARY_PATH comes first, and the result is canonical. */
+	char lib[PATH_MAX + 32], real[PATH_MAX];
+	snprintf(lib, sizeof(lib), "%s/libwimmfake.so.1", tmpdir);
+	write_file(lib, "x", 1);
+	char llp[PATH_MAX + 64];
+	snprintf(llp, sizeof(llp), "/nonexistent::%s/.", tmpdir);
+	setenv("LD_LIBRARY_PATH", llp, 1);
+	snprintf(a.library, sizeof(a.library), "libwimmfake.so.1");
+	expect_int(allocator_resolve(&a), 0);
+	expect_str(a.path, realpath(lib, real) ? real : "?");
+	unsetenv("LD_LIBRARY_PATH");
+	expect_int(allocator_resolve(&a), -ENOENT);
+
+	snprintf(a.library, sizeof(a.library), "%s/./libwimmfake.so.1", tmpdir);
+	expect_int(allocator_resolve(&a), 0);
+	expect_str(a.path, real);
+	unlink(lib);
+
+	a.library[0] = '\0';
+	expect_int(allocator_resolve(&a), 0);
+	expect_str(a.path, "");
+}
+
+static void cleanup(void)
+{
+	static const char *const files[] = {"empty.yaml", "doc-only.yaml", "big.yaml", NULL};
+	for (const char *const *f = files; *f; f++) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, *f);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
+		return 2;
+	}
+	fixtures = argv[1];
+	const char *t = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/wimm-test-yaml.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	int r = tap_run((struct tap_test[]){
+	    TAP(good_files),
+	    TAP(churn_fields),
+	    TAP(defaults_and_styles),
+	    TAP(allocator_files),
+	    TAP(bad_files),
+	    TAP(exact_positions),
+	    TAP(unreadable_files),
+	    TAP(ynode_getters),
+	    TAP(from_arg),
+	    TAP(resolve),
+	    {0},
+	});
+	cleanup();
+	return r;
+}

@@ -1,0 +1,50 @@
+/* engine.h - runs a workload's phases in the worker, thread by thread.
+ *
+ * The engine owns the threads and the phase barrier; generators own the
+ * allocation pattern. A generator sees only its gen_ctx.
+ */
+#ifndef WIMM_ENGINE_H
+#define WIMM_ENGINE_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "scoreboard.h"
+#include "workload.h"
+
+struct gen_ctx {
+	const struct phase *phase;
+	int phase_index;
+	int tid;      /* 0 .. nthreads-1 */
+	int nthreads;
+	uint64_t seed; /* the workload's seed */
+	struct sb_slot *slot;
+	struct scoreboard *sb;
+	pthread_barrier_t *barrier;
+};
+
+struct engine_opts {
+	int threads;       /* the cell's thread count from the axis */
+	double scale;      /* multiplies work (operation counts) */
+	double time_scale; /* multiplies idle durations */
+};
+
+/* Runs every phase. Returns 0, or -errno with a message in sb->error. */
+int engine_run(const struct workload *w, const struct engine_opts *opts,
+	       struct scoreboard *sb);
+
+/* Called by a generator thread when its work is done and before it frees:
+ * waits for all threads of the phase, and the last to arrive records the
+ * exact live heap in sb->checkpoint_peak_bytes. */
+void engine_checkpoint(struct gen_ctx *ctx);
+
+/* Generators: return 0 or -errno (message in ctx->sb->error). */
+int gen_churn_run(struct gen_ctx *ctx);
+int gen_idle_run(const struct phase *phase, double time_scale);
+
+/* Scratch memory for generator bookkeeping, from mmap so the allocator
+ * under test sees only the workload's own blocks. */
+void *engine_scratch_alloc(size_t bytes);
+void engine_scratch_free(void *p, size_t bytes);
+
+#endif

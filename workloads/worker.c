@@ -1,0 +1,164 @@
+/* worker.c - wimm-worker: runs one workload at one thread count, in the
+ * process whose memory the driver measures.
+ *
+ *   wimm-worker [--threads N] [--scale F] [--time-scale F] WORKLOAD.yaml
+ *   wimm-worker --identify
+ *
+ * The driver starts it with the allocator preloaded and WIMM_SCOREBOARD set;
+ * everything the worker reports goes through the scoreboard. Run by hand
+ * (no scoreboard) it uses a private one and prints a line at the end, which
+ * is handy for debugging a workload.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "identify.h"
+#include "scoreboard.h"
+#include "workload.h"
+
+/* VmHWM of this process in bytes, or -1. read(2) into a stack buffer: no
+ * stdio, no malloc, so reading it changes nothing it reports. */
+static int64_t read_vmhwm(void)
+{
+	char buf[4096];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	const char *p = strstr(buf, "VmHWM:");
+	return p ? strtoll(p + 6, NULL, 10) * 1024 : -1;
+}
+
+static int usage(FILE *f, int code)
+{
+	fprintf(f, "usage: wimm-worker [--threads N] [--scale F] [--time-scale F] WORKLOAD.yaml\n"
+		   "       wimm-worker --identify\n"
+		   "Runs one workload; normally started by `wimm run`, not by hand.\n");
+	return code;
+}
+
+static int parse_double(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtod(s, &end);
+	return (errno || end == s || *end || *out <= 0) ? -EINVAL : 0;
+}
+
+static int identify_only(void)
+{
+	struct alloc_identity id;
+	if (identify_allocator(&id)) {
+		fprintf(stderr, "wimm-worker: cannot tell which library owns malloc\n");
+		return 1;
+	}
+	printf("%s\t%s\t%s\n", id.owner, id.family, id.version);
+	return 0;
+}
+
+/* Without a driver, a private anonymous mapping stands in for the memfd. */
+static struct scoreboard *private_scoreboard(void)
+{
+	void *p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	struct scoreboard *sb = p;
+	sb->magic = SCOREBOARD_MAGIC;
+	sb->version = SCOREBOARD_VERSION;
+	return sb;
+}
+
+int main(int argc, char **argv)
+{
+	struct engine_opts opts = {.threads = 1, .scale = 1.0, .time_scale = 1.0};
+	const char *path = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--identify"))
+			return identify_only();
+		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+			return usage(stdout, 0);
+		if (i + 1 < argc && !strcmp(a, "--threads")) {
+			char *end;
+			long t = strtol(argv[++i], &end, 10);
+			if (*end || t < 0 || t > WORKLOAD_MAX_THREADS)
+				return usage(stderr, 2);
+			opts.threads = (int)t;
+		} else if (i + 1 < argc && !strcmp(a, "--scale")) {
+			if (parse_double(argv[++i], &opts.scale))
+				return usage(stderr, 2);
+		} else if (i + 1 < argc && !strcmp(a, "--time-scale")) {
+			if (parse_double(argv[++i], &opts.time_scale))
+				return usage(stderr, 2);
+		} else if (a[0] == '-' || path) {
+			return usage(stderr, 2);
+		} else {
+			path = a;
+		}
+	}
+	if (!path)
+		return usage(stderr, 2);
+
+	struct scoreboard *sb = NULL;
+	int standalone = 0;
+	int rc = scoreboard_attach_env(&sb);
+	if (rc == -ENOENT) {
+		sb = private_scoreboard();
+		standalone = 1;
+	}
+	if (!sb) {
+		fprintf(stderr, "wimm-worker: cannot map the scoreboard: %s\n", strerror(-rc));
+		return 2;
+	}
+
+	struct alloc_identity id;
+	if (identify_allocator(&id) == 0) {
+		snprintf(sb->malloc_owner, sizeof(sb->malloc_owner), "%s", id.owner);
+		snprintf(sb->allocator_version, sizeof(sb->allocator_version), "%s", id.version);
+	}
+	/* The driver checks the owner now and stops a wrong cell early. */
+	atomic_store(&sb->state, SB_READY);
+
+	/* The workload struct is large; keep it off the stack and out of the
+	 * allocator under test. */
+	struct workload *w = engine_scratch_alloc(sizeof(*w));
+	char err[1024];
+	if (!w || workload_load(path, w, err, sizeof(err))) {
+		snprintf(sb->error, sizeof(sb->error), "%.500s", w ? err : "out of memory");
+		atomic_store(&sb->state, SB_FAILED);
+		fprintf(stderr, "wimm-worker: %s\n", sb->error);
+		return 2;
+	}
+	sb->nphases = w->nphases + 1;
+	strcpy(sb->phase_names[0], "start");
+	for (int i = 0; i < w->nphases; i++)
+		snprintf(sb->phase_names[i + 1], sizeof(sb->phase_names[i + 1]), "%s",
+			 w->phases[i].name);
+	atomic_store(&sb->state, SB_RUNNING);
+
+	rc = engine_run(w, &opts, sb);
+	atomic_store(&sb->vmhwm_bytes, read_vmhwm());
+	if (rc) {
+		atomic_store(&sb->state, SB_FAILED);
+		fprintf(stderr, "wimm-worker: %s\n", sb->error[0] ? sb->error : strerror(-rc));
+		return 1;
+	}
+	atomic_store(&sb->state, SB_DONE);
+	if (standalone)
+		printf("%s: %llu ops, checkpoint peak %lld bytes, malloc from %s\n", w->name,
+		       (unsigned long long)scoreboard_ops(sb),
+		       (long long)atomic_load(&sb->checkpoint_peak_bytes), sb->malloc_owner);
+	return 0;
+}
