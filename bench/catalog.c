@@ -24,9 +24,13 @@ const char *catalog_allocators_dir(void)
 }
 const char *catalog_worker_path(void) { return env_or("WIMM_WORKER", WIMM_WORKER_PATH); }
 
+/* By name without ".yaml", so glibc.yaml sorts before glibc-arena1.yaml. */
 static int cmp_str(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t nx = strlen(x) - 5, ny = strlen(y) - 5;
+	int c = strncmp(x, y, nx < ny ? nx : ny);
+	return c ? c : (nx > ny) - (nx < ny);
 }
 
 int catalog_list_yaml(const char *dir, char ***out, int *nout)

@@ -22,8 +22,13 @@
 #define WORKLOAD_DESC_MAX 2048
 
 enum generator {
-	GEN_CHURN, /* per-thread ring of live blocks, replaced one by one */
-	GEN_IDLE,  /* nothing allocates; sampling goes on */
+	GEN_CHURN,      /* per-thread ring of live blocks, replaced one by one */
+	GEN_IDLE,       /* nothing allocates; sampling goes on */
+	GEN_TILE_CACHE, /* SExtractor: image read through an LRU tile cache */
+	GEN_GROW,       /* git-cinnabar: buffers that grow (and shrink) over the run */
+	GEN_STAMPS,     /* per-thread short-lived blocks, some freed by another thread */
+	GEN_LEAK,       /* churn that never frees a set number of bytes per iteration */
+	GEN_FREE_ALL,   /* frees every block earlier phases kept alive */
 };
 
 /* Block sizes drawn uniformly in [min, max] from a class picked by weight. */
@@ -47,6 +52,57 @@ struct idle_params {
 	double duration_s;
 };
 
+/* One detection thread scans the image tile row by tile row, loading tiles
+ * through a shared LRU cache of `budget` bytes and detecting sources; the
+ * phase's threads are measurement threads that take sources from an
+ * unbounded queue, load the tiles they need themselves (evicting by the
+ * same budget), cut a stamp, work on it, and free it. 0 measurement
+ * threads: detection measures inline. */
+struct tile_cache_params {
+	uint64_t width, height;   /* image size in pixels (4-byte floats) */
+	uint64_t tile;            /* tile side in pixels */
+	uint64_t budget;          /* cache limit in bytes */
+	uint64_t sources;         /* sources detected per tile */
+	struct size_dist objects; /* per-source object, kept until measured */
+	struct size_dist stamps;  /* stamp cut out of a tile */
+	uint64_t work;            /* passes over each stamp: makes measurement lag */
+	bool keep;                /* leave the cache alive for a free-all phase */
+};
+
+/* Manifest-like buffers: each iteration allocates a buffer whose size grows
+ * geometrically from `from` to `to` with +-jitter (so sizes go up and down),
+ * fills it, and frees the previous one (copy: the previous is alive while the
+ * next fills); plus long-lived small blocks and short-lived temporaries. */
+struct grow_params {
+	uint64_t iterations;
+	uint64_t from, to;
+	double jitter;           /* fraction, 0 .. 0.9 */
+	bool copy;
+	uint64_t keep_per_iter;  /* long-lived small blocks per iteration */
+	struct size_dist keep_sizes;
+	uint64_t temps_per_iter; /* temporaries per iteration */
+	struct size_dist temp_sizes;
+};
+
+/* Churn where a `handoff` fraction of the blocks is freed by another thread
+ * (producer/consumer). */
+struct stamps_params {
+	uint64_t ops, live;
+	struct size_dist sizes;
+	double handoff; /* 0 .. 1 */
+};
+
+/* Churn that keeps `leak` bytes per iteration and never frees them (until
+ * a free-all phase). */
+struct leak_params {
+	uint64_t iterations;
+	uint64_t leak;            /* bytes kept per iteration */
+	struct size_dist leak_sizes;
+	uint64_t ops_per_iter;    /* churn replacements per iteration */
+	uint64_t live;
+	struct size_dist sizes;
+};
+
 struct phase {
 	char name[WORKLOAD_NAME_MAX];
 	enum generator gen;
@@ -54,6 +110,10 @@ struct phase {
 	union {
 		struct churn_params churn;
 		struct idle_params idle;
+		struct tile_cache_params tile;
+		struct grow_params grow;
+		struct stamps_params stamps;
+		struct leak_params leak;
 	} u;
 };
 
@@ -77,5 +137,13 @@ int workload_load(const char *path, struct workload *out, char *err, size_t errl
 
 /* Name of a generator as written in YAML ("churn", "idle"). */
 const char *workload_generator_name(enum generator gen);
+
+/* Applies --scale (work: operation counts, iterations; the tile cache's
+ * image area and budget) and the idle time scale, in place. The worker and
+ * the driver both call it, so they agree on budgets and counts. */
+void workload_scale(struct workload *w, double scale, double time_scale);
+
+/* The largest memory budget a phase declares (the tile cache's), or 0. */
+uint64_t workload_budget(const struct workload *w);
 
 #endif

@@ -18,11 +18,8 @@
 #include <unistd.h>
 
 #include "units.h"
+#include "workload_parse.h"
 #include "ynode.h"
-
-#define COUNT_MAX_OPS UINT64_C(1000000000000) /* 1e12: hours of work at any speed */
-#define COUNT_MAX_LIVE UINT64_C(100000000)    /* 1e8 blocks per thread */
-#define SIZE_MAX_BLOCK (UINT64_C(1) << 30)    /* 1 GiB */
 #define TIMEOUT_MIN 1.0
 #define TIMEOUT_MAX (24.0 * 3600)
 #define IDLE_MAX 3600.0
@@ -34,9 +31,7 @@ struct generator_info {
 	const char *const *keys;     /* accepted besides name and generator */
 	const char *const *required; /* of those, the ones that must be there */
 	bool needs_threads;          /* cannot run with 0 threads */
-	/* Fills p->u from the phase mapping; p->threads is already set. */
-	int (*parse)(struct ynode_doc *d, const struct ynode *map, const struct workload *w,
-	             struct phase *p);
+	workload_parse_fn parse; /* NULL: the generator takes no parameters */
 };
 
 static int parse_churn(struct ynode_doc *d, const struct ynode *map, const struct workload *w,
@@ -62,6 +57,268 @@ static const struct generator_info generators[] = {
 		.keys = (const char *const[]){"duration", NULL},
 		.required = (const char *const[]){"duration", NULL},
 		.parse = parse_idle,
+	},
+	{
+		/* threads = measurement threads; 0 means detection measures. */
+		.gen = GEN_TILE_CACHE,
+		.name = "tile-cache",
+		.keys = (const char *const[]){"threads", "width", "height", "tile", "budget",
+		                              "sources", "objects", "stamps", "work", "keep",
+		                              NULL},
+		.required = (const char *const[]){"width", "height", "tile", "budget", "sources",
+		                                  "objects", "stamps", "work", NULL},
+		.parse = workload_parse_tile_cache,
+	},
+	{
+		.gen = GEN_GROW,
+		.name = "grow",
+		.keys = (const char *const[]){"threads", "iterations", "from", "to", "jitter",
+		                              "copy", "keep_per_iteration", "keep_sizes",
+		                              "temps_per_iteration", "temp_sizes", NULL},
+		.required = (const char *const[]){"iterations", "from", "to", NULL},
+		.needs_threads = true,
+		.parse = workload_parse_grow,
+	},
+	{
+		.gen = GEN_STAMPS,
+		.name = "stamps",
+		.keys = (const char *const[]){"threads", "ops", "live", "sizes", "handoff", NULL},
+		.required = (const char *const[]){"ops", "live", "sizes", NULL},
+		.needs_threads = true,
+		.parse = workload_parse_stamps,
+	},
+	{
+		.gen = GEN_LEAK,
+		.name = "leak",
+		.keys = (const char *const[]){"threads", "iterations", "leak", "leak_sizes",
+		                              "ops_per_iteration", "live", "sizes", NULL},
+		.required = (const char *const[]){"iterations", "leak", "leak_sizes",
+		                                  "ops_per_iteration", "live", "sizes", NULL},
+		.needs_threads = true,
+		.parse = workload_parse_leak,
+	},
+	{
+		/* Frees from the main thread, as a program's teardown would. */
+		.gen = GEN_FREE_ALL,
+		.name = "free-all",
+		.keys = (const char *const[]){NULL},
+		.required = (const char *const[]){NULL},
+	},
+};
+/* clang-format on */
+#define NGENERATORS (sizeof(generators) / sizeof(generators[0]))
+
+static const char *const top_keys[] = {"name",    "description", "seed", "threads",
+                                       "timeout", "phases",      NULL};
+static const char *const top_required[] = {"name", "description", "threads", "phases", NULL};
+
+const char *workload_generator_name(enum generator gen)
+{
+	for (size_t i = 0; i < NGENERATORS; i++)
+		if (generators[i].gen == gen)
+			return generators[i].name;
+	return "unknown";
+}
+
+static const struct generator_info *find_generator(const char *name)
+{
+	for (size_t i = 0; i < NGENERATORS; i++)
+		if (strcmp(generators[i].name, name) == 0)
+			return &generators[i];
+	return NULL;
+}
+
+static int max_axis(const struct workload *w)
+{
+	int m = 0;
+	for (int i = 0; i < w->naxis; i++)
+		if (w->axis[i] > m)
+			m = w->axis[i];
+	return m;
+}
+
+/* One size class: {min: 16 B, max: 256 B, weight: 70} or {size: 4 KiB}. */
+static int parse_size_class(struct ynode_doc *d, const struct ynode *n, const char *what,
+                            struct size_class *c)
+{
+	static const char *const keys[] = {"min", "max", "size", "weight", NULL};
+	static const char *const range[] = {"min", "max", NULL};
+	char desc[64];
+	if (n->kind != YNODE_MAPPING)
+		return ynode_fail(d, n,
+		                  "%s: expected a mapping like {min: 16 B, max: 256 B} or "
+		                  "{size: 4 KiB}, got %s",
+		                  what, ynode_describe(n, desc, sizeof(desc)));
+	const struct ynode *size = ynode_get(n, "size");
+	if (size && (ynode_get(n, "min") || ynode_get(n, "max")))
+		return ynode_fail(d, size,
+		                  "%s: 'size' cannot be combined with 'min' or 'max'; "
+		                  "use size for a fixed size, min and max for a range",
+		                  what);
+	int r = ynode_check_keys(d, n, what, keys, size ? NULL : range);
+	if (r < 0)
+		return r;
+	c->weight = 1;
+	if ((r = ynode_get_size(d, n, "size", 1, SIZE_MAX_BLOCK, &c->min)) < 0 ||
+	    (r = ynode_get_size(d, n, "min", 1, SIZE_MAX_BLOCK, &c->min)) < 0 ||
+	    (r = ynode_get_size(d, n, "max", 1, SIZE_MAX_BLOCK, &c->max)) < 0 ||
+	    (r = ynode_get_real(d, n, "weight", 0, WEIGHT_MAX, &c->weight)) < 0)
+		return r;
+	if (size)
+		c->max = c->min;
+	if (c->weight <= 0)
+		return ynode_fail(d, ynode_get(n, "weight"),
+		                  "key 'weight': expected a number > 0, got '%s'; "
+		                  "remove the class instead",
+		                  ynode_get(n, "weight")->text);
+	if (c->min > c->max) {
+		char lo[32], hi[32];
+		return ynode_fail(d, ynode_get(n, "min"), "%s: min %s is larger than max %s", what,
+		                  units_format_size(c->min, lo, sizeof(lo)),
+		                  units_format_size(c->max, hi, sizeof(hi)));
+	}
+	return 0;
+}
+
+uint64_t workload_dist_max(const struct size_dist *dist)
+{
+	uint64_t largest = 0;
+	for (int i = 0; i < dist->n; i++)
+		if (dist->classes[i].max > largest)
+			largest = dist->classes[i].max;
+	return largest;
+}
+
+int workload_phase_threads(const struct workload *w, const struct phase *p)
+{
+	return p->threads ? p->threads : max_axis(w);
+}
+
+int workload_parse_sizes(struct ynode_doc *d, const struct ynode *map, const char *key,
+                         const struct phase *p, struct size_dist *dist)
+{
+	const struct ynode *list = NULL;
+	int r = ynode_get_list(d, map, key, 1, WORKLOAD_MAX_SIZE_CLASSES, &list);
+	if (r < 0)
+		return r;
+	dist->n = list->n;
+	for (int i = 0; i < list->n; i++) {
+		char what[96];
+		snprintf(what, sizeof(what), "%s class %d of phase '%s'", key, i + 1, p->name);
+		r = parse_size_class(d, list->val[i], what, &dist->classes[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A phase that cannot fit in RAM would only measure swapping, or get the
+ * worker OOM-killed minutes into a run; refuse it while loading. */
+int workload_check_ram(struct ynode_doc *d, const struct ynode *at, const struct phase *p,
+                       uint64_t need, const char *why)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), pagesize = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || pagesize <= 0)
+		return 0; /* unknown: nothing to check against */
+	uint64_t ram = (uint64_t)pages * (uint64_t)pagesize;
+	if (need <= ram)
+		return 0;
+	char nb[32], rb[32];
+	units_format_size(need, nb, sizeof(nb));
+	units_format_size(ram, rb, sizeof(rb));
+	return ynode_fail(d, at,
+	                  "phase '%s' can hold %s (%s), more than this machine's %s of memory; "
+	                  "make it smaller",
+	                  p->name, nb, why, rb);
+}
+
+static int parse_churn(struct ynode_doc *d, const struct ynode *map, const struct workload *w,
+                       struct phase *p)
+{
+	struct churn_params *c = &p->u.churn;
+	int r;
+	if ((r = ynode_get_count(d, map, "ops", 1, COUNT_MAX_OPS, &c->ops)) < 0 ||
+	    (r = ynode_get_count(d, map, "live", 1, COUNT_MAX_LIVE, &c->live)) < 0 ||
+	    (r = workload_parse_sizes(d, map, "sizes", p, &c->sizes)) < 0)
+		return r;
+	/* live <= 1e8, sizes <= 2^30, threads <= 64: the product fits in a
+	 * uint64_t (6.9e18 < 1.8e19), so no overflow check is needed. */
+	uint64_t largest = workload_dist_max(&c->sizes);
+	int threads = workload_phase_threads(w, p);
+	char why[128], lb[32];
+	snprintf(why, sizeof(why), "%llu blocks x %s x %d threads", (unsigned long long)c->live,
+	         units_format_size(largest, lb, sizeof(lb)), threads);
+	return workload_check_ram(d, ynode_get(map, "live"), p, c->live * largest * (uint64_t)threads,
+	                          why);
+}
+
+static int parse_idle(struct ynode_doc *d, const struct ynode *map, const struct workload *w,
+                      struct phase *p);
+
+/* One block per generator, kept out of clang-format's packing. */
+/* clang-format off */
+static const struct generator_info generators[] = {
+	{
+		.gen = GEN_CHURN,
+		.name = "churn",
+		.keys = (const char *const[]){"threads", "ops", "live", "sizes", NULL},
+		.required = (const char *const[]){"ops", "live", "sizes", NULL},
+		.needs_threads = true,
+		.parse = parse_churn,
+	},
+	{
+		/* No threads key: idle runs no allocating threads at all. */
+		.gen = GEN_IDLE,
+		.name = "idle",
+		.keys = (const char *const[]){"duration", NULL},
+		.required = (const char *const[]){"duration", NULL},
+		.parse = parse_idle,
+	},
+	{
+		/* threads = measurement threads; 0 means detection measures. */
+		.gen = GEN_TILE_CACHE,
+		.name = "tile-cache",
+		.keys = (const char *const[]){"threads", "width", "height", "tile", "budget",
+		                              "sources", "objects", "stamps", "work", "keep",
+		                              NULL},
+		.required = (const char *const[]){"width", "height", "tile", "budget", "sources",
+		                                  "objects", "stamps", "work", NULL},
+		.parse = workload_parse_tile_cache,
+	},
+	{
+		.gen = GEN_GROW,
+		.name = "grow",
+		.keys = (const char *const[]){"threads", "iterations", "from", "to", "jitter",
+		                              "copy", "keep_per_iteration", "keep_sizes",
+		                              "temps_per_iteration", "temp_sizes", NULL},
+		.required = (const char *const[]){"iterations", "from", "to", NULL},
+		.needs_threads = true,
+		.parse = workload_parse_grow,
+	},
+	{
+		.gen = GEN_STAMPS,
+		.name = "stamps",
+		.keys = (const char *const[]){"threads", "ops", "live", "sizes", "handoff", NULL},
+		.required = (const char *const[]){"ops", "live", "sizes", NULL},
+		.needs_threads = true,
+		.parse = workload_parse_stamps,
+	},
+	{
+		.gen = GEN_LEAK,
+		.name = "leak",
+		.keys = (const char *const[]){"threads", "iterations", "leak", "leak_sizes",
+		                              "ops_per_iteration", "live", "sizes", NULL},
+		.required = (const char *const[]){"iterations", "leak", "leak_sizes",
+		                                  "ops_per_iteration", "live", "sizes", NULL},
+		.needs_threads = true,
+		.parse = workload_parse_leak,
+	},
+	{
+		/* Frees from the main thread, as a program's teardown would. */
+		.gen = GEN_FREE_ALL,
+		.name = "free-all",
+		.keys = (const char *const[]){NULL},
+		.required = (const char *const[]){NULL},
 	},
 };
 /* clang-format on */
@@ -284,7 +541,7 @@ static int parse_phase(struct ynode_doc *d, const struct ynode *n, int index,
 				                  "in the phase or remove 0 from the axis",
 				                  what, g->name);
 	}
-	return g->parse(d, n, w, p);
+	return g->parse ? g->parse(d, n, w, p) : 0;
 }
 
 static int parse_phases(struct ynode_doc *d, const struct ynode *root, struct workload *w)

@@ -16,6 +16,17 @@ struct thread_arg {
 	int rc;
 };
 
+/* Blocks kept past their phase: one growable list per scoreboard slot,
+ * in mmap'd memory so the allocator under test never sees them. */
+struct retained {
+	struct {
+		void *ptr;
+		uint64_t size;
+	} *items;
+	size_t n, cap;
+};
+static struct retained retained[WORKLOAD_MAX_THREADS];
+
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
@@ -23,10 +34,54 @@ static void *thread_main(void *p)
 	case GEN_CHURN:
 		a->rc = gen_churn_run(&a->ctx);
 		break;
+	case GEN_TILE_CACHE:
+		a->rc = gen_tile_cache_run(&a->ctx);
+		break;
+	case GEN_GROW:
+		a->rc = gen_grow_run(&a->ctx);
+		break;
+	case GEN_STAMPS:
+		a->rc = gen_stamps_run(&a->ctx);
+		break;
+	case GEN_LEAK:
+		a->rc = gen_leak_run(&a->ctx);
+		break;
 	default:
 		a->rc = -EINVAL;
 	}
 	return NULL;
+}
+
+int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size)
+{
+	struct retained *r = &retained[ctx->tid];
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4096;
+		void *grown = engine_scratch_alloc(cap * sizeof(*r->items));
+		if (!grown)
+			return -ENOMEM;
+		if (r->n)
+			memcpy(grown, r->items, r->n * sizeof(*r->items));
+		engine_scratch_free(r->items, r->cap * sizeof(*r->items));
+		r->items = grown;
+		r->cap = cap;
+	}
+	r->items[r->n].ptr = p;
+	r->items[r->n].size = size;
+	r->n++;
+	return 0;
+}
+
+void engine_free_retained(struct scoreboard *sb)
+{
+	for (int t = 0; t < WORKLOAD_MAX_THREADS; t++) {
+		struct retained *r = &retained[t];
+		for (size_t i = 0; i < r->n; i++) {
+			scoreboard_add(&sb->slots[0], -(int64_t)r->items[i].size);
+			free(r->items[i].ptr);
+		}
+		r->n = 0;
+	}
 }
 
 void engine_checkpoint(struct gen_ctx *ctx)
@@ -48,6 +103,7 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 	/* Thread bookkeeping from mmap too: nothing here goes through malloc. */
 	struct thread_arg *args = engine_scratch_alloc(sizeof(*args) * (size_t)nthreads);
 	pthread_barrier_t barrier;
+	void *shared = NULL;
 	int started = 0, rc = 0;
 
 	if (!args)
@@ -63,6 +119,7 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 			.slot = &sb->slots[i],
 			.sb = sb,
 			.barrier = &barrier,
+			.shared = &shared,
 		};
 		int err = pthread_create(&tids[i], NULL, thread_main, &args[i]);
 		if (err) {
@@ -84,32 +141,26 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 	return rc;
 }
 
-/* Applies --scale to a phase's work. Counts keep at least 1. */
-static struct phase scaled(const struct phase *ph, double scale)
-{
-	struct phase p = *ph;
-	if (p.gen == GEN_CHURN && scale != 1.0) {
-		double ops = (double)p.u.churn.ops * scale;
-		p.u.churn.ops = ops < 1 ? 1 : (uint64_t)ops;
-	}
-	return p;
-}
-
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb)
 {
 	for (int i = 0; i < w->nphases; i++) {
-		struct phase ph = scaled(&w->phases[i], opts->scale);
-		int nthreads = ph.threads ? ph.threads : opts->threads;
+		const struct phase *ph = &w->phases[i];
+		int nthreads = ph->threads ? ph->threads : opts->threads;
+		if (ph->gen == GEN_TILE_CACHE)
+			nthreads++; /* the detection thread */
 		atomic_store(&sb->phase, i + 1);
 		int rc;
-		if (ph.gen == GEN_IDLE) {
-			rc = gen_idle_run(&ph, opts->time_scale);
+		if (ph->gen == GEN_IDLE) {
+			rc = gen_idle_run(ph);
+		} else if (ph->gen == GEN_FREE_ALL) {
+			engine_free_retained(sb);
+			rc = 0;
 		} else if (nthreads < 1 || nthreads > WORKLOAD_MAX_THREADS) {
 			snprintf(sb->error, sizeof(sb->error),
-				 "phase '%s' cannot run at %d threads", ph.name, nthreads);
+				 "phase '%s' cannot run at %d threads", ph->name, nthreads);
 			rc = -EINVAL;
 		} else {
-			rc = run_threads(w, i, &ph, nthreads, sb);
+			rc = run_threads(w, i, ph, nthreads, sb);
 		}
 		if (rc)
 			return rc;

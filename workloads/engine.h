@@ -20,16 +20,19 @@ struct gen_ctx {
 	uint64_t seed; /* the workload's seed */
 	struct sb_slot *slot;
 	struct scoreboard *sb;
-	pthread_barrier_t *barrier;
+	pthread_barrier_t *barrier; /* all threads of the phase */
+	/* One pointer per phase, NULL at its start, for state the threads of a
+	 * generator share (the tile cache, handoff queues). Set it before a
+	 * barrier so the others see it after. */
+	void **shared;
 };
 
 struct engine_opts {
-	int threads;       /* the cell's thread count from the axis */
-	double scale;      /* multiplies work (operation counts) */
-	double time_scale; /* multiplies idle durations */
+	int threads; /* the cell's thread count from the axis */
 };
 
-/* Runs every phase. Returns 0, or -errno with a message in sb->error. */
+/* Runs every phase of w (already scaled, see workload_scale). Returns 0,
+ * or -errno with a message in sb->error. */
 int engine_run(const struct workload *w, const struct engine_opts *opts,
 	       struct scoreboard *sb);
 
@@ -38,9 +41,23 @@ int engine_run(const struct workload *w, const struct engine_opts *opts,
  * exact live heap in sb->checkpoint_peak_bytes. */
 void engine_checkpoint(struct gen_ctx *ctx);
 
-/* Generators: return 0 or -errno (message in ctx->sb->error). */
+/* Keeps a block alive after its phase, until a free-all phase frees it.
+ * Each thread appends to its own list: no lock. Returns 0 or -ENOMEM. */
+int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size);
+
+/* Frees every retained block from the calling thread (the main thread, as
+ * a program's teardown would), accounted in slot 0. */
+void engine_free_retained(struct scoreboard *sb);
+
+/* Generators: return 0 or -errno (message in ctx->sb->error). Threaded
+ * generators run once per thread; tile-cache runs with threads + 1 (thread
+ * 0 detects, the others measure). */
 int gen_churn_run(struct gen_ctx *ctx);
-int gen_idle_run(const struct phase *phase, double time_scale);
+int gen_tile_cache_run(struct gen_ctx *ctx);
+int gen_grow_run(struct gen_ctx *ctx);
+int gen_stamps_run(struct gen_ctx *ctx);
+int gen_leak_run(struct gen_ctx *ctx);
+int gen_idle_run(const struct phase *phase);
 
 /* Scratch memory for generator bookkeeping, from mmap so the allocator
  * under test sees only the workload's own blocks. */

@@ -28,8 +28,9 @@ static void jemalloc_version(char *buf, size_t len)
 	} mallctl = {symbol("mallctl")};
 	const char *v = NULL;
 	size_t sz = sizeof(v);
+	/* "5.3.0-0-g54eaed1d..." : the release is what tells builds apart. */
 	if (mallctl.fn && mallctl.fn("version", &v, &sz, NULL, 0) == 0 && v)
-		snprintf(buf, len, "%s", v);
+		snprintf(buf, len, "%.*s", (int)strcspn(v, "-"), v);
 }
 
 static void tcmalloc_version(char *buf, size_t len)

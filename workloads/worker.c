@@ -81,7 +81,8 @@ static struct scoreboard *private_scoreboard(void)
 
 int main(int argc, char **argv)
 {
-	struct engine_opts opts = {.threads = 1, .scale = 1.0, .time_scale = 1.0};
+	struct engine_opts opts = {.threads = 1};
+	double scale = 1.0, time_scale = 1.0;
 	const char *path = NULL;
 
 	for (int i = 1; i < argc; i++) {
@@ -97,10 +98,10 @@ int main(int argc, char **argv)
 				return usage(stderr, 2);
 			opts.threads = (int)t;
 		} else if (i + 1 < argc && !strcmp(a, "--scale")) {
-			if (parse_double(argv[++i], &opts.scale))
+			if (parse_double(argv[++i], &scale))
 				return usage(stderr, 2);
 		} else if (i + 1 < argc && !strcmp(a, "--time-scale")) {
-			if (parse_double(argv[++i], &opts.time_scale))
+			if (parse_double(argv[++i], &time_scale))
 				return usage(stderr, 2);
 		} else if (a[0] == '-' || path) {
 			return usage(stderr, 2);
@@ -141,6 +142,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wimm-worker: %s\n", sb->error);
 		return 2;
 	}
+	workload_scale(w, scale, time_scale);
 	sb->nphases = w->nphases + 1;
 	strcpy(sb->phase_names[0], "start");
 	for (int i = 0; i < w->nphases; i++)
