@@ -34,8 +34,17 @@
 	F(blowup, 1, "peak_rss_bytes / peak_heap_bytes")                                 \
 	I(minflt, 1, "minor page faults")                                                \
 	I(majflt, 1, "major page faults")                                                \
-	I(ops, 1, "allocator operations the workload performed (mallocs + frees)")      \
+	I(ops, 1, "mallocs + frees of the workload's script (same under every allocator)") \
+	I(extra_ops, 1, "mallocs + frees whose count depends on timing (tile reloads)") \
 	I(samples, 1, "time-series rows recorded")                                       \
+	I(budget_bytes, 0, "memory budget the workload declares (the tile cache's)")      \
+	F(peak_rss_over_budget, 1, "peak_rss_bytes / budget_bytes")                      \
+	F(work_end_rss_over_heap, 1, "RSS / heap at the end of the work phase")           \
+	I(idle_end_rss_bytes, 1, "RSS at the end of the last idle phase")                 \
+	F(idle_end_over_peak, 1, "idle_end_rss_bytes / peak_rss_bytes")                  \
+	F(leak_heap_per_iter_bytes, 1, "heap growth per iteration of a leak phase (fit)") \
+	F(leak_rss_per_iter_bytes, 1, "RSS growth per iteration of a leak phase (fit)")   \
+	F(leak_rss_r2, 1, "R^2 of the linear fit of RSS over the leak phase")             \
 	I(exit_status, 0, "exit code, or -1 when killed by a signal")                    \
 	I(term_signal, 0, "signal that ended the child, or -1")
 

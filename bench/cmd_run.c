@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "log.h"
 #include "matrix.h"
+#include "phases.h"
 #include "results.h"
 #include "runner.h"
 #include "scoreboard.h"
@@ -195,7 +196,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 }
 
 /* Loads the workloads named on the command line, or every shipped preset. */
-static int load_workloads(char **args, int nargs, struct workload *w, int *nw)
+static int load_workloads(char **args, int nargs, double scale, double time_scale,
+			  struct workload *w, int *nw)
 {
 	char **paths = NULL, err[1024], path[4096];
 	int n = 0, rc = 0;
@@ -219,6 +221,10 @@ static int load_workloads(char **args, int nargs, struct workload *w, int *nw)
 		} else if (workload_load(path, &w[i], err, sizeof(err))) {
 			log_error("%s", err);
 			rc = -1;
+		} else {
+			/* The worker scales its own copy the same way; the driver's
+			 * copy gives budgets and iteration counts for the figures. */
+			workload_scale(&w[i], scale, time_scale);
 		}
 		for (int j = 0; j < i && !rc; j++)
 			if (!strcmp(w[i].name, w[j].name)) {
@@ -295,6 +301,7 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 	c->minflt = o->ru.ru_minflt;
 	c->majflt = o->ru.ru_majflt;
 	c->ops = (int64_t)scoreboard_ops(sb);
+	c->extra_ops = (int64_t)scoreboard_extra_ops(sb);
 	c->samples = (int64_t)s->n;
 	c->exit_status = o->exited ? o->exit_status : -1;
 	c->term_signal = o->term_signal ? o->term_signal : -1;
@@ -364,8 +371,11 @@ static int run_cell(struct run *r, const struct plan_cell *pc, size_t index, siz
 		log_warn("%s, %d threads, %s, rep %d failed: %s", w->name, pc->threads, a->name,
 			 pc->rep, c->reason);
 	}
+	struct phase_stats ps;
+	phases_compute(&s, w, &ps);
+	phases_fill_cell(&ps, w, c);
 	r->ncells++;
-	rc = results_add_cell(r->results, c, &s); /* logs its own errors */
+	rc = results_add_cell(r->results, c, &s, &ps); /* logs its own errors */
 out:
 	childenv_free(env);
 	scoreboard_unmap(sb);
@@ -405,7 +415,7 @@ int cmd_run(int argc, char **argv)
 	int first = parse_opts(argc, argv, &o);
 	if (first < 0)
 		goto out;
-	if (load_workloads(argv + first, argc - first, w, &nw) || check_threads(&o, w, nw))
+	if (load_workloads(argv + first, argc - first, o.scale, o.time_scale, w, &nw) || check_threads(&o, w, nw))
 		goto out;
 	if (alloc_choice_load(&alloc, o.extra, o.nextra) ||
 	    alloc_choice_select(&alloc, o.allocators, o.nextra))

@@ -41,6 +41,7 @@
 
 struct stored_cell {
 	struct cell_record rec;
+	struct phase_stats phases;
 	size_t group;
 	char series[SERIES_NAME_MAX]; /* "series/<file>.tsv"; "" when none was written */
 };
@@ -425,6 +426,51 @@ static int group_cells(const struct results *r, size_t **order, size_t **start)
 	return 0;
 }
 
+/* n/a (no sample in the phase, an empty heap) is null, never 0. */
+static int add_int_or_null(struct json_object *o, const char *key, int64_t v)
+{
+	return v < 0 ? jsonw_add_null(o, key) : jsonw_add_int(o, key, v);
+}
+
+static int add_real_or_null(struct json_object *o, const char *key, double v)
+{
+	return isfinite(v) ? jsonw_add_real(o, key, v) : jsonw_add_null(o, key);
+}
+
+static struct json_object *phases_json(const struct phase_stats *ps)
+{
+	struct json_object *list = json_object_new_array();
+	int rc = list ? 0 : -ENOMEM;
+	for (int i = 0; i < ps->n && rc == 0; i++) {
+		const struct phase_stat *p = &ps->p[i];
+		struct json_object *o = json_object_new_object();
+		if (!o) {
+			rc = -ENOMEM;
+			break;
+		}
+		rc |= jsonw_add_str(o, "name", p->name);
+		rc |= jsonw_add_int(o, "samples", p->samples);
+		rc |= add_real_or_null(o, "start_s", p->start_s);
+		rc |= add_real_or_null(o, "end_s", p->end_s);
+		rc |= add_int_or_null(o, "rss_end_bytes", p->rss_end_bytes);
+		rc |= add_int_or_null(o, "heap_end_bytes", p->heap_end_bytes);
+		rc |= add_int_or_null(o, "peak_rss_bytes", p->peak_rss_bytes);
+		rc |= add_real_or_null(o, "rss_over_heap_end", p->rss_over_heap_end);
+		if (isfinite(p->heap_growth_per_iter)) {
+			rc |= add_real_or_null(o, "heap_growth_per_iter_bytes", p->heap_growth_per_iter);
+			rc |= add_real_or_null(o, "rss_growth_per_iter_bytes", p->rss_growth_per_iter);
+			rc |= add_real_or_null(o, "rss_r2", p->rss_r2);
+			rc |= add_int_or_null(o, "leak_per_iter_bytes", p->leak_per_iter_bytes);
+		}
+		rc |= jsonw_push(list, o);
+	}
+	if (rc) {
+		json_object_put(list);
+		return NULL;
+	}
+	return list;
+}
+
 static struct json_object *build_summary(const struct results *r)
 {
 	struct json_object *o = json_object_new_object();
@@ -446,6 +492,7 @@ static struct json_object *build_summary(const struct results *r)
 			break;
 		}
 		rc |= cell_json_add(c, &r->cells[i].rec);
+		rc |= jsonw_add(c, "phases", phases_json(&r->cells[i].phases));
 		rc |= series[0] ? jsonw_add_str(c, "series", series) : jsonw_add_null(c, "series");
 		rc |= jsonw_push(cells, c);
 	}
@@ -667,7 +714,8 @@ static int rewrite_tables(const struct results *r)
 	return rc < 0 ? rc : rc2;
 }
 
-int results_add_cell(struct results *r, const struct cell_record *cell, const struct series *s)
+int results_add_cell(struct results *r, const struct cell_record *cell, const struct series *s,
+		     const struct phase_stats *phases)
 {
 	struct stored_cell *sc;
 	size_t group;
@@ -688,6 +736,10 @@ int results_add_cell(struct results *r, const struct cell_record *cell, const st
 	}
 	sc = &r->cells[r->ncells];
 	sc->rec = *cell;
+	if (phases)
+		sc->phases = *phases;
+	else
+		sc->phases.n = 0;
 	sc->group = group;
 	sc->series[0] = '\0';
 	/* A series that cannot be written still leaves its cell recorded (with

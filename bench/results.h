@@ -13,6 +13,7 @@
 
 #include "allocator.h"
 #include "cell.h"
+#include "phases.h"
 #include "series.h"
 #include "workload.h"
 
@@ -40,10 +41,11 @@ struct results;
 int results_create(const char *out_root, const struct run_info *info,
 		   struct results **out, char *err, size_t errlen);
 
-/* Writes series/<cell>.tsv, then rewrites cells.csv and summary.json.
+/* Writes series/<cell>.tsv, then rewrites cells.csv and summary.json
+ * (where each cell carries its per-phase figures; phases may be NULL).
  * Returns 0 or -errno (a message is logged). */
 int results_add_cell(struct results *r, const struct cell_record *cell,
-		     const struct series *s);
+		     const struct series *s, const struct phase_stats *phases);
 
 /* Final summary.json (with "complete" and "cells_not_run") and the
  * OUT_ROOT/latest symlink. Returns 0 or -errno. */

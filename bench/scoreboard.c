@@ -84,3 +84,11 @@ uint64_t scoreboard_ops(const struct scoreboard *sb)
 		sum += atomic_load_explicit(&sb->slots[i].ops, memory_order_relaxed);
 	return sum;
 }
+
+uint64_t scoreboard_extra_ops(const struct scoreboard *sb)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++)
+		sum += atomic_load_explicit(&sb->slots[i].extra_ops, memory_order_relaxed);
+	return sum;
+}

@@ -16,19 +16,31 @@ struct row {
 	const char *label;
 	enum fmt fmt;
 	double (*get)(const struct cell_record *);
+	int optional; /* left out when no allocator has a value */
 };
 
 static double peak_rss(const struct cell_record *c) { return (double)c->peak_rss_bytes; }
 static double peak_heap(const struct cell_record *c) { return (double)c->peak_heap_bytes; }
 static double blowup(const struct cell_record *c) { return c->blowup; }
-static double final_rss(const struct cell_record *c) { return (double)c->final_rss_bytes; }
+static double over_budget(const struct cell_record *c) { return c->peak_rss_over_budget; }
+static double idle_rss(const struct cell_record *c) { return (double)c->idle_end_rss_bytes; }
+static double work_ratio(const struct cell_record *c) { return c->work_end_rss_over_heap; }
+static double leak(const struct cell_record *c) { return c->leak_heap_per_iter_bytes; }
+static double leak_rss(const struct cell_record *c) { return c->leak_rss_per_iter_bytes; }
 static double wall(const struct cell_record *c) { return c->wall_s; }
 static double cpu(const struct cell_record *c) { return c->user_s + c->sys_s; }
 
 static const struct row rows[] = {
-	{"peak RSS", FMT_SIZE, peak_rss},     {"peak heap", FMT_SIZE, peak_heap},
-	{"RSS / heap", FMT_RATIO, blowup},    {"RSS at exit", FMT_SIZE, final_rss},
-	{"wall time", FMT_SECONDS, wall},     {"CPU time", FMT_SECONDS, cpu},
+	{"peak RSS", FMT_SIZE, peak_rss, 0},
+	{"peak heap", FMT_SIZE, peak_heap, 0},
+	{"peak RSS / heap", FMT_RATIO, blowup, 0},
+	{"peak RSS / budget", FMT_RATIO, over_budget, 1},
+	{"RSS / heap, work end", FMT_RATIO, work_ratio, 1},
+	{"leak per iteration", FMT_SIZE, leak, 1},
+	{"  RSS per iteration", FMT_SIZE, leak_rss, 1},
+	{"RSS after idle", FMT_SIZE, idle_rss, 1},
+	{"wall time", FMT_SECONDS, wall, 0},
+	{"CPU time", FMT_SECONDS, cpu, 0},
 };
 
 static void format(enum fmt fmt, double v, char *buf, size_t len)
@@ -84,22 +96,27 @@ static void print_block(FILE *f, const struct table_axes *ax, const char *w, lon
 {
 	char head[96], buf[32];
 	snprintf(head, sizeof(head), "%s, %ld thread%s", w, t, t == 1 ? "" : "s");
-	fprintf(f, "%-20s", head);
+	fprintf(f, "%-24s", head);
 	for (int a = 0; a < ax->nallocators; a++)
 		fprintf(f, " %*s", COL, ax->allocators[a]);
 	fputc('\n', f);
 	for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
-		fprintf(f, "  %-18s", rows[r].label);
+		char line[1024];
+		int len = snprintf(line, sizeof(line), "  %-22s", rows[r].label), any = 0;
 		for (int a = 0; a < ax->nallocators; a++) {
 			size_t k = 0;
 			for (size_t i = 0; i < n; i++)
 				if (matches(&cells[i], w, t, ax->allocators[a]) &&
 				    !strcmp(cells[i].status, "ok"))
 					vals[k++] = rows[r].get(&cells[i]);
-			format(rows[r].fmt, k ? stats_median(vals, k) : NAN, buf, sizeof(buf));
-			fprintf(f, " %*s", COL, buf);
+			double v = k ? stats_median(vals, k) : NAN;
+			any |= !isnan(v) && v >= 0;
+			format(rows[r].fmt, v, buf, sizeof(buf));
+			if (len < (int)sizeof(line))
+				len += snprintf(line + len, sizeof(line) - (size_t)len, " %*s", COL, buf);
 		}
-		fputc('\n', f);
+		if (any || !rows[r].optional)
+			fprintf(f, "%s\n", line);
 	}
 	/* A status row only when something failed, with the count. */
 	int any_failed = 0;
@@ -108,7 +125,7 @@ static void print_block(FILE *f, const struct table_axes *ax, const char *w, lon
 			      strcmp(cells[i].status, "ok");
 	if (!any_failed)
 		return;
-	fprintf(f, "  %-18s", "failed cells");
+	fprintf(f, "  %-22s", "failed cells");
 	for (int a = 0; a < ax->nallocators; a++) {
 		int bad = 0, all = 0;
 		for (size_t i = 0; i < n; i++)

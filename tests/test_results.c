@@ -279,9 +279,9 @@ TEST(run_directory)
 	fill_cell(&bad, "failed", 2, -1);
 	series_init(&s);
 	series_append(&s, &row);
-	rc = results_add_cell(r, &ok, &s);
+	rc = results_add_cell(r, &ok, &s, NULL);
 	expect_int(rc, 0);
-	rc = results_add_cell(r, &bad, NULL);
+	rc = results_add_cell(r, &bad, NULL, NULL);
 	expect_int(rc, 0);
 	rc = results_finish(r, 0);
 	expect_int(rc, 0);

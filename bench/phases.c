@@ -1,0 +1,126 @@
+/* phases.c - per-phase figures from a cell's series (see phases.h). */
+#include "phases.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Least squares y = a + b t over rows [from, to) of phase `ph`.
+ * Returns the slope and sets *r2, or NaN when there are too few points. */
+static double fit(const struct series *s, int ph, double from, double to, int rss, double *r2)
+{
+	double n = 0, st = 0, sy = 0, stt = 0, sty = 0, syy = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sample *row = &s->rows[i];
+		if (row->phase != ph || row->t_s < from || row->t_s > to)
+			continue;
+		double t = row->t_s, y = (double)(rss ? row->rss_bytes : row->heap_bytes);
+		n++;
+		st += t;
+		sy += y;
+		stt += t * t;
+		sty += t * y;
+		syy += y * y;
+	}
+	*r2 = NAN;
+	double vt = n * stt - st * st, vy = n * syy - sy * sy;
+	if (n < 5 || vt <= 0)
+		return NAN;
+	double cov = n * sty - st * sy;
+	*r2 = vy > 0 ? cov * cov / (vt * vy) : 1.0;
+	return cov / vt;
+}
+
+/* A leak phase leaks at a steady rate, so its growth per second divided by
+ * its iterations per second is the growth per iteration. The first and
+ * last tenth are left out of the fit: they hold the ramp of the churn
+ * window and its release. */
+static void leak_growth(const struct series *s, int ph, const struct phase *p,
+			double next_start, struct phase_stat *st)
+{
+	double duration = next_start - st->start_s;
+	if (!(duration > 0))
+		return;
+	double from = st->start_s + duration * 0.1, to = st->start_s + duration * 0.9, r2;
+	double per_s = (double)p->u.leak.iterations / duration;
+	st->heap_growth_per_iter = fit(s, ph, from, to, 0, &r2) / per_s;
+	st->rss_growth_per_iter = fit(s, ph, from, to, 1, &st->rss_r2) / per_s;
+}
+
+void phases_compute(const struct series *s, const struct workload *w, struct phase_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->n = s->nphases < SERIES_MAX_PHASES ? s->nphases : SERIES_MAX_PHASES;
+	for (int i = 0; i < out->n; i++) {
+		struct phase_stat *st = &out->p[i];
+		snprintf(st->name, sizeof(st->name), "%s", s->phase_names[i]);
+		st->rss_end_bytes = st->heap_end_bytes = st->peak_rss_bytes = -1;
+		st->start_s = st->end_s = NAN;
+		st->rss_over_heap_end = NAN;
+		st->heap_growth_per_iter = st->rss_growth_per_iter = st->rss_r2 = NAN;
+		st->leak_per_iter_bytes = -1;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct sample *row = &s->rows[i];
+		if (row->phase < 0 || row->phase >= out->n)
+			continue;
+		struct phase_stat *st = &out->p[row->phase];
+		if (!st->samples++)
+			st->start_s = row->t_s;
+		st->end_s = row->t_s;
+		st->rss_end_bytes = row->rss_bytes;
+		st->heap_end_bytes = row->heap_bytes;
+		if (row->rss_bytes > st->peak_rss_bytes)
+			st->peak_rss_bytes = row->rss_bytes;
+	}
+	for (int i = 0; i < out->n; i++) {
+		struct phase_stat *st = &out->p[i];
+		if (st->samples && st->heap_end_bytes > 0)
+			st->rss_over_heap_end = (double)st->rss_end_bytes / (double)st->heap_end_bytes;
+		/* Series phase i + 1 is workload phase i. */
+		if (i == 0 || i > w->nphases || w->phases[i - 1].gen != GEN_LEAK || !st->samples)
+			continue;
+		double next = st->end_s;
+		for (int j = i + 1; j < out->n; j++)
+			if (out->p[j].samples) {
+				next = out->p[j].start_s;
+				break;
+			}
+		st->leak_per_iter_bytes = (int64_t)w->phases[i - 1].u.leak.leak;
+		leak_growth(s, i, &w->phases[i - 1], next, st);
+	}
+}
+
+void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
+		      struct cell_record *c)
+{
+	uint64_t budget = workload_budget(w);
+	if (budget) {
+		c->budget_bytes = (int64_t)budget;
+		if (c->peak_rss_bytes > 0)
+			c->peak_rss_over_budget = (double)c->peak_rss_bytes / (double)budget;
+	}
+	/* The work phase: the first that is neither idle nor free-all. */
+	for (int i = 1; i < ps->n && i <= w->nphases; i++) {
+		enum generator g = w->phases[i - 1].gen;
+		if (g != GEN_IDLE && g != GEN_FREE_ALL) {
+			c->work_end_rss_over_heap = ps->p[i].rss_over_heap_end;
+			break;
+		}
+	}
+	for (int i = ps->n - 1; i >= 1; i--)
+		if (i <= w->nphases && w->phases[i - 1].gen == GEN_IDLE && ps->p[i].samples) {
+			c->idle_end_rss_bytes = ps->p[i].rss_end_bytes;
+			if (c->peak_rss_bytes > 0)
+				c->idle_end_over_peak =
+					(double)ps->p[i].rss_end_bytes / (double)c->peak_rss_bytes;
+			break;
+		}
+	for (int i = 1; i < ps->n; i++)
+		if (!isnan(ps->p[i].heap_growth_per_iter)) {
+			c->leak_heap_per_iter_bytes = ps->p[i].heap_growth_per_iter;
+			c->leak_rss_per_iter_bytes = ps->p[i].rss_growth_per_iter;
+			c->leak_rss_r2 = ps->p[i].rss_r2;
+			break;
+		}
+}
