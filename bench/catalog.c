@@ -23,6 +23,7 @@ const char *catalog_allocators_dir(void)
 	return env_or("WIMM_ALLOCATORS_DIR", WIMM_ALLOCATORS_DIR);
 }
 const char *catalog_worker_path(void) { return env_or("WIMM_WORKER", WIMM_WORKER_PATH); }
+const char *catalog_probe_path(void) { return env_or("WIMM_PROBE", WIMM_PROBE_PATH); }
 
 /* By name without ".yaml", so glibc.yaml sorts before glibc-arena1.yaml. */
 static int cmp_str(const void *a, const void *b)

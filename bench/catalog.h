@@ -13,6 +13,7 @@
 const char *catalog_workloads_dir(void);
 const char *catalog_allocators_dir(void);
 const char *catalog_worker_path(void);
+const char *catalog_probe_path(void); /* WIMM_PROBE overrides */
 
 /* Sorted paths of the .yaml files in DIR. Returns 0 or -errno; free with
  * catalog_free_paths(). */

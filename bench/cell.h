@@ -37,6 +37,14 @@
 	I(ops, 1, "mallocs + frees of the workload's script (same under every allocator)") \
 	I(extra_ops, 1, "mallocs + frees whose count depends on timing (tile reloads)") \
 	I(samples, 1, "time-series rows recorded")                                       \
+	S(probe, 16, "reader the probe used (glibc, jemalloc, ...); empty without a probe")  \
+	I(peak_alloc_in_use_bytes, 1, "largest in-use figure the allocator reported")     \
+	I(peak_alloc_system_bytes, 1, "largest figure of bytes held from the OS")         \
+	F(work_end_system_over_in_use, 1, "allocator system / in-use bytes, work end")    \
+	I(arenas, 1, "largest arena count the probe saw (see README per allocator)")      \
+	I(probe_reads, 1, "readings the probe took")                                      \
+	F(probe_cost_mean_us, 1, "mean time one probe reading took, microseconds")        \
+	F(probe_cost_max_us, 1, "longest probe reading, microseconds")                    \
 	I(budget_bytes, 0, "memory budget the workload declares (the tile cache's)")      \
 	F(peak_rss_over_budget, 1, "peak_rss_bytes / budget_bytes")                      \
 	F(work_end_rss_over_heap, 1, "RSS / heap at the end of the work phase")           \

@@ -35,7 +35,7 @@ static int removed(const char *entry, const struct allocator *a)
 	return 0;
 }
 
-int childenv_build(const struct allocator *a, int sb_fd, char ***out)
+int childenv_build(const struct allocator *a, int sb_fd, const char *probe, char ***out)
 {
 	size_t n = 0, cap = 0;
 	for (char **e = environ; *e; e++)
@@ -50,10 +50,11 @@ int childenv_build(const struct allocator *a, int sb_fd, char ***out)
 	for (int i = 0; a && i < a->nenv; i++)
 		if (!(env[n++] = strdup(a->env[i])))
 			goto nomem;
-	if (a && a->path[0]) {
-		if (asprintf(&env[n++], "LD_PRELOAD=%s", a->path) < 0)
-			goto nomem;
-	}
+	/* The allocator first, so it owns malloc; the probe after it. */
+	const char *lib = a && a->path[0] ? a->path : "";
+	if ((lib[0] || probe) && asprintf(&env[n++], "LD_PRELOAD=%s%s%s", lib,
+					  lib[0] && probe ? " " : "", probe ? probe : "") < 0)
+		goto nomem;
 	if (sb_fd >= 0 && asprintf(&env[n++], "WIMM_SCOREBOARD=%d", sb_fd) < 0)
 		goto nomem;
 	*out = env;
@@ -110,7 +111,7 @@ int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, 
 	pid_t pid;
 
 	owner[0] = version[0] = 0;
-	if ((rc = childenv_build(a, -1, &env)))
+	if ((rc = childenv_build(a, -1, NULL, &env)))
 		return rc;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		rc = -errno;

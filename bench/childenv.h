@@ -17,8 +17,9 @@
 extern const char childenv_removed[];
 
 /* Builds a NULL-terminated environment. sb_fd < 0 leaves WIMM_SCOREBOARD
- * unset. Returns 0 or -ENOMEM; free with childenv_free(). */
-int childenv_build(const struct allocator *a, int sb_fd, char ***envp);
+ * unset; probe (the probe library's path, or NULL) is preloaded after the
+ * allocator. Returns 0 or -ENOMEM; free with childenv_free(). */
+int childenv_build(const struct allocator *a, int sb_fd, const char *probe, char ***envp);
 void childenv_free(char **envp);
 
 /* The file malloc must come from under allocator a: its resolved library,

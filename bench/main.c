@@ -13,6 +13,7 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  run [WORKLOAD ...]     run workloads under each allocator (default: all presets)\n"
+	"  exec -- COMMAND ...    run a real program under each allocator\n"
 	"  list                   allocators found (library, version) and shipped workloads\n"
 	"  validate FILE ...      check workload files (--allocator for allocator files)\n"
 	"\n"
@@ -39,10 +40,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "exec"))
+		return cmd_exec(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))
 		return cmd_validate(argc - 1, argv + 1);
-	log_error("unknown command '%s'; commands are run, list, validate (see wimm --help)", cmd);
+	log_error("unknown command '%s'; commands are run, exec, list, validate (see wimm --help)", cmd);
 	return EXIT_USAGE;
 }

@@ -47,7 +47,8 @@ static void leak_growth(const struct series *s, int ph, const struct phase *p,
 	st->rss_growth_per_iter = fit(s, ph, from, to, 1, &st->rss_r2) / per_s;
 }
 
-void phases_compute(const struct series *s, const struct workload *w, struct phase_stats *out)
+void phases_compute(const struct series *s, const struct workload *w,
+		    const struct phase_snapshot *snapshots, struct phase_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->n = s->nphases < SERIES_MAX_PHASES ? s->nphases : SERIES_MAX_PHASES;
@@ -56,9 +57,17 @@ void phases_compute(const struct series *s, const struct workload *w, struct pha
 		snprintf(st->name, sizeof(st->name), "%s", s->phase_names[i]);
 		st->rss_end_bytes = st->heap_end_bytes = st->peak_rss_bytes = -1;
 		st->start_s = st->end_s = NAN;
-		st->rss_over_heap_end = NAN;
+		st->rss_over_heap_end = st->system_over_in_use_end = NAN;
+		st->alloc_in_use_end_bytes = st->alloc_system_end_bytes = -1;
 		st->heap_growth_per_iter = st->rss_growth_per_iter = st->rss_r2 = NAN;
 		st->leak_per_iter_bytes = -1;
+		st->snapshot_rss_over_heap = NAN;
+		if (snapshots && snapshots[i].heap_bytes > 0) {
+			st->snapshot = snapshots[i];
+			if (snapshots[i].rss_bytes > 0)
+				st->snapshot_rss_over_heap = (double)snapshots[i].rss_bytes /
+							     (double)snapshots[i].heap_bytes;
+		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sample *row = &s->rows[i];
@@ -70,6 +79,8 @@ void phases_compute(const struct series *s, const struct workload *w, struct pha
 		st->end_s = row->t_s;
 		st->rss_end_bytes = row->rss_bytes;
 		st->heap_end_bytes = row->heap_bytes;
+		st->alloc_in_use_end_bytes = row->alloc_in_use_bytes;
+		st->alloc_system_end_bytes = row->alloc_system_bytes;
 		if (row->rss_bytes > st->peak_rss_bytes)
 			st->peak_rss_bytes = row->rss_bytes;
 	}
@@ -77,6 +88,9 @@ void phases_compute(const struct series *s, const struct workload *w, struct pha
 		struct phase_stat *st = &out->p[i];
 		if (st->samples && st->heap_end_bytes > 0)
 			st->rss_over_heap_end = (double)st->rss_end_bytes / (double)st->heap_end_bytes;
+		if (st->samples && st->alloc_in_use_end_bytes > 0 && st->alloc_system_end_bytes >= 0)
+			st->system_over_in_use_end = (double)st->alloc_system_end_bytes /
+						     (double)st->alloc_in_use_end_bytes;
 		/* Series phase i + 1 is workload phase i. */
 		if (i == 0 || i > w->nphases || w->phases[i - 1].gen != GEN_LEAK || !st->samples)
 			continue;
@@ -104,7 +118,10 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
 	for (int i = 1; i < ps->n && i <= w->nphases; i++) {
 		enum generator g = w->phases[i - 1].gen;
 		if (g != GEN_IDLE && g != GEN_FREE_ALL) {
-			c->work_end_rss_over_heap = ps->p[i].rss_over_heap_end;
+			c->work_end_rss_over_heap = isnan(ps->p[i].snapshot_rss_over_heap)
+							    ? ps->p[i].rss_over_heap_end
+							    : ps->p[i].snapshot_rss_over_heap;
+			c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
 			break;
 		}
 	}

@@ -303,6 +303,7 @@ static struct json_object *build_meta(const struct results *r, const struct run_
 	rc |= jsonw_add_int(o, "reps", info->reps);
 	rc |= jsonw_add_real(o, "scale", info->scale);
 	rc |= jsonw_add_str(o, "env_removed", info->env_removed ? info->env_removed : "");
+	rc |= info->probe ? jsonw_add_str(o, "probe", info->probe) : jsonw_add_null(o, "probe");
 	rc |= jsonw_add_str(o, "testbed", sysinfo_testbed(testbed, sizeof(testbed)));
 	rc |= jsonw_add(o, "host", host);
 	rc |= jsonw_add(o, "allocators", allocs);
@@ -456,6 +457,14 @@ static struct json_object *phases_json(const struct phase_stats *ps)
 		rc |= add_int_or_null(o, "heap_end_bytes", p->heap_end_bytes);
 		rc |= add_int_or_null(o, "peak_rss_bytes", p->peak_rss_bytes);
 		rc |= add_real_or_null(o, "rss_over_heap_end", p->rss_over_heap_end);
+		if (p->snapshot.heap_bytes > 0) {
+			rc |= jsonw_add_int(o, "snapshot_heap_bytes", p->snapshot.heap_bytes);
+			rc |= add_int_or_null(o, "snapshot_rss_bytes", p->snapshot.rss_bytes);
+			rc |= add_real_or_null(o, "snapshot_rss_over_heap", p->snapshot_rss_over_heap);
+		}
+		rc |= add_int_or_null(o, "alloc_in_use_end_bytes", p->alloc_in_use_end_bytes);
+		rc |= add_int_or_null(o, "alloc_system_end_bytes", p->alloc_system_end_bytes);
+		rc |= add_real_or_null(o, "system_over_in_use_end", p->system_over_in_use_end);
 		if (isfinite(p->heap_growth_per_iter)) {
 			rc |= add_real_or_null(o, "heap_growth_per_iter_bytes", p->heap_growth_per_iter);
 			rc |= add_real_or_null(o, "rss_growth_per_iter_bytes", p->rss_growth_per_iter);
@@ -639,9 +648,11 @@ out:
 static void series_file_name(char *out, size_t len, const struct cell_record *c)
 {
 	int skip = snprintf(out, len, "series/");
-	snprintf(out + skip, len - (size_t)skip, "%.*s-t%lld-%.*s-r%lld.tsv",
-	         (int)sizeof(c->workload), c->workload, (long long)c->threads,
-	         (int)sizeof(c->allocator), c->allocator, (long long)c->rep);
+	char threads[32] = ""; /* none for a real program: threads do not apply */
+	if (c->threads >= 0)
+		snprintf(threads, sizeof(threads), "-t%lld", (long long)c->threads);
+	snprintf(out + skip, len - (size_t)skip, "%.*s%s-%.*s-r%lld.tsv", (int)sizeof(c->workload),
+	         c->workload, threads, (int)sizeof(c->allocator), c->allocator, (long long)c->rep);
 	for (char *p = out + skip; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || strchr("._+-", *p)))

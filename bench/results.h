@@ -32,6 +32,7 @@ struct run_info {
 	const struct workload *workloads;
 	int nworkloads;
 	const char *env_removed; /* e.g. "MALLOC_PERTURB_" or "" */
+	const char *probe;       /* the probe library preloaded, or NULL */
 };
 
 struct results;

@@ -80,12 +80,31 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 	/* A zombie's statm reads as zeros: the child has gone, not shrunk. */
 	if (rss <= 0)
 		return;
-	struct sample row = {.t_s = t, .rss_bytes = rss, .heap_bytes = -1, .phase = 0};
+	struct sample row = {.t_s = t, .rss_bytes = rss, .heap_bytes = -1, .alloc_in_use_bytes = -1,
+			     .alloc_system_bytes = -1, .alloc_resident_bytes = -1, .arenas = -1};
 	if (c->sb) {
-		row.heap_bytes = scoreboard_live_bytes(c->sb);
+		if (c->heap_from_scoreboard)
+			row.heap_bytes = scoreboard_live_bytes(c->sb);
 		row.phase = atomic_load_explicit(&c->sb->phase, memory_order_relaxed);
+		scoreboard_probe_read(c->sb, &o->probe);
+		if (o->probe.active) {
+			row.alloc_in_use_bytes = o->probe.in_use_bytes;
+			row.alloc_system_bytes = o->probe.system_bytes;
+			row.alloc_resident_bytes = o->probe.resident_bytes;
+			row.arenas = o->probe.arenas;
+		}
+		/* A real program has no scoreboard count: the allocator's
+		 * in-use bytes are the best view of its heap there is. */
+		if (!c->heap_from_scoreboard)
+			row.heap_bytes = row.alloc_in_use_bytes;
 		if (row.heap_bytes > o->sampled_peak_heap)
 			o->sampled_peak_heap = row.heap_bytes;
+		if (row.alloc_system_bytes > o->peak_alloc_system)
+			o->peak_alloc_system = row.alloc_system_bytes;
+		if (row.alloc_in_use_bytes > o->peak_alloc_in_use)
+			o->peak_alloc_in_use = row.alloc_in_use_bytes;
+		if (row.arenas > o->max_arenas)
+			o->max_arenas = row.arenas;
 	}
 	if (rss > o->sampled_peak_rss)
 		o->sampled_peak_rss = rss;
@@ -111,9 +130,15 @@ static int spawn(const struct runner_cell *c, int errfd, pid_t *pid)
 	posix_spawnattr_t attr;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&attr);
-	/* The worker reports through the scoreboard; its stdout is noise. */
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+	/* The worker reports through the scoreboard; its stdout is noise. A
+	 * real program's streams are kept when the caller names files. */
+	if (!c->stdin_path || strcmp(c->stdin_path, "-"))
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
+						 c->stdin_path ? c->stdin_path : "/dev/null",
+						 O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO,
+					 c->stdout_path ? c->stdout_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_adddup2(&fa, errfd, STDERR_FILENO);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 						POSIX_SPAWN_SETSIGDEF);
@@ -137,7 +162,9 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 	pid_t pid;
 
 	memset(o, 0, sizeof(*o));
-	errfd = memfd_create("wimm-child-stderr", MFD_CLOEXEC);
+	o->sampled_peak_heap = o->peak_alloc_system = o->peak_alloc_in_use = o->max_arenas = -1;
+	errfd = c->stderr_path ? open(c->stderr_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
+			       : memfd_create("wimm-child-stderr", MFD_CLOEXEC);
 	if (errfd < 0)
 		return -errno;
 	double t0 = now_s();

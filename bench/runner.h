@@ -22,10 +22,17 @@ struct runner_cell {
 	double timeout_s;           /* the child is killed after this */
 	double interval_s;          /* sampling interval */
 	struct scoreboard *sb;      /* NULL when the child has none */
+	/* 1: heap = the worker's own live count; 0 (a real program): heap =
+	 * the allocator's in-use bytes from the probe. */
+	int heap_from_scoreboard;
 	/* When set, the child's malloc must come from this file (compared by
 	 * canonical path); it is killed as soon as it reports another. */
 	const char *expected_owner;
 	volatile sig_atomic_t *stop; /* set asynchronously to abandon the cell */
+	/* The child's streams: NULL = /dev/null for stdin and stdout, and a
+	 * private buffer for stderr (its last line becomes stderr_tail);
+	 * stdin "-" inherits the driver's. Files are created or truncated. */
+	const char *stdin_path, *stdout_path, *stderr_path;
 };
 
 struct runner_outcome {
@@ -39,8 +46,11 @@ struct runner_outcome {
 	double wall_s;
 	struct rusage ru;
 	int64_t sampled_peak_rss;
-	int64_t sampled_peak_heap;
+	int64_t sampled_peak_heap;   /* -1 when never known */
 	int64_t final_rss;
+	/* The allocator's view from the probe (-1 when it has no figure). */
+	int64_t peak_alloc_system, peak_alloc_in_use, max_arenas;
+	struct sb_probe_reading probe; /* the last reading */
 	char reason[256];       /* set when not started or wrong owner */
 	char stderr_tail[256];  /* last line the child wrote to stderr */
 };

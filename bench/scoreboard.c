@@ -34,6 +34,10 @@ int scoreboard_create(struct scoreboard **out, int *out_fd)
 	sb->version = SCOREBOARD_VERSION;
 	sb->nphases = 1;
 	strcpy(sb->phase_names[0], "start");
+	atomic_store(&sb->probe.in_use_bytes, -1);
+	atomic_store(&sb->probe.system_bytes, -1);
+	atomic_store(&sb->probe.resident_bytes, -1);
+	atomic_store(&sb->probe.arenas, -1);
 	*out = sb;
 	*out_fd = fd;
 	return 0;
@@ -57,8 +61,6 @@ int scoreboard_attach_env(struct scoreboard **out)
 		munmap(p, sizeof(struct scoreboard));
 		return -EPROTO;
 	}
-	/* The worker's own children (none today) must not write into it. */
-	close((int)fd);
 	*out = sb;
 	return 0;
 }
@@ -91,4 +93,37 @@ uint64_t scoreboard_extra_ops(const struct scoreboard *sb)
 	for (int i = 0; i < SCOREBOARD_SLOTS; i++)
 		sum += atomic_load_explicit(&sb->slots[i].extra_ops, memory_order_relaxed);
 	return sum;
+}
+
+void scoreboard_probe_begin(struct scoreboard *sb)
+{
+	atomic_fetch_add_explicit(&sb->probe.seq, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+void scoreboard_probe_end(struct scoreboard *sb)
+{
+	atomic_fetch_add_explicit(&sb->probe.seq, 1, memory_order_release);
+}
+
+void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading *out)
+{
+	const struct sb_probe *p = &sb->probe;
+	/* A reading takes microseconds; a few retries always find a quiet
+	 * moment. If the probe died mid-write, the last copy is returned. */
+	for (int tries = 0; tries < 1000; tries++) {
+		uint64_t before = atomic_load_explicit(&p->seq, memory_order_acquire);
+		out->active = atomic_load_explicit(&p->active, memory_order_relaxed);
+		out->in_use_bytes = atomic_load_explicit(&p->in_use_bytes, memory_order_relaxed);
+		out->system_bytes = atomic_load_explicit(&p->system_bytes, memory_order_relaxed);
+		out->resident_bytes = atomic_load_explicit(&p->resident_bytes, memory_order_relaxed);
+		out->arenas = atomic_load_explicit(&p->arenas, memory_order_relaxed);
+		out->reads = atomic_load_explicit(&p->reads, memory_order_relaxed);
+		out->cost_ns_total = atomic_load_explicit(&p->cost_ns_total, memory_order_relaxed);
+		out->cost_ns_max = atomic_load_explicit(&p->cost_ns_max, memory_order_relaxed);
+		out->interval_ns = atomic_load_explicit(&p->interval_ns, memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (!(before & 1) && atomic_load_explicit(&p->seq, memory_order_relaxed) == before)
+			return;
+	}
 }

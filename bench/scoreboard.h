@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
-#define SCOREBOARD_VERSION 1
+#define SCOREBOARD_VERSION 2 /* bump on any change of layout */
 #define SCOREBOARD_SLOTS 64
 #define SCOREBOARD_PHASES 17
 #define SCOREBOARD_TEXT 512
@@ -29,6 +29,32 @@ struct sb_slot {
 	 * reloads and evictions): counted apart so `ops` stays identical
 	 * under every allocator. */
 	_Atomic uint64_t extra_ops;
+};
+
+/* The allocator's own view, written by the probe thread that
+ * libwimm-probe.so starts in the measured process, read by the driver at
+ * each tick. One writer; the driver retries while `seq` is odd or changes
+ * (a sequence lock), so it never sees half a reading. Figures an allocator
+ * does not have stay at -1 (written as n/a, never as 0). */
+struct sb_probe {
+	_Atomic uint64_t seq;
+	_Atomic int32_t active;       /* 1 once the probe runs */
+	char family[16];              /* reader: glibc, jemalloc, tcmalloc, mimalloc, none */
+	_Atomic int64_t in_use_bytes;   /* what the program holds, as the allocator counts it */
+	_Atomic int64_t system_bytes;   /* what the allocator holds from the OS */
+	_Atomic int64_t resident_bytes; /* of that, resident, where it knows */
+	_Atomic int64_t arenas;         /* see README: meaning differs per allocator */
+	_Atomic uint64_t reads;         /* readings taken */
+	_Atomic uint64_t cost_ns_total; /* time spent taking them */
+	_Atomic uint64_t cost_ns_max;
+	_Atomic uint64_t interval_ns;   /* current interval, after back-off */
+};
+
+/* A consistent copy of the probe's figures (driver side). */
+struct sb_probe_reading {
+	int active;
+	int64_t in_use_bytes, system_bytes, resident_bytes, arenas;
+	uint64_t reads, cost_ns_total, cost_ns_max, interval_ns;
 };
 
 enum sb_state {
@@ -51,6 +77,13 @@ struct scoreboard {
 	 * slots while every thread waits at a phase barrier, which is exact,
 	 * unlike a sample taken while threads run. */
 	_Atomic int64_t checkpoint_peak_bytes;
+	/* The same snapshot per phase (index as `phase`), with the RSS the
+	 * worker read at that moment: the state at the end of a phase's work,
+	 * before its threads free, which no sample on a clock can catch. */
+	struct {
+		_Atomic int64_t heap_bytes; /* 0 when the phase took none */
+		_Atomic int64_t rss_bytes;
+	} checkpoints[SCOREBOARD_PHASES];
 	_Atomic uint64_t heartbeat;
 	/* VmHWM the worker read from /proc/self/status just before exiting.
 	 * wait4's ru_maxrss also counts the driver's pages that the child
@@ -60,6 +93,7 @@ struct scoreboard {
 	char malloc_owner[SCOREBOARD_TEXT];
 	char allocator_version[64];
 	char error[SCOREBOARD_TEXT];
+	struct sb_probe probe;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
 };
 
@@ -68,8 +102,9 @@ struct scoreboard {
  * Returns 0 or -errno. */
 int scoreboard_create(struct scoreboard **sb, int *fd);
 
-/* Maps the scoreboard whose fd number is in $WIMM_SCOREBOARD (worker side).
- * Returns 0, -ENOENT when the variable is unset, or -errno. */
+/* Maps the scoreboard whose fd number is in $WIMM_SCOREBOARD (worker and
+ * probe side; the fd stays open, as both may attach). Returns 0, -ENOENT
+ * when the variable is unset, or -errno. */
 int scoreboard_attach_env(struct scoreboard **sb);
 
 /* Unmaps; NULL is a no-op. */
@@ -79,6 +114,13 @@ void scoreboard_unmap(struct scoreboard *sb);
 int64_t scoreboard_live_bytes(const struct scoreboard *sb);
 uint64_t scoreboard_ops(const struct scoreboard *sb);
 uint64_t scoreboard_extra_ops(const struct scoreboard *sb);
+
+/* Probe side: begin and end one reading (seq odd in between). */
+void scoreboard_probe_begin(struct scoreboard *sb);
+void scoreboard_probe_end(struct scoreboard *sb);
+
+/* Driver side: a consistent copy of the probe's figures. */
+void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading *out);
 
 /* Hot path: the owning thread records its own malloc or free. */
 static inline void scoreboard_add(struct sb_slot *slot, int64_t delta_bytes)

@@ -52,22 +52,23 @@ const char *series_phase_name(const struct series *s, int i)
 	return s->phase_names[i];
 }
 
-static void put_t_s(FILE *f, const struct series *s, double v)
+static void put_time(FILE *f, const struct series *s, double v)
 {
 	(void)s;
 	fprintf(f, "%.4f", v);
 }
 
-static void put_rss_bytes(FILE *f, const struct series *s, int64_t v)
+/* A figure the allocator or the program does not have is empty, never 0. */
+static void put_bytes(FILE *f, const struct series *s, int64_t v)
 {
 	(void)s;
-	fprintf(f, "%" PRId64, v);
+	if (v >= 0)
+		fprintf(f, "%" PRId64, v);
 }
 
-static void put_heap_bytes(FILE *f, const struct series *s, int64_t v)
+static void put_count(FILE *f, const struct series *s, int64_t v)
 {
-	(void)s;
-	fprintf(f, "%" PRId64, v);
+	put_bytes(f, s, v);
 }
 
 /* The name, not the index, so a plot can label phases without the YAML;
@@ -83,7 +84,7 @@ static void put_phase(FILE *f, const struct series *s, int v)
 int series_write_tsv(FILE *f, const struct series *s)
 {
 	const char *sep = "";
-#define HEADER_(name, type, doc)                                                                   \
+#define HEADER_(name, type, format, doc)                                                                   \
 	fputs(sep, f);                                                                             \
 	fputs(#name, f);                                                                           \
 	sep = "\t";
@@ -93,9 +94,9 @@ int series_write_tsv(FILE *f, const struct series *s)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sample *row = &s->rows[i];
 		sep = "";
-#define ROW_(name, type, doc)                                                                      \
+#define ROW_(name, type, format, doc)                                                              \
 	fputs(sep, f);                                                                             \
-	put_##name(f, s, row->name);                                                               \
+	put_##format(f, s, row->name);                                                               \
 	sep = "\t";
 		SERIES_COLUMNS(ROW_)
 #undef ROW_

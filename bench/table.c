@@ -95,7 +95,10 @@ static void print_block(FILE *f, const struct table_axes *ax, const char *w, lon
 			const struct cell_record *cells, size_t n, double *vals)
 {
 	char head[96], buf[32];
-	snprintf(head, sizeof(head), "%s, %ld thread%s", w, t, t == 1 ? "" : "s");
+	if (t < 0) /* a real program: threads are its own business */
+		snprintf(head, sizeof(head), "%s", w);
+	else
+		snprintf(head, sizeof(head), "%s, %ld thread%s", w, t, t == 1 ? "" : "s");
 	fprintf(f, "%-24s", head);
 	for (int a = 0; a < ax->nallocators; a++)
 		fprintf(f, " %*s", COL, ax->allocators[a]);

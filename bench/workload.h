@@ -135,6 +135,11 @@ struct workload {
  * way callers may use on failure. */
 int workload_load(const char *path, struct workload *out, char *err, size_t errlen);
 
+/* Whether every phase of w can run at `threads` from the axis (a thread
+ * override on the command line is checked against the same rules as the
+ * file's axis). Returns 0 or -EINVAL with a message in err. */
+int workload_check_threads(const struct workload *w, int threads, char *err, size_t errlen);
+
 /* Name of a generator as written in YAML ("churn", "idle"). */
 const char *workload_generator_name(enum generator gen);
 

@@ -113,8 +113,8 @@ static int min_threads(const struct workload *w, const struct phase *p)
 	return m;
 }
 
-int workload_parse_stamps(struct ynode_doc *d, const struct ynode *map,
-                          const struct workload *w, struct phase *p)
+int workload_parse_stamps(struct ynode_doc *d, const struct ynode *map, const struct workload *w,
+                          struct phase *p)
 {
 	struct stamps_params *s = &p->u.stamps;
 	int r;
@@ -125,13 +125,21 @@ int workload_parse_stamps(struct ynode_doc *d, const struct ynode *map,
 	    (r = ynode_get_real(d, map, "handoff", 0, 1, &s->handoff)) < 0)
 		return r;
 	int fewest = min_threads(w, p);
-	if (s->handoff > 0 && fewest < 2)
-		return ynode_fail(d, ynode_get(map, "handoff"),
-		                  "phase '%s': handoff %g needs at least 2 threads (a handed-off "
-		                  "block is freed by the next thread), but the phase can run at %d; "
-		                  "set threads: 2 or more in the phase, remove %d from the axis, "
-		                  "or set handoff: 0",
-		                  p->name, s->handoff, fewest, fewest);
+	if (s->handoff > 0 && fewest < 2) {
+		char fix[96];
+		if (p->threads)
+			snprintf(fix, sizeof(fix), "set the phase's threads to 2 or more");
+		else
+			snprintf(fix, sizeof(fix),
+			         "remove %d from the axis or set threads: 2 or more in the phase",
+			         fewest);
+		return ynode_fail(
+		    d, ynode_get(map, "handoff"),
+		    "phase '%s': handoff %g needs at least 2 threads (a handed-off "
+		    "block is freed by the next thread), but the phase can run at %d; "
+		    "%s, or set handoff: 0",
+		    p->name, s->handoff, fewest, fix);
+	}
 
 	/* Handed-off blocks wait in the next thread's inbox, still allocated,
 	 * and an inbox holds max(live, STAMPS_INBOX_MIN) of them. */
@@ -140,9 +148,9 @@ int workload_parse_stamps(struct ynode_doc *d, const struct ynode *map,
 	uint64_t inbox = s->live > STAMPS_INBOX_MIN ? s->live : STAMPS_INBOX_MIN;
 	uint64_t blocks = s->handoff > 0 ? s->live + inbox : s->live;
 	char why[128], lb[32];
-	snprintf(why, sizeof(why), "%llu blocks%s x %s x %d threads",
-	         (unsigned long long)blocks, s->handoff > 0 ? " with inboxes" : "",
-	         units_format_size(largest, lb, sizeof(lb)), threads);
+	snprintf(why, sizeof(why), "%llu blocks%s x %s x %d threads", (unsigned long long)blocks,
+	         s->handoff > 0 ? " with inboxes" : "", units_format_size(largest, lb, sizeof(lb)),
+	         threads);
 	return workload_check_ram(d, ynode_get(map, "live"), p,
 	                          mul_sat(mul_sat(blocks, largest), (uint64_t)threads), why);
 }
@@ -155,8 +163,8 @@ int workload_parse_leak(struct ynode_doc *d, const struct ynode *map, const stru
 	if ((r = ynode_get_count(d, map, "iterations", 1, COUNT_MAX_OPS, &l->iterations)) < 0 ||
 	    (r = ynode_get_size(d, map, "leak", 1, SIZE_MAX_BLOCK, &l->leak)) < 0 ||
 	    (r = workload_parse_sizes(d, map, "leak_sizes", p, &l->leak_sizes)) < 0 ||
-	    (r = ynode_get_count(d, map, "ops_per_iteration", 0, COUNT_MAX_OPS,
-	                         &l->ops_per_iter)) < 0 ||
+	    (r = ynode_get_count(d, map, "ops_per_iteration", 0, COUNT_MAX_OPS, &l->ops_per_iter)) <
+	        0 ||
 	    (r = ynode_get_count(d, map, "live", 1, COUNT_MAX_LIVE, &l->live)) < 0 ||
 	    (r = workload_parse_sizes(d, map, "sizes", p, &l->sizes)) < 0)
 		return r;

@@ -112,6 +112,32 @@ static const char *const top_keys[] = {"name",    "description", "seed", "thread
                                        "timeout", "phases",      NULL};
 static const char *const top_required[] = {"name", "description", "threads", "phases", NULL};
 
+int workload_check_threads(const struct workload *w, int threads, char *err, size_t errlen)
+{
+	for (int i = 0; i < w->nphases; i++) {
+		const struct phase *p = &w->phases[i];
+		if (p->threads)
+			continue; /* fixed by the phase: the axis does not apply */
+		const struct generator_info *g = NULL;
+		for (size_t k = 0; k < NGENERATORS; k++)
+			if (generators[k].gen == p->gen)
+				g = &generators[k];
+		if (g && g->needs_threads && threads == 0) {
+			snprintf(err, errlen, "%s: phase '%s' (%s) needs at least one thread", w->name,
+				 p->name, g->name);
+			return -EINVAL;
+		}
+		if (p->gen == GEN_STAMPS && p->u.stamps.handoff > 0 && threads < 2) {
+			snprintf(err, errlen,
+				 "%s: phase '%s' hands blocks to another thread, so it needs at "
+				 "least 2 threads",
+				 w->name, p->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 const char *workload_generator_name(enum generator gen)
 {
 	for (size_t i = 0; i < NGENERATORS; i++)

@@ -81,6 +81,14 @@ def manifest(cells):
     check(r >= 2.5, f"manifest glibc t=1: RSS / heap at the end of work {r:.2f} >= 2.50")
     r = phase(cell(cells, "manifest", "glibc-mmap-fixed", 1), "work")["rss_over_heap_end"]
     check(r <= 1.3, f"manifest glibc-mmap-fixed t=1: RSS / heap at the end of work {r:.2f} <= 1.30")
+    # The same picture from glibc's own books (mallinfo2, through the probe):
+    # git-cinnabar's "2 GB held, 600 MB used".
+    r = cell(cells, "manifest", "glibc", 1)["work_end_system_over_in_use"]
+    check(r is not None and r >= 2.5,
+          f"manifest glibc t=1: allocator system / in-use bytes at the end of work {r} >= 2.50")
+    r = cell(cells, "manifest", "glibc-mmap-fixed", 1)["work_end_system_over_in_use"]
+    check(r is not None and r <= 1.3,
+          f"manifest glibc-mmap-fixed t=1: allocator system / in-use bytes at the end of work {r} <= 1.30")
 
 
 def leak(cells):

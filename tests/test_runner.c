@@ -108,7 +108,7 @@ TEST(missing_allocator)
 	int fd;
 	char **env;
 	expect_int(scoreboard_create(&sb, &fd), 0);
-	expect_int(childenv_build(&a, fd, &env), 0);
+	expect_int(childenv_build(&a, fd, NULL, &env), 0);
 	char *argv[] = {(char *)catalog_worker_path(), (char *)workload_path, NULL};
 	struct runner_cell c = {.argv = argv, .envp = env, .timeout_s = 30, .interval_s = 0.01,
 				.sb = sb, .expected_owner = a.path};
@@ -130,7 +130,7 @@ TEST(perturb_is_removed_from_child_env)
 	struct allocator a = {.name = "x", .nenv = 1, .env = {"GLIBC_TUNABLES=glibc.malloc.arena_max=1"}};
 	setenv("MALLOC_PERTURB_", "165", 1);
 	setenv("GLIBC_TUNABLES", "inherited", 1);
-	expect_int(childenv_build(&a, 9, &env), 0);
+	expect_int(childenv_build(&a, 9, NULL, &env), 0);
 	int perturb = 0, tunables = 0, sb = 0;
 	for (char **e = env; *e; e++) {
 		perturb += !strncmp(*e, "MALLOC_PERTURB_=", 16);

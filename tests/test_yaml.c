@@ -150,6 +150,79 @@ TEST(defaults_and_styles)
 	expect_str(workload_generator_name(GEN_IDLE), "idle");
 }
 
+/* grow, stamps, leak and free-all: fields, defaults, and what --scale
+ * changes (iterations and ops, never sizes). */
+TEST(seed_generator_fields)
+{
+	static struct workload w;
+	char path[PATH_MAX];
+	path_of(path, sizeof(path), "good", "grow.yaml");
+	int r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "grow.yaml loads (%s)", r ? err : "")) {
+		const struct grow_params *g = &w.phases[0].u.grow;
+		expect_int(w.phases[0].gen, GEN_GROW);
+		expect_int(g->iterations, 1500);
+		expect_int(g->from, 100 * 1024);
+		expect_int(g->to, 32 * 1024 * 1024);
+		expect(g->jitter == 0.5, "jitter 0.5 (got %g)", g->jitter);
+		expect(!g->copy, "copy: false");
+		expect_int(g->keep_per_iter, 100);
+		expect_int(g->keep_sizes.n, 1);
+		expect_int(g->keep_sizes.classes[0].max, 255);
+		expect_int(g->temps_per_iter, 20);
+		expect_int(g->temp_sizes.n, 2);
+		expect_int(g->temp_sizes.classes[1].min, 64 * 1024);
+		expect_int(w.phases[1].gen, GEN_FREE_ALL);
+		expect_str(workload_generator_name(GEN_FREE_ALL), "free-all");
+		workload_scale(&w, 0.5, 1.0);
+		expect_int(g->iterations, 750);
+		expect_int(g->to, 32 * 1024 * 1024);
+	}
+	path_of(path, sizeof(path), "good", "grow-defaults.yaml");
+	r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "grow-defaults.yaml loads (%s)", r ? err : "")) {
+		const struct grow_params *g = &w.phases[0].u.grow;
+		expect(g->jitter == 0.25, "default jitter 0.25 (got %g)", g->jitter);
+		expect(g->copy, "copy by default");
+		expect_int(g->keep_per_iter, 0);
+		expect_int(g->keep_sizes.n, 0);
+		expect_int(g->temps_per_iter, 0);
+	}
+	path_of(path, sizeof(path), "good", "stamps.yaml");
+	r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "stamps.yaml loads (%s)", r ? err : "")) {
+		const struct stamps_params *s = &w.phases[0].u.stamps;
+		expect_int(w.phases[0].gen, GEN_STAMPS);
+		expect_int(s->ops, 1000000);
+		expect_int(s->live, 16384);
+		expect_int(s->sizes.n, 2);
+		expect(s->handoff == 0, "default handoff 0 (got %g)", s->handoff);
+		s = &w.phases[1].u.stamps;
+		expect_int(w.phases[1].threads, 2);
+		expect(s->handoff == 0.5, "handoff 0.5 (got %g)", s->handoff);
+		expect_int(s->sizes.classes[0].min, 1024);
+		workload_scale(&w, 2.0, 1.0);
+		expect_int(s->ops, 4000000);
+	}
+	path_of(path, sizeof(path), "good", "leak.yaml");
+	r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "leak.yaml loads (%s)", r ? err : "")) {
+		const struct leak_params *l = &w.phases[0].u.leak;
+		expect_int(w.phases[0].gen, GEN_LEAK);
+		expect_int(l->iterations, 4000);
+		expect_int(l->leak, 16 * 1024);
+		expect_int(l->leak_sizes.n, 2);
+		expect(l->leak_sizes.classes[0].weight == 3.0, "weight 3 (got %g)",
+		       l->leak_sizes.classes[0].weight);
+		expect_int(l->ops_per_iter, 0);
+		expect_int(l->live, 4096);
+		expect_int(l->sizes.classes[0].max, 1024);
+		workload_scale(&w, 0.1, 1.0);
+		expect_int(l->iterations, 400);
+		expect_int(l->leak, 16 * 1024);
+	}
+}
+
 static void load_good_allocator(const char *path, const char *name)
 {
 	struct allocator a;
@@ -493,6 +566,7 @@ int main(int argc, char **argv)
 	    TAP(good_files),
 	    TAP(churn_fields),
 	    TAP(defaults_and_styles),
+	    TAP(seed_generator_fields),
 	    TAP(allocator_files),
 	    TAP(bad_files),
 	    TAP(exact_positions),

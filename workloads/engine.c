@@ -5,6 +5,7 @@
  * per-thread live bytes continuous across phases.
  */
 #include "engine.h"
+#include "procself.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -90,9 +91,15 @@ void engine_checkpoint(struct gen_ctx *ctx)
 	int rc = pthread_barrier_wait(ctx->barrier);
 	if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
 		/* Every thread is parked here, so the sum is an exact snapshot. */
-		int64_t live = scoreboard_live_bytes(ctx->sb);
-		if (live > atomic_load(&ctx->sb->checkpoint_peak_bytes))
-			atomic_store(&ctx->sb->checkpoint_peak_bytes, live);
+		struct scoreboard *sb = ctx->sb;
+		int64_t live = scoreboard_live_bytes(sb);
+		if (live > atomic_load(&sb->checkpoint_peak_bytes))
+			atomic_store(&sb->checkpoint_peak_bytes, live);
+		int i = ctx->phase_index + 1;
+		if (i < SCOREBOARD_PHASES) {
+			atomic_store(&sb->checkpoints[i].rss_bytes, procself_rss());
+			atomic_store(&sb->checkpoints[i].heap_bytes, live);
+		}
 	}
 	pthread_barrier_wait(ctx->barrier);
 }

@@ -28,18 +28,10 @@
 #include <time.h>
 
 #include "engine.h"
+#include "gen_common.h"
 #include "rng.h"
 
 #define HOLD_NS 50000000L /* 50 ms, see hold() */
-
-struct block {
-	void *ptr;
-	uint64_t size;
-};
-
-/* Through a volatile pointer so the compiler cannot drop the writes to a
- * block it can see being freed: RSS must count every byte we allocate. */
-static void *(*volatile touch)(void *, int, size_t) = memset;
 
 struct grow {
 	struct gen_ctx *ctx;
@@ -51,55 +43,6 @@ struct grow {
 	struct block *kept;            /* every long-lived block so far */
 	size_t nkept, kept_cap;
 };
-
-static double total_weight(const struct size_dist *d)
-{
-	double total = 0;
-	for (int i = 0; i < d->n; i++)
-		total += d->classes[i].weight;
-	return total;
-}
-
-static uint64_t pick_size(struct rng *r, const struct size_dist *d, double total)
-{
-	double x = rng_unit(r) * total;
-	int i = 0;
-	for (; i < d->n - 1; i++) {
-		x -= d->classes[i].weight;
-		if (x < 0)
-			break;
-	}
-	return rng_range(r, d->classes[i].min, d->classes[i].max);
-}
-
-static int alloc_block(struct gen_ctx *ctx, struct block *b, uint64_t size)
-{
-	void *p = malloc(size);
-	if (!p) {
-		snprintf(ctx->sb->error, sizeof(ctx->sb->error),
-			 "phase '%s', thread %d: malloc(%llu) failed", ctx->phase->name, ctx->tid,
-			 (unsigned long long)size);
-		b->ptr = NULL;
-		return -ENOMEM;
-	}
-	/* Counted before the fill: a block is live once malloc returns, and a
-	 * large one takes long to fill; counted after, every sample taken
-	 * during the fill would show RSS far above the heap. */
-	scoreboard_add(ctx->slot, (int64_t)size);
-	touch(p, 0x5a, size);
-	b->ptr = p;
-	b->size = size;
-	return 0;
-}
-
-static void free_block(struct gen_ctx *ctx, struct block *b)
-{
-	if (!b->ptr)
-		return;
-	scoreboard_add(ctx->slot, -(int64_t)b->size);
-	free(b->ptr);
-	b->ptr = NULL;
-}
 
 /* Size of buffer i: the geometric ramp, jittered. pow() each time rather
  * than a running product, so the last buffer is `to` without drift. */
@@ -114,14 +57,14 @@ static uint64_t buffer_size(struct grow *g, uint64_t i)
 
 static int alloc_temp(struct grow *g, uint64_t t)
 {
-	return alloc_block(g->ctx, &g->temps[t], pick_size(&g->rng, &g->p->temp_sizes,
-							    g->temp_total));
+	return gen_alloc_block(g->ctx, &g->temps[t],
+	                   gen_pick_size(&g->rng, &g->p->temp_sizes, g->temp_total));
 }
 
 static int alloc_kept(struct grow *g)
 {
 	struct block *b = &g->kept[g->nkept];
-	int rc = alloc_block(g->ctx, b, pick_size(&g->rng, &g->p->keep_sizes, g->keep_total));
+	int rc = gen_alloc_block(g->ctx, b, gen_pick_size(&g->rng, &g->p->keep_sizes, g->keep_total));
 	if (!rc)
 		g->nkept++;
 	return rc;
@@ -143,8 +86,8 @@ static int iterate(struct grow *g, uint64_t i)
 	if (!rc) {
 		uint64_t size = buffer_size(g, i);
 		if (!p->copy)
-			free_block(g->ctx, &g->buf);
-		rc = alloc_block(g->ctx, &next, size);
+			gen_free_block(g->ctx, &g->buf);
+		rc = gen_alloc_block(g->ctx, &next, size);
 	}
 	for (uint64_t k = 0; !rc && (k < p->keep_per_iter || ntemps < p->temps_per_iter); k++) {
 		if (k < p->keep_per_iter)
@@ -153,11 +96,11 @@ static int iterate(struct grow *g, uint64_t i)
 			rc = alloc_temp(g, ntemps++);
 	}
 	if (next.ptr) {
-		free_block(g->ctx, &g->buf); /* copy mode: only now, after the fill */
+		gen_free_block(g->ctx, &g->buf); /* copy mode: only now, after the fill */
 		g->buf = next;
 	}
 	for (uint64_t t = 0; t < ntemps; t++)
-		free_block(g->ctx, &g->temps[t]);
+		gen_free_block(g->ctx, &g->temps[t]);
 	return rc;
 }
 
@@ -177,10 +120,10 @@ static int setup(struct grow *g)
 	return 0;
 fail:
 	snprintf(g->ctx->sb->error, sizeof(g->ctx->sb->error),
-		 "phase '%s', thread %d: no scratch memory to list %llu x %llu long-lived "
-		 "blocks and %llu temporaries",
-		 g->ctx->phase->name, g->ctx->tid, (unsigned long long)p->iterations,
-		 (unsigned long long)p->keep_per_iter, (unsigned long long)p->temps_per_iter);
+	         "phase '%s', thread %d: no scratch memory to list %llu x %llu long-lived "
+	         "blocks and %llu temporaries",
+	         g->ctx->phase->name, g->ctx->tid, (unsigned long long)p->iterations,
+	         (unsigned long long)p->keep_per_iter, (unsigned long long)p->temps_per_iter);
 	return -ENOMEM;
 }
 
@@ -190,10 +133,10 @@ static void retain(struct grow *g, struct block *b, int *rc)
 {
 	if (!*rc && (*rc = engine_retain(g->ctx, b->ptr, b->size)) < 0)
 		snprintf(g->ctx->sb->error, sizeof(g->ctx->sb->error),
-			 "phase '%s', thread %d: cannot keep blocks for free-all: out of memory",
-			 g->ctx->phase->name, g->ctx->tid);
+		         "phase '%s', thread %d: cannot keep blocks for free-all: out of memory",
+		         g->ctx->phase->name, g->ctx->tid);
 	if (*rc)
-		free_block(g->ctx, b);
+		gen_free_block(g->ctx, b);
 }
 
 /* The last buffer is kept for free-all too, not freed here, so the phase's
@@ -228,8 +171,8 @@ int gen_grow_run(struct gen_ctx *ctx)
 	struct grow g = {.ctx = ctx, .p = &ctx->phase->u.grow};
 	int rc = setup(&g);
 
-	g.keep_total = total_weight(&g.p->keep_sizes);
-	g.temp_total = total_weight(&g.p->temp_sizes);
+	g.keep_total = gen_total_weight(&g.p->keep_sizes);
+	g.temp_total = gen_total_weight(&g.p->temp_sizes);
 	rng_seed(&g.rng, ctx->seed, (uint64_t)ctx->phase_index, (uint64_t)ctx->tid);
 	for (uint64_t i = 0; i < g.p->iterations && !rc; i++)
 		rc = iterate(&g, i);

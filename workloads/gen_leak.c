@@ -21,16 +21,8 @@
 #include <string.h>
 
 #include "engine.h"
+#include "gen_common.h"
 #include "rng.h"
-
-struct block {
-	void *ptr;
-	uint64_t size;
-};
-
-/* Through a volatile pointer so the compiler cannot drop the writes to a
- * block it can see being freed: RSS must count every byte we allocate. */
-static void *(*volatile touch)(void *, int, size_t) = memset;
 
 struct leak {
 	struct gen_ctx *ctx;
@@ -38,59 +30,10 @@ struct leak {
 	struct rng rng;
 	double total, leak_total; /* weights of the two size distributions */
 	struct block *ring;
-	uint64_t slot;            /* next ring entry to replace */
+	uint64_t slot; /* next ring entry to replace */
 	struct block *leaked;
 	size_t nleaked, leaked_cap;
 };
-
-static double total_weight(const struct size_dist *d)
-{
-	double total = 0;
-	for (int i = 0; i < d->n; i++)
-		total += d->classes[i].weight;
-	return total;
-}
-
-static uint64_t pick_size(struct rng *r, const struct size_dist *d, double total)
-{
-	double x = rng_unit(r) * total;
-	int i = 0;
-	for (; i < d->n - 1; i++) {
-		x -= d->classes[i].weight;
-		if (x < 0)
-			break;
-	}
-	return rng_range(r, d->classes[i].min, d->classes[i].max);
-}
-
-static int alloc_block(struct gen_ctx *ctx, struct block *b, uint64_t size)
-{
-	void *p = malloc(size);
-	if (!p) {
-		snprintf(ctx->sb->error, sizeof(ctx->sb->error),
-			 "phase '%s', thread %d: malloc(%llu) failed", ctx->phase->name, ctx->tid,
-			 (unsigned long long)size);
-		b->ptr = NULL;
-		return -ENOMEM;
-	}
-	/* Counted before the fill: a block is live once malloc returns, and a
-	 * large one takes long to fill; counted after, every sample taken
-	 * during the fill would show RSS far above the heap. */
-	scoreboard_add(ctx->slot, (int64_t)size);
-	touch(p, 0x5a, size);
-	b->ptr = p;
-	b->size = size;
-	return 0;
-}
-
-static void free_block(struct gen_ctx *ctx, struct block *b)
-{
-	if (!b->ptr)
-		return;
-	scoreboard_add(ctx->slot, -(int64_t)b->size);
-	free(b->ptr);
-	b->ptr = NULL;
-}
 
 /* Free before malloc, as in churn: the ring's share of the heap stays the
  * window, so the heap's growth is the leak alone. */
@@ -98,8 +41,9 @@ static int churn(struct leak *l, uint64_t ops)
 {
 	int rc = 0;
 	for (uint64_t i = 0; i < ops && !rc; i++) {
-		free_block(l->ctx, &l->ring[l->slot]);
-		rc = alloc_block(l->ctx, &l->ring[l->slot], pick_size(&l->rng, &l->p->sizes, l->total));
+		gen_free_block(l->ctx, &l->ring[l->slot]);
+		rc = gen_alloc_block(l->ctx, &l->ring[l->slot],
+		                 gen_pick_size(&l->rng, &l->p->sizes, l->total));
 		if (++l->slot == l->p->live)
 			l->slot = 0;
 	}
@@ -111,10 +55,10 @@ static int leak_once(struct leak *l)
 	uint64_t left = l->p->leak;
 	int rc = 0;
 	while (left > 0 && !rc) {
-		uint64_t size = pick_size(&l->rng, &l->p->leak_sizes, l->leak_total);
+		uint64_t size = gen_pick_size(&l->rng, &l->p->leak_sizes, l->leak_total);
 		if (size > left)
 			size = left; /* the last block makes the total exact */
-		rc = alloc_block(l->ctx, &l->leaked[l->nleaked], size);
+		rc = gen_alloc_block(l->ctx, &l->leaked[l->nleaked], size);
 		if (!rc) {
 			l->nleaked++;
 			left -= size;
@@ -144,10 +88,10 @@ static int setup(struct leak *l)
 	return 0;
 fail:
 	snprintf(l->ctx->sb->error, sizeof(l->ctx->sb->error),
-		 "phase '%s', thread %d: no scratch memory to list a ring of %llu blocks and up "
-		 "to %llu x %llu leaked blocks",
-		 l->ctx->phase->name, l->ctx->tid, (unsigned long long)p->live,
-		 (unsigned long long)p->iterations, (unsigned long long)per_iter);
+	         "phase '%s', thread %d: no scratch memory to list a ring of %llu blocks and up "
+	         "to %llu x %llu leaked blocks",
+	         l->ctx->phase->name, l->ctx->tid, (unsigned long long)p->live,
+	         (unsigned long long)p->iterations, (unsigned long long)per_iter);
 	return -ENOMEM;
 }
 
@@ -159,11 +103,11 @@ static int retain_leaked(struct leak *l)
 	for (size_t k = 0; k < l->nleaked; k++) {
 		if (!rc && (rc = engine_retain(l->ctx, l->leaked[k].ptr, l->leaked[k].size)) < 0)
 			snprintf(l->ctx->sb->error, sizeof(l->ctx->sb->error),
-				 "phase '%s', thread %d: cannot keep leaked blocks for free-all: "
-				 "out of memory",
-				 l->ctx->phase->name, l->ctx->tid);
+			         "phase '%s', thread %d: cannot keep leaked blocks for free-all: "
+			         "out of memory",
+			         l->ctx->phase->name, l->ctx->tid);
 		if (rc)
-			free_block(l->ctx, &l->leaked[k]);
+			gen_free_block(l->ctx, &l->leaked[k]);
 	}
 	return rc;
 }
@@ -174,11 +118,11 @@ int gen_leak_run(struct gen_ctx *ctx)
 	const struct leak_params *p = l.p;
 	int rc = setup(&l);
 
-	l.total = total_weight(&p->sizes);
-	l.leak_total = total_weight(&p->leak_sizes);
+	l.total = gen_total_weight(&p->sizes);
+	l.leak_total = gen_total_weight(&p->leak_sizes);
 	rng_seed(&l.rng, ctx->seed, (uint64_t)ctx->phase_index, (uint64_t)ctx->tid);
 	for (uint64_t i = 0; i < p->live && !rc; i++)
-		rc = alloc_block(ctx, &l.ring[i], pick_size(&l.rng, &p->sizes, l.total));
+		rc = gen_alloc_block(ctx, &l.ring[i], gen_pick_size(&l.rng, &p->sizes, l.total));
 	/* The leak in the middle of the iteration's churn, so leaked blocks
 	 * land among blocks that are freed later, as in a real program. */
 	uint64_t half = p->ops_per_iter / 2;
@@ -192,7 +136,7 @@ int gen_leak_run(struct gen_ctx *ctx)
 	engine_checkpoint(ctx);
 	if (l.ring)
 		for (uint64_t i = 0; i < p->live; i++)
-			free_block(ctx, &l.ring[i]);
+			gen_free_block(ctx, &l.ring[i]);
 	int kept_rc = retain_leaked(&l);
 	engine_scratch_free(l.ring, p->live * sizeof(*l.ring));
 	engine_scratch_free(l.leaked, l.leaked_cap * sizeof(*l.leaked));

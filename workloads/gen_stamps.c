@@ -12,7 +12,9 @@
  * The handoff goes through one single-producer single-consumer ring per
  * thread (its inbox), in mmap'd scratch set up by thread 0 before a
  * barrier: acquire/release loads and stores, no lock and no read-modify-
- * write on the hot path. Which blocks are handed off is drawn from the
+ * write on the hot path. A thread done with its operations drains its
+ * inbox until its producer is done too, so the checkpoint sees empty
+ * inboxes and the window alone. Which blocks are handed off is drawn from the
  * thread's RNG, so the stream of mallocs and frees is the same under every
  * allocator; only who frees a block depends on timing, and every block is
  * freed exactly once, so the operation count is identical too. A full
@@ -20,6 +22,7 @@
  * block itself; such fallbacks are counted and reported on stderr.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "gen_common.h"
 #include "rng.h"
 
 /* Smallest inbox, in blocks; the loader's RAM check (bench/workload_gens.c)
@@ -37,16 +41,12 @@
 #define INBOX_MIN UINT64_C(65536)
 #define DRAIN_EVERY 16 /* operations between inbox drains (a power of two) */
 
-struct block {
-	void *ptr;
-	uint64_t size;
-};
-
 /* One SPSC ring. head and tail on their own cache lines: the consumer
- * writes head only, the producer tail only. */
+ * writes head only, the producer tail and done only. */
 struct inbox {
 	_Alignas(64) _Atomic uint64_t head;
 	_Alignas(64) _Atomic uint64_t tail;
+	_Atomic bool done; /* the producer will push no more */
 	_Alignas(64) struct block *slots;
 	uint64_t mask;
 };
@@ -55,53 +55,6 @@ struct shared {
 	size_t bytes; /* the whole mapping, for thread 0 to unmap */
 	struct inbox inbox[];
 };
-
-/* Through a volatile pointer so the compiler cannot drop the writes to a
- * block it can see being freed: RSS must count every byte we allocate. */
-static void *(*volatile touch)(void *, int, size_t) = memset;
-
-static uint64_t pick_size(struct rng *r, const struct size_dist *d, double total)
-{
-	double x = rng_unit(r) * total;
-	int i = 0;
-	for (; i < d->n - 1; i++) {
-		x -= d->classes[i].weight;
-		if (x < 0)
-			break;
-	}
-	return rng_range(r, d->classes[i].min, d->classes[i].max);
-}
-
-static int alloc_block(struct gen_ctx *ctx, struct block *b, uint64_t size)
-{
-	void *p = malloc(size);
-	if (!p) {
-		snprintf(ctx->sb->error, sizeof(ctx->sb->error),
-			 "phase '%s', thread %d: malloc(%llu) failed", ctx->phase->name, ctx->tid,
-			 (unsigned long long)size);
-		b->ptr = NULL;
-		return -ENOMEM;
-	}
-	/* Counted before the fill: a block is live once malloc returns, and a
-	 * large one takes long to fill; counted after, every sample taken
-	 * during the fill would show RSS far above the heap. */
-	scoreboard_add(ctx->slot, (int64_t)size);
-	touch(p, 0x5a, size);
-	b->ptr = p;
-	b->size = size;
-	return 0;
-}
-
-/* Accounted on the freeing thread's own slot: slots are single-writer, and
- * the sum over slots stays exact. */
-static void free_block(struct gen_ctx *ctx, struct block *b)
-{
-	if (!b->ptr)
-		return;
-	scoreboard_add(ctx->slot, -(int64_t)b->size);
-	free(b->ptr);
-	b->ptr = NULL;
-}
 
 /* Thread 0 maps every inbox in one piece; the others see it after the
  * barrier. NULL on failure (message in sb->error). */
@@ -116,8 +69,8 @@ static struct shared *create_shared(struct gen_ctx *ctx, uint64_t live)
 	struct shared *sh = engine_scratch_alloc(bytes);
 	if (!sh) {
 		snprintf(ctx->sb->error, sizeof(ctx->sb->error),
-			 "phase '%s': no scratch memory for %zu inboxes of %llu blocks",
-			 ctx->phase->name, n, (unsigned long long)cap);
+		         "phase '%s': no scratch memory for %zu inboxes of %llu blocks",
+		         ctx->phase->name, n, (unsigned long long)cap);
 		return NULL;
 	}
 	sh->bytes = bytes;
@@ -154,8 +107,22 @@ static void drain(struct gen_ctx *ctx, struct inbox *in)
 	if (head == tail)
 		return;
 	for (; head != tail; head++)
-		free_block(ctx, &in->slots[head & in->mask]);
+		gen_free_block(ctx, &in->slots[head & in->mask]);
 	atomic_store_explicit(&in->head, head, memory_order_release);
+}
+
+/* A thread that has finished its operations keeps draining until its
+ * producer has finished too, so what the producer hands off at the end is
+ * freed as work, not left to pile up while the consumer waits at the
+ * checkpoint (that backlog is what the checkpoint would then record).
+ * Off the hot path; yielding lets the producer run on a busy machine. */
+static void drain_until_done(struct gen_ctx *ctx, struct inbox *in)
+{
+	while (!atomic_load_explicit(&in->done, memory_order_acquire)) {
+		drain(ctx, in);
+		sched_yield();
+	}
+	drain(ctx, in); /* done was stored after the last push: this gets it */
 }
 
 /* Off the hot path, after the phase: a plain write(2) of a formatted line
@@ -164,10 +131,10 @@ static void report_full(struct gen_ctx *ctx, uint64_t full, uint64_t handed)
 {
 	char line[256];
 	int n = snprintf(line, sizeof(line),
-			 "wimm-worker: phase '%s', thread %d: %llu of %llu handoffs freed by "
-			 "the producer (inbox full)\n",
-			 ctx->phase->name, ctx->tid, (unsigned long long)full,
-			 (unsigned long long)(handed + full));
+	                 "wimm-worker: phase '%s', thread %d: %llu of %llu handoffs freed by "
+	                 "the producer (inbox full)\n",
+	                 ctx->phase->name, ctx->tid, (unsigned long long)full,
+	                 (unsigned long long)(handed + full));
 	if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
 		return; /* nothing better to do with a failed note */
 }
@@ -199,8 +166,8 @@ int gen_stamps_run(struct gen_ctx *ctx)
 	}
 	if (!ring && !rc) {
 		snprintf(ctx->sb->error, sizeof(ctx->sb->error),
-			 "phase '%s', thread %d: no scratch memory for a ring of %llu blocks",
-			 ctx->phase->name, ctx->tid, (unsigned long long)p->live);
+		         "phase '%s', thread %d: no scratch memory for a ring of %llu blocks",
+		         ctx->phase->name, ctx->tid, (unsigned long long)p->live);
 		rc = -ENOMEM;
 	}
 	for (int i = 0; i < p->sizes.n; i++)
@@ -208,7 +175,7 @@ int gen_stamps_run(struct gen_ctx *ctx)
 	rng_seed(&r, ctx->seed, (uint64_t)ctx->phase_index, (uint64_t)ctx->tid);
 
 	for (uint64_t i = 0; i < p->live && !rc; i++)
-		rc = alloc_block(ctx, &ring[i], pick_size(&r, &p->sizes, total));
+		rc = gen_alloc_block(ctx, &ring[i], gen_pick_size(&r, &p->sizes, total));
 	uint64_t slot = 0;
 	for (uint64_t i = 0; i < p->ops && !rc; i++) {
 		struct block *b = &ring[slot];
@@ -219,35 +186,35 @@ int gen_stamps_run(struct gen_ctx *ctx)
 				b->ptr = NULL;
 				handed++;
 			} else {
-				free_block(ctx, b);
+				gen_free_block(ctx, b);
 				full++;
 			}
 		} else {
-			free_block(ctx, b);
+			gen_free_block(ctx, b);
 		}
-		rc = alloc_block(ctx, b, pick_size(&r, &p->sizes, total));
+		rc = gen_alloc_block(ctx, b, gen_pick_size(&r, &p->sizes, total));
 		if (++slot == p->live)
 			slot = 0;
 		if (in && (i & (DRAIN_EVERY - 1)) == 0)
 			drain(ctx, in);
 	}
 
+	/* Set even after a failure: the consumer waits for it. */
+	if (out)
+		atomic_store_explicit(&out->done, true, memory_order_release);
+	if (in)
+		drain_until_done(ctx, in);
+
 	/* Every thread reaches the checkpoint, even after a failure, or the
-	 * others would wait at the barrier for ever. No thread pushes after
-	 * it, so what each inbox holds now is all it will ever get. */
+	 * others would wait at the barrier for ever. Past it every inbox is
+	 * empty and unused, so thread 0 can unmap them. */
 	engine_checkpoint(ctx);
 	if (ring)
 		for (uint64_t i = 0; i < p->live; i++)
-			free_block(ctx, &ring[i]);
+			gen_free_block(ctx, &ring[i]);
 	engine_scratch_free(ring, ring_bytes);
-	if (handoff) {
-		if (in)
-			drain(ctx, in);
-		/* Thread 0 unmaps the inboxes only once every thread drained. */
-		pthread_barrier_wait(ctx->barrier);
-		if (ctx->tid == 0 && sh)
-			engine_scratch_free(sh, sh->bytes);
-	}
+	if (ctx->tid == 0 && sh)
+		engine_scratch_free(sh, sh->bytes);
 	if (full)
 		report_full(ctx, full, handed);
 	return rc;

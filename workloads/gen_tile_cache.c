@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "gen_common.h"
 #include "rng.h"
 
 struct tile_slot {
@@ -51,14 +52,12 @@ struct cache {
 	struct source *queue;
 	size_t queued, taken, queue_cap;
 	int detection_done;
-	size_t scratch_bytes;
+	double objects_weight, stamps_weight; /* totals of the size classes */
 };
 
 #define NIL UINT32_MAX
 
-/* Through a volatile pointer so the compiler keeps every write. */
-static void *(*volatile touch)(void *, int, size_t) = memset;
-static volatile float sink;
+static volatile float sink; /* keeps the scan and the measurement's sums */
 
 static void lru_unlink(struct cache *c, uint32_t i)
 {
@@ -126,28 +125,6 @@ static float *get_tile(struct gen_ctx *ctx, struct cache *c, uint32_t i, int scr
 	return data;
 }
 
-static uint64_t pick(struct rng *r, const struct size_dist *d)
-{
-	double total = 0, x;
-	for (int i = 0; i < d->n; i++)
-		total += d->classes[i].weight;
-	x = rng_unit(r) * total;
-	int i = 0;
-	for (; i < d->n - 1; i++) {
-		x -= d->classes[i].weight;
-		if (x < 0)
-			break;
-	}
-	return rng_range(r, d->classes[i].min, d->classes[i].max);
-}
-
-static int fail(struct gen_ctx *ctx, const char *what, uint64_t size)
-{
-	snprintf(ctx->sb->error, sizeof(ctx->sb->error), "phase '%s', thread %d: %s(%llu) failed",
-		 ctx->phase->name, ctx->tid, what, (unsigned long long)size);
-	return -ENOMEM;
-}
-
 /* Cuts the stamp of source s out of its tile (reloading the tile if it was
  * evicted), works on it, and frees it and the source's object. */
 static int measure(struct gen_ctx *ctx, struct cache *c, const struct source *s)
@@ -155,7 +132,7 @@ static int measure(struct gen_ctx *ctx, struct cache *c, const struct source *s)
 	const struct tile_cache_params *p = &ctx->phase->u.tile;
 	float *stamp = malloc(s->stamp_size);
 	if (!stamp)
-		return fail(ctx, "malloc stamp", s->stamp_size);
+		return gen_fail(ctx, "malloc stamp", s->stamp_size);
 	scoreboard_add(ctx->slot, (int64_t)s->stamp_size);
 	pthread_mutex_lock(&c->lock);
 	float *tile = get_tile(ctx, c, s->tile, 0);
@@ -163,7 +140,7 @@ static int measure(struct gen_ctx *ctx, struct cache *c, const struct source *s)
 		memcpy(stamp, (char *)tile + s->offset, s->stamp_size);
 	pthread_mutex_unlock(&c->lock);
 	if (!tile)
-		return fail(ctx, "malloc tile", c->tile_bytes);
+		return gen_fail(ctx, "malloc tile", c->tile_bytes);
 	/* The measurement itself: passes over the stamp, writing it. This is
 	 * what makes measurement slower than detection. */
 	size_t n = s->stamp_size / sizeof(float);
@@ -208,15 +185,15 @@ static int detect_tile(struct gen_ctx *ctx, struct cache *c, struct rng *r, uint
 	int rc = 0;
 	for (uint64_t k = 0; k < p->sources && !rc; k++) {
 		struct source s = {.tile = i};
-		s.stamp_size = pick(r, &p->stamps) & ~(uint64_t)3;
+		s.stamp_size = gen_pick_size(r, &p->stamps, c->stamps_weight) & ~(uint64_t)3;
 		if (s.stamp_size < 4)
 			s.stamp_size = 4;
 		s.offset = (uint32_t)rng_range(r, 0, (c->tile_bytes - s.stamp_size) / 4) * 4;
-		s.object_size = pick(r, &p->objects);
+		s.object_size = gen_pick_size(r, &p->objects, c->objects_weight);
 		s.object = malloc(s.object_size);
 		if (!s.object)
-			return fail(ctx, "malloc object", s.object_size);
-		touch(s.object, 0x3c, s.object_size);
+			return gen_fail(ctx, "malloc object", s.object_size);
+		gen_touch(s.object, 0x3c, s.object_size);
 		scoreboard_add(ctx->slot, (int64_t)s.object_size);
 		if (ctx->nthreads == 1) {
 			rc = measure(ctx, c, &s);
@@ -244,7 +221,7 @@ static int detect(struct gen_ctx *ctx, struct cache *c)
 			acc += tile[k];
 		pthread_mutex_unlock(&c->lock);
 		sink = acc;
-		rc = tile ? detect_tile(ctx, c, &r, i) : fail(ctx, "malloc tile", c->tile_bytes);
+		rc = tile ? detect_tile(ctx, c, &r, i) : gen_fail(ctx, "malloc tile", c->tile_bytes);
 	}
 	pthread_mutex_lock(&c->lock);
 	c->detection_done = 1;
@@ -289,6 +266,8 @@ static struct cache *cache_create(const struct tile_cache_params *p)
 	c->tile_bytes = p->tile * p->tile * sizeof(float);
 	c->capacity = p->budget / c->tile_bytes;
 	c->head = c->tail = NIL;
+	c->objects_weight = gen_total_weight(&p->objects);
+	c->stamps_weight = gen_total_weight(&p->stamps);
 	c->slots = engine_scratch_alloc(c->ntiles * sizeof(*c->slots));
 	c->queue_cap = 4096;
 	c->queue = engine_scratch_alloc(c->queue_cap * sizeof(*c->queue));
@@ -329,7 +308,7 @@ int gen_tile_cache_run(struct gen_ctx *ctx)
 {
 	int rc = 0;
 	if (ctx->tid == 0 && !(*ctx->shared = cache_create(&ctx->phase->u.tile)))
-		rc = fail(ctx, "mmap cache", sizeof(struct cache));
+		rc = gen_fail(ctx, "mmap cache", sizeof(struct cache));
 	pthread_barrier_wait(ctx->barrier);
 	struct cache *c = *ctx->shared;
 	if (c)

@@ -10,7 +10,6 @@
  * is handy for debugging a workload.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,25 +18,9 @@
 
 #include "engine.h"
 #include "identify.h"
+#include "procself.h"
 #include "scoreboard.h"
 #include "workload.h"
-
-/* VmHWM of this process in bytes, or -1. read(2) into a stack buffer: no
- * stdio, no malloc, so reading it changes nothing it reports. */
-static int64_t read_vmhwm(void)
-{
-	char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	const char *p = strstr(buf, "VmHWM:");
-	return p ? strtoll(p + 6, NULL, 10) * 1024 : -1;
-}
 
 static int usage(FILE *f, int code)
 {
@@ -151,7 +134,7 @@ int main(int argc, char **argv)
 	atomic_store(&sb->state, SB_RUNNING);
 
 	rc = engine_run(w, &opts, sb);
-	atomic_store(&sb->vmhwm_bytes, read_vmhwm());
+	atomic_store(&sb->vmhwm_bytes, procself_vmhwm());
 	if (rc) {
 		atomic_store(&sb->state, SB_FAILED);
 		fprintf(stderr, "wimm-worker: %s\n", sb->error[0] ? sb->error : strerror(-rc));

@@ -1,0 +1,50 @@
+/* probe.h - internal interface between libwimm-probe.so and its readers.
+ *
+ * One reader per allocator family. The probe picks the reader by the
+ * library that really owns malloc (identify_allocator), calls init once in
+ * its constructor, before main, and read from its own thread at each tick.
+ * read must never call malloc, nor anything that might (no stdio with a
+ * lazily allocated buffer, no dlsym, no %f formatting): it runs inside the
+ * process it measures. init may allocate; it says so where it does.
+ * Figures a reader does not have are -1 (shown as n/a, never as 0).
+ */
+#ifndef WIMM_PROBE_H
+#define WIMM_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct probe_figures {
+	int64_t in_use;   /* what the program holds, as the allocator counts it */
+	int64_t system;   /* what the allocator holds from the OS, not yet returned */
+	int64_t resident; /* of that, resident, where the allocator knows */
+	int64_t arenas;   /* per family: see each reader's comment and the README */
+};
+
+struct probe_reader {
+	const char *family; /* as identify_allocator names it */
+	/* Resolves the allocator's symbols. Returns 0, or -ENOENT when one is
+	 * missing or belongs to another library than malloc. */
+	int (*init)(void);
+	/* Called once on the probe thread before its first reading, or NULL.
+	 * May not allocate either. */
+	void (*thread_start)(void);
+	/* Fills every field, -1 where it has no figure. */
+	void (*read)(struct probe_figures *f);
+};
+
+extern const struct probe_reader probe_glibc, probe_jemalloc, probe_tcmalloc, probe_mimalloc;
+
+/* dlsym(RTLD_DEFAULT, name), but NULL unless the symbol is defined in the
+ * same library as malloc: a preloaded allocator leaves glibc's mallinfo2
+ * and malloc_info visible, and those answer zeros. Constructor only (dlsym
+ * may allocate an error string). */
+void *probe_symbol(const char *name);
+
+/* Sets the function pointer fn to probe_symbol(name). Returns 0 or
+ * -ENOENT. POSIX lets dlsym's object pointers become function pointers;
+ * the copy does it without ISO C's -Wpedantic warning. */
+#define probe_resolve(fn, name) probe_resolve_(&(fn), sizeof(fn), (name))
+int probe_resolve_(void *fn, size_t size, const char *name);
+
+#endif
