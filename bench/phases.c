@@ -5,46 +5,52 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Least squares y = a + b t over rows [from, to) of phase `ph`.
- * Returns the slope and sets *r2, or NaN when there are too few points. */
-static double fit(const struct series *s, int ph, double from, double to, int rss, double *r2)
+/* Least squares y = a + b x over the samples of phase `ph` whose progress
+ * x lies in [lo, hi]; y is RSS or heap. Returns b and sets *r2, or NaN when
+ * there are too few points. */
+static double fit(const struct series *s, int ph, double lo, double hi, int rss, double *r2)
 {
-	double n = 0, st = 0, sy = 0, stt = 0, sty = 0, syy = 0;
+	double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct sample *row = &s->rows[i];
-		if (row->phase != ph || row->t_s < from || row->t_s > to)
+		double x = (double)row->progress;
+		if (row->phase != ph || row->progress < 0 || x < lo || x > hi)
 			continue;
-		double t = row->t_s, y = (double)(rss ? row->rss_bytes : row->heap_bytes);
+		double y = (double)(rss ? row->rss_bytes : row->heap_bytes);
 		n++;
-		st += t;
+		sx += x;
 		sy += y;
-		stt += t * t;
-		sty += t * y;
+		sxx += x * x;
+		sxy += x * y;
 		syy += y * y;
 	}
 	*r2 = NAN;
-	double vt = n * stt - st * st, vy = n * syy - sy * sy;
-	if (n < 5 || vt <= 0)
+	double vx = n * sxx - sx * sx, vy = n * syy - sy * sy;
+	if (n < 5 || vx <= 0)
 		return NAN;
-	double cov = n * sty - st * sy;
-	*r2 = vy > 0 ? cov * cov / (vt * vy) : 1.0;
-	return cov / vt;
+	double cov = n * sxy - sx * sy;
+	*r2 = vy > 0 ? cov * cov / (vx * vy) : 1.0;
+	return cov / vx;
 }
 
-/* A leak phase leaks at a steady rate, so its growth per second divided by
- * its iterations per second is the growth per iteration. The first and
- * last tenth are left out of the fit: they hold the ramp of the churn
- * window and its release. */
-static void leak_growth(const struct series *s, int ph, const struct phase *p,
-			double next_start, struct phase_stat *st)
+/* Growth per iteration of a leak phase: the slope of heap and of RSS
+ * against the iterations done (the worker's progress counter), not against
+ * time, so a busy machine that slows the work changes nothing. The first
+ * and last tenth of the iterations are left out: they hold the ramp of the
+ * churn window and its release. */
+static void leak_growth(const struct series *s, int ph, struct phase_stat *st)
 {
-	double duration = next_start - st->start_s;
-	if (!(duration > 0))
+	double lo = INFINITY, hi = -INFINITY, r2;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->rows[i].phase == ph && s->rows[i].progress >= 0) {
+			lo = fmin(lo, (double)s->rows[i].progress);
+			hi = fmax(hi, (double)s->rows[i].progress);
+		}
+	if (!(hi > lo))
 		return;
-	double from = st->start_s + duration * 0.1, to = st->start_s + duration * 0.9, r2;
-	double per_s = (double)p->u.leak.iterations / duration;
-	st->heap_growth_per_iter = fit(s, ph, from, to, 0, &r2) / per_s;
-	st->rss_growth_per_iter = fit(s, ph, from, to, 1, &st->rss_r2) / per_s;
+	double span = hi - lo;
+	st->heap_growth_per_iter = fit(s, ph, lo + span * 0.1, hi - span * 0.1, 0, &r2);
+	st->rss_growth_per_iter = fit(s, ph, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
 }
 
 void phases_compute(const struct series *s, const struct workload *w,
@@ -94,14 +100,8 @@ void phases_compute(const struct series *s, const struct workload *w,
 		/* Series phase i + 1 is workload phase i. */
 		if (i == 0 || i > w->nphases || w->phases[i - 1].gen != GEN_LEAK || !st->samples)
 			continue;
-		double next = st->end_s;
-		for (int j = i + 1; j < out->n; j++)
-			if (out->p[j].samples) {
-				next = out->p[j].start_s;
-				break;
-			}
 		st->leak_per_iter_bytes = (int64_t)w->phases[i - 1].u.leak.leak;
-		leak_growth(s, i, &w->phases[i - 1], next, st);
+		leak_growth(s, i, st);
 	}
 }
 

@@ -81,10 +81,13 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 	if (rss <= 0)
 		return;
 	struct sample row = {.t_s = t, .rss_bytes = rss, .heap_bytes = -1, .alloc_in_use_bytes = -1,
-			     .alloc_system_bytes = -1, .alloc_resident_bytes = -1, .arenas = -1};
+			     .alloc_system_bytes = -1, .alloc_resident_bytes = -1, .arenas = -1,
+			     .progress = -1};
 	if (c->sb) {
-		if (c->heap_from_scoreboard)
+		if (c->heap_from_scoreboard) {
 			row.heap_bytes = scoreboard_live_bytes(c->sb);
+			row.progress = (int64_t)scoreboard_progress(c->sb);
+		}
 		row.phase = atomic_load_explicit(&c->sb->phase, memory_order_relaxed);
 		scoreboard_probe_read(c->sb, &o->probe);
 		if (o->probe.active) {

@@ -127,3 +127,11 @@ void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading 
 			return;
 	}
 }
+
+uint64_t scoreboard_progress(const struct scoreboard *sb)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < SCOREBOARD_SLOTS; i++)
+		sum += atomic_load_explicit(&sb->slots[i].progress, memory_order_relaxed);
+	return sum;
+}

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
-#define SCOREBOARD_VERSION 2 /* bump on any change of layout */
+#define SCOREBOARD_VERSION 3 /* bump on any change of layout */
 #define SCOREBOARD_SLOTS 64
 #define SCOREBOARD_PHASES 17
 #define SCOREBOARD_TEXT 512
@@ -29,6 +29,10 @@ struct sb_slot {
 	 * reloads and evictions): counted apart so `ops` stays identical
 	 * under every allocator. */
 	_Atomic uint64_t extra_ops;
+	/* Units of the generator's work done: iterations (grow, leak), ops
+	 * (churn, stamps), sources measured (tile cache). Lets the driver
+	 * relate memory to work rather than to time, which is noisy. */
+	_Atomic uint64_t progress;
 };
 
 /* The allocator's own view, written by the probe thread that
@@ -114,6 +118,7 @@ void scoreboard_unmap(struct scoreboard *sb);
 int64_t scoreboard_live_bytes(const struct scoreboard *sb);
 uint64_t scoreboard_ops(const struct scoreboard *sb);
 uint64_t scoreboard_extra_ops(const struct scoreboard *sb);
+uint64_t scoreboard_progress(const struct scoreboard *sb);
 
 /* Probe side: begin and end one reading (seq odd in between). */
 void scoreboard_probe_begin(struct scoreboard *sb);
@@ -131,6 +136,14 @@ static inline void scoreboard_add(struct sb_slot *slot, int64_t delta_bytes)
 			      memory_order_relaxed);
 	atomic_store_explicit(&slot->ops,
 			      atomic_load_explicit(&slot->ops, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/* Hot path: the owning thread records one unit of work done. */
+static inline void scoreboard_step(struct sb_slot *slot)
+{
+	atomic_store_explicit(&slot->progress,
+			      atomic_load_explicit(&slot->progress, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 }
 

@@ -24,6 +24,7 @@
 	X(alloc_system_bytes, int64_t, bytes, "bytes the allocator holds from the OS")      \
 	X(alloc_resident_bytes, int64_t, bytes, "of those, resident, where it knows")      \
 	X(arenas, int64_t, count, "the allocator's arena count (see README)")              \
+	X(progress, int64_t, count, "units of work done (iterations, ops, sources)")      \
 	X(phase, int, phase, "index of the phase the workload was in")
 
 #define SERIES_FIELD_(name, type, format, doc) type name;

@@ -194,11 +194,14 @@ TEST(series_tsv)
 	struct sample rows[] = {
 	    /* An allocator figure of -1 is n/a: an empty field, never 0. */
 	    {.t_s = 0, .rss_bytes = 1024, .heap_bytes = 0, .alloc_in_use_bytes = -1,
-	     .alloc_system_bytes = -1, .alloc_resident_bytes = -1, .arenas = -1, .phase = 0},
+	     .alloc_system_bytes = -1, .alloc_resident_bytes = -1, .arenas = -1, .progress = -1,
+	     .phase = 0},
 	    {.t_s = 0.01, .rss_bytes = 2048, .heap_bytes = 512, .alloc_in_use_bytes = 600,
-	     .alloc_system_bytes = 8192, .alloc_resident_bytes = -1, .arenas = 1, .phase = 1},
+	     .alloc_system_bytes = 8192, .alloc_resident_bytes = -1, .arenas = 1, .progress = 10,
+	     .phase = 1},
 	    {.t_s = 0.02049, .rss_bytes = 4096, .heap_bytes = 1024, .alloc_in_use_bytes = 1100,
-	     .alloc_system_bytes = 8192, .alloc_resident_bytes = 4096, .arenas = 2, .phase = 7},
+	     .alloc_system_bytes = 8192, .alloc_resident_bytes = 4096, .arenas = 2, .progress = 20,
+	     .phase = 7},
 	};
 	char *text = NULL;
 	size_t len = 0;
@@ -217,10 +220,10 @@ TEST(series_tsv)
 	expect_int(rc, 0);
 	expect_text(text,
 	            "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\talloc_system_bytes\t"
-	            "alloc_resident_bytes\tarenas\tphase\n"
-	            "0.0000\t1024\t0\t\t\t\t\tstart\n"
-	            "0.0100\t2048\t512\t600\t8192\t\t1\tfill\n"
-	            "0.0205\t4096\t1024\t1100\t8192\t4096\t2\t?\n",
+	            "alloc_resident_bytes\tarenas\tprogress\tphase\n"
+	            "0.0000\t1024\t0\t\t\t\t\t\tstart\n"
+	            "0.0100\t2048\t512\t600\t8192\t\t1\t10\tfill\n"
+	            "0.0205\t4096\t1024\t1100\t8192\t4096\t2\t20\t?\n",
 	            "TSV: header, 4 decimals, integers, empty n/a, phase names, ? out of range");
 	free(text);
 	series_finish(&s);

@@ -29,6 +29,7 @@ int gen_churn_run(struct gen_ctx *ctx)
 	for (uint64_t i = 0; i < p->ops && !rc; i++) {
 		gen_free_block(ctx, &ring[slot]);
 		rc = gen_alloc_block(ctx, &ring[slot], gen_pick_size(&r, &p->sizes, total));
+		scoreboard_step(ctx->slot);
 		if (++slot == p->live)
 			slot = 0;
 	}

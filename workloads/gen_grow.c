@@ -174,8 +174,10 @@ int gen_grow_run(struct gen_ctx *ctx)
 	g.keep_total = gen_total_weight(&g.p->keep_sizes);
 	g.temp_total = gen_total_weight(&g.p->temp_sizes);
 	rng_seed(&g.rng, ctx->seed, (uint64_t)ctx->phase_index, (uint64_t)ctx->tid);
-	for (uint64_t i = 0; i < g.p->iterations && !rc; i++)
+	for (uint64_t i = 0; i < g.p->iterations && !rc; i++) {
 		rc = iterate(&g, i);
+		scoreboard_step(ctx->slot);
+	}
 
 	/* Every thread reaches the checkpoint, even after a failure, or the
 	 * others would wait at the barrier for ever. */

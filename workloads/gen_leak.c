@@ -129,6 +129,7 @@ int gen_leak_run(struct gen_ctx *ctx)
 	for (uint64_t it = 0; it < p->iterations && !rc; it++) {
 		if (!(rc = churn(&l, half)) && !(rc = leak_once(&l)))
 			rc = churn(&l, p->ops_per_iter - half);
+		scoreboard_step(ctx->slot);
 	}
 
 	/* Every thread reaches the checkpoint, even after a failure, or the

@@ -193,6 +193,7 @@ int gen_stamps_run(struct gen_ctx *ctx)
 			gen_free_block(ctx, b);
 		}
 		rc = gen_alloc_block(ctx, b, gen_pick_size(&r, &p->sizes, total));
+		scoreboard_step(ctx->slot);
 		if (++slot == p->live)
 			slot = 0;
 		if (in && (i & (DRAIN_EVERY - 1)) == 0)

@@ -155,6 +155,7 @@ static int measure(struct gen_ctx *ctx, struct cache *c, const struct source *s)
 	free(stamp);
 	scoreboard_add(ctx->slot, -(int64_t)s->object_size);
 	free(s->object);
+	scoreboard_step(ctx->slot);
 	return 0;
 }
 
