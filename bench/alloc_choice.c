@@ -71,9 +71,18 @@ static int check(struct alloc_choice *c, int i, int named)
 		    a->name, a->path, owner, named ? "; is it an allocator?" : ", skipped");
 		return -1;
 	}
+	if (rc == -ECHILD) {
+		/* It loads but the process dies (an allocator that aborts at start,
+		 * say): run its cells anyway, so each records how it failed, and
+		 * the others go on. */
+		log_warn("%s: the worker fails at start with %s preloaded; its cells will fail "
+			 "and say why",
+			 a->name, a->path[0] ? a->path : "no library");
+		return 0;
+	}
 	if (rc) {
 		log_msg(level, "%s: cannot start the worker with %s preloaded: %s%s", a->name,
-		    a->path[0] ? a->path : "no library", strerror(-rc), named ? "" : ", skipped");
+			a->path[0] ? a->path : "no library", strerror(-rc), named ? "" : ", skipped");
 		return -1;
 	}
 	return 0;

@@ -28,7 +28,8 @@ const char *childenv_expected_owner(const struct allocator *a);
 
 /* Runs `wimm-worker --identify` under a and reports malloc's owner and the
  * allocator's version. Returns 0, -EPROTO when malloc did not come from
- * the expected library (owner still filled), or -errno. */
+ * the expected library (owner still filled), -ECHILD when the worker died
+ * or failed with it preloaded, or -errno. */
 int childenv_identify(const struct allocator *a, char *owner, size_t owner_len,
 		      char *version, size_t version_len);
 

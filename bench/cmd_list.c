@@ -49,9 +49,30 @@ static void print_allocators(void)
 	free(all);
 }
 
+/* The description's first sentence on one line, cut at a word with "..."
+ * when it is longer than a terminal line allows. */
+static const char *summary(const char *text, char *out, size_t len)
+{
+	const size_t width = 52;
+	size_t n = 0;
+	for (const char *p = text; *p && n + 1 < len; p++) {
+		out[n++] = (*p == '\n' || *p == '\t') ? ' ' : *p;
+		if ((*p == '.' || *p == ':') && (p[1] == ' ' || p[1] == '\n' || !p[1]))
+			break;
+	}
+	out[n] = 0;
+	if (n > width) {
+		size_t cut = width;
+		while (cut > 0 && out[cut] != ' ')
+			cut--;
+		snprintf(out + (cut ? cut : width), len - (cut ? cut : width), " ...");
+	}
+	return out;
+}
+
 static void print_workloads(void)
 {
-	char **paths, err[1024];
+	char **paths, err[1024], line[512];
 	int n;
 	static struct workload w;
 	if (catalog_list_yaml(catalog_workloads_dir(), &paths, &n)) {
@@ -68,8 +89,8 @@ static void print_workloads(void)
 		for (int t = 0; t < w.naxis; t++)
 			snprintf(axis + strlen(axis), sizeof(axis) - strlen(axis), "%s%d",
 				 t ? "," : "", w.axis[t]);
-		int first_line = (int)strcspn(w.description, "\n");
-		printf("  %-18s threads %-8s %.*s\n", w.name, axis, first_line, w.description);
+		printf("  %-18s threads %-8s %s\n", w.name, axis, summary(w.description, line,
+										   sizeof(line)));
 	}
 	catalog_free_paths(paths, n);
 }

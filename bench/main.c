@@ -16,12 +16,15 @@ static const char usage_text[] =
 	"  exec -- COMMAND ...    run a real program under each allocator\n"
 	"  list                   allocators found (library, version) and shipped workloads\n"
 	"  validate FILE ...      check workload files (--allocator for allocator files)\n"
+	"  compare BASE NEW       regressions of a run against another or a baseline\n"
+	"  baseline update [RUN]  make the run the baseline of its testbed\n"
 	"\n"
 	"  wimm COMMAND --help    options of a command\n"
 	"  wimm --version\n"
 	"\n"
 	"exit codes: 0 ok, 1 some cells failed, 2 bad usage or input (nothing ran),\n"
-	"3 results could not be written, 130 interrupted (finished cells kept).\n";
+	"3 results could not be written, 130 interrupted (finished cells kept).\n"
+	"compare: 0 no regression, 1 a regression, 2 bad usage or I/O, 3 not comparable.\n";
 
 int main(int argc, char **argv)
 {
@@ -46,6 +49,10 @@ int main(int argc, char **argv)
 		return cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "validate"))
 		return cmd_validate(argc - 1, argv + 1);
-	log_error("unknown command '%s'; commands are run, exec, list, validate (see wimm --help)", cmd);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "baseline"))
+		return cmd_baseline(argc - 1, argv + 1);
+	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, baseline (see wimm --help)", cmd);
 	return EXIT_USAGE;
 }

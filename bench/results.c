@@ -304,6 +304,8 @@ static struct json_object *build_meta(const struct results *r, const struct run_
 	rc |= jsonw_add_real(o, "scale", info->scale);
 	rc |= jsonw_add_str(o, "env_removed", info->env_removed ? info->env_removed : "");
 	rc |= info->probe ? jsonw_add_str(o, "probe", info->probe) : jsonw_add_null(o, "probe");
+	rc |= info->mem_guard_bytes > 0 ? jsonw_add_int(o, "mem_guard_bytes", info->mem_guard_bytes)
+	                                : jsonw_add_null(o, "mem_guard_bytes");
 	rc |= jsonw_add_str(o, "testbed", sysinfo_testbed(testbed, sizeof(testbed)));
 	rc |= jsonw_add(o, "host", host);
 	rc |= jsonw_add(o, "allocators", allocs);
@@ -570,6 +572,36 @@ static void remove_run(const char *dir)
 	rmdir(dir);
 }
 
+/* latest -> runs/<id>, relative so the tree can be moved or copied whole;
+ * made under a temporary name and renamed over the old link, so there is
+ * never a moment without a latest. Pointed when the run starts: latest is
+ * the newest run, also while it runs and after it is interrupted. */
+static int point_latest(const struct results *r)
+{
+	char tmp[PATH_MAX], latest[PATH_MAX], target[64];
+	int rc = 0;
+	snprintf(target, sizeof(target), "runs/%s", r->id);
+	if (snprintf(tmp, sizeof(tmp), "%s/.latest.tmp.%ld", r->root, (long)getpid()) >=
+	        (int)sizeof(tmp) ||
+	    join(latest, sizeof(latest), r->root, "latest") < 0) {
+		rc = -ENAMETOOLONG;
+		goto out;
+	}
+	unlink(tmp); /* left over by a killed run with our pid */
+	if (symlink(target, tmp) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (rename(tmp, latest) < 0) {
+		rc = -errno;
+		unlink(tmp);
+	}
+out:
+	if (rc < 0)
+		log_error("cannot point %s/latest at %s: %s", r->root, target, strerror(-rc));
+	return rc;
+}
+
 int results_create(const char *out_root, const struct run_info *info, struct results **out,
                    char *err, size_t errlen)
 {
@@ -631,6 +663,8 @@ int results_create(const char *out_root, const struct run_info *info, struct res
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", msg);
 		remove_run(r->dir);
+	} else {
+		point_latest(r); /* a failure is logged; the run itself is whole */
 	}
 out:
 	json_object_put(meta);
@@ -762,46 +796,16 @@ int results_add_cell(struct results *r, const struct cell_record *cell, const st
 	return rc < 0 ? rc : rc2;
 }
 
-/* latest -> runs/<id>, relative so the tree can be moved or copied whole;
- * made under a temporary name and renamed over the old link, so there is
- * never a moment without a latest. */
-static int point_latest(const struct results *r)
-{
-	char tmp[PATH_MAX], latest[PATH_MAX], target[64];
-	int rc = 0;
-	snprintf(target, sizeof(target), "runs/%s", r->id);
-	if (snprintf(tmp, sizeof(tmp), "%s/.latest.tmp.%ld", r->root, (long)getpid()) >=
-	        (int)sizeof(tmp) ||
-	    join(latest, sizeof(latest), r->root, "latest") < 0) {
-		rc = -ENAMETOOLONG;
-		goto out;
-	}
-	unlink(tmp); /* left over by a killed run with our pid */
-	if (symlink(target, tmp) < 0) {
-		rc = -errno;
-		goto out;
-	}
-	if (rename(tmp, latest) < 0) {
-		rc = -errno;
-		unlink(tmp);
-	}
-out:
-	if (rc < 0)
-		log_error("cannot point %s/latest at %s: %s", r->root, target, strerror(-rc));
-	return rc;
-}
-
 int results_finish(struct results *r, int cells_not_run)
 {
 	char err[ERR_MAX];
-	int rc, rc2;
+	int rc;
 	r->finished = true;
 	r->cells_not_run = cells_not_run;
 	rc = write_summary(r, err, sizeof(err));
 	if (rc < 0)
 		log_error("%s", err);
-	rc2 = point_latest(r);
-	return rc < 0 ? rc : rc2;
+	return rc;
 }
 
 const char *results_dir(const struct results *r)

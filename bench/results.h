@@ -33,12 +33,13 @@ struct run_info {
 	int nworkloads;
 	const char *env_removed; /* e.g. "MALLOC_PERTURB_" or "" */
 	const char *probe;       /* the probe library preloaded, or NULL */
+	int64_t mem_guard_bytes; /* cells are killed above this RSS; 0 = none */
 };
 
 struct results;
 
-/* Creates OUT_ROOT/runs/<id>/ (and series/), writes meta.json.
- * Returns 0 or -errno with a message in err. */
+/* Creates OUT_ROOT/runs/<id>/ (and series/), writes meta.json, and points
+ * OUT_ROOT/latest at it. Returns 0 or -errno with a message in err. */
 int results_create(const char *out_root, const struct run_info *info,
 		   struct results **out, char *err, size_t errlen);
 
@@ -48,8 +49,8 @@ int results_create(const char *out_root, const struct run_info *info,
 int results_add_cell(struct results *r, const struct cell_record *cell,
 		     const struct series *s, const struct phase_stats *phases);
 
-/* Final summary.json (with "complete" and "cells_not_run") and the
- * OUT_ROOT/latest symlink. Returns 0 or -errno. */
+/* Final summary.json (with "complete" and "cells_not_run"). Returns 0 or
+ * -errno. */
 int results_finish(struct results *r, int cells_not_run);
 
 const char *results_dir(const struct results *r);

@@ -111,6 +111,8 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 	}
 	if (rss > o->sampled_peak_rss)
 		o->sampled_peak_rss = rss;
+	if (c->mem_guard_bytes > 0 && rss > c->mem_guard_bytes)
+		o->over_guard = 1;
 	o->final_rss = rss;
 	series_append(s, &row);
 }
@@ -206,7 +208,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 			o->interrupted = 1;
 		if (t >= deadline)
 			o->timed_out = 1;
-		if (o->interrupted || o->timed_out || o->wrong_owner) {
+		if (o->interrupted || o->timed_out || o->wrong_owner || o->over_guard) {
 			kill(-pid, SIGKILL);
 			break;
 		}

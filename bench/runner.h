@@ -29,6 +29,9 @@ struct runner_cell {
 	 * canonical path); it is killed as soon as it reports another. */
 	const char *expected_owner;
 	volatile sig_atomic_t *stop; /* set asynchronously to abandon the cell */
+	/* The child is killed as soon as a sample shows more RSS than this
+	 * (0: no guard), before the machine runs short of memory. */
+	int64_t mem_guard_bytes;
 	/* The child's streams: NULL = /dev/null for stdin and stdout, and a
 	 * private buffer for stderr (its last line becomes stderr_tail);
 	 * stdin "-" inherits the driver's. Files are created or truncated. */
@@ -43,6 +46,7 @@ struct runner_outcome {
 	int timed_out;
 	int interrupted;     /* *stop was set */
 	int wrong_owner;     /* malloc came from another library */
+	int over_guard;      /* killed for passing mem_guard_bytes */
 	double wall_s;
 	struct rusage ru;
 	int64_t sampled_peak_rss;

@@ -37,6 +37,7 @@ struct session {
 	struct cell_record *cells; /* finished, in run order */
 	size_t ncells, planned;
 	int failed;
+	int write_failed; /* some result file could not be written */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -57,7 +58,9 @@ static const char opts_help[] =
 	"      --interval DUR      sampling interval (default 10ms)\n"
 	"      --out DIR           results root (default ./results)\n"
 	"      --seed N            seed of the cell order (default: from the clock)\n"
-	"      --no-probe          do not preload the probe (no allocator figures)\n";
+	"      --no-probe          do not preload the probe (no allocator figures)\n"
+	"      --mem-guard SIZE|N%  kill a cell whose RSS passes SIZE, or N% of the\n"
+	"                          memory available at start (default 80%)\n";
 
 void session_print_help(const char *head, const char *tail)
 {
@@ -68,7 +71,8 @@ void session_print_help(const char *head, const char *tail)
 
 void session_opts_init(struct session_opts *o)
 {
-	*o = (struct session_opts){.reps = 1, .interval_s = 0.010, .out = "results"};
+	*o = (struct session_opts){.reps = 1, .interval_s = 0.010, .out = "results",
+				   .mem_guard_share = 0.8};
 	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
@@ -121,8 +125,43 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 	case SESSION_O_NO_PROBE:
 		o->no_probe = 1;
 		return 1;
+	case SESSION_O_MEM_GUARD: {
+		size_t n = strlen(arg);
+		uint64_t bytes;
+		if (n > 1 && arg[n - 1] == '%') {
+			double pct = strtod(arg, &end);
+			if (end == arg + n - 1 && pct > 0 && pct <= 100) {
+				o->mem_guard_share = pct / 100;
+				o->mem_guard_bytes = 0;
+				return 1;
+			}
+		} else if (units_parse_size(arg, &bytes) == 0 && bytes >= (1u << 20) &&
+			   bytes <= INT64_MAX) {
+			o->mem_guard_bytes = (int64_t)bytes;
+			return 1;
+		}
+		log_error("--mem-guard %s: expected a size of at least 1 MiB (e.g. 8 GiB) or a "
+			  "share of the available memory (e.g. 50%%)",
+			  arg);
+		return -1;
+	}
 	}
 	return 0;
+}
+
+/* MemAvailable from /proc/meminfo in bytes, or -1. */
+static int64_t mem_available(void)
+{
+	char line[256];
+	long long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : (int64_t)kib * 1024;
 }
 
 /* meta.json records the chosen allocators with the versions they report. */
@@ -145,6 +184,7 @@ static int create_results(struct session *s, int argc, char **argv,
 			.allocator_versions = versions, .nallocators = n,
 			.workloads = workloads, .nworkloads = nworkloads,
 			.env_removed = childenv_removed, .probe = s->probe,
+			.mem_guard_bytes = s->o.mem_guard_bytes,
 		};
 		rc = results_create(s->o.out, &info, &s->results, err, sizeof(err));
 		if (rc)
@@ -166,6 +206,12 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	*out = s;
 	s->o = *o;
 	s->planned = ncells;
+	if (!s->o.mem_guard_bytes) {
+		/* A share of what is free now, so a runaway cell is killed while
+		 * the machine (and the driver) still have room. */
+		int64_t avail = mem_available();
+		s->o.mem_guard_bytes = avail > 0 ? (int64_t)((double)avail * s->o.mem_guard_share) : 0;
+	}
 	if (alloc_choice_load(&s->alloc, s->o.extra, s->o.nextra) ||
 	    alloc_choice_select(&s->alloc, s->o.allocators, s->o.nextra))
 		return EXIT_USAGE;
@@ -203,13 +249,18 @@ const struct allocator *session_allocator(const struct session *s, int i)
 }
 
 static void describe_failure(const struct runner_outcome *o, const struct scoreboard *sb,
-			     double timeout_s, char *buf, size_t len)
+			     double timeout_s, int64_t guard_bytes, char *buf, size_t len)
 {
 	const char *detail = sb && sb->error[0] ? sb->error : o->stderr_tail;
+	char guard[32];
 	if (!o->started || o->wrong_owner)
 		snprintf(buf, len, "%s", o->reason);
+	else if (o->over_guard)
+		snprintf(buf, len, "killed: its RSS passed the memory guard of %s (--mem-guard)",
+			 units_format_size((uint64_t)guard_bytes, guard, sizeof(guard)));
 	else if (o->timed_out)
-		snprintf(buf, len, "timed out after %.0f s", timeout_s);
+		snprintf(buf, len, "timed out after %s",
+			 units_format_duration(timeout_s, guard, sizeof(guard)));
 	else if (o->term_signal)
 		snprintf(buf, len, "killed by signal %d (%s)%s%.180s", o->term_signal,
 			 strsignal(o->term_signal), detail[0] ? ": " : "", detail);
@@ -266,7 +317,8 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 static int cell_ok(const struct session_cell *sc, const struct runner_outcome *o,
 		   const struct scoreboard *sb)
 {
-	if (!o->started || o->wrong_owner || o->timed_out || !o->exited || o->exit_status)
+	if (!o->started || o->wrong_owner || o->timed_out || o->over_guard || !o->exited ||
+	    o->exit_status)
 		return 0;
 	return !sc->workload || atomic_load(&sb->state) == SB_DONE;
 }
@@ -312,6 +364,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		.heap_from_scoreboard = sc->workload != NULL,
 		.expected_owner = childenv_expected_owner(a),
 		.stop = &stop_requested,
+		.mem_guard_bytes = s->o.mem_guard_bytes,
 		.stdin_path = sc->stdin_path,
 		.stdout_path = sc->save_output ? out_path : NULL,
 		.stderr_path = sc->save_output ? err_path : NULL,
@@ -341,8 +394,8 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	int ok = cell_ok(sc, &o, sb);
 	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
 	if (!ok) {
-		describe_failure(&o, sc->workload ? sb : NULL, timeout, c->reason,
-				 sizeof(c->reason));
+		describe_failure(&o, sc->workload ? sb : NULL, timeout, s->o.mem_guard_bytes,
+				 c->reason, sizeof(c->reason));
 		s->failed++;
 		log_warn("%s, %s, rep %d failed: %s", sc->name, a->name, sc->rep, c->reason);
 	}
@@ -358,6 +411,8 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	phases_fill_cell(&ps, w, c);
 	s->ncells++;
 	rc = results_add_cell(s->results, c, &series, &ps); /* logs its own errors */
+	if (rc < 0)
+		s->write_failed = 1;
 out:
 	childenv_free(env);
 	scoreboard_unmap(sb);
@@ -371,7 +426,7 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 {
 	int code = EXIT_OK;
 	size_t not_run = s->planned - s->ncells;
-	if (results_finish(s->results, (int)not_run))
+	if (results_finish(s->results, (int)not_run) || s->write_failed)
 		code = EXIT_IO;
 	const char **anames = calloc((size_t)s->alloc.nchosen + 1, sizeof(*anames));
 	if (anames) {

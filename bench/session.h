@@ -24,6 +24,8 @@ struct session_opts {
 	const char *out;
 	uint64_t seed;
 	int no_probe;
+	int64_t mem_guard_bytes; /* 0 = the default share of MemAvailable */
+	double mem_guard_share;  /* that share, or what --mem-guard N% gave */
 };
 
 /* Option codes of the shared long options (above any short option). */
@@ -34,6 +36,7 @@ enum {
 	SESSION_O_OUT,
 	SESSION_O_SEED,
 	SESSION_O_NO_PROBE,
+	SESSION_O_MEM_GUARD,
 	SESSION_O_FIRST_FREE, /* commands number their own options from here */
 };
 
@@ -47,7 +50,8 @@ enum {
 		{"timeout", required_argument, NULL, SESSION_O_TIMEOUT},        \
 		{"out", required_argument, NULL, SESSION_O_OUT},                \
 		{"seed", required_argument, NULL, SESSION_O_SEED},              \
-		{"no-probe", no_argument, NULL, SESSION_O_NO_PROBE}
+		{"no-probe", no_argument, NULL, SESSION_O_NO_PROBE},            \
+		{"mem-guard", required_argument, NULL, SESSION_O_MEM_GUARD}
 #define SESSION_SHORTOPTS "a:r:"
 
 /* Prints a command's --help: its own head, the shared options, its tail. */

@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Through a volatile pointer, or the compiler drops the malloc, the fill
+ * and the free as dead code, and no memory is ever used. */
+static void *(*volatile fill)(void *, int, size_t) = memset;
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "ok";
@@ -26,7 +30,7 @@ int main(int argc, char **argv)
 		char *p = malloc(bytes);
 		if (!p)
 			return 3;
-		memset(p, 1, bytes);
+		fill(p, 1, bytes);
 		usleep(200000);
 		free(p);
 	}

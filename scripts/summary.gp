@@ -1,0 +1,101 @@
+# summary.gp - one run at a glance: for every workload and thread count, each
+# allocator's peak RSS, peak RSS / peak heap, RSS after the idle phase, wall
+# time and arena count, relative to the reference allocator (glibc), one
+# panel per figure, allocators side by side, a line at 1.
+#
+# usage, from a run's plots/ directory:  gnuplot -c summary.gp summary.vars
+# wimm writes summary.vars and summary.tsv and runs this at the end of
+# `wimm run`, `wimm exec` and `wimm plot`; it writes summary.png and .svg.
+#
+# summary.tsv holds one block per allocator (blocks separated by two blank
+# lines, in the order of the vars file's name array), one row per workload
+# and thread count: x, then per figure the ratio to the reference and, for
+# wall time, the ratios of the fastest and slowest repetitions (NaN = n/a).
+# The vars file sets: out, fig_title, data, n, name (array), nc (clusters),
+# xtics_cmd, bw (bar width), np (panels) and per panel p: col[p], title[p],
+# ylo[p], yhi[p], ytics_cmd[p], err[p] (columns of the min-max error bars,
+# "" = none), notes_cmd[p] (n/a marks and the reference's own values).
+# Allocator i is drawn with linetype 100+i, which the vars file defines.
+
+if (ARGC < 1) {
+	print "usage: gnuplot -c summary.gp summary.vars"
+	exit status 2
+}
+load ARG1
+
+set datafile separator "\t"
+set termoption noenhanced
+
+W = 1500
+title_h = 64
+key_h = 44
+panel_h = 300
+H = title_h + key_h + np * panel_h
+
+# Places the next plot's area in the band from pixel row by, bh rows high,
+# leaving mt and mb pixels for its title and tic labels.
+box = "set lmargin at screen 80.0 / W; set rmargin at screen 1 - 20.0 / W; " . \
+      "set tmargin at screen 1 - (by + mt) / (1.0 * H); " . \
+      "set bmargin at screen 1 - (by + bh - mb) / (1.0 * H)"
+
+do for [fmt in "png svg"] {
+	if (fmt eq "png") {
+		set terminal pngcairo size W, H font "Sans,11" noenhanced background rgb "white"
+	} else {
+		set terminal svg size W, H font "Sans,11" noenhanced background rgb "white"
+	}
+	set output out . "." . fmt
+	set multiplot title fig_title font ",16"
+
+	# ---- the key: one entry per allocator, colour and point type ----
+	unset border
+	unset tics
+	unset grid
+	unset title
+	unset logscale y
+	by = title_h; bh = key_h; mt = 2; mb = 2
+	eval box
+	set xrange [0:1]
+	set yrange [0:1]
+	set key center center horizontal maxrows 1 samplen 2 width 2 font ",12"
+	plot for [i=1:n] NaN with boxes lt 100 + i fs solid 0.85 title name[i]
+	unset key
+
+	# ---- one panel per figure ----
+	set border 3 lc rgb "#444444"
+	set tics nomirror out scale 0.6
+	set xtics scale 0 font ",10"
+	set grid ytics lc rgb "#e4e4e4" lw 1 dt solid
+	set logscale y
+	set style fill solid 0.85 border lc rgb "#333333"
+	set xrange [0.5:nc + 0.5]
+	eval xtics_cmd
+	do for [p=1:np] {
+		unset arrow
+		unset label
+		by = title_h + key_h + (p - 1) * panel_h; bh = panel_h; mt = 30; mb = 50
+		eval box
+		set title title[p] font ",12" offset 0, -0.4
+		set yrange [ylo[p]:yhi[p]]
+		eval ytics_cmd[p]
+		do for [c=1:nc - 1] {
+			set arrow from c + 0.5, graph 0 to c + 0.5, graph 1 nohead back \
+				lc rgb "#dddddd" lw 1
+		}
+		set arrow from graph 0, first 1 to graph 1, first 1 nohead front \
+			lc rgb "#000000" lw 1.4
+		eval notes_cmd[p]
+		ec = err[p]
+		plot for [i=1:n] data index (i - 1) \
+				using 1:(1):($1 - bw / 2):($1 + bw / 2):(1):(column(col[p])) \
+				with boxxyerror lt 100 + i notitle, \
+			for [i=1:n] data index (i - 1) using 1:(column(col[p])) \
+				with points lc rgb "#222222" pt pt[i] ps 0.9 notitle, \
+			for [i=1:(strlen(ec) ? n : 0)] data index (i - 1) \
+				using 1:(column(col[p])):(column(word(ec . " 2 2", 1) + 0)): \
+				(column(word(ec . " 2 2", 2) + 0)) \
+				with yerrorbars lc rgb "#222222" pt 0 lw 1.2 notitle
+	}
+	unset multiplot
+	set output
+}
