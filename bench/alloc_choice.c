@@ -65,6 +65,12 @@ static int check(struct alloc_choice *c, int i, int named)
 			  : ", skipped");
 		return -1;
 	}
+	if (a->path[0] && childenv_asan_build()) {
+		log_msg(level, "%s: this wimm is an ASan build, which cannot run with another "
+			"allocator preloaded%s", a->name,
+			named ? "; build wimm without -Db_sanitize=address to run it" : ", skipped");
+		return -1;
+	}
 	int rc = childenv_identify(a, owner, sizeof(owner), c->version[i], sizeof(c->version[i]));
 	if (rc == -EPROTO) {
 		log_msg(level, "%s: %s does not replace malloc (malloc still came from %s)%s",

@@ -23,8 +23,17 @@ int childenv_build(const struct allocator *a, int sb_fd, const char *probe, char
 void childenv_free(char **envp);
 
 /* The file malloc must come from under allocator a: its resolved library,
- * or the C library for the system allocator. */
+ * or the C library for the system allocator; NULL (any) for the system
+ * allocator in an ASan build, where the sanitizer's runtime serves malloc. */
 const char *childenv_expected_owner(const struct allocator *a);
+
+/* 1 when wimm is built with AddressSanitizer (-Db_sanitize=address). Such a
+ * build cannot run with another allocator, or the probe, preloaded: the
+ * ASan runtime must come first in the library list ("ASan runtime does not
+ * come first in initial library list"), and its own malloc serves the
+ * process. The driver then skips (or, when named, refuses) allocators with
+ * a library and runs without the probe. */
+int childenv_asan_build(void);
 
 /* Runs `wimm-worker --identify` under a and reports malloc's owner and the
  * allocator's version. Returns 0, -EPROTO when malloc did not come from

@@ -17,9 +17,12 @@
 #include "cmd.h"
 #include "log.h"
 #include "rundata.h"
+#include "sysinfo.h"
 
 static const char help_text[] =
 	"usage: wimm baseline update [RUN_DIR] [--out DIR] [--force]\n"
+	"       wimm baseline path [--out DIR]\n"
+	"\n"
 	"Writes DIR/baseline/<testbed>.json from RUN_DIR (default DIR/latest): the run's\n"
 	"context (its meta.json) and, for every cell and repetition, the figures\n"
 	"`wimm compare` judges. One file per testbed (machine, CPU count, kernel); an\n"
@@ -32,8 +35,39 @@ static const char help_text[] =
 	"A baseline with fewer than 9 repetitions cannot test time (wimm compare says\n"
 	"inconclusive) and shows no scatter of memory: make it with `wimm run -r 9`.\n"
 	"\n"
-	"exit codes: 0 written; 2 bad usage, or the run cannot be read or is not fit\n"
-	"to be a baseline (says why); 3 the baseline could not be written.\n";
+	"`path` prints DIR/baseline/<testbed>.json for this machine's testbed, and exits\n"
+	"0 when that file exists, 1 when it does not (yet).\n"
+	"\n"
+	"exit codes of update: 0 written; 2 bad usage, or the run cannot be read or is\n"
+	"not fit to be a baseline (says why); 3 the baseline could not be written.\n";
+
+/* `wimm baseline path`: where this machine's baseline is (or would be). */
+static int path_of_this_testbed(int argc, char **argv)
+{
+	const char *out_root = "results";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--out") && i + 1 < argc)
+			out_root = argv[++i];
+		else if (!strncmp(argv[i], "--out=", 6))
+			out_root = argv[i] + 6;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(help_text, stdout);
+			return EXIT_OK;
+		} else {
+			log_error("baseline path: unexpected '%s'; see wimm baseline --help", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	char testbed[128], path[PATH_MAX];
+	struct stat st;
+	if (baseline_path(out_root, sysinfo_testbed(testbed, sizeof(testbed)), path,
+			  sizeof(path))) {
+		log_error("the baseline path under %s is too long", out_root);
+		return EXIT_USAGE;
+	}
+	puts(path);
+	return stat(path, &st) == 0 ? EXIT_OK : 1;
+}
 
 static int update(int argc, char **argv)
 {
@@ -46,7 +80,7 @@ static int update(int argc, char **argv)
 	const char *out_root = "results";
 	int force = 0, c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			out_root = optarg;
@@ -122,8 +156,9 @@ static int update(int argc, char **argv)
 	       replaced ? ", replacing the previous one" : "");
 	if (reps < 9)
 		log_warn("%d repetition%s: time cannot be tested against this baseline (9 a side "
-			 "needed) and memory shows no scatter; `wimm run -r 9` makes one that can",
-			 reps, reps == 1 ? "" : "s");
+			 "needed)%s; `wimm run -r 9` makes one that can",
+			 reps, reps == 1 ? "" : "s",
+			 reps == 1 ? " and memory shows no scatter of its own" : "");
 	code = EXIT_OK;
 out:
 	rundata_destroy(d);
@@ -138,8 +173,10 @@ int cmd_baseline(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "update"))
 		return update(argc - 1, argv + 1);
-	log_error("unknown baseline command '%s'; the command is `wimm baseline update` (see "
-		  "wimm baseline --help)",
+	if (!strcmp(argv[1], "path"))
+		return path_of_this_testbed(argc - 1, argv + 1);
+	log_error("unknown baseline command '%s'; the commands are `wimm baseline update` and "
+		  "`wimm baseline path` (see wimm baseline --help)",
 		  argv[1]);
 	return EXIT_USAGE;
 }

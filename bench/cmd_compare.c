@@ -160,7 +160,7 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 	char err[512], *end;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help_text, stdout);
@@ -223,6 +223,14 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 			  "one a FILE (--json=FILE)");
 		return -1;
 	}
+	/* The smallest two-sided p of n vs n repetitions is 2 / C(2n, n). */
+	double best = 2;
+	for (int k = 1; k <= o->min_reps; k++)
+		best = best * k / (o->min_reps + k);
+	if (best >= o->alpha)
+		log_warn("with %d repetitions a side no difference can reach p < %g (the smallest "
+			 "possible p is %.2g): the tests will never flag; raise --min-reps",
+			 o->min_reps, o->alpha, best);
 	*first = optind;
 	return 0;
 bad:

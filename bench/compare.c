@@ -221,14 +221,17 @@ static int stands_out(const double *b, size_t nb, const double *n, size_t nn, in
 		note(v, "beyond the threshold, not significant (p = %.2g)", mw.p);
 		return 0;
 	}
-	if (nb >= 2 && nn >= 2) {
+	if (nb >= 2 || nn >= 2) {
+		/* The side with repetitions shows how far a figure wanders. */
 		int apart = dir > 0 ? stats_min(n, nn) > stats_max(b, nb)
 				    : stats_max(n, nn) < stats_min(b, nb);
 		if (!apart)
 			note(v, "beyond the threshold, within the repetitions' scatter");
 		return apart;
 	}
-	return 1; /* one repetition shows no scatter: the threshold decides */
+	/* One repetition a side shows no scatter: the threshold decides. */
+	note(v, "one repetition a side: judged on the threshold alone");
+	return 1;
 }
 
 static void memory_verdict(const struct rundata_group *gb, const struct rundata_group *gn,
@@ -433,7 +436,8 @@ static int cmp_cell(const void *a, const void *b)
 		return c;
 	if (x->threads != y->threads)
 		return x->threads < y->threads ? -1 : 1;
-	return strcmp(x->allocator, y->allocator);
+	c = strcmp(x->allocator, y->allocator);
+	return c ? c : y->in_new - x->in_new; /* under --map, NEW's cell first */
 }
 
 static int has_workload(const struct rundata *d, const char *workload)

@@ -7,9 +7,10 @@
  *     repetitions that succeeded. Worse when NEW > BASE * (1 + threshold) and
  *     NEW - BASE > floor (better: the mirror image), and the change stands out
  *     of the repetitions' own scatter: with at least min_reps repetitions a
- *     side a Mann-Whitney test must agree (p < alpha); with 2 to min_reps - 1
- *     every NEW repetition must lie beyond every BASE one; a single
- *     repetition cannot show its scatter and is judged on the threshold.
+ *     side a Mann-Whitney test must agree (p < alpha); otherwise, when
+ *     either side has two or more, every NEW repetition must lie beyond
+ *     every BASE one (so a 9-rep baseline also guards a 1-rep run); one
+ *     repetition a side shows no scatter and is judged on the threshold.
  *     Multi-threaded cells move by 5-25% from run to run on a 2-core machine
  *     (scheduling decides which arena or cache a block lands in), so
  *     single-repetition runs can flag noise there; FINDINGS and README give

@@ -139,8 +139,8 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 				fprintf(f, " (BASE: %s)", c->base_allocator);
 			n++;
 			if (v->mark == COMPARE_FAILED) {
-				fprintf(f, ": every repetition failed (%d) in NEW; see cells.csv\n",
-					c->new_failed);
+				fprintf(f, ": all %d repetition%s failed in NEW (see its cells.csv)\n",
+					c->new_failed, c->new_failed == 1 ? "" : "s");
 				continue;
 			}
 			value_text(m, v->base, b, sizeof(b));
@@ -149,28 +149,29 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 				nw, v->change * 100, v->nbase, v->nnew);
 			if (isfinite(v->p))
 				fprintf(f, ", p = %.2g", v->p);
-			fprintf(f, ")\n");
+			fprintf(f, "%s%s)\n", v->note[0] ? "; " : "", v->note);
 		}
 	}
 	return n;
 }
 
-static void print_counts(FILE *f, const struct compare_report *r)
+static void print_counts(FILE *f, const struct compare_report *r, enum style st)
 {
+	const char *eol = st == MARKDOWN ? "  \n" : "\n";
 	fprintf(f, "%d cell%s compared: %d worse, %d better, %d without significant change", r->ncompared,
 		r->ncompared == 1 ? "" : "s", r->nworse, r->nbetter,
 		r->ncompared - r->nworse - r->nbetter);
 	if (r->nnew || r->nmissing)
 		fprintf(f, "; %d new, %d missing", r->nnew, r->nmissing);
-	fprintf(f, "\n");
+	fputs(eol, f);
 	if (r->ninconclusive)
 		fprintf(f, "time inconclusive in %d cell%s: fewer than %d repetitions a side "
-			   "(run with -r %d to test it)\n",
+			   "(run with -r %d to test it)%s",
 			r->ninconclusive, r->ninconclusive == 1 ? "" : "s", r->opts.min_reps,
-			r->opts.min_reps);
+			r->opts.min_reps, eol);
 	if (r->absent[0])
-		fprintf(f, "not run in NEW, not compared: %s (%d cells)\n", r->absent,
-			r->nabsent_cells);
+		fprintf(f, "not run in NEW, not compared: %s (%d cell%s)%s", r->absent,
+			r->nabsent_cells, r->nabsent_cells == 1 ? "" : "s", eol);
 }
 
 static const char legend[] =
@@ -213,7 +214,7 @@ void compare_print_text(FILE *f, const struct compare_report *r)
 	if (!print_changes(f, r, TEXT, 0))
 		fprintf(f, "  none\n");
 	fprintf(f, "\n");
-	print_counts(f, r);
+	print_counts(f, r, TEXT);
 }
 
 void compare_print_markdown(FILE *f, const struct compare_report *r)
@@ -252,7 +253,7 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 	if (!print_changes(f, r, MARKDOWN, 0))
 		fprintf(f, "none\n");
 	fprintf(f, "\n");
-	print_counts(f, r);
+	print_counts(f, r, MARKDOWN);
 }
 
 /* ---- JSON ---- */

@@ -52,17 +52,40 @@ static void put_num(FILE *f, double v, int integral)
 		fprintf(f, JSONW_REAL_FMT, v);
 }
 
+/* Lines in a stable order (workload, threads, allocator), not the run's
+ * shuffled one, so two runs' lines read alike. */
+static int cmp_group(const void *a, const void *b)
+{
+	const struct rundata_group *x = *(const struct rundata_group *const *)a;
+	const struct rundata_group *y = *(const struct rundata_group *const *)b;
+	int c = strcmp(x->workload, y->workload);
+	if (c)
+		return c;
+	if (x->threads != y->threads)
+		return x->threads < y->threads ? -1 : 1;
+	return strcmp(x->allocator, y->allocator);
+}
+
 int history_format(const struct rundata *d, char **text, size_t *len)
 {
-	FILE *f = open_memstream(text, len);
+	const struct rundata_group **order = malloc((d->ngroups + 1) * sizeof(*order));
+	FILE *f = order ? open_memstream(text, len) : NULL;
 	double *ratios = NULL;
-	if (!f)
+	int oom = 0;
+	if (!f) {
+		free(order);
 		return -ENOMEM;
+	}
+	for (size_t i = 0; i < d->ngroups; i++)
+		order[i] = &d->groups[i];
+	qsort(order, d->ngroups, sizeof(*order), cmp_group);
 	for (size_t i = 0; i < d->ngroups; i++) {
-		const struct rundata_group *g = &d->groups[i];
+		const struct rundata_group *g = order[i];
 		double *grown = realloc(ratios, (g->nreps + 1) * sizeof(*ratios));
-		if (!grown)
+		if (!grown) {
+			oom = 1;
 			break;
+		}
 		ratios = grown;
 		size_t nr = rundata_time_ratios(d, g, ratios);
 		put_text(f, d->run_id);
@@ -89,7 +112,8 @@ int history_format(const struct rundata *d, char **text, size_t *len)
 		fputc('\n', f);
 	}
 	free(ratios);
-	int failed = ferror(f);
+	free(order);
+	int failed = ferror(f) || oom;
 	if (fclose(f) || failed) {
 		free(*text);
 		*text = NULL;
@@ -198,7 +222,8 @@ int history_append(const char *out_root, const char *run_dir)
 		log_warn("history: cannot append to %s: %s", path, strerror(-rc));
 		goto out;
 	}
-	log_info("history: %zu lines appended to %s", d->ngroups, path);
+	log_info("history: %zu line%s appended to %s", d->ngroups, d->ngroups == 1 ? "" : "s",
+		 path);
 out:
 	if (fd >= 0)
 		close(fd);

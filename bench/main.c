@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"  validate FILE ...      check workload files (--allocator for allocator files)\n"
 	"  compare BASE NEW       regressions of a run against another or a baseline\n"
 	"  baseline update [RUN]  make the run the baseline of its testbed\n"
+	"  plot [RUN_DIR]         figures and report of a run again (--history: over runs)\n"
 	"\n"
 	"  wimm COMMAND --help    options of a command\n"
 	"  wimm --version\n"
@@ -53,6 +54,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 1, argv + 1);
 	if (!strcmp(cmd, "baseline"))
 		return cmd_baseline(argc - 1, argv + 1);
-	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, baseline (see wimm --help)", cmd);
+	if (!strcmp(cmd, "plot"))
+		return cmd_plot(argc - 1, argv + 1);
+	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, baseline, plot (see wimm --help)", cmd);
 	return EXIT_USAGE;
 }

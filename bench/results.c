@@ -238,6 +238,10 @@ static struct json_object *allocator_json(const struct allocator *a, const char 
 	rc |= jsonw_add(o, "environment", env);
 	rc |= jsonw_add_str(o, "note", a->note);
 	rc |= jsonw_add_str(o, "source", a->source);
+	/* The plots' colour, so a run directory draws the same on its own. */
+	rc |= a->colour[0] ? jsonw_add_str(o, "colour", a->colour) : jsonw_add_null(o, "colour");
+	rc |= a->variant_of[0] ? jsonw_add_str(o, "variant_of", a->variant_of)
+	                       : jsonw_add_null(o, "variant_of");
 	if (rc) {
 		json_object_put(o);
 		return NULL;

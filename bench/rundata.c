@@ -335,7 +335,7 @@ const char *rundata_alloc_version(const struct rundata *d, const char *allocator
 
 double rundata_median(const struct rundata_group *g, enum rundata_metric m)
 {
-	double stack[64], *v = g->nreps <= 64 ? stack : malloc(g->nreps * sizeof(*v));
+	double *v = malloc((g->nreps + 1) * sizeof(*v));
 	size_t n = 0;
 	if (!v)
 		return NAN;
@@ -343,8 +343,7 @@ double rundata_median(const struct rundata_group *g, enum rundata_metric m)
 		if (g->reps[i].ok)
 			v[n++] = g->reps[i].v[m];
 	double med = stats_median(v, n);
-	if (v != stack)
-		free(v);
+	free(v);
 	return med;
 }
 

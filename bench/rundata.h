@@ -1,104 +1,106 @@
-/* rundata.h - a run's figures read back from disk: a run directory, a
- * summary.json or a baseline file, grouped by workload x threads x
- * allocator with every repetition kept.
+/* rundata.h - the figures of one run that regression tracking works with,
+ * read back from disk: per (workload, threads, allocator) group, every
+ * repetition's peak RSS, peak heap, RSS / heap, RSS at the end of idle,
+ * wall time and operation count, and the run's context (testbed, CPUs,
+ * kernel, allocator versions) from meta.json.
  *
- * NOTE (plots/report developer): this header was overwritten by mistake at
- * 01:01 by a concurrent edit and RECONSTRUCTED from rundata.c; the struct
- * layouts and function signatures follow rundata.c exactly, but the metric
- * list (RUNDATA_METRICS) and RUNDATA_TIME_REFERENCE are a guess: please
- * check them against your original and delete this note.
+ * Three sources read the same way (rundata_load):
+ *   - a run directory (summary.json and meta.json in it),
+ *   - a summary.json (its meta.json is looked for beside it),
+ *   - a baseline file (results/baseline/<testbed>.json, baseline.h), which
+ *     carries its context and trimmed cells.
+ * Figures are read from the cells, not from the summary's aggregates: the
+ * time test needs every repetition, and a baseline keeps only cells.
  */
 #ifndef WIMM_RUNDATA_H
 #define WIMM_RUNDATA_H
 
-#include <limits.h>
 #include <stddef.h>
 
 struct json_object;
 
-#define RUNDATA_NAME_MAX 48
-
-/* The reference allocator time ratios are taken against. */
-#define RUNDATA_TIME_REFERENCE "glibc"
-
-/* The metrics kept per repetition: X(ID, summary.json key). */
-#define RUNDATA_METRICS(X)                                                            \
-	X(PEAK_RSS, peak_rss_bytes)                                                   \
-	X(PEAK_HEAP, peak_heap_bytes)                                                 \
-	X(BLOWUP, blowup)                                                             \
-	X(OVER_BUDGET, peak_rss_over_budget)                                          \
-	X(WORK_END, work_end_rss_over_heap)                                           \
-	X(IDLE_END, idle_end_rss_bytes)                                               \
-	X(WALL, wall_s)                                                               \
-	X(ARENAS, arenas)
+/* The per-cell figures read back: X(ID, summary.json key). */
+#define RUNDATA_METRICS(X)                                                     \
+	X(PEAK_RSS, peak_rss_bytes)                                            \
+	X(PEAK_HEAP, peak_heap_bytes)                                          \
+	X(BLOWUP, blowup)                                                      \
+	X(IDLE_RSS, idle_end_rss_bytes)                                        \
+	X(WALL, wall_s)                                                        \
+	X(OPS, ops)
 
 #define RUNDATA_ENUM_(id, key) RUNDATA_##id,
 enum rundata_metric { RUNDATA_METRICS(RUNDATA_ENUM_) RUNDATA_NMETRICS };
 #undef RUNDATA_ENUM_
 
-/* The summary.json key of each metric. */
+/* Key names of the metrics, indexed by enum rundata_metric. */
 extern const char *const rundata_metric_keys[RUNDATA_NMETRICS];
 
-/* One repetition: its number, whether it succeeded, its figures (NaN n/a). */
+#define RUNDATA_NAME_MAX 48
+
 struct rundata_rep {
 	int rep;
-	int ok;
-	double v[RUNDATA_NMETRICS];
+	int ok;                     /* status "ok" */
+	double v[RUNDATA_NMETRICS]; /* NaN = n/a */
 };
 
 struct rundata_group {
 	char workload[RUNDATA_NAME_MAX];
+	int threads; /* -1 when the cells have none (wimm exec) */
 	char allocator[RUNDATA_NAME_MAX];
-	int threads; /* -1: a real program */
-	char allocator_version[64];
-	struct rundata_rep *reps; /* sorted by rep */
+	char allocator_version[64]; /* from the cells, "" if none said */
+	struct rundata_rep *reps;   /* in rep order */
 	size_t nreps;
 	int reps_ok, reps_failed;
 };
 
 struct rundata_alloc {
 	char name[RUNDATA_NAME_MAX];
-	char version[64];
+	char version[64]; /* "" when unknown */
 };
 
 struct rundata {
-	char source[PATH_MAX]; /* the path given */
-	const char *kind;      /* "run", "summary" or "baseline" */
-	struct json_object *meta; /* meta.json (or a baseline's "meta"), or NULL */
-	int has_meta;
-	char run_id[64], started_utc[32], wimm_version[32], testbed[128];
+	char source[4096]; /* the path as given */
+	const char *kind;  /* "run", "summary" or "baseline" */
+	int has_meta;      /* 0: a summary.json without meta.json beside it */
+	char run_id[64], started_utc[64], wimm_version[32], testbed[128];
 	char machine[72], kernel_release[128];
-	long cpus_online, cpus_allowed; /* -1: unknown */
-	double scale;                   /* NaN: unknown */
-	int reps;                       /* -1: unknown */
-	int complete;
+	long cpus_online, cpus_allowed; /* -1 unknown */
+	double scale;                   /* NaN unknown */
+	int reps;                       /* -r of the run, -1 unknown */
+	int complete;                   /* summary's "complete" (baselines: 1) */
 	struct rundata_alloc *allocs;
 	size_t nallocs;
-	struct rundata_group *groups;
+	struct rundata_group *groups; /* in the order first seen */
 	size_t ngroups;
+	struct json_object *meta; /* meta.json as read, or NULL */
 };
 
-/* Reads a run directory, a summary.json (with its meta.json beside it when
- * there is one) or a baseline file. Returns 0, or -errno / -EINVAL with the
- * reason in err. Free with rundata_destroy(). */
+/* Reads path (a run directory, a summary.json or a baseline file). Returns
+ * 0, or -errno / -EINVAL with a message in err that names the file and
+ * what is wrong ("not a wimm summary: no \"cells\" array"). */
 int rundata_load(const char *path, struct rundata **out, char *err, size_t errlen);
 
 /* destroy(NULL) is a no-op. */
 void rundata_destroy(struct rundata *d);
 
-/* The group of (workload, threads, allocator), or NULL. */
+/* The group, or NULL. threads -1 matches cells without a thread count. */
 const struct rundata_group *rundata_find(const struct rundata *d, const char *workload,
 					 int threads, const char *allocator);
 
-/* The version meta.json records for an allocator, or NULL. */
+/* The version meta.json records for an allocator, or NULL when unknown. */
 const char *rundata_alloc_version(const struct rundata *d, const char *allocator);
 
-/* Median of metric m over the group's ok repetitions; NaN when none. */
+/* Median of a metric over the repetitions that succeeded; NaN when none
+ * has a value. */
 double rundata_median(const struct rundata_group *g, enum rundata_metric m);
 
-/* Wall time of each ok repetition of g over the same repetition of the
- * reference allocator (RUNDATA_TIME_REFERENCE) at the same workload and
- * threads; out has room for g->nreps. Returns how many were written. */
+/* Wall time over glibc's in the same run, repetition by repetition: for each
+ * rep of g that succeeded and whose glibc cell (same workload and threads,
+ * same rep number) also did, wall_s / glibc's wall_s. Writes at most
+ * g->nreps values to out and returns how many; 0 when glibc did not run. */
 size_t rundata_time_ratios(const struct rundata *d, const struct rundata_group *g, double *out);
+
+/* The reference allocator of time ratios. */
+#define RUNDATA_TIME_REFERENCE "glibc"
 
 #endif

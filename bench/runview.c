@@ -18,17 +18,24 @@
 #include <unistd.h>
 
 #include "allocator.h"
+#include "catalog.h"
 #include "units.h"
 
 #define RUNVIEW_KEY_(id, key) #key,
 static const char *const metric_keys[RUNVIEW_NMETRICS] = {RUNVIEW_METRICS(RUNVIEW_KEY_)};
 #undef RUNVIEW_KEY_
 
-const char *runview_metric_key(enum runview_metric m) { return metric_keys[m]; }
+const char *runview_metric_key(enum runview_metric m)
+{
+	return metric_keys[m];
+}
 
+/* Copies src, cut to fit: every field of the files is bounded here. */
 static void copy(char *dst, size_t len, const char *src)
 {
-	snprintf(dst, len, "%s", src ? src : "");
+	size_t n = src ? strnlen(src, len - 1) : 0;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
 }
 
 static struct json_object *get(struct json_object *o, const char *key)
@@ -50,7 +57,8 @@ static const char *get_str(struct json_object *o, const char *key)
 static double get_num(struct json_object *o, const char *key)
 {
 	struct json_object *v = get(o, key);
-	if (v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+	if (v &&
+	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
 		return json_object_get_double(v);
 	return NAN;
 }
@@ -76,9 +84,9 @@ static struct json_object *read_json(const char *path, char *err, size_t errlen,
 
 /* Tableau's 20 colours: distinct on screen and in print. */
 static const char *const palette[] = {
-	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-	"#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
-	"#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896",
+    "#c5b0d5", "#c49c94", "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
 };
 #define NPALETTE (sizeof(palette) / sizeof(palette[0]))
 
@@ -147,9 +155,29 @@ static void colour_from_source(struct runview_alloc *ra, const char *source)
 		copy(ra->colour, sizeof(ra->colour), a.colour);
 }
 
+/* A run whose files are gone (copied elsewhere, an older checkout): the
+ * shipped allocator of the same name has the colour it most likely had. */
+static void colour_from_catalog(struct runview *rv)
+{
+	struct allocator *all = NULL;
+	int n = 0, missing = 0;
+	char err[256];
+	for (int i = 0; i < rv->nallocs; i++)
+		missing |= !rv->allocs[i].colour[0];
+	if (!missing || catalog_load_allocators(&all, &n, err, sizeof(err)))
+		return;
+	for (int i = 0; i < rv->nallocs; i++)
+		for (int k = 0; k < n && !rv->allocs[i].colour[0]; k++)
+			if (!strcmp(all[k].name, rv->allocs[i].name))
+				copy(rv->allocs[i].colour, sizeof(rv->allocs[i].colour),
+				     all[k].colour);
+	free(all);
+}
+
 static int add_alloc(struct runview *rv, const char *name)
 {
-	struct runview_alloc *grown = realloc(rv->allocs, (size_t)(rv->nallocs + 1) * sizeof(*grown));
+	struct runview_alloc *grown =
+	    realloc(rv->allocs, (size_t)(rv->nallocs + 1) * sizeof(*grown));
 	if (!grown)
 		return -ENOMEM;
 	rv->allocs = grown;
@@ -175,20 +203,19 @@ static void describe_host(struct runview *rv, struct json_object *h)
 	if (bytes > 0)
 		units_format_size((uint64_t)bytes, mem, sizeof(mem));
 	snprintf(rv->host, sizeof(rv->host),
-		 "%s: %s, %.0f CPUs (%.0f allowed), %s memory, Linux %s, glibc %s, THP %s",
-		 get_str(h, "hostname") ? get_str(h, "hostname") : "?",
-		 get_str(h, "cpu_model") ? get_str(h, "cpu_model") : "?", get_num(h, "cpus_online"),
-		 get_num(h, "cpus_allowed"), mem,
-		 get_str(h, "kernel_release") ? get_str(h, "kernel_release") : "?",
-		 get_str(h, "glibc_version") ? get_str(h, "glibc_version") : "?",
-		 get_str(h, "thp_enabled") ? get_str(h, "thp_enabled") : "?");
+	         "%s: %s, %.0f CPUs (%.0f allowed), %s memory, Linux %s, glibc %s, THP %s",
+	         get_str(h, "hostname") ? get_str(h, "hostname") : "?",
+	         get_str(h, "cpu_model") ? get_str(h, "cpu_model") : "?", get_num(h, "cpus_online"),
+	         get_num(h, "cpus_allowed"), mem,
+	         get_str(h, "kernel_release") ? get_str(h, "kernel_release") : "?",
+	         get_str(h, "glibc_version") ? get_str(h, "glibc_version") : "?",
+	         get_str(h, "thp_enabled") ? get_str(h, "thp_enabled") : "?");
 }
 
 static int read_allocs(struct runview *rv, struct json_object *list)
 {
-	size_t n = list && json_object_is_type(list, json_type_array)
-			   ? json_object_array_length(list)
-			   : 0;
+	size_t n =
+	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *a = json_object_array_get_idx(list, i), *env;
 		const char *name = get_str(a, "name");
@@ -206,12 +233,12 @@ static int read_allocs(struct runview *rv, struct json_object *list)
 			colour_from_source(ra, get_str(a, "source"));
 		env = get(a, "environment");
 		for (size_t e = 0; env && json_object_is_type(env, json_type_array) &&
-				   e < json_object_array_length(env);
+		                   e < json_object_array_length(env);
 		     e++) {
 			const char *s = json_object_get_string(json_object_array_get_idx(env, e));
 			size_t used = strlen(ra->env);
 			snprintf(ra->env + used, sizeof(ra->env) - used, "%s%s", used ? " " : "",
-				 s ? s : "");
+			         s ? s : "");
 		}
 	}
 	return 0;
@@ -219,9 +246,8 @@ static int read_allocs(struct runview *rv, struct json_object *list)
 
 static int read_workloads(struct runview *rv, struct json_object *list)
 {
-	size_t n = list && json_object_is_type(list, json_type_array)
-			   ? json_object_array_length(list)
-			   : 0;
+	size_t n =
+	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 	rv->workloads = calloc(n + 1, sizeof(*rv->workloads));
 	if (!rv->workloads)
 		return -ENOMEM;
@@ -259,9 +285,8 @@ static int read_meta(struct runview *rv, struct json_object *m)
 
 static void read_phases(struct runview_cell *c, struct json_object *list)
 {
-	size_t n = list && json_object_is_type(list, json_type_array)
-			   ? json_object_array_length(list)
-			   : 0;
+	size_t n =
+	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 	for (size_t i = 0; i < n && c->nphases < RUNVIEW_MAX_PHASES; i++) {
 		struct json_object *p = json_object_array_get_idx(list, i);
 		struct runview_phase *rp = &c->phases[c->nphases++];
@@ -274,7 +299,7 @@ static void read_phases(struct runview_cell *c, struct json_object *list)
 }
 
 static int read_cells(struct runview *rv, struct json_object *list, const char *file, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	size_t n = json_object_array_length(list);
 	rv->cells = calloc(n + 1, sizeof(*rv->cells));
@@ -284,8 +309,8 @@ static int read_cells(struct runview *rv, struct json_object *list, const char *
 		struct json_object *o = json_object_array_get_idx(list, i);
 		const char *w = get_str(o, "workload"), *a = get_str(o, "allocator");
 		if (!w || !a) {
-			snprintf(err, errlen, "%s: cell %zu has no \"%s\": not a wimm summary", file,
-				 i + 1, w ? "allocator" : "workload");
+			snprintf(err, errlen, "%s: cell %zu has no \"%s\": not a wimm summary",
+			         file, i + 1, w ? "allocator" : "workload");
 			return -EINVAL;
 		}
 		struct runview_cell *c = &rv->cells[rv->ncells++];
@@ -308,9 +333,8 @@ static int read_cells(struct runview *rv, struct json_object *list, const char *
 
 static int read_groups(struct runview *rv, struct json_object *list)
 {
-	size_t n = list && json_object_is_type(list, json_type_array)
-			   ? json_object_array_length(list)
-			   : 0;
+	size_t n =
+	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 	rv->groups = calloc(n + 1, sizeof(*rv->groups));
 	if (!rv->groups)
 		return -ENOMEM;
@@ -411,16 +435,18 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 	int rc = 0;
 	struct stat st;
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a directory: give a run directory "
-				      "(results/runs/<id> or results/latest)", dir);
+		snprintf(err, errlen,
+		         "%s is not a directory: give a run directory "
+		         "(results/runs/<id> or results/latest)",
+		         dir);
 		return -ENOENT;
 	}
 	copy(rv->dir, sizeof(rv->dir), dir);
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	if (!(sum = read_json(path, err, errlen, &rc))) {
 		if (rc == -ENOENT)
-			snprintf(err, errlen, "%s is not a wimm run directory: it has no summary.json",
-				 dir);
+			snprintf(err, errlen,
+			         "%s is not a wimm run directory: it has no summary.json", dir);
 		return rc;
 	}
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
@@ -440,7 +466,7 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 	cells = get(sum, "cells");
 	if (!cells || !json_object_is_type(cells, json_type_array)) {
 		snprintf(err, errlen, "%s/summary.json is not a wimm summary: no \"cells\" array",
-			 dir);
+		         dir);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -451,6 +477,7 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 	if ((rc = read_cells(rv, cells, path, err, errlen)) ||
 	    (rc = read_groups(rv, get(sum, "groups"))) || (rc = make_blocks(rv)))
 		goto out;
+	colour_from_catalog(rv);
 	runview_style(rv->allocs, rv->nallocs);
 	rv->ref = rv->nallocs ? 0 : -1;
 	for (int i = 0; i < rv->nallocs; i++)
@@ -484,7 +511,7 @@ void runview_finish(struct runview *rv)
 }
 
 const struct runview_group *runview_group(const struct runview *rv, const char *workload,
-					  int threads, int alloc)
+                                          int threads, int alloc)
 {
 	for (size_t i = 0; i < rv->ngroups; i++) {
 		const struct runview_group *g = &rv->groups[i];
@@ -495,14 +522,14 @@ const struct runview_group *runview_group(const struct runview *rv, const char *
 }
 
 double runview_median(const struct runview *rv, const char *workload, int threads, int alloc,
-		      enum runview_metric m)
+                      enum runview_metric m)
 {
 	const struct runview_group *g = runview_group(rv, workload, threads, alloc);
 	return g ? g->m[m].median : NAN;
 }
 
 const struct runview_cell *runview_representative(const struct runview *rv, const char *workload,
-						  int threads, int alloc)
+                                                  int threads, int alloc)
 {
 	const struct runview_cell *best = NULL, *any = NULL;
 	double median = runview_median(rv, workload, threads, alloc, RUNVIEW_PEAK_RSS);
@@ -528,7 +555,7 @@ void runview_block_label(const struct runview_block *b, char *buf, size_t len)
 		snprintf(buf, len, "%s", b->workload);
 	else
 		snprintf(buf, len, "%s, %d thread%s", b->workload, b->threads,
-			 b->threads == 1 ? "" : "s");
+		         b->threads == 1 ? "" : "s");
 }
 
 void runview_block_stem(const struct runview_block *b, char *buf, size_t len)
@@ -539,6 +566,7 @@ void runview_block_stem(const struct runview_block *b, char *buf, size_t len)
 		snprintf(buf, len, "%s-t%d", b->workload, b->threads);
 	/* Names come from YAML and --name: keep file names and scripts safe. */
 	for (char *p = buf; *p; p++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", *p))
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-",
+		            *p))
 			*p = '_';
 }

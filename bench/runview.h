@@ -18,19 +18,19 @@
 
 /* The per-group figures used, each aggregated over repetitions in
  * summary.json ("groups": median, min, max): X(ID, key). */
-#define RUNVIEW_METRICS(X)                                                            \
-	X(PEAK_RSS, peak_rss_bytes)                                                   \
-	X(PEAK_HEAP, peak_heap_bytes)                                                 \
-	X(BLOWUP, blowup)                                                             \
-	X(OVER_BUDGET, peak_rss_over_budget)                                          \
-	X(WORK_END_RATIO, work_end_rss_over_heap)                                     \
-	X(IDLE_END_RSS, idle_end_rss_bytes)                                           \
-	X(IDLE_OVER_PEAK, idle_end_over_peak)                                         \
-	X(WALL, wall_s)                                                               \
-	X(ARENAS, arenas)                                                             \
-	X(SYSTEM_OVER_IN_USE, work_end_system_over_in_use)                            \
-	X(LEAK_HEAP, leak_heap_per_iter_bytes)                                        \
-	X(LEAK_RSS, leak_rss_per_iter_bytes)                                          \
+#define RUNVIEW_METRICS(X)                                                                         \
+	X(PEAK_RSS, peak_rss_bytes)                                                                \
+	X(PEAK_HEAP, peak_heap_bytes)                                                              \
+	X(BLOWUP, blowup)                                                                          \
+	X(OVER_BUDGET, peak_rss_over_budget)                                                       \
+	X(WORK_END_RATIO, work_end_rss_over_heap)                                                  \
+	X(IDLE_END_RSS, idle_end_rss_bytes)                                                        \
+	X(IDLE_OVER_PEAK, idle_end_over_peak)                                                      \
+	X(WALL, wall_s)                                                                            \
+	X(ARENAS, arenas)                                                                          \
+	X(SYSTEM_OVER_IN_USE, work_end_system_over_in_use)                                         \
+	X(LEAK_HEAP, leak_heap_per_iter_bytes)                                                     \
+	X(LEAK_RSS, leak_rss_per_iter_bytes)                                                       \
 	X(LEAK_R2, leak_rss_r2)
 
 #define RUNVIEW_ENUM_(id, key) RUNVIEW_##id,
@@ -47,8 +47,9 @@ struct runview_alloc {
 	char library[512]; /* as written in its file; "" = the system allocator */
 	char env[512];     /* its tunables, "A=1 B=2" */
 	char note[256];
-	char colour[8];    /* "#rrggbb": meta.json, else its YAML, else a free one */
-	int style;         /* its position in the run: picks its dash and point type */
+	char colour[8]; /* "#rrggbb": meta.json, else its YAML file, else the
+	                 * shipped one of that name, else a free one */
+	int style;      /* its position in the run: picks its dash and point type */
 };
 
 struct runview_phase {
@@ -64,7 +65,7 @@ struct runview_cell {
 	int rep;
 	int ok;
 	char reason[256];
-	char series[256]; /* relative to the run directory; "" = none */
+	char series[256];                    /* relative to the run directory; "" = none */
 	double peak_rss_bytes, budget_bytes; /* NaN: n/a */
 	int nphases;
 	struct runview_phase phases[RUNVIEW_MAX_PHASES];
@@ -101,6 +102,7 @@ struct runview {
 	unsigned long long seed;
 	int complete, cells_not_run; /* cells_not_run -1: unknown */
 	int failed_cells;
+	int is_exec;                  /* `wimm exec`: no cell has a thread count */
 	struct runview_alloc *allocs; /* meta.json order, then any only in cells */
 	int nallocs;
 	int ref; /* the reference allocator: glibc, else the first */
@@ -130,15 +132,15 @@ const char *runview_metric_key(enum runview_metric m);
 
 /* The median of metric m for (workload, threads, allocator); NaN when n/a. */
 double runview_median(const struct runview *rv, const char *workload, int threads, int alloc,
-		      enum runview_metric m);
+                      enum runview_metric m);
 const struct runview_group *runview_group(const struct runview *rv, const char *workload,
-					  int threads, int alloc);
+                                          int threads, int alloc);
 
 /* The cell drawn in full for (workload, threads, allocator): the ok
  * repetition whose peak RSS is nearest the group's median, else any with a
  * series; NULL when there is none. */
 const struct runview_cell *runview_representative(const struct runview *rv, const char *workload,
-						  int threads, int alloc);
+                                                  int threads, int alloc);
 
 /* "tile-cache, 4 threads", "tile-cache, 1 thread", or the name alone for a
  * real program. */

@@ -21,8 +21,10 @@
 #include "cell.h"
 #include "childenv.h"
 #include "cmd.h"
+#include "history.h"
 #include "log.h"
 #include "phases.h"
+#include "report.h"
 #include "results.h"
 #include "runner.h"
 #include "scoreboard.h"
@@ -216,6 +218,11 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	    alloc_choice_select(&s->alloc, s->o.allocators, s->o.nextra))
 		return EXIT_USAGE;
 	childenv_warn_inherited();
+	if (!s->o.no_probe && childenv_asan_build()) {
+		log_info("this wimm is an ASan build, which cannot preload the probe: running "
+			 "without it (no allocator figures)");
+		s->o.no_probe = 1;
+	}
 	if (!s->o.no_probe) {
 		s->probe = catalog_probe_path();
 		if (access(s->probe, R_OK)) {
@@ -428,6 +435,13 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 	size_t not_run = s->planned - s->ncells;
 	if (results_finish(s->results, (int)not_run) || s->write_failed)
 		code = EXIT_IO;
+	/* For `wimm plot --history`; a failure is a warning, never a failed run. */
+	history_append(s->o.out, results_dir(s->results));
+	/* Figures, report.md and report.html, read back from the files just
+	 * written; a failure is a warning, never a failed run, and after ^C
+	 * the user wants the prompt back: `wimm plot DIR` draws them later. */
+	if (!stop_requested)
+		report_run(results_dir(s->results), NULL);
 	const char **anames = calloc((size_t)s->alloc.nchosen + 1, sizeof(*anames));
 	if (anames) {
 		for (int i = 0; i < s->alloc.nchosen; i++)

@@ -9,6 +9,7 @@ packages=(
 	libyaml-dev libjson-c-dev
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	gnuplot-nox
+	librsvg2-bin # rsvg-convert: the tests check the SVG figures with it
 )
 
 missing=()

@@ -12,13 +12,14 @@
 # an empty field is n/a.
 #
 # The vars file sets: out (output name without extension), fig_title,
-# overlay_title, n (allocators), xmax (s), ymax (MiB), budget (MiB, 0 = none),
+# overlay_title, n (allocators), xmax (s), ymax (MiB, the panels'),
+# ymax_overlay (MiB, the overlay's: RSS and heap only), budget (MiB, 0 = none),
 # budget_label, heap_ref (series drawn as the heap in the overlay, "" = none),
-# heap_ref_title, reps_note, and arrays of n entries: name, file, title,
-# has_heap, has_in_use, has_system, reps (other repetitions' files,
-# space-separated), phase_t, phase_n, phase_l (phase starts, names, 1 = label
-# shown). Allocator i is drawn with linetype 100+i (its other repetitions
-# with 200+i), which the vars file defines.
+# heap_ref_title, reps_note and phase_note (key entries, "" = none), and arrays of n entries: kname (key entry), file,
+# ptitle (panel title), has_heap, has_in_use, has_system, reps (other
+# repetitions' files, space-separated), phase_t, phase_n, phase_l (phase
+# starts, names, 1 = label shown). Allocator i is drawn with linetype 100+i
+# (its other repetitions with 200+i), which the vars file defines.
 
 if (ARGC < 1) {
 	print "usage: gnuplot -c memory.gp FIGURE.vars"
@@ -36,7 +37,7 @@ W = 1500
 cols = (n <= 3) ? n : ((n == 4) ? 2 : 3)
 rows = int(ceil(n / (1.0 * cols)))
 title_h = 56
-overlay_h = 420
+overlay_h = (n > 1) ? 420 : 0
 panel_h = 290
 key_h = 52
 H = title_h + overlay_h + rows * panel_h + key_h
@@ -55,37 +56,45 @@ do for [fmt in "png svg"] {
 	set output out . "." . fmt
 	set multiplot title fig_title font ",16"
 
-	# ---- the overlay: every allocator's RSS ----
+	# ---- settings every memory panel shares ----
 	set xrange [0:xmax]
-	set yrange [0:ymax]
 	set grid xtics ytics lc rgb "#e4e4e4" lw 1 dt solid
 	set border 3 lc rgb "#444444"
 	set tics nomirror out scale 0.6
 	set xlabel "time (s)" offset 0, 0.4
 	set ylabel "MiB" offset 1.5, 0
-	unset arrow
-	unset label
-	bx = 0; by = title_h; bw = W; bh = overlay_h
-	ml = 80; mr = 220; mt = 34; mb = 52
-	eval box_l; eval box_v
-	set title overlay_title font ",13" offset 0, -0.3
-	set key outside right top vertical Left reverse samplen 3 spacing 1.3 font ",11"
-	if (budget > 0) {
-		set arrow from graph 0, first budget to graph 1, first budget nohead front \
-			lc rgb "#222222" dt (10, 5) lw 1.6
-		set label budget_label at graph 0.995, first budget right offset 0, 0.7 \
-			font ",10" tc rgb "#222222" front
+
+	# ---- the overlay: every allocator's RSS (with one, its panel says it all) ----
+	if (n > 1) {
+		set yrange [0:ymax_overlay]
+		unset arrow
+		unset label
+		bx = 0; by = title_h; bw = W; bh = overlay_h
+		ml = 80; mr = 360; mt = 34; mb = 52
+		eval box_l; eval box_v
+		set title overlay_title font ",13" offset 0, -0.3
+		# Placed by hand in the right margin: "outside" lays the key out
+		# differently in the svg and pngcairo terminals.
+		set key at screen (W - mr + 24.0) / W, 1 - (by + mt) / (1.0 * H) left top vertical \
+			maxcols 1 maxrows 40 Left reverse samplen 3 spacing 1.3 font ",11"
+		if (budget > 0) {
+			set arrow from graph 0, first budget to graph 1, first budget nohead front \
+				lc rgb "#222222" dt (10, 5) lw 1.6
+			set label budget_label at graph 0.995, first budget right offset 0, 0.7 \
+				font ",10" tc rgb "#222222" front
+		}
+		plot (strlen(heap_ref) ? heap_ref : file[1]) using 1:(strlen(heap_ref) ? $3 / MiB : NaN) \
+				with filledcurves y=0 fc rgb "#d4d4d4" fs solid 1.0 noborder \
+				title heap_ref_title, \
+			for [i=1:n] file[i] using 1:($2 / MiB) with lines lt 100 + i title kname[i]
 	}
-	plot (strlen(heap_ref) ? heap_ref : file[1]) using 1:(strlen(heap_ref) ? $3 / MiB : NaN) \
-			with filledcurves y=0 fc rgb "#d4d4d4" fs solid 1.0 noborder \
-			title heap_ref_title, \
-		for [i=1:n] file[i] using 1:($2 / MiB) with lines lt 100 + i title name[i]
 
 	# ---- one panel per allocator, on the same axes ----
 	unset key
-	set title font ",11" offset 0, -0.4
+	set title font (cols > 2 ? ",10" : ",11") offset 0, -0.4
 	ml = 80; mr = 24; mt = 30; mb = 46
 	bw = W / cols; bh = panel_h
+	set yrange [0:ymax]
 	do for [i=1:n] {
 		unset arrow
 		unset label
@@ -93,14 +102,14 @@ do for [fmt in "png svg"] {
 		c = (i - 1) % cols
 		bx = c * bw; by = title_h + overlay_h + r * panel_h
 		eval box_l; eval box_v
-		set title title[i]
+		set title ptitle[i]
 		if (c == 0) { set ylabel "MiB" } else { unset ylabel }
 		if (r == rows - 1 || i + cols > n) { set xlabel "time (s)" } else { unset xlabel }
 		do for [k=1:words(phase_t[i])] {
 			x = word(phase_t[i], k) + 0
 			if (k > 1) {
 				set arrow from x, graph 0 to x, graph 1 nohead back \
-					lc rgb "#8c8c8c" dt (3, 3) lw 1
+					lc rgb "#6e6e6e" dt (3, 3) lw 1.2
 			}
 			if (word(phase_l[i], k) eq "1") {
 				set label word(phase_n[i], k) at x, graph 0.96 left \
@@ -136,7 +145,8 @@ do for [fmt in "png svg"] {
 	eval box_l; eval box_v
 	set xrange [0:1]
 	set yrange [0:1]
-	set key center center horizontal maxrows 1 samplen 3 width 1 font ",11"
+	set key default
+	set key inside center center horizontal maxrows 2 samplen 3 width 1 Left reverse font ",11"
 	plot NaN with lines lc rgb "#555555" lw 2.5 title "RSS (in the allocator's colour and dash)", \
 		NaN with filledcurves y=0 fc rgb "#d4d4d4" fs solid 1.0 noborder \
 			title "heap the program held", \
@@ -144,7 +154,7 @@ do for [fmt in "png svg"] {
 		NaN with lines lc rgb "#555555" dt (6, 3) lw 1.3 title "allocator: held from the OS", \
 		NaN with lines lc rgb "#222222" dt (10, 5) lw 1.6 \
 			title (budget > 0 ? "budget" : ""), \
-		NaN with lines lc rgb "#8c8c8c" dt (3, 3) lw 1 title "phase start", \
+		NaN with lines lc rgb "#6e6e6e" dt (3, 3) lw 1.2 title phase_note, \
 		NaN with lines lc rgb "#9ecae1" lw 1 title reps_note
 	unset multiplot
 	set output

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""What the probe costs: the same cells with and without it, in one session.
+"""What the probe costs: the same cells with and without it, paired.
 
 usage: probe_cost.py WIMM [WORKLOAD] [ALLOCATORS] [REPS]
        (defaults: stamps, glibc,jemalloc,tcmalloc,mimalloc, 5)
 
-Both runs interleave nothing: each is a `wimm run -r REPS` (cells shuffled
-within each round), one with the probe and one with --no-probe. Prints, per
-thread count and allocator, the median wall time and peak RSS of each and
-their ratio, and the probe's own reading count and cost.
+Runs `wimm run -r 1` REPS times with the probe and REPS times with
+--no-probe, alternating, so slow drift of a shared machine falls on both
+alike; each probe run is paired with the no-probe run next to it. Prints,
+per thread count and allocator, the median of the paired ratios of wall
+time and of peak RSS, the medians themselves, and what the probe's readings
+cost.
 """
 import json
 import os
@@ -19,35 +21,44 @@ import tempfile
 WIMM = sys.argv[1]
 WORKLOAD = sys.argv[2] if len(sys.argv) > 2 else "stamps"
 ALLOCATORS = sys.argv[3] if len(sys.argv) > 3 else "glibc,jemalloc,tcmalloc,mimalloc"
-REPS = sys.argv[4] if len(sys.argv) > 4 else "5"
+REPS = int(sys.argv[4]) if len(sys.argv) > 4 else 5
 
 
-def run(extra):
+def run(extra, seed):
     out = tempfile.mkdtemp(prefix="wimm-probe-cost-")
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
-    subprocess.run([WIMM, "run", WORKLOAD, "-a", ALLOCATORS, "-r", REPS, "--out", out, *extra],
-                   check=True, stdout=subprocess.DEVNULL, env=env)
+    subprocess.run([WIMM, "run", WORKLOAD, "-a", ALLOCATORS, "--seed", str(seed), "--out", out,
+                    *extra], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env=env)
     cells = json.load(open(os.path.join(out, "latest", "summary.json")))["cells"]
-    by = {}
-    for c in cells:
-        if c["status"] == "ok":
-            by.setdefault((c["threads"], c["allocator"]), []).append(c)
-    return by
+    return {(c["threads"], c["allocator"]): c for c in cells if c["status"] == "ok"}
 
 
-with_probe, without = run([]), run(["--no-probe"])
-print(f"{WORKLOAD}, medians of {REPS} runs each")
+pairs = {}
+for i in range(REPS):
+    # The same seed for both halves of a pair (the same cell order), and
+    # which half goes first alternates.
+    if i % 2 == 0:
+        on = run([], i)
+        off = run(["--no-probe"], i)
+    else:
+        off = run(["--no-probe"], i)
+        on = run([], i)
+    for key in on:
+        if key in off:
+            pairs.setdefault(key, []).append((on[key], off[key]))
+
+print(f"{WORKLOAD}: {REPS} pairs of runs (with probe, without), alternating; medians")
 print(f"{'threads':>7} {'allocator':<10} {'wall ratio':>10} {'peak RSS ratio':>14} "
-      f"{'wall (probe/none)':>20} {'reads':>6} {'cost/read':>10} {'max':>9}")
-for key in sorted(with_probe):
-    a, b = with_probe[key], without.get(key, [])
-    if not b:
-        continue
-    wa, wb = statistics.median(c["wall_s"] for c in a), statistics.median(c["wall_s"] for c in b)
-    ra = statistics.median(c["peak_rss_bytes"] for c in a)
-    rb = statistics.median(c["peak_rss_bytes"] for c in b)
-    reads = statistics.median(c["probe_reads"] or 0 for c in a)
-    cost = statistics.median(c["probe_cost_mean_us"] or 0 for c in a)
-    top = max(c["probe_cost_max_us"] or 0 for c in a)
-    print(f"{key[0]:>7} {key[1]:<10} {wa / wb:>10.3f} {ra / rb:>14.4f} "
-          f"{wa:>9.3f}/{wb:<9.3f}s {reads:>6.0f} {cost:>8.1f}us {top:>7.0f}us")
+      f"{'wall with/without':>20} {'reads':>6} {'cost/read':>10} {'max':>9}")
+for key in sorted(pairs):
+    p = pairs[key]
+    wall = statistics.median(a["wall_s"] / b["wall_s"] for a, b in p)
+    rss = statistics.median(a["peak_rss_bytes"] / b["peak_rss_bytes"] for a, b in p)
+    wa = statistics.median(a["wall_s"] for a, _ in p)
+    wb = statistics.median(b["wall_s"] for _, b in p)
+    reads = statistics.median(a["probe_reads"] or 0 for a, _ in p)
+    cost = statistics.median(a["probe_cost_mean_us"] or 0 for a, _ in p)
+    top = max(a["probe_cost_max_us"] or 0 for a, _ in p)
+    print(f"{key[0]:>7} {key[1]:<10} {wall:>10.3f} {rss:>14.4f} "
+          f"{wa:>9.3f}/{wb:<8.3f}s {reads:>6.0f} {cost:>8.1f}us {top:>7.0f}us")

@@ -12,9 +12,10 @@
 # and thread count: x, then per figure the ratio to the reference and, for
 # wall time, the ratios of the fastest and slowest repetitions (NaN = n/a).
 # The vars file sets: out, fig_title, data, n, name (array), nc (clusters),
-# xtics_cmd, bw (bar width), np (panels) and per panel p: col[p], title[p],
-# ylo[p], yhi[p], ytics_cmd[p], err[p] (columns of the min-max error bars,
-# "" = none), notes_cmd[p] (n/a marks and the reference's own values).
+# bw (bar width), np (panels) and per panel p: col[p], ptitle[p], ylo[p],
+# yhi[p], xtics_cmd[p] (cluster names with the reference's own value),
+# ytics_cmd[p], err[p] (columns of the min-max error bars, "" = none),
+# notes_cmd[p] (n/a marks).
 # Allocator i is drawn with linetype 100+i, which the vars file defines.
 
 if (ARGC < 1) {
@@ -26,10 +27,14 @@ load ARG1
 set datafile separator "\t"
 set termoption noenhanced
 
+# A bar whose value is n/a must not be drawn: gnuplot would draw a box
+# with an undefined end down to the axis. NaN is the only value unequal to itself.
+ok(c) = column(c) == column(c)
+
 W = 1500
 title_h = 64
 key_h = 44
-panel_h = 300
+panel_h = 320
 H = title_h + key_h + np * panel_h
 
 # Places the next plot's area in the band from pixel row by, bh rows high,
@@ -58,7 +63,7 @@ do for [fmt in "png svg"] {
 	set xrange [0:1]
 	set yrange [0:1]
 	set key center center horizontal maxrows 1 samplen 2 width 2 font ",12"
-	plot for [i=1:n] NaN with boxes lt 100 + i fs solid 0.85 title name[i]
+	plot for [i=1:n] NaN with boxes lt 100 + i dt solid lw 1 fs solid 0.85 title name[i]
 	unset key
 
 	# ---- one panel per figure ----
@@ -69,13 +74,13 @@ do for [fmt in "png svg"] {
 	set logscale y
 	set style fill solid 0.85 border lc rgb "#333333"
 	set xrange [0.5:nc + 0.5]
-	eval xtics_cmd
 	do for [p=1:np] {
 		unset arrow
 		unset label
-		by = title_h + key_h + (p - 1) * panel_h; bh = panel_h; mt = 30; mb = 50
+		by = title_h + key_h + (p - 1) * panel_h; bh = panel_h; mt = 36; mb = 66
 		eval box
-		set title title[p] font ",12" offset 0, -0.4
+		set title ptitle[p] font ",12" offset 0, -0.4
+		eval xtics_cmd[p]
 		set yrange [ylo[p]:yhi[p]]
 		eval ytics_cmd[p]
 		do for [c=1:nc - 1] {
@@ -87,10 +92,10 @@ do for [fmt in "png svg"] {
 		eval notes_cmd[p]
 		ec = err[p]
 		plot for [i=1:n] data index (i - 1) \
-				using 1:(1):($1 - bw / 2):($1 + bw / 2):(1):(column(col[p])) \
-				with boxxyerror lt 100 + i notitle, \
+				using (ok(col[p]) ? $1 : NaN):(1):($1 - bw / 2):($1 + bw / 2):(1):(column(col[p])) \
+				with boxxyerror lt 100 + i dt solid lw 1 notitle, \
 			for [i=1:n] data index (i - 1) using 1:(column(col[p])) \
-				with points lc rgb "#222222" pt pt[i] ps 0.9 notitle, \
+				with points lc rgb "#222222" pt ptype[i] ps 0.9 notitle, \
 			for [i=1:(strlen(ec) ? n : 0)] data index (i - 1) \
 				using 1:(column(col[p])):(column(word(ec . " 2 2", 1) + 0)): \
 				(column(word(ec . " 2 2", 2) + 0)) \

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct tap_test {
@@ -58,6 +59,30 @@ __attribute__((unused)) static void tap_skip(const char *reason)
 {
 	printf("ok %d - %s # SKIP %s\n", ++tap_count, tap_current, reason);
 	fflush(stdout);
+}
+
+/* Why preloading another allocator (or the probe) is skipped, or NULL when
+ * it can run. An ASan build (gcc's __SANITIZE_ADDRESS__, clang's
+ * __has_feature) cannot: its runtime must come first in the library list.
+ * WIMM_UNDER_SANITIZER=1 (meson test --setup asan, and every test of an
+ * ASan build) says the same to tests that cannot tell by themselves. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TAP_ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TAP_ASAN_BUILD 1
+#endif
+#endif
+#ifndef TAP_ASAN_BUILD
+#define TAP_ASAN_BUILD 0
+#endif
+__attribute__((unused)) static const char *tap_no_preload(void)
+{
+	const char *e = getenv("WIMM_UNDER_SANITIZER");
+	if (TAP_ASAN_BUILD || (e && strcmp(e, "1") == 0))
+		return "ASan build: another allocator or the probe cannot be preloaded (the ASan "
+		       "runtime must come first)";
+	return NULL;
 }
 
 __attribute__((unused)) static int tap_run(const struct tap_test *tests)

@@ -7,6 +7,9 @@
  *   # expect-nopos: SUBSTRING  the same, for files with no position to give
  * Files named alloc-*.yaml are loaded as allocators, the rest as workloads.
  * A new bad case is therefore one file, with no change here.
+ * FIXTURES_DIR/crashes holds inputs that cannot carry that line (an empty
+ * file, UTF-16, bytes found by tests/fuzz): each must fail cleanly both as
+ * a workload and as an allocator.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -346,6 +349,31 @@ TEST(bad_files)
 	expect(n >= 30, "found %d bad fixtures", n);
 }
 
+/* A clean failure: -EINVAL, a message that starts with the path, and
+ * nothing filled in. */
+static void load_crash(const char *path, const char *name)
+{
+	static struct workload w;
+	struct allocator a;
+	size_t n = strlen(path);
+	err[0] = '\0';
+	int r = workload_load(path, &w, err, sizeof(err));
+	expect(r == -EINVAL && w.name[0] == '\0', "%s as a workload: -EINVAL (r=%d)", name, r);
+	expect(strncmp(err, path, n) == 0 && err[n] == ':' && strlen(err) > n + 2,
+	       "%s as a workload: message names the file (got \"%s\")", name, err);
+	err[0] = '\0';
+	r = allocator_load(path, &a, err, sizeof(err));
+	expect(r == -EINVAL && a.name[0] == '\0', "%s as an allocator: -EINVAL (r=%d)", name, r);
+	expect(strncmp(err, path, n) == 0 && err[n] == ':' && strlen(err) > n + 2,
+	       "%s as an allocator: message names the file (got \"%s\")", name, err);
+}
+
+TEST(crash_files)
+{
+	int n = each_yaml("crashes", load_crash);
+	expect(n >= 5, "found %d crash fixtures", n);
+}
+
 /* Exact messages, so positions are checked and not only their form. */
 TEST(exact_positions)
 {
@@ -425,6 +453,47 @@ TEST(unreadable_files)
 	snprintf(path, sizeof(path), "%s/empty.yaml", tmpdir);
 	expect_int(allocator_load(path, &a, err, sizeof(err)), -EINVAL);
 	expect(strstr(err, "empty file; an allocator needs") != NULL, "empty allocator: %s", err);
+}
+
+/* Files just under the 1 MiB limit: tens of thousands of keys in one
+ * mapping (the duplicate check sorts, it does not compare all pairs), a
+ * 1 MiB scalar, 65,536 list items. Each fails cleanly. */
+TEST(large_files)
+{
+	static struct workload w;
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/large.yaml", tmpdir);
+	size_t cap = YNODE_MAX_FILE, n = 0;
+	char *data = malloc(cap);
+	if (!expect(data != NULL, "1 MiB buffer"))
+		return;
+	int keys = 0;
+	for (; n + 64 < cap; keys++) /* room for the longest line and the repeat */
+		n += (size_t)snprintf(data + n, cap - n, "a-rather-long-key-%d: 1\n", keys);
+	n += (size_t)snprintf(data + n, cap - n, "a-rather-long-key-0: 2\n");
+	write_file(path, data, n);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, ": duplicate key 'a-rather-long-key-0' (first at 1:1)") != NULL,
+	       "%d keys: %s", keys, err);
+
+	n = (size_t)snprintf(data, cap, "name: w\nthreads: 1\nphases: [{name: a, generator: "
+	                                "free-all}]\ndescription: ");
+	memset(data + n, 'x', cap - n - 1);
+	data[cap - 1] = '\n';
+	write_file(path, data, cap);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "key 'description': expected at most 2047 characters") != NULL,
+	       "1 MiB scalar: %.200s", err);
+
+	for (n = 0; n + 16 <= cap; n += 16)
+		memcpy(data + n, "- list item 16b\n", 16);
+	write_file(path, data, n);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EINVAL);
+	expect(strstr(err, ":1:1: expected a mapping") != NULL, "%zu list items: %s", n / 16, err);
+	struct allocator a;
+	expect_int(allocator_load(path, &a, err, sizeof(err)), -EINVAL);
+	free(data);
+	unlink(path);
 }
 
 /* The getters the loaders do not use yet, and edges of those they do. */
@@ -569,8 +638,10 @@ int main(int argc, char **argv)
 	    TAP(seed_generator_fields),
 	    TAP(allocator_files),
 	    TAP(bad_files),
+	    TAP(crash_files),
 	    TAP(exact_positions),
 	    TAP(unreadable_files),
+	    TAP(large_files),
 	    TAP(ynode_getters),
 	    TAP(from_arg),
 	    TAP(resolve),

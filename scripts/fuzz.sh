@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Fuzzes the YAML loaders (workload_load, allocator_load) with libFuzzer.
+#
+#   scripts/fuzz.sh            # 10 minutes
+#   scripts/fuzz.sh 1800       # 30 minutes (seconds)
+#   scripts/fuzz.sh 0 FILE...  # no fuzzing: replay FILEs (a crash) through the target
+#
+# Builds tests/fuzz/fuzz_yaml in build-fuzz/ (clang, -fsanitize=fuzzer with
+# address and undefined, every UBSan finding fatal), installing clang and
+# its runtimes when missing. The seed corpus is copied at each run from the
+# shipped presets and the test fixtures into build-fuzz/seed/; what the
+# fuzzer learns is kept in build-fuzz/corpus/ across runs; crashes, leaks
+# and timeouts land in build-fuzz/artifacts/ (replay one with
+# `build-fuzz/tests/fuzz/fuzz_yaml FILE`). The run is niced (others measure
+# on this machine) and its log is build-fuzz/fuzz-DATE.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${1:-600}
+shift || true
+case "$seconds" in
+'' | *[!0-9]*)
+	echo "usage: scripts/fuzz.sh [SECONDS] [FILE...]" >&2
+	exit 2
+	;;
+esac
+
+scripts/deps.sh
+packages=(clang libclang-rt-14-dev)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "wimm: installing ${missing[*]}" >&2
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo="sudo"
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+dir=build-fuzz
+if [ ! -f "$dir/build.ninja" ]; then
+	# b_lundef=false: clang links the sanitizer runtimes into executables
+	# only, so shared libraries (the probe) keep undefined __asan_* symbols.
+	CC=clang nice -n 19 meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
+fi
+nice -n 19 ninja -C "$dir" tests/fuzz/fuzz_yaml
+target=$dir/tests/fuzz/fuzz_yaml
+
+if [ "$seconds" -eq 0 ]; then
+	exec "$target" "$@"
+fi
+
+rm -rf "$dir/seed"
+mkdir -p "$dir/seed" "$dir/corpus" "$dir/artifacts"
+cp workloads/*.yaml allocators/*.yaml "$dir/seed/"
+for sub in good bad allocators crashes; do
+	for f in tests/fixtures/"$sub"/*.yaml; do
+		[ -e "$f" ] && cp "$f" "$dir/seed/$sub-$(basename "$f")"
+	done
+done
+
+log=$dir/fuzz-$(date +%Y%m%d-%H%M%S).log
+echo "wimm: fuzzing for ${seconds}s; log $log" >&2
+# -max_len: the largest seed (description-too-long.yaml) is over 2 KiB.
+# -timeout: a loader must answer any input far within this, even niced.
+status=0
+nice -n 19 "$target" "$dir/corpus" "$dir/seed" \
+	-dict=tests/fuzz/yaml.dict -max_total_time="$seconds" -max_len=8192 -timeout=30 \
+	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
+	>"$log" 2>&1 || status=$?
+
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+echo "wimm: exit status $status, ${execs:-?} executions, corpus $(ls "$dir/corpus" | wc -l) files" >&2
+grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_yaml: contract|artifact_prefix|Test unit written)' "$log" >&2 || true
+exit "$status"

@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""`wimm plot` and the end of `wimm run`: figures, scripts and reports.
+
+usage: plot.py WIMM FIXTURE_RUN_DIR HISTORY_RESULTS_DIR SMALL_WORKLOAD_YAML
+Prints TAP. Checks, on copies of the fixtures:
+  - `wimm plot RUN` writes a PNG and an SVG per figure (the summary and one per
+    workload and thread count), both well-formed, and report.md/.html;
+  - the run directory re-renders by itself (plots/render.sh, moved away);
+  - without gnuplot, the data and scripts are still written and the command
+    says how to render them; `wimm run` still succeeds;
+  - `wimm plot --history` draws each metric;
+  - bad arguments exit 2.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+
+WIMM, FIXTURE, HISTORY, WORKLOAD = sys.argv[1:5]
+count = failed = 0
+
+
+def check(ok, what):
+    global count, failed
+    count += 1
+    failed += not ok
+    what = " ".join(str(what).split())
+    print(f"{'ok' if ok else 'not ok'} {count} - {what}", flush=True)
+    return ok
+
+
+def skip(what, why):
+    global count
+    count += 1
+    print(f"ok {count} - {what} # SKIP {why}", flush=True)
+
+
+def wimm(*args, env=None):
+    return subprocess.run([WIMM, *args], capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, **(env or {})))
+
+
+def fresh_run(work, name):
+    run = os.path.join(work, name)
+    shutil.copytree(FIXTURE, run)
+    return run
+
+
+def is_png(path):
+    with open(path, "rb") as f:
+        return f.read(8) == b"\x89PNG\r\n\x1a\n" and os.path.getsize(path) > 10000
+
+
+def svg_ok(path):
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError as e:
+        return f"not well-formed: {e}"
+    shapes = sum(1 for e in root.iter() if e.tag.split("}")[-1] in ("path", "polyline", "rect"))
+    if not root.tag.endswith("svg") or shapes < 20:
+        return f"root {root.tag}, {shapes} shapes"
+    return ""
+
+
+def figures_expected(run):
+    """summary plus one per workload and thread count with a series."""
+    names = {"summary"}
+    for f in glob.glob(os.path.join(run, "series", "*.tsv")):
+        stem = os.path.basename(f).rsplit("-r", 1)[0]  # tile-cache-t4-glibc
+        for a in ("glibc-arena1", "glibc", "jemalloc", "tcmalloc"):
+            if stem.endswith("-" + a):
+                names.add(stem[:-len(a) - 1] + "-memory")
+                break
+    return names
+
+
+def with_gnuplot(work):
+    run = fresh_run(work, "run")
+    r = wimm("plot", run)
+    if not check(r.returncode == 0, f"wimm plot exits 0 (got {r.returncode}: {r.stderr[-300:]})"):
+        return
+    names = figures_expected(run)
+    check(len(names) == 5, f"five figures are expected: {sorted(names)}")
+    for n in sorted(names):
+        png, svg = (os.path.join(run, "plots", n + ext) for ext in (".png", ".svg"))
+        check(os.path.exists(png) and is_png(png), f"{n}.png is a PNG")
+        problem = svg_ok(svg) if os.path.exists(svg) else "missing"
+        check(not problem, f"{n}.svg is a well-formed SVG with shapes {problem}")
+        check(os.path.join(run, "plots", n + ".png") in r.stdout, f"{n}.png is listed on stdout")
+    if shutil.which("rsvg-convert"):
+        out = os.path.join(work, "summary-rsvg.png")
+        rr = subprocess.run(["rsvg-convert", "-o", out, os.path.join(run, "plots", "summary.svg")],
+                            capture_output=True, text=True)
+        check(rr.returncode == 0 and is_png(out), f"rsvg-convert renders summary.svg {rr.stderr}")
+    else:
+        skip("rsvg-convert renders summary.svg", "rsvg-convert is not installed (librsvg2-bin)")
+    md = open(os.path.join(run, "report.md")).read()
+    check("![summary" in md and "(plots/tile-cache-t4-memory.png)" in md,
+          "report.md shows the figures")
+    html = open(os.path.join(run, "report.html")).read()
+    check(html.count("<svg") == len(names), f"report.html inlines {len(names)} SVGs "
+                                            f"(found {html.count('<svg')})")
+    check("id='gpDot'" not in html and "id='f0-gpDot'" in html and "id='f1-gpDot'" in html,
+          "the inlined SVGs' ids are made unique")
+    check(os.access(os.path.join(run, "plots", "render.sh"), os.X_OK), "plots/render.sh is written")
+
+    # The run directory alone re-renders: moved, without the source tree.
+    moved = os.path.join(work, "moved")
+    shutil.move(run, moved)
+    for png in glob.glob(os.path.join(moved, "plots", "*.png")):
+        os.unlink(png)
+    rr = subprocess.run(["sh", os.path.join(moved, "plots", "render.sh")], capture_output=True,
+                        text=True, timeout=120)
+    check(rr.returncode == 0 and len(glob.glob(os.path.join(moved, "plots", "*.png"))) == len(names),
+          f"render.sh redraws every figure in a moved run directory {rr.stderr[-200:]}")
+    r = wimm("plot", moved, env={"WIMM_SCRIPTS_DIR": os.path.join(work, "nowhere")})
+    check(r.returncode == 0, "wimm plot uses the run's own copy of the scripts when the source "
+                             f"tree is gone ({r.stderr[-200:]})")
+
+    hist = os.path.join(work, "history-results")
+    shutil.copytree(HISTORY, hist)
+    r = wimm("plot", "--history", hist)
+    figs = glob.glob(os.path.join(hist, "history", "plots", "*.png"))
+    check(r.returncode == 0 and len(figs) == 6,
+          f"wimm plot --history draws six metrics ({len(figs)}; {r.stderr[-200:]})")
+    svg = os.path.join(hist, "history", "plots", "x86_64-2cpu-test-blowup.svg")
+    check(os.path.exists(svg) and not svg_ok(svg), "the history figures are well-formed SVGs")
+
+
+def without_gnuplot(work):
+    run = fresh_run(work, "run-nognuplot")
+    r = wimm("plot", run, env={"WIMM_GNUPLOT": "none"})
+    check(r.returncode == 3, f"without gnuplot wimm plot exits 3 (got {r.returncode})")
+    check("gnuplot not found" in r.stderr and "render.sh" in r.stderr and "apt-get install" in r.stderr,
+          f"it says how to render the figures: {r.stderr[-300:]}")
+    plots = os.path.join(run, "plots")
+    check(all(os.path.exists(os.path.join(plots, f))
+              for f in ("memory.gp", "summary.gp", "render.sh", "summary.vars", "summary.tsv",
+                        "tile-cache-t4-memory.vars")),
+          "the scripts, vars and data are written")
+    check(not glob.glob(os.path.join(plots, "*.png")), "no image is made")
+    html = open(os.path.join(run, "report.html")).read()
+    check("gnuplot was not found" in html, "report.html says the figures were not rendered")
+
+    out = os.path.join(work, "results")
+    r = wimm("run", WORKLOAD, "-a", "glibc", "--out", out, "--no-probe",
+             env={"WIMM_GNUPLOT": "none"})
+    latest = os.path.realpath(os.path.join(out, "latest"))
+    check(r.returncode == 0, f"wimm run without gnuplot still exits 0 (got {r.returncode}: "
+                             f"{r.stderr[-300:]})")
+    check("gnuplot not found" in r.stderr and os.path.exists(os.path.join(latest, "report.html"))
+          and os.path.exists(os.path.join(latest, "plots", "render.sh")),
+          "the run writes its report and plot scripts and says how to render them")
+
+
+def usage():
+    r = wimm("plot", "--help")
+    check(r.returncode == 0 and "usage: wimm plot" in r.stdout, "wimm plot --help")
+    r = wimm("plot", "/nonexistent/run")
+    check(r.returncode == 2, f"a missing run directory exits 2 (got {r.returncode})")
+    r = wimm("plot", "--bogus")
+    check(r.returncode == 2, f"an unknown option exits 2 (got {r.returncode})")
+    empty = tempfile.mkdtemp(prefix="wimm-plot-empty-")
+    r = wimm("plot", "--history", empty)
+    check(r.returncode == 2 and "no history" in r.stderr, f"no history exits 2 ({r.stderr[-200:]})")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="wimm-plot-")
+    usage()
+    without_gnuplot(work)
+    if shutil.which("gnuplot"):
+        with_gnuplot(work)
+    else:
+        skip("figures rendered by gnuplot", "gnuplot is not installed (scripts/deps.sh installs it)")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
+    print(f"1..{count}")
+    sys.exit(1 if failed else 0)

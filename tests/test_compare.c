@@ -1,0 +1,467 @@
+/* test_compare.c - the comparator's verdicts on fixture pairs, exactly;
+ * reading runs, summaries and baselines, and refusing what is not one;
+ * writing a baseline and the history lines.
+ *
+ * usage: test_compare FIXTURES_DIR (tests/fixtures/compare, made by make.py
+ * there; each pair's docstring says what it holds).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "compare.h"
+#include "history.h"
+#include "rundata.h"
+#include "tap.h"
+
+static const char *dir;
+
+enum { S = COMPARE_SAME, W = COMPARE_WORSE, B = COMPARE_BETTER, NEW = COMPARE_NEW,
+       MISS = COMPARE_MISSING, NA = COMPARE_NA, INC = COMPARE_INCONCLUSIVE,
+       FAIL = COMPARE_FAILED, REF = COMPARE_REFERENCE };
+
+static struct rundata *load(const char *name)
+{
+	char path[PATH_MAX], err[PATH_MAX + 256];
+	struct rundata *d = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int rc = rundata_load(path, &d, err, sizeof(err));
+	expect(rc == 0, "load %s (%s)", name, rc ? err : "ok");
+	return d;
+}
+
+/* Loads a pair and compares it with the default rules (or o). */
+static struct compare_report *pair(const char *name, const struct compare_opts *o,
+				   struct rundata **b, struct rundata **n)
+{
+	char bn[128], nn[128];
+	struct compare_opts def;
+	struct compare_report *r = NULL;
+	compare_opts_init(&def);
+	snprintf(bn, sizeof(bn), "%s-base.json", name);
+	snprintf(nn, sizeof(nn), "%s-new.json", name);
+	*b = load(bn);
+	*n = load(nn);
+	if (*b && *n)
+		expect_int(compare_runs(*b, *n, o ? o : &def, &r), 0);
+	return r;
+}
+
+static void done(struct compare_report *r, struct rundata *b, struct rundata *n)
+{
+	compare_report_destroy(r);
+	rundata_destroy(b);
+	rundata_destroy(n);
+}
+
+static const struct compare_cell *cell(const struct compare_report *r, const char *workload,
+				       int threads, const char *allocator)
+{
+	const struct compare_cell *found = NULL;
+	for (size_t i = 0; r && i < r->ncells; i++)
+		if (r->cells[i].threads == threads && !strcmp(r->cells[i].workload, workload) &&
+		    !strcmp(r->cells[i].allocator, allocator) && (!found || r->cells[i].in_new))
+			found = &r->cells[i]; /* NEW's cell before a BASE cell missing in NEW */
+	return found;
+}
+
+/* The four marks of a cell: peak RSS, RSS / heap, RSS after idle, time. */
+static void marks(const struct compare_report *r, const char *workload, int threads,
+		  const char *allocator, int peak, int blowup, int idle, int time)
+{
+	const struct compare_cell *c = cell(r, workload, threads, allocator);
+	const int want[COMPARE_NMETRICS] = {peak, blowup, idle, time};
+	if (!expect(c != NULL, "cell %s/%d/%s is in the report", workload, threads, allocator))
+		return;
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		expect(c->v[m].mark == (enum compare_mark)want[m], "%s/%d/%s %s: %s (got %s; %s)",
+		       workload, threads, allocator, compare_metrics[m].key,
+		       compare_mark_name((enum compare_mark)want[m]), compare_mark_name(c->v[m].mark),
+		       c->v[m].note);
+}
+
+static int near(double got, double want, double tol) { return fabs(got - want) <= tol; }
+
+TEST(real_regression_is_flagged)
+{
+	struct rundata *b, *n;
+	struct compare_report *r = pair("regression", NULL, &b, &n);
+	if (!r) {
+		done(r, b, n);
+		return;
+	}
+	expect_int(r->nmismatch, 0);
+	marks(r, "tile-cache", 4, "glibc", W, W, S, REF);
+	marks(r, "tile-cache", 4, "jemalloc", S, S, S, W);
+	marks(r, "tile-cache", 4, "tcmalloc", B, B, B, S);
+	/* +30% of 2 MiB is under the 1 MiB floor */
+	marks(r, "churn", 1, "glibc", S, S, S, REF);
+	marks(r, "manifest", 1, "glibc", FAIL, FAIL, FAIL, FAIL);
+	const struct compare_cell *c = cell(r, "tile-cache", 4, "glibc");
+	expect(c && near(c->v[COMPARE_PEAK_RSS].change, 264.0 / 140 - 1, 1e-3),
+	       "peak RSS +88.6%% (got %g)", c ? c->v[COMPARE_PEAK_RSS].change : NAN);
+	expect(c && near(c->v[COMPARE_PEAK_RSS].p, 2.0 / 48620, 1e-9),
+	       "separated 9 vs 9: p = 2/48620 (got %g)", c ? c->v[COMPARE_PEAK_RSS].p : NAN);
+	c = cell(r, "tile-cache", 4, "jemalloc");
+	expect(c && near(c->v[COMPARE_TIME].base, 1.05, 1e-9) &&
+		       near(c->v[COMPARE_TIME].now, 1.45, 1e-9),
+	       "time / glibc medians 1.05 -> 1.45 (got %g -> %g)", c ? c->v[COMPARE_TIME].base : NAN,
+	       c ? c->v[COMPARE_TIME].now : NAN);
+	expect_int(r->ncompared, 5);
+	expect_int(r->nworse, 3);
+	expect_int(r->nbetter, 1);
+	expect_int(compare_exit_code(r), 1);
+	done(r, b, n);
+}
+
+TEST(noisy_time_is_not_flagged)
+{
+	struct rundata *b, *n;
+	struct compare_report *r = pair("noise", NULL, &b, &n);
+	if (!r) {
+		done(r, b, n);
+		return;
+	}
+	/* NEW ran on a machine twice as slow: ratios to glibc do not move */
+	marks(r, "stamps", 4, "glibc", S, S, S, REF);
+	/* median +29% but the repetitions overlap: not significant */
+	marks(r, "stamps", 4, "jemalloc", S, S, S, S);
+	const struct compare_cell *c = cell(r, "stamps", 4, "jemalloc");
+	expect(c && c->v[COMPARE_TIME].change > 0.25 && c->v[COMPARE_TIME].p >= 0.01,
+	       "jemalloc time: beyond 25%% with p >= 0.01 (got %+.3f, p %g)",
+	       c ? c->v[COMPARE_TIME].change : NAN, c ? c->v[COMPARE_TIME].p : NAN);
+	/* a significant shift of +9.6%, under the 25% threshold */
+	marks(r, "stamps", 4, "mimalloc", S, S, S, S);
+	c = cell(r, "stamps", 4, "mimalloc");
+	expect(c && c->v[COMPARE_TIME].p < 0.01, "mimalloc time significant (p %g)",
+	       c ? c->v[COMPARE_TIME].p : NAN);
+	/* peak RSS median +6.4%, beyond 5% and 1 MiB, within the scatter */
+	marks(r, "stamps", 4, "tcmalloc", S, S, S, S);
+	c = cell(r, "stamps", 4, "tcmalloc");
+	expect(c && c->v[COMPARE_PEAK_RSS].change > 0.05 && c->v[COMPARE_PEAK_RSS].p >= 0.01,
+	       "tcmalloc peak RSS: +%.1f%%, p %g", c ? c->v[COMPARE_PEAK_RSS].change * 100 : NAN,
+	       c ? c->v[COMPARE_PEAK_RSS].p : NAN);
+	expect_int(r->nworse, 0);
+	expect_int(r->nbetter, 0);
+	expect_int(compare_exit_code(r), 0);
+	done(r, b, n);
+}
+
+TEST(missing_and_new_cells)
+{
+	struct rundata *b, *n;
+	struct compare_report *r = pair("missing", NULL, &b, &n);
+	if (!r) {
+		done(r, b, n);
+		return;
+	}
+	marks(r, "churn", 1, "glibc", S, S, S, REF);
+	/* NEW has no idle figure; one rep a side cannot test time */
+	marks(r, "churn", 1, "jemalloc", S, S, NA, INC);
+	marks(r, "churn", 1, "mimalloc", NEW, NEW, NEW, NEW);
+	marks(r, "churn", 4, "glibc", S, S, S, REF);
+	marks(r, "churn", 4, "jemalloc", MISS, MISS, MISS, MISS);
+	const struct compare_cell *c = cell(r, "churn", 1, "jemalloc");
+	expect(c && !strcmp(c->v[COMPARE_IDLE_RSS].note, "n/a in NEW"), "idle note: n/a in NEW (%s)",
+	       c ? c->v[COMPARE_IDLE_RSS].note : "");
+	expect(c && !strcmp(c->v[COMPARE_TIME].note, "1 vs 1 reps (9 a side needed)"),
+	       "time note (%s)", c ? c->v[COMPARE_TIME].note : "");
+	/* leak did not run in NEW at all: summed up, not listed */
+	expect(cell(r, "leak", 1, "glibc") == NULL, "leak is not listed cell by cell");
+	expect_str(r->absent, "leak");
+	expect_int(r->nabsent_cells, 1);
+	expect_int(r->nnew, 1);
+	expect_int(r->nmissing, 1);
+	expect_int(r->ncompared, 3);
+	expect_int(r->ninconclusive, 1);
+	expect_int(compare_exit_code(r), 0);
+	done(r, b, n);
+}
+
+TEST(context_mismatch)
+{
+	struct rundata *b, *n;
+	struct compare_report *r = pair("context", NULL, &b, &n);
+	if (!r) {
+		done(r, b, n);
+		return;
+	}
+	expect_int(r->nmismatch, 3);
+	if (r->nmismatch == 3) {
+		expect_str(r->mismatch[0], "CPU count differs: 2 in BASE, 4 in NEW");
+		expect_str(r->mismatch[1],
+			   "kernel differs: 6.1.0-18-amd64 in BASE, 6.1.0-21-amd64 in NEW");
+		/* tcmalloc is only in BASE: its version is not compared */
+		expect_str(r->mismatch[2], "jemalloc version differs: 5.2.1 in BASE, 5.3.0 in NEW");
+	}
+	expect_int(compare_exit_code(r), 3);
+	done(r, b, n);
+
+	struct compare_opts o;
+	compare_opts_init(&o);
+	o.force = 1;
+	r = pair("context", &o, &b, &n);
+	expect(r && compare_exit_code(r) == 0, "--force: compared, nothing regressed");
+	done(r, b, n);
+}
+
+TEST(too_few_repetitions)
+{
+	struct rundata *b, *n;
+	struct compare_report *r = pair("fewreps", NULL, &b, &n);
+	if (!r) {
+		done(r, b, n);
+		return;
+	}
+	/* 3 vs 3: time inconclusive however large the change; memory judged on
+	 * the scatter: peak RSS apart (worse), RSS / heap overlapping (same) */
+	marks(r, "churn", 4, "jemalloc", W, S, S, INC);
+	const struct compare_cell *c = cell(r, "churn", 4, "jemalloc");
+	expect(c && c->v[COMPARE_TIME].change > 0.45, "time +49.5%% yet inconclusive (got %g)",
+	       c ? c->v[COMPARE_TIME].change : NAN);
+	expect(c && !strcmp(c->v[COMPARE_TIME].note, "3 vs 3 reps (9 a side needed)"),
+	       "time note (%s)", c ? c->v[COMPARE_TIME].note : "");
+	expect(c && !strcmp(c->v[COMPARE_BLOWUP].note,
+			    "beyond the threshold, within the repetitions' scatter"),
+	       "blowup note (%s)", c ? c->v[COMPARE_BLOWUP].note : "");
+	marks(r, "churn", 4, "glibc", S, S, S, REF);
+	/* 3 BASE reps against 1: NEW beyond all of them */
+	marks(r, "churn", 1, "glibc", W, W, S, REF);
+	/* 1 vs 1: the threshold alone */
+	marks(r, "leak", 1, "glibc", S, S, W, REF);
+	expect_int(r->ninconclusive, 1);
+	expect_int(compare_exit_code(r), 1);
+	done(r, b, n);
+
+	/* with --min-reps 3 the U tests run on 3 vs 3, and 3 vs 3 entirely
+	 * apart gives p = 2/20 at best: nothing can be significant at 0.01 */
+	struct compare_opts o;
+	compare_opts_init(&o);
+	o.min_reps = 3;
+	r = pair("fewreps", &o, &b, &n);
+	marks(r, "churn", 4, "jemalloc", S, S, S, S);
+	c = cell(r, "churn", 4, "jemalloc");
+	expect(c && near(c->v[COMPARE_TIME].p, 0.1, 1e-12), "p = 2/20 (got %g)",
+	       c ? c->v[COMPARE_TIME].p : NAN);
+	done(r, b, n);
+}
+
+TEST(thresholds_and_maps)
+{
+	struct compare_opts o;
+	char err[512];
+	compare_opts_init(&o);
+	expect_int(compare_parse_thresholds(&o, "rss=10%,time=50%", err, sizeof(err)), 0);
+	expect(o.threshold[COMPARE_PEAK_RSS] == 0.10 && o.threshold[COMPARE_IDLE_RSS] == 0.10 &&
+		       o.threshold[COMPARE_BLOWUP] == 0.05 && o.threshold[COMPARE_TIME] == 0.50,
+	       "rss sets both RSS metrics, time its own");
+	expect_int(compare_parse_thresholds(&o, "memory=1%", err, sizeof(err)), 0);
+	expect(o.threshold[COMPARE_BLOWUP] == 0.01, "memory sets RSS / heap too");
+	expect_int(compare_parse_thresholds(&o, "rss=5", err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "percentage") != NULL, "no %% sign: %s", err);
+	expect_int(compare_parse_thresholds(&o, "heap=5%", err, sizeof(err)), -EINVAL);
+	expect(strstr(err, "METRIC=VALUE") != NULL, "unknown metric: %s", err);
+	expect_int(compare_parse_floors(&o, "peak_rss=2MiB,blowup=0.1", err, sizeof(err)), 0);
+	expect(o.floor[COMPARE_PEAK_RSS] == 2097152 && o.floor[COMPARE_BLOWUP] == 0.1,
+	       "floors: a size and a number");
+	expect_int(compare_parse_floors(&o, "time=1", err, sizeof(err)), -EINVAL);
+	expect_int(compare_parse_floors(&o, "peak_rss=2MB", err, sizeof(err)), -EINVAL);
+	expect_int(compare_parse_map(&o, "glibc-arena1=glibc", err, sizeof(err)), 0);
+	expect(o.nmap == 1 && !strcmp(o.map[0].base, "glibc-arena1") && !strcmp(o.map[0].now, "glibc"),
+	       "--map OLD=NEW");
+	expect_int(compare_parse_map(&o, "glibc", err, sizeof(err)), -EINVAL);
+
+	/* a 100% threshold hides the 88.6% peak RSS regression */
+	struct rundata *b, *n;
+	compare_opts_init(&o);
+	compare_parse_thresholds(&o, "peak_rss=100%", err, sizeof(err));
+	struct compare_report *r = pair("regression", &o, &b, &n);
+	marks(r, "tile-cache", 4, "glibc", S, W, S, REF);
+	done(r, b, n);
+
+	/* --map: BASE's tcmalloc judged against NEW's jemalloc */
+	compare_opts_init(&o);
+	compare_parse_map(&o, "tcmalloc=jemalloc", err, sizeof(err));
+	r = pair("regression", &o, &b, &n);
+	const struct compare_cell *c = cell(r, "tile-cache", 4, "jemalloc");
+	expect(c && !strcmp(c->base_allocator, "tcmalloc"), "jemalloc compared with tcmalloc");
+	/* 198 against 141 MiB peak, 70 against 141 MiB after idle */
+	marks(r, "tile-cache", 4, "jemalloc", W, W, B, W);
+	/* NEW's tcmalloc still meets BASE's by name */
+	marks(r, "tile-cache", 4, "tcmalloc", B, B, B, S);
+	expect_int(r ? r->nmissing : -1, 1); /* BASE's jemalloc has no counterpart */
+	done(r, b, n);
+}
+
+static void expect_refused(const char *name, const char *why)
+{
+	char path[PATH_MAX], err[PATH_MAX + 256] = "";
+	struct rundata *d = NULL;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int rc = rundata_load(path, &d, err, sizeof(err));
+	expect(rc < 0 && d == NULL && strstr(err, why), "%s refused: \"%s\" in \"%s\"", name, why, err);
+	rundata_destroy(d);
+}
+
+TEST(bad_inputs)
+{
+	expect_refused("does-not-exist.json", "No such file or directory");
+	expect_refused("bad/not-json.json", "is not valid JSON");
+	expect_refused("bad/no-cells.json", "not a wimm summary: it has no \"cells\" array");
+	expect_refused("bad/cell-without-workload.json", "cell 1 has no \"workload\"");
+	expect_refused("run/meta.json", "is a run's meta.json, not its summary");
+	expect_refused("bad", "is not a wimm run directory");
+}
+
+TEST(run_directory_and_summary)
+{
+	struct rundata *d = load("run"), *s = load("run/summary.json");
+	if (!d || !s)
+		goto out;
+	expect_str(d->kind, "run");
+	expect_str(s->kind, "summary");
+	expect(s->has_meta, "a summary.json finds its meta.json beside it");
+	expect_str(d->testbed, "x86_64-2cpu-6.18.44-fc-v669");
+	expect_int(d->cpus_online, 2);
+	expect_int(d->ngroups, 4);
+	const struct rundata_group *g = rundata_find(d, "tile-cache", 1, "jemalloc");
+	expect(g && g->nreps == 2 && g->reps[0].rep == 1 && g->reps[1].rep == 2,
+	       "reps read and sorted");
+	expect_str(rundata_alloc_version(d, "jemalloc"), "5.3.0");
+	double ratios[2];
+	size_t nr = g ? rundata_time_ratios(d, g, ratios) : 0;
+	expect(nr == 2 && near(ratios[0], 0.797162497 / 0.775554585, 1e-9) &&
+		       near(ratios[1], 0.990683467 / 0.806193229, 1e-9),
+	       "time ratios paired by rep");
+	/* a run against itself: nothing changes */
+	struct compare_opts o;
+	struct compare_report *r = NULL;
+	compare_opts_init(&o);
+	expect_int(compare_runs(d, s, &o, &r), 0);
+	expect(r && r->ncompared == 4 && r->nworse == 0 && r->nbetter == 0 && r->nmismatch == 0,
+	       "a run against itself: 4 cells, nothing worse or better");
+	compare_report_destroy(r);
+out:
+	rundata_destroy(d);
+	rundata_destroy(s);
+}
+
+TEST(baseline_round_trip)
+{
+	struct rundata *d = load("run"), *b = NULL;
+	char tmpl[] = "/tmp/wimm-test-baseline-XXXXXX", path[PATH_MAX], err[PATH_MAX + 256];
+	if (!d || !mkdtemp(tmpl)) {
+		expect(0, "set up");
+		rundata_destroy(d);
+		return;
+	}
+	expect_int(baseline_path(tmpl, d->testbed, path, sizeof(path)), 0);
+	int rc = baseline_write(d, path, err, sizeof(err));
+	expect(rc == 0, "baseline written (%s)", rc ? err : path);
+	rc = rundata_load(path, &b, err, sizeof(err));
+	expect(rc == 0, "baseline read back (%s)", rc ? err : "ok");
+	if (b) {
+		expect_str(b->kind, "baseline");
+		expect_str(b->testbed, d->testbed);
+		expect_str(b->run_id, d->run_id);
+		expect_int(b->ngroups, d->ngroups);
+		struct compare_opts o;
+		struct compare_report *r = NULL;
+		compare_opts_init(&o);
+		compare_runs(b, d, &o, &r);
+		int same = r && r->ncompared == 4;
+		for (size_t i = 0; r && i < r->ncells; i++)
+			for (int m = 0; m < COMPARE_NMETRICS; m++)
+				same &= r->cells[i].v[m].mark == COMPARE_SAME ||
+					r->cells[i].v[m].mark == COMPARE_REFERENCE ||
+					(m == COMPARE_TIME &&
+					 r->cells[i].v[m].mark == COMPARE_INCONCLUSIVE);
+		expect(same, "the run against its own baseline: all same (time: ref or 2 reps, "
+			     "inconclusive)");
+		const struct rundata_group *g = rundata_find(b, "tile-cache", 4, "glibc");
+		expect(g && g->reps[0].v[RUNDATA_PEAK_RSS] == 31866880, "figures kept exactly");
+		compare_report_destroy(r);
+	}
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/baseline", tmpl);
+	rmdir(path);
+	rmdir(tmpl);
+	rundata_destroy(b);
+	rundata_destroy(d);
+}
+
+TEST(history_lines)
+{
+	struct rundata *d = load("run");
+	char *text = NULL;
+	size_t len = 0;
+	if (!d)
+		return;
+	expect_int(history_format(d, &text, &len), 0);
+	static const char want[] =
+		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+		"1,glibc,2,30038016,13843057,2.16990625,4786176,0.790873907,1\n"
+		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+		"1,jemalloc,2,33423360,13858826,2.41170466,19005440,0.893922982,1.12835123\n"
+		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+		"4,glibc,2,32147456,13913737,2.3104817,6184960,0.938551725,1\n"
+		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+		"4,jemalloc,2,38342656,13883969,2.7616923,19521536,0.758070525,0.807411256\n";
+	if (!expect(text && !strcmp(text, want), "history lines, sorted, medians"))
+		printf("# got:\n# %s", text ? text : "(null)\n");
+	free(text);
+
+	/* appending: header once, then the lines, twice */
+	char tmpl[] = "/tmp/wimm-test-history-XXXXXX", path[PATH_MAX + 128], run[PATH_MAX];
+	if (!mkdtemp(tmpl)) {
+		expect(0, "mkdtemp");
+		rundata_destroy(d);
+		return;
+	}
+	snprintf(run, sizeof(run), "%s/run", dir);
+	expect_int(history_append(tmpl, run), 0);
+	expect_int(history_append(tmpl, run), 0);
+	snprintf(path, sizeof(path), "%s/history/%s.csv", tmpl, d->testbed);
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int lines = 0, headers = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		lines++;
+		headers += !strcmp(line, HISTORY_HEADER "\n");
+	}
+	if (f)
+		fclose(f);
+	expect(lines == 9 && headers == 1, "one header and 2 x 4 lines (got %d, %d)", lines,
+	       headers);
+	/* a file with another header is left alone */
+	f = fopen(path, "w");
+	if (f) {
+		fputs("something,else\n", f);
+		fclose(f);
+	}
+	expect_int(history_append(tmpl, run), -EPROTO);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/history", tmpl);
+	rmdir(path);
+	rmdir(tmpl);
+	rundata_destroy(d);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: test_compare FIXTURES_DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	return tap_run((struct tap_test[]){
+		TAP(real_regression_is_flagged), TAP(noisy_time_is_not_flagged),
+		TAP(missing_and_new_cells), TAP(context_mismatch), TAP(too_few_repetitions),
+		TAP(thresholds_and_maps), TAP(bad_inputs), TAP(run_directory_and_summary),
+		TAP(baseline_round_trip), TAP(history_lines), {0}});
+}

@@ -1,0 +1,320 @@
+/* test_report.c - the report's words and pages from a fixture run
+ * (tests/fixtures/report/run: tile-cache and manifest at 1 and 4 threads
+ * under glibc, glibc-arena1, jemalloc and tcmalloc, two repetitions, from a
+ * --quick run; one allocator's note holds markup that must be escaped).
+ *
+ * usage: test_report FIXTURE_RUN_DIR
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "runview.h"
+#include "tap.h"
+
+static const char *fixture;
+static char work[PATH_MAX]; /* a copy of the fixture's JSON files */
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	if (!f)
+		return NULL;
+	FILE *m = open_memstream(&buf, &len);
+	int c;
+	while (m && (c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(f);
+	if (m)
+		fclose(m);
+	return buf;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char *text = slurp(from);
+	FILE *f = text ? fopen(to, "w") : NULL;
+	int ok = f && fputs(text, f) >= 0;
+	if (f)
+		ok &= fclose(f) == 0;
+	free(text);
+	return ok ? 0 : -1;
+}
+
+static int load(struct runview *rv)
+{
+	char err[512];
+	int rc = runview_load(work, rv, err, sizeof(err));
+	if (rc)
+		printf("# %s\n", err);
+	return rc;
+}
+
+static int find_alloc(const struct runview *rv, const char *name)
+{
+	for (int i = 0; i < rv->nallocs; i++)
+		if (!strcmp(rv->allocs[i].name, name))
+			return i;
+	return -1;
+}
+
+/* The sentence of findings that starts with prefix, or "". */
+static const char *finding(char (*s)[REPORT_SENTENCE_MAX], int n, const char *prefix)
+{
+	for (int i = 0; i < n; i++)
+		if (!strncmp(s[i], prefix, strlen(prefix)))
+			return s[i];
+	return "";
+}
+
+TEST(load)
+{
+	struct runview rv;
+	if (!expect(load(&rv) == 0, "the fixture loads"))
+		return;
+	expect_str(rv.run_id, "20261122-011405");
+	expect_int(rv.nallocs, 4);
+	expect_str(rv.allocs[rv.ref].name, "glibc");
+	expect_str(rv.allocs[find_alloc(&rv, "glibc-arena1")].colour, "#17becf");
+	expect_int(rv.reps, 2);
+	expect_int(rv.nblocks, 4);
+	/* Workloads in the run's order, threads ascending. */
+	expect_str(rv.blocks[0].workload, "tile-cache");
+	expect_int(rv.blocks[0].threads, 1);
+	expect_str(rv.blocks[3].workload, "manifest");
+	expect_int(rv.blocks[3].threads, 4);
+	const struct runview_group *g = runview_group(&rv, "tile-cache", 4, 0);
+	expect(g && fabs(g->budget_bytes - 13421773) < 2, "the tile cache's budget is read");
+	expect(g && g->reps_ok == 2, "two repetitions of each group");
+	const struct runview_cell *c = runview_representative(&rv, "tile-cache", 4, 0);
+	expect(c && c->series[0] && c->nphases >= 3, "the representative cell has a series and "
+	                                             "phases");
+	runview_finish(&rv);
+	char err[256];
+	expect(runview_load("/nonexistent", &rv, err, sizeof(err)) == -ENOENT,
+	       "a missing directory is -ENOENT");
+	expect(runview_load(fixture, &rv, err, sizeof(err)) == 0, "the fixture itself loads");
+	runview_finish(&rv);
+	expect(runview_load("/tmp", &rv, err, sizeof(err)) < 0 &&
+	           strstr(err, "not a wimm run directory"),
+	       "a directory without summary.json says so (%s)", err);
+}
+
+TEST(budget_and_idle_sentences)
+{
+	struct runview rv;
+	char s[8][REPORT_SENTENCE_MAX];
+	if (load(&rv))
+		return;
+	int n = report_findings(&rv, "tile-cache", s, 8);
+	expect(n >= 3, "tile-cache has at least three findings (got %d)", n);
+	for (int i = 0; i < n; i++)
+		printf("# %s\n", s[i]);
+	/* Medians of the fixture: jemalloc 2.846, glibc 2.407, glibc-arena1
+	 * 1.245 at 4 threads; 12.8 MiB budget (128 MiB x 0.1). */
+	expect_str(finding(s, n, "jemalloc peaked"),
+	           "jemalloc peaked at 2.85x the 12.8 MiB budget with 4 threads and glibc at "
+	           "2.41x; glibc-arena1 peaked at 1.25x.");
+	expect_str(finding(s, n, "After the program"),
+	           "After the program freed its memory and idled for 496 ms with 4 threads, glibc "
+	           "and glibc-arena1 gave most of it back (down to 18% of their peak or less, "
+	           "4.9 MiB or less); tcmalloc kept all of it (22.8 MiB or more); jemalloc kept "
+	           "51% (18.6 MiB).");
+	expect_str(finding(s, n, "Arenas"),
+	           "Arenas with 4 threads: glibc 6, glibc-arena1 1, jemalloc 6, tcmalloc 7 (each "
+	           "allocator counts its own kind; see the README).");
+	expect(strstr(finding(s, n, "tcmalloc was fastest"), "(870 ms, median)") != NULL,
+	       "the wall-time sentence gives the fastest median");
+	runview_finish(&rv);
+}
+
+TEST(heap_sentence)
+{
+	struct runview rv;
+	char s[8][REPORT_SENTENCE_MAX];
+	if (load(&rv))
+		return;
+	int n = report_findings(&rv, "manifest", s, 8);
+	for (int i = 0; i < n; i++)
+		printf("# %s\n", s[i]);
+	expect_str(finding(s, n, "At the end of the work"),
+	           "At the end of the work with 1 thread, jemalloc's RSS was 5.34x the heap the "
+	           "program still held; glibc-arena1's was 1.26x, glibc's 1.27x.");
+	expect_str(finding(s, n, "jemalloc peaked"), "");
+	runview_finish(&rv);
+}
+
+/* Sentences follow the numbers: change them and the words change. */
+TEST(sentences_follow_the_data)
+{
+	struct runview rv;
+	char s[8][REPORT_SENTENCE_MAX];
+	if (load(&rv))
+		return;
+	int tc = find_alloc(&rv, "tcmalloc");
+	for (size_t i = 0; i < rv.ngroups; i++) {
+		struct runview_group *g = &rv.groups[i];
+		if (!strcmp(g->workload, "tile-cache") && g->threads == 4 && g->alloc == tc)
+			g->m[RUNVIEW_OVER_BUDGET].median = 3.5;
+		/* n/a is left out, never said to be 0 */
+		if (!strcmp(g->workload, "tile-cache") && g->alloc == find_alloc(&rv, "jemalloc")) {
+			g->m[RUNVIEW_IDLE_OVER_PEAK].median = NAN;
+			g->m[RUNVIEW_IDLE_END_RSS].median = NAN;
+		}
+	}
+	for (size_t i = 0; i < rv.ncells; i++)
+		if (!strcmp(rv.cells[i].workload, "tile-cache") && rv.cells[i].alloc == tc &&
+		    rv.cells[i].threads == 1 && rv.cells[i].rep == 2) {
+			rv.cells[i].ok = 0;
+			snprintf(rv.cells[i].reason, sizeof(rv.cells[i].reason),
+			         "killed by signal 9");
+		}
+	int n = report_findings(&rv, "tile-cache", s, 8);
+	expect_str(finding(s, n, "tcmalloc peaked"),
+	           "tcmalloc peaked at 3.50x the 12.8 MiB budget with 4 threads and glibc at "
+	           "2.41x; glibc-arena1 peaked at 1.25x; with 1 thread, tcmalloc itself peaked "
+	           "at 1.68x.");
+	expect(!strstr(finding(s, n, "After the program"), "jemalloc"),
+	       "an allocator whose figure is n/a is not in the idle sentence");
+	expect_str(finding(s, n, "Failed"), "Failed: tcmalloc with 1 thread, rep 2: killed by "
+	                                    "signal 9.");
+	runview_finish(&rv);
+}
+
+TEST(table)
+{
+	struct runview rv;
+	struct report_table t;
+	if (load(&rv))
+		return;
+	if (!expect(report_table_build(&rv, &rv.blocks[1], &t) == 0, "the table builds"))
+		return;
+	int budget_row = -1, wall_row = -1;
+	for (int r = 0; r < t.nrows; r++) {
+		if (!strcmp(t.label[r], "peak RSS / budget"))
+			budget_row = r;
+		if (!strcmp(t.label[r], "wall time"))
+			wall_row = r;
+	}
+	expect(budget_row >= 0, "the tile cache's table has the budget row");
+	if (budget_row >= 0)
+		expect_str(t.cell[budget_row * t.ncols + 2], "2.85x");
+	if (wall_row >= 0)
+		expect_str(t.cell[wall_row * t.ncols + 0], "884 ms (792 ms-976 ms)");
+	report_table_free(&t);
+	report_table_build(&rv, &rv.blocks[2], &t);
+	budget_row = -1;
+	for (int r = 0; r < t.nrows; r++)
+		budget_row = strcmp(t.label[r], "peak RSS / budget") ? budget_row : r;
+	expect(budget_row < 0, "the manifest declares no budget: no such row");
+	report_table_free(&t);
+	runview_finish(&rv);
+}
+
+TEST(html_escape)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	report_html_text(f, "<a href='x'>&\"</a> plain");
+	fclose(f);
+	expect_str(buf, "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt; plain");
+	free(buf);
+}
+
+TEST(pages)
+{
+	struct runview rv;
+	struct plot_outcome po = {0}; /* as without gnuplot */
+	char path[PATH_MAX + 32];
+	if (load(&rv))
+		return;
+	expect(report_write_html(&rv, &po) == 0, "report.html is written");
+	expect(report_write_md(&rv, &po) == 0, "report.md is written");
+	runview_finish(&rv);
+	snprintf(path, sizeof(path), "%s/report.html", work);
+	char *html = slurp(path);
+	if (!expect(html != NULL, "report.html can be read"))
+		return;
+	expect(strstr(html, "<title>wimm report: run 20261122-011405</title>") != NULL,
+	       "the page title names the run");
+	expect(!strstr(html, "<script"), "no markup from the fixture's note gets through");
+	expect(strstr(html, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more") != NULL,
+	       "the note is shown escaped");
+	expect(strstr(html, "gnuplot was not found") != NULL, "it says the figures are missing");
+	expect(strstr(html, "jemalloc peaked at 2.85x the 12.8 MiB budget") != NULL,
+	       "the findings are in the page");
+	free(html);
+	snprintf(path, sizeof(path), "%s/report.md", work);
+	char *md = slurp(path);
+	if (!expect(md != NULL, "report.md can be read"))
+		return;
+	expect(
+	    strstr(md, "| tile-cache, 4 threads | glibc | glibc-arena1 | jemalloc | tcmalloc |") !=
+	        NULL,
+	    "report.md has the table of each block");
+	expect(strstr(md, "- jemalloc peaked at 2.85x") != NULL, "report.md has the findings");
+	free(md);
+}
+
+TEST(colours)
+{
+	struct runview_alloc a[3] = {{.name = "a", .colour = "#1f77b4"},
+	                             {.name = "b", .colour = "#1F77B4"},
+	                             {.name = "c", .colour = "red"}};
+	runview_style(a, 3);
+	expect_str(a[0].colour, "#1f77b4");
+	expect(strcasecmp(a[1].colour, "#1f77b4") != 0, "a repeated colour is replaced (%s)",
+	       a[1].colour);
+	expect(a[2].colour[0] == '#' && strlen(a[2].colour) == 7 &&
+	           strcmp(a[2].colour, a[1].colour) && strcmp(a[2].colour, a[0].colour),
+	       "an invalid colour gets a distinct one (%s)", a[2].colour);
+	expect(a[0].style == 0 && a[2].style == 2, "styles follow the positions");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: test_report FIXTURE_RUN_DIR\n");
+		return 2;
+	}
+	fixture = argv[1];
+	char tmpl[] = "/tmp/wimm-report-XXXXXX", from[PATH_MAX + 32], to[PATH_MAX + 32];
+	if (!mkdtemp(tmpl))
+		return 1;
+	snprintf(work, sizeof(work), "%s", tmpl);
+	static const char *const files[] = {"meta.json", "summary.json"};
+	for (int i = 0; i < 2; i++) {
+		snprintf(from, sizeof(from), "%s/%s", fixture, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", work, files[i]);
+		if (copy_file(from, to)) {
+			fprintf(stderr, "cannot copy %s\n", from);
+			return 1;
+		}
+	}
+	int rc = tap_run((struct tap_test[]){
+	    TAP(load),
+	    TAP(budget_and_idle_sentences),
+	    TAP(heap_sentence),
+	    TAP(sentences_follow_the_data),
+	    TAP(table),
+	    TAP(html_escape),
+	    TAP(pages),
+	    TAP(colours),
+	    {0},
+	});
+	static const char *const made[] = {"meta.json", "summary.json", "report.html", "report.md"};
+	for (int i = 0; i < 4; i++) {
+		snprintf(to, sizeof(to), "%s/%s", work, made[i]);
+		unlink(to);
+	}
+	rmdir(work);
+	return rc;
+}
