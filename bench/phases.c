@@ -68,6 +68,7 @@ void phases_compute(const struct series *s, const struct workload *w,
 		st->heap_growth_per_iter = st->rss_growth_per_iter = st->rss_r2 = NAN;
 		st->leak_per_iter_bytes = -1;
 		st->snapshot_rss_over_heap = NAN;
+		st->snapshot.duration_s = snapshots ? snapshots[i].duration_s : NAN;
 		if (snapshots && snapshots[i].heap_bytes > 0) {
 			st->snapshot = snapshots[i];
 			if (snapshots[i].rss_bytes > 0)

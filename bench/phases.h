@@ -17,6 +17,7 @@
  * parked): heap and RSS at the same instant; heap 0 = none taken. */
 struct phase_snapshot {
 	int64_t heap_bytes, rss_bytes;
+	double duration_s; /* the worker's own clock; NaN when unknown */
 };
 
 struct phase_stat {

@@ -459,6 +459,7 @@ static struct json_object *phases_json(const struct phase_stats *ps)
 		rc |= jsonw_add_int(o, "samples", p->samples);
 		rc |= add_real_or_null(o, "start_s", p->start_s);
 		rc |= add_real_or_null(o, "end_s", p->end_s);
+		rc |= add_real_or_null(o, "duration_s", p->snapshot.duration_s);
 		rc |= add_int_or_null(o, "rss_end_bytes", p->rss_end_bytes);
 		rc |= add_int_or_null(o, "heap_end_bytes", p->heap_end_bytes);
 		rc |= add_int_or_null(o, "peak_rss_bytes", p->peak_rss_bytes);

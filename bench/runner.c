@@ -216,11 +216,14 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 		goto out;
 	}
 
+	/* interval 0: no samples at all (rusage only), the baseline against
+	 * which the observer effect of sampling is measured. */
+	int sampling = c->interval_s > 0;
 	double next = t0, deadline = t0 + c->timeout_s;
 	int owner_checked = 0;
 	for (;;) {
 		double t = now_s();
-		if (t >= next) {
+		if (sampling && t >= next) {
 			sample(c, s, o, statm, page, t - t0);
 			next += c->interval_s;
 			if (next <= t)
@@ -238,7 +241,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 			kill(-pid, SIGKILL);
 			break;
 		}
-		double wait = (next < deadline ? next : deadline) - now_s();
+		double wait = (sampling && next < deadline ? next : deadline) - now_s();
 		if (wait < 0)
 			wait = 0;
 		struct timespec ts = {.tv_sec = (time_t)wait,

@@ -20,7 +20,7 @@ struct runner_cell {
 	char *const *argv;          /* program and arguments */
 	char *const *envp;          /* the child's whole environment */
 	double timeout_s;           /* the child is killed after this */
-	double interval_s;          /* sampling interval */
+	double interval_s;          /* sampling interval; 0 = no sampling */
 	struct scoreboard *sb;      /* NULL when the child has none */
 	/* 1: heap = the worker's own live count; 0 (a real program): heap =
 	 * the allocator's in-use bytes from the probe. */

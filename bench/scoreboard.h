@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
-#define SCOREBOARD_VERSION 3 /* bump on any change of layout */
+#define SCOREBOARD_VERSION 4 /* bump on any change of layout */
 #define SCOREBOARD_SLOTS 64
 #define SCOREBOARD_PHASES 17
 #define SCOREBOARD_TEXT 512
@@ -87,6 +87,9 @@ struct scoreboard {
 	struct {
 		_Atomic int64_t heap_bytes; /* 0 when the phase took none */
 		_Atomic int64_t rss_bytes;
+		/* CLOCK_MONOTONIC when the worker entered and left the phase:
+		 * exact durations, where samples are only good to an interval. */
+		_Atomic int64_t start_ns, end_ns;
 	} checkpoints[SCOREBOARD_PHASES];
 	_Atomic uint64_t heartbeat;
 	/* VmHWM the worker read from /proc/self/status just before exiting.

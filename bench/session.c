@@ -61,6 +61,8 @@ static const char opts_help[] =
 	"      --out DIR           results root (default ./results)\n"
 	"      --seed N            seed of the cell order (default: from the clock)\n"
 	"      --no-probe          do not preload the probe (no allocator figures)\n"
+	"      --no-sample         no time series, only wait4's figures (to measure\n"
+	"                          what sampling costs; implies no memory guard)\n"
 	"      --mem-guard SIZE|N%  kill a cell whose RSS passes SIZE, or N% of the\n"
 	"                          memory available at start (default 80%)\n";
 
@@ -126,6 +128,9 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 		return 1;
 	case SESSION_O_NO_PROBE:
 		o->no_probe = 1;
+		return 1;
+	case SESSION_O_NO_SAMPLE:
+		o->interval_s = 0;
 		return 1;
 	case SESSION_O_MEM_GUARD: {
 		size_t n = strlen(arg);
@@ -413,6 +418,9 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	for (int i = 0; i < SERIES_MAX_PHASES && i < SCOREBOARD_PHASES; i++) {
 		snaps[i].heap_bytes = atomic_load(&sb->checkpoints[i].heap_bytes);
 		snaps[i].rss_bytes = atomic_load(&sb->checkpoints[i].rss_bytes);
+		int64_t start = atomic_load(&sb->checkpoints[i].start_ns);
+		int64_t end = atomic_load(&sb->checkpoints[i].end_ns);
+		snaps[i].duration_s = start > 0 && end >= start ? (double)(end - start) * 1e-9 : NAN;
 	}
 	phases_compute(&series, w, snaps, &ps);
 	phases_fill_cell(&ps, w, c);

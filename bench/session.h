@@ -37,6 +37,7 @@ enum {
 	SESSION_O_SEED,
 	SESSION_O_NO_PROBE,
 	SESSION_O_MEM_GUARD,
+	SESSION_O_NO_SAMPLE,
 	SESSION_O_FIRST_FREE, /* commands number their own options from here */
 };
 
@@ -51,7 +52,8 @@ enum {
 		{"out", required_argument, NULL, SESSION_O_OUT},                \
 		{"seed", required_argument, NULL, SESSION_O_SEED},              \
 		{"no-probe", no_argument, NULL, SESSION_O_NO_PROBE},            \
-		{"mem-guard", required_argument, NULL, SESSION_O_MEM_GUARD}
+		{"mem-guard", required_argument, NULL, SESSION_O_MEM_GUARD},    \
+		{"no-sample", no_argument, NULL, SESSION_O_NO_SAMPLE}
 #define SESSION_SHORTOPTS "a:r:"
 
 /* Prints a command's --help: its own head, the shared options, its tail. */

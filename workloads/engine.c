@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 struct thread_arg {
 	struct gen_ctx ctx;
@@ -149,6 +150,13 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 	return rc;
 }
 
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb)
 {
 	for (int i = 0; i < w->nphases; i++) {
@@ -156,6 +164,7 @@ int engine_run(const struct workload *w, const struct engine_opts *opts, struct 
 		int nthreads = ph->threads ? ph->threads : opts->threads;
 		if (ph->gen == GEN_TILE_CACHE)
 			nthreads++; /* the detection thread */
+		atomic_store(&sb->checkpoints[i + 1].start_ns, now_ns());
 		atomic_store(&sb->phase, i + 1);
 		int rc;
 		if (ph->gen == GEN_IDLE) {
@@ -170,6 +179,7 @@ int engine_run(const struct workload *w, const struct engine_opts *opts, struct 
 		} else {
 			rc = run_threads(w, i, ph, nthreads, sb);
 		}
+		atomic_store(&sb->checkpoints[i + 1].end_ns, now_ns());
 		if (rc)
 			return rc;
 	}

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""The harness's own cost, measured: observer effect, generator overhead and
+sampling resolution. Prints a table and exits 1 when a target is missed.
+
+usage: overhead.py WIMM CHURN_LOOP WORKLOAD_YAML [PAIRS]
+       WORKLOAD_YAML: tests/fixtures/bench/churn-work.yaml (churn, no idle)
+
+- Observer effect: the same cell (4 threads, glibc) sampled every 10 ms with
+  the probe, and every 1 ms with the probe, each against a run with neither
+  (--no-sample --no-probe: wait4's figures only). Runs alternate, pairs
+  share a seed, and the median of the paired ratios is reported. Targets:
+  wall time and peak RSS within 1% at 10 ms, within 3% at 1 ms.
+- Generator overhead: the churn and stamps generators (1 thread, mimalloc,
+  the fastest allocator, so overhead shows most) against CHURN_LOOP, the
+  same malloc/free sequence with no bookkeeping. Operations per second of
+  the work phase (the worker's own clock) over the loop's. Target >= 0.85.
+- Sampling resolution: median and p99 gap between samples at 10 ms and
+  1 ms, from the 4-thread runs above.
+"""
+import csv
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+WIMM, LOOP, WORKLOAD = sys.argv[1:4]
+PAIRS = int(sys.argv[4]) if len(sys.argv) > 4 else 5
+HERE = os.path.dirname(os.path.abspath(__file__))
+STAMPS = os.path.join(HERE, "..", "workloads", "stamps.yaml")
+MIMALLOC = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"
+ENV = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
+results = []
+
+
+def run(workload, threads, allocator, extra, seed):
+    out = tempfile.mkdtemp(prefix="wimm-overhead-")
+    subprocess.run([WIMM, "run", workload, "-t", str(threads), "-a", allocator, "--seed",
+                    str(seed), "--out", out, *extra], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, env=ENV)
+    run_dir = os.path.realpath(os.path.join(out, "latest"))
+    cell = json.load(open(os.path.join(run_dir, "summary.json")))["cells"][0]
+    if cell["status"] != "ok":
+        sys.exit(f"overhead: a cell failed: {cell['reason']}")
+    cell["run_dir"] = run_dir
+    return cell
+
+
+def paired(measured, baseline, threads, allocator, workload):
+    """Alternating pairs; returns (cells measured, ratios of wall, of peak RSS)."""
+    walls, rsss, cells = [], [], []
+    for i in range(PAIRS):
+        order = [measured, baseline] if i % 2 == 0 else [baseline, measured]
+        got = {tuple(x): run(workload, threads, allocator, x, i) for x in order}
+        a, b = got[tuple(measured)], got[tuple(baseline)]
+        cells.append(a)
+        walls.append(a["wall_s"] / b["wall_s"])
+        rsss.append(a["peak_rss_bytes"] / b["peak_rss_bytes"])
+    return cells, statistics.median(walls), statistics.median(rsss)
+
+
+def gaps(cells):
+    g = []
+    for c in cells:
+        rows = list(csv.DictReader(open(os.path.join(c["run_dir"], c["series"])), delimiter="\t"))
+        t = [float(r["t_s"]) for r in rows]
+        g += [b - a for a, b in zip(t, t[1:])]
+    g.sort()
+    return statistics.median(g), g[min(len(g) - 1, int(len(g) * 0.99))]
+
+
+def check(ok, text):
+    results.append((ok, text))
+
+
+def observer():
+    none = ["--no-sample", "--no-probe"]
+    for interval, limit in (("10ms", 0.01), ("1ms", 0.03)):
+        cells, wall, rss = paired(["--interval", interval], none, 4, "glibc", WORKLOAD)
+        check(abs(wall - 1) <= limit,
+              f"observer, sampling {interval} + probe vs neither: wall ratio {wall:.4f} "
+              f"(within {limit:.0%})")
+        check(abs(rss - 1) <= limit,
+              f"observer, sampling {interval} + probe vs neither: peak RSS ratio {rss:.4f} "
+              f"(within {limit:.0%})")
+        med, p99 = gaps(cells)
+        print(f"# sampling at {interval} under 4 threads: median gap {med * 1e3:.3f} ms, "
+              f"p99 {p99 * 1e3:.3f} ms")
+
+
+def loop_ops_per_s(workload):
+    p = subprocess.run([LOOP, workload], capture_output=True, text=True, check=True,
+                       env=dict(ENV, LD_PRELOAD=MIMALLOC))
+    return float(p.stdout.split()[5])
+
+
+def generator(name, workload):
+    ratios = []
+    for i in range(PAIRS):
+        order = ["worker", "loop"] if i % 2 == 0 else ["loop", "worker"]
+        for what in order:
+            if what == "loop":
+                loop = loop_ops_per_s(workload)
+            else:
+                c = run(workload, 1, "mimalloc", ["--no-probe"], i)
+                phase = next(p for p in c["phases"] if p["name"] == "work")
+                worker = c["ops"] / phase["duration_s"]
+        ratios.append(worker / loop)
+    r = statistics.median(ratios)
+    check(r >= 0.85, f"generator {name} (1 thread, mimalloc): worker / plain loop "
+                     f"ops per second {r:.3f} (>= 0.85)")
+
+
+observer()
+generator("churn", WORKLOAD)
+generator("stamps", STAMPS)
+for n, (ok, text) in enumerate(results, 1):
+    print(f"{'ok' if ok else 'not ok'} {n} - {text}")
+failed = sum(not ok for ok, _ in results)
+print(f"{len(results) - failed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
