@@ -121,13 +121,25 @@ static int build(const struct rundata *d, char **text, size_t *len)
 			fprintf(f, "  %s: %s,\n", plain(k), plain(val));
 		json_object_put(k);
 	}
-	fprintf(f, "  \"meta\": %s,\n  \"cells\": [",
-		json_object_to_json_string_ext(d->meta, JSON_C_TO_STRING_PRETTY |
-								JSON_C_TO_STRING_NOSLASHESCAPE));
+	fputs("  \"meta\": ", f);
+	for (const char *m = json_object_to_json_string_ext(
+		     d->meta, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	     *m; m++) { /* indented one level, as a member */
+		fputc(*m, f);
+		if (*m == '\n')
+			fputs("  ", f);
+	}
+	fputs(",\n  \"cells\": [", f);
+	const struct rundata_group **order = malloc((d->ngroups + 1) * sizeof(*order));
+	rc |= !order;
+	for (size_t i = 0; order && i < d->ngroups; i++)
+		order[i] = &d->groups[i];
+	if (order)
+		qsort(order, d->ngroups, sizeof(*order), rundata_group_cmp);
 	const char *sep = "\n";
-	for (size_t i = 0; i < d->ngroups; i++)
-		for (size_t j = 0; j < d->groups[i].nreps; j++) {
-			struct json_object *c = cell_json(&d->groups[i], &d->groups[i].reps[j]);
+	for (size_t i = 0; order && i < d->ngroups; i++)
+		for (size_t j = 0; j < order[i]->nreps; j++) {
+			struct json_object *c = cell_json(order[i], &order[i]->reps[j]);
 			rc |= !c;
 			if (c)
 				fprintf(f, "%s    %s", sep, plain(c));
@@ -135,6 +147,7 @@ static int build(const struct rundata *d, char **text, size_t *len)
 			sep = ",\n";
 		}
 	fputs("\n  ]\n}\n", f);
+	free(order);
 	json_object_put(head);
 	if (fclose(f) || rc) {
 		free(*text);

@@ -188,6 +188,7 @@ int cmd_run(int argc, char **argv)
 		names[i] = w[i].name;
 		per_allocator += (size_t)naxis[i] * (size_t)o.s.reps;
 	}
+	o.s.scale = o.scale;
 	if ((code = session_create(&s, &o.s, argc, argv, w, nw, per_allocator)))
 		goto out;
 	if (matrix_build(nw, axis, naxis, session_nallocators(s), o.s.reps, o.s.seed, &plan,

@@ -205,6 +205,15 @@ static int beyond(double base, double now, double threshold, double floor)
 	return 0;
 }
 
+/* (max - min) / median of a sample, 0 with fewer than two values. */
+static double relative_spread(const double *v, size_t n)
+{
+	double med = stats_median(v, n);
+	if (n < 2 || !(med > 0))
+		return 0;
+	return (stats_max(v, n) - stats_min(v, n)) / med;
+}
+
 /* Whether a change in direction dir stands out of the scatter of the two
  * samples (see compare.h). Writes p when a test ran, and why in v->note
  * when it does not. */
@@ -222,12 +231,16 @@ static int stands_out(const double *b, size_t nb, const double *n, size_t nn, in
 		return 0;
 	}
 	if (nb >= 2 || nn >= 2) {
-		/* The side with repetitions shows how far a figure wanders. */
+		/* Too few for a test: the side(s) with repetitions show how far
+		 * the figure wanders, and the change must clear that. */
+		double spread = fmax(relative_spread(b, nb), relative_spread(n, nn));
 		int apart = dir > 0 ? stats_min(n, nn) > stats_max(b, nb)
 				    : stats_max(n, nn) < stats_min(b, nb);
-		if (!apart)
-			note(v, "beyond the threshold, within the repetitions' scatter");
-		return apart;
+		if (apart && fabs(v->change) > spread)
+			return 1;
+		note(v, "beyond the threshold, within the repetitions' scatter (%.0f%%)",
+		     spread * 100);
+		return 0;
 	}
 	/* One repetition a side shows no scatter: the threshold decides. */
 	note(v, "one repetition a side: judged on the threshold alone");

@@ -9,8 +9,10 @@
  *     of the repetitions' own scatter: with at least min_reps repetitions a
  *     side a Mann-Whitney test must agree (p < alpha); otherwise, when
  *     either side has two or more, every NEW repetition must lie beyond
- *     every BASE one (so a 9-rep baseline also guards a 1-rep run); one
- *     repetition a side shows no scatter and is judged on the threshold.
+ *     every BASE one and the change must exceed the spread (max - min over
+ *     the median) of either side (so a 9-rep baseline also guards a 1-rep
+ *     run); one repetition a side shows no scatter and is judged on the
+ *     threshold alone.
  *     Multi-threaded cells move by 5-25% from run to run on a 2-core machine
  *     (scheduling decides which arena or cache a block lands in), so
  *     single-repetition runs can flag noise there; FINDINGS and README give

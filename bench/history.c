@@ -52,20 +52,6 @@ static void put_num(FILE *f, double v, int integral)
 		fprintf(f, JSONW_REAL_FMT, v);
 }
 
-/* Lines in a stable order (workload, threads, allocator), not the run's
- * shuffled one, so two runs' lines read alike. */
-static int cmp_group(const void *a, const void *b)
-{
-	const struct rundata_group *x = *(const struct rundata_group *const *)a;
-	const struct rundata_group *y = *(const struct rundata_group *const *)b;
-	int c = strcmp(x->workload, y->workload);
-	if (c)
-		return c;
-	if (x->threads != y->threads)
-		return x->threads < y->threads ? -1 : 1;
-	return strcmp(x->allocator, y->allocator);
-}
-
 int history_format(const struct rundata *d, char **text, size_t *len)
 {
 	const struct rundata_group **order = malloc((d->ngroups + 1) * sizeof(*order));
@@ -78,7 +64,7 @@ int history_format(const struct rundata *d, char **text, size_t *len)
 	}
 	for (size_t i = 0; i < d->ngroups; i++)
 		order[i] = &d->groups[i];
-	qsort(order, d->ngroups, sizeof(*order), cmp_group);
+	qsort(order, d->ngroups, sizeof(*order), rundata_group_cmp);
 	for (size_t i = 0; i < d->ngroups; i++) {
 		const struct rundata_group *g = order[i];
 		double *grown = realloc(ratios, (g->nreps + 1) * sizeof(*ratios));

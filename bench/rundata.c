@@ -16,83 +16,32 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "jsonr.h"
 #include "stats.h"
 
 #define RUNDATA_KEY_(id, key) #key,
 const char *const rundata_metric_keys[RUNDATA_NMETRICS] = {RUNDATA_METRICS(RUNDATA_KEY_)};
 #undef RUNDATA_KEY_
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/* A number, or NaN for null, missing or not a number. */
-static double get_num(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-	if (v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-		return json_object_get_double(v);
-	return NAN;
-}
-
 static long get_long(struct json_object *o, const char *key)
 {
-	double v = get_num(o, key);
+	double v = jsonr_num(o, key);
 	return isnan(v) ? -1 : (long)v;
-}
-
-/* Reads a JSON file; on failure err says which file and why. */
-static struct json_object *read_json(const char *path, char *err, size_t errlen, int *rc)
-{
-	struct stat st;
-	if (stat(path, &st) < 0) {
-		*rc = -errno;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct json_object *o = json_object_from_file(path);
-	if (!o) {
-		char why[256];
-		const char *last = json_util_get_last_err();
-		copy(why, sizeof(why), last ? last : "unreadable");
-		size_t n = strlen(why);
-		while (n && why[n - 1] == '\n') /* json-c's message ends in one */
-			why[--n] = '\0';
-		*rc = -EINVAL;
-		snprintf(err, errlen, "%s is not valid JSON (%s)", path, why);
-	}
-	return o;
 }
 
 static int read_meta(struct rundata *d, struct json_object *meta)
 {
-	struct json_object *host = get(meta, "host"), *allocs = get(meta, "allocators");
+	struct json_object *host = jsonr_get(meta, "host"), *allocs = jsonr_get(meta, "allocators");
 	d->has_meta = 1;
-	copy(d->run_id, sizeof(d->run_id), get_str(meta, "run_id"));
-	copy(d->started_utc, sizeof(d->started_utc), get_str(meta, "started_utc"));
-	copy(d->wimm_version, sizeof(d->wimm_version), get_str(meta, "wimm_version"));
-	copy(d->testbed, sizeof(d->testbed), get_str(meta, "testbed"));
-	copy(d->machine, sizeof(d->machine), get_str(host, "machine"));
-	copy(d->kernel_release, sizeof(d->kernel_release), get_str(host, "kernel_release"));
+	jsonr_copy(d->run_id, sizeof(d->run_id), jsonr_str(meta, "run_id"));
+	jsonr_copy(d->started_utc, sizeof(d->started_utc), jsonr_str(meta, "started_utc"));
+	jsonr_copy(d->wimm_version, sizeof(d->wimm_version), jsonr_str(meta, "wimm_version"));
+	jsonr_copy(d->testbed, sizeof(d->testbed), jsonr_str(meta, "testbed"));
+	jsonr_copy(d->machine, sizeof(d->machine), jsonr_str(host, "machine"));
+	jsonr_copy(d->kernel_release, sizeof(d->kernel_release), jsonr_str(host, "kernel_release"));
 	d->cpus_online = get_long(host, "cpus_online");
 	d->cpus_allowed = get_long(host, "cpus_allowed");
-	d->scale = get_num(meta, "scale");
+	d->scale = jsonr_num(meta, "scale");
 	d->reps = (int)get_long(meta, "reps");
 	if (allocs && json_object_is_type(allocs, json_type_array)) {
 		size_t n = json_object_array_length(allocs);
@@ -101,11 +50,11 @@ static int read_meta(struct rundata *d, struct json_object *meta)
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *a = json_object_array_get_idx(allocs, i);
-			const char *name = get_str(a, "name");
+			const char *name = jsonr_str(a, "name");
 			if (!name)
 				continue;
-			copy(d->allocs[d->nallocs].name, RUNDATA_NAME_MAX, name);
-			copy(d->allocs[d->nallocs].version, 64, get_str(a, "version"));
+			jsonr_copy(d->allocs[d->nallocs].name, RUNDATA_NAME_MAX, name);
+			jsonr_copy(d->allocs[d->nallocs].version, 64, jsonr_str(a, "version"));
 			d->nallocs++;
 		}
 	}
@@ -131,8 +80,8 @@ static struct rundata_group *find_or_add(struct rundata *d, const char *workload
 	}
 	struct rundata_group *g = &d->groups[d->ngroups++];
 	memset(g, 0, sizeof(*g));
-	copy(g->workload, sizeof(g->workload), workload);
-	copy(g->allocator, sizeof(g->allocator), allocator);
+	jsonr_copy(g->workload, sizeof(g->workload), workload);
+	jsonr_copy(g->allocator, sizeof(g->allocator), allocator);
 	g->threads = threads;
 	return g;
 }
@@ -163,15 +112,15 @@ static int read_cells(struct rundata *d, struct json_object *cells, const char *
 	size_t n = json_object_array_length(cells), cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cells, i);
-		const char *workload = get_str(c, "workload"), *allocator = get_str(c, "allocator");
-		const char *status = get_str(c, "status");
+		const char *workload = jsonr_str(c, "workload"), *allocator = jsonr_str(c, "allocator");
+		const char *status = jsonr_str(c, "status");
 		if (!workload || !allocator || !status) {
 			snprintf(err, errlen,
 				 "%s: cell %zu has no \"%s\": not a wimm summary (or a damaged one)",
 				 file, i + 1, !workload ? "workload" : !allocator ? "allocator" : "status");
 			return -EINVAL;
 		}
-		double threads = get_num(c, "threads"), rep = get_num(c, "rep");
+		double threads = jsonr_num(c, "threads"), rep = jsonr_num(c, "rep");
 		struct rundata_group *g =
 			find_or_add(d, workload, isnan(threads) ? -1 : (int)threads, allocator, &cap);
 		if (!g)
@@ -179,13 +128,13 @@ static int read_cells(struct rundata *d, struct json_object *cells, const char *
 		struct rundata_rep r = {.rep = isnan(rep) ? (int)g->nreps + 1 : (int)rep,
 					.ok = !strcmp(status, "ok")};
 		for (int m = 0; m < RUNDATA_NMETRICS; m++) {
-			r.v[m] = get_num(c, rundata_metric_keys[m]);
+			r.v[m] = jsonr_num(c, rundata_metric_keys[m]);
 			if (!isfinite(r.v[m]))
 				r.v[m] = NAN;
 		}
 		if (!g->allocator_version[0])
-			copy(g->allocator_version, sizeof(g->allocator_version),
-			     get_str(c, "allocator_version"));
+			jsonr_copy(g->allocator_version, sizeof(g->allocator_version),
+			     jsonr_str(c, "allocator_version"));
 		if (add_rep(g, &r))
 			return -ENOMEM;
 	}
@@ -232,16 +181,16 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 		sibling(path, "meta.json", meta_path, sizeof(meta_path));
 		d->kind = "summary";
 	}
-	if (!(top = read_json(summary_path, err, errlen, &rc)))
+	if (!(top = jsonr_load(summary_path, err, errlen, &rc)))
 		return rc;
 	if (!json_object_is_type(top, json_type_object)) {
 		snprintf(err, errlen, "%s is not a wimm summary: not a JSON object", summary_path);
 		rc = -EINVAL;
 		goto out;
 	}
-	if (get(top, "wimm_baseline")) {
+	if (jsonr_get(top, "wimm_baseline")) {
 		d->kind = "baseline";
-		meta = get(top, "meta");
+		meta = jsonr_get(top, "meta");
 		if (!meta) {
 			snprintf(err, errlen, "%s: a baseline without its \"meta\" context", path);
 			rc = -EINVAL;
@@ -250,19 +199,19 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 		d->meta = json_object_get(meta);
 		d->complete = 1;
 	} else {
-		if (!get(top, "groups") && get(top, "host")) {
+		if (!jsonr_get(top, "groups") && jsonr_get(top, "host")) {
 			snprintf(err, errlen,
 				 "%s is a run's meta.json, not its summary: give the run directory",
 				 path);
 			rc = -EINVAL;
 			goto out;
 		}
-		struct json_object *complete = get(top, "complete");
+		struct json_object *complete = jsonr_get(top, "complete");
 		d->complete = !complete || json_object_get_boolean(complete);
-		if (stat(meta_path, &st) == 0 && !(d->meta = read_json(meta_path, err, errlen, &rc)))
+		if (stat(meta_path, &st) == 0 && !(d->meta = jsonr_load(meta_path, err, errlen, &rc)))
 			goto out;
 	}
-	cells = get(top, "cells");
+	cells = jsonr_get(top, "cells");
 	if (!cells || !json_object_is_type(cells, json_type_array)) {
 		snprintf(err, errlen, "%s is not a wimm summary: it has no \"cells\" array", path);
 		rc = -EINVAL;
@@ -271,7 +220,7 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 	if (d->meta && (rc = read_meta(d, d->meta)))
 		goto out;
 	if (!d->run_id[0])
-		copy(d->run_id, sizeof(d->run_id), get_str(top, "run_id"));
+		jsonr_copy(d->run_id, sizeof(d->run_id), jsonr_str(top, "run_id"));
 	rc = read_cells(d, cells, summary_path, err, errlen);
 out:
 	if (rc == -ENOMEM)
@@ -288,7 +237,7 @@ int rundata_load(const char *path, struct rundata **out, char *err, size_t errle
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	copy(d->source, sizeof(d->source), path);
+	jsonr_copy(d->source, sizeof(d->source), path);
 	d->cpus_online = d->cpus_allowed = -1;
 	d->scale = NAN;
 	d->reps = -1;
@@ -368,4 +317,16 @@ size_t rundata_time_ratios(const struct rundata *d, const struct rundata_group *
 		}
 	}
 	return n;
+}
+
+int rundata_group_cmp(const void *a, const void *b)
+{
+	const struct rundata_group *x = *(const struct rundata_group *const *)a;
+	const struct rundata_group *y = *(const struct rundata_group *const *)b;
+	int c = strcmp(x->workload, y->workload);
+	if (c)
+		return c;
+	if (x->threads != y->threads)
+		return x->threads < y->threads ? -1 : 1;
+	return strcmp(x->allocator, y->allocator);
 }

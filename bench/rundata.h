@@ -103,4 +103,9 @@ size_t rundata_time_ratios(const struct rundata *d, const struct rundata_group *
 /* The reference allocator of time ratios. */
 #define RUNDATA_TIME_REFERENCE "glibc"
 
+/* qsort order of an array of group pointers: workload, threads, allocator.
+ * Files written from groups use it, so they diff line by line across runs
+ * whatever order the cells ran in. */
+int rundata_group_cmp(const void *a, const void *b);
+
 #endif

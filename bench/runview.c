@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jsonr.h"
 #include "allocator.h"
 #include "catalog.h"
 #include "units.h"
@@ -28,56 +29,6 @@ static const char *const metric_keys[RUNVIEW_NMETRICS] = {RUNVIEW_METRICS(RUNVIE
 const char *runview_metric_key(enum runview_metric m)
 {
 	return metric_keys[m];
-}
-
-/* Copies src, cut to fit: every field of the files is bounded here. */
-static void copy(char *dst, size_t len, const char *src)
-{
-	size_t n = src ? strnlen(src, len - 1) : 0;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
-}
-
-static struct json_object *get(struct json_object *o, const char *key)
-{
-	struct json_object *v = NULL;
-	if (!o || !json_object_is_type(o, json_type_object) ||
-	    !json_object_object_get_ex(o, key, &v))
-		return NULL;
-	return v;
-}
-
-static const char *get_str(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-/* A number, or NaN for null, missing or not a number. */
-static double get_num(struct json_object *o, const char *key)
-{
-	struct json_object *v = get(o, key);
-	if (v &&
-	    (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-		return json_object_get_double(v);
-	return NAN;
-}
-
-static struct json_object *read_json(const char *path, char *err, size_t errlen, int *rc)
-{
-	struct json_object *o;
-	if (access(path, R_OK) < 0) {
-		*rc = errno == ENOENT ? -ENOENT : -errno;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (!(o = json_object_from_file(path)) || !json_object_is_type(o, json_type_object)) {
-		*rc = -EINVAL;
-		snprintf(err, errlen, "%s is not a wimm results file (not a JSON object)", path);
-		json_object_put(o);
-		return NULL;
-	}
-	return o;
 }
 
 /* ---- allocators: colour and style ---- */
@@ -122,7 +73,7 @@ static void pick_colour(struct runview_alloc *a, int n, int self)
 			pick = p;
 		}
 	}
-	copy(a[self].colour, sizeof(a[self].colour), palette[pick]);
+	jsonr_copy(a[self].colour, sizeof(a[self].colour), palette[pick]);
 }
 
 void runview_style(struct runview_alloc *a, int n)
@@ -152,7 +103,7 @@ static void colour_from_source(struct runview_alloc *ra, const char *source)
 	if (n < 6 || strcmp(source + n - 5, ".yaml") || access(source, R_OK))
 		return;
 	if (allocator_load(source, &a, err, sizeof(err)) == 0 && !strcmp(a.name, ra->name))
-		copy(ra->colour, sizeof(ra->colour), a.colour);
+		jsonr_copy(ra->colour, sizeof(ra->colour), a.colour);
 }
 
 /* A run whose files are gone (copied elsewhere, an older checkout): the
@@ -169,7 +120,7 @@ static void colour_from_catalog(struct runview *rv)
 	for (int i = 0; i < rv->nallocs; i++)
 		for (int k = 0; k < n && !rv->allocs[i].colour[0]; k++)
 			if (!strcmp(all[k].name, rv->allocs[i].name))
-				copy(rv->allocs[i].colour, sizeof(rv->allocs[i].colour),
+				jsonr_copy(rv->allocs[i].colour, sizeof(rv->allocs[i].colour),
 				     all[k].colour);
 	free(all);
 }
@@ -182,7 +133,7 @@ static int add_alloc(struct runview *rv, const char *name)
 		return -ENOMEM;
 	rv->allocs = grown;
 	memset(&grown[rv->nallocs], 0, sizeof(*grown));
-	copy(grown[rv->nallocs].name, RUNVIEW_NAME_MAX, name);
+	jsonr_copy(grown[rv->nallocs].name, RUNVIEW_NAME_MAX, name);
 	return rv->nallocs++;
 }
 
@@ -199,17 +150,17 @@ static int find_alloc(struct runview *rv, const char *name)
 static void describe_host(struct runview *rv, struct json_object *h)
 {
 	char mem[32] = "?";
-	double bytes = get_num(h, "mem_total_bytes");
+	double bytes = jsonr_num(h, "mem_total_bytes");
 	if (bytes > 0)
 		units_format_size((uint64_t)bytes, mem, sizeof(mem));
 	snprintf(rv->host, sizeof(rv->host),
 	         "%s: %s, %.0f CPUs (%.0f allowed), %s memory, Linux %s, glibc %s, THP %s",
-	         get_str(h, "hostname") ? get_str(h, "hostname") : "?",
-	         get_str(h, "cpu_model") ? get_str(h, "cpu_model") : "?", get_num(h, "cpus_online"),
-	         get_num(h, "cpus_allowed"), mem,
-	         get_str(h, "kernel_release") ? get_str(h, "kernel_release") : "?",
-	         get_str(h, "glibc_version") ? get_str(h, "glibc_version") : "?",
-	         get_str(h, "thp_enabled") ? get_str(h, "thp_enabled") : "?");
+	         jsonr_str(h, "hostname") ? jsonr_str(h, "hostname") : "?",
+	         jsonr_str(h, "cpu_model") ? jsonr_str(h, "cpu_model") : "?", jsonr_num(h, "cpus_online"),
+	         jsonr_num(h, "cpus_allowed"), mem,
+	         jsonr_str(h, "kernel_release") ? jsonr_str(h, "kernel_release") : "?",
+	         jsonr_str(h, "glibc_version") ? jsonr_str(h, "glibc_version") : "?",
+	         jsonr_str(h, "thp_enabled") ? jsonr_str(h, "thp_enabled") : "?");
 }
 
 static int read_allocs(struct runview *rv, struct json_object *list)
@@ -218,20 +169,20 @@ static int read_allocs(struct runview *rv, struct json_object *list)
 	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *a = json_object_array_get_idx(list, i), *env;
-		const char *name = get_str(a, "name");
+		const char *name = jsonr_str(a, "name");
 		if (!name)
 			continue;
 		int k = find_alloc(rv, name);
 		if (k < 0)
 			return -ENOMEM;
 		struct runview_alloc *ra = &rv->allocs[k];
-		copy(ra->version, sizeof(ra->version), get_str(a, "version"));
-		copy(ra->library, sizeof(ra->library), get_str(a, "library"));
-		copy(ra->note, sizeof(ra->note), get_str(a, "note"));
-		copy(ra->colour, sizeof(ra->colour), get_str(a, "colour"));
+		jsonr_copy(ra->version, sizeof(ra->version), jsonr_str(a, "version"));
+		jsonr_copy(ra->library, sizeof(ra->library), jsonr_str(a, "library"));
+		jsonr_copy(ra->note, sizeof(ra->note), jsonr_str(a, "note"));
+		jsonr_copy(ra->colour, sizeof(ra->colour), jsonr_str(a, "colour"));
 		if (!ra->colour[0])
-			colour_from_source(ra, get_str(a, "source"));
-		env = get(a, "environment");
+			colour_from_source(ra, jsonr_str(a, "source"));
+		env = jsonr_get(a, "environment");
 		for (size_t e = 0; env && json_object_is_type(env, json_type_array) &&
 		                   e < json_object_array_length(env);
 		     e++) {
@@ -253,11 +204,11 @@ static int read_workloads(struct runview *rv, struct json_object *list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *w = json_object_array_get_idx(list, i);
-		if (!get_str(w, "name"))
+		if (!jsonr_str(w, "name"))
 			continue;
 		struct runview_workload *rw = &rv->workloads[rv->nworkloads++];
-		copy(rw->name, sizeof(rw->name), get_str(w, "name"));
-		copy(rw->description, sizeof(rw->description), get_str(w, "description"));
+		jsonr_copy(rw->name, sizeof(rw->name), jsonr_str(w, "name"));
+		jsonr_copy(rw->description, sizeof(rw->description), jsonr_str(w, "description"));
 	}
 	return 0;
 }
@@ -265,20 +216,20 @@ static int read_workloads(struct runview *rv, struct json_object *list)
 static int read_meta(struct runview *rv, struct json_object *m)
 {
 	double v;
-	copy(rv->run_id, sizeof(rv->run_id), get_str(m, "run_id"));
-	copy(rv->started_utc, sizeof(rv->started_utc), get_str(m, "started_utc"));
-	copy(rv->wimm_version, sizeof(rv->wimm_version), get_str(m, "wimm_version"));
-	copy(rv->testbed, sizeof(rv->testbed), get_str(m, "testbed"));
-	copy(rv->command_line, sizeof(rv->command_line), get_str(m, "command_line"));
-	copy(rv->env_removed, sizeof(rv->env_removed), get_str(m, "env_removed"));
-	v = get_num(m, "reps");
+	jsonr_copy(rv->run_id, sizeof(rv->run_id), jsonr_str(m, "run_id"));
+	jsonr_copy(rv->started_utc, sizeof(rv->started_utc), jsonr_str(m, "started_utc"));
+	jsonr_copy(rv->wimm_version, sizeof(rv->wimm_version), jsonr_str(m, "wimm_version"));
+	jsonr_copy(rv->testbed, sizeof(rv->testbed), jsonr_str(m, "testbed"));
+	jsonr_copy(rv->command_line, sizeof(rv->command_line), jsonr_str(m, "command_line"));
+	jsonr_copy(rv->env_removed, sizeof(rv->env_removed), jsonr_str(m, "env_removed"));
+	v = jsonr_num(m, "reps");
 	rv->reps = isnan(v) ? 1 : (int)v;
-	rv->interval_s = get_num(m, "interval_s");
-	v = get_num(m, "seed");
+	rv->interval_s = jsonr_num(m, "interval_s");
+	v = jsonr_num(m, "seed");
 	rv->seed = isnan(v) ? 0 : (unsigned long long)v;
-	describe_host(rv, get(m, "host"));
-	int rc = read_allocs(rv, get(m, "allocators"));
-	return rc ? rc : read_workloads(rv, get(m, "workloads"));
+	describe_host(rv, jsonr_get(m, "host"));
+	int rc = read_allocs(rv, jsonr_get(m, "allocators"));
+	return rc ? rc : read_workloads(rv, jsonr_get(m, "workloads"));
 }
 
 /* ---- summary.json ---- */
@@ -290,11 +241,11 @@ static void read_phases(struct runview_cell *c, struct json_object *list)
 	for (size_t i = 0; i < n && c->nphases < RUNVIEW_MAX_PHASES; i++) {
 		struct json_object *p = json_object_array_get_idx(list, i);
 		struct runview_phase *rp = &c->phases[c->nphases++];
-		double samples = get_num(p, "samples");
-		copy(rp->name, sizeof(rp->name), get_str(p, "name"));
+		double samples = jsonr_num(p, "samples");
+		jsonr_copy(rp->name, sizeof(rp->name), jsonr_str(p, "name"));
 		rp->samples = isnan(samples) ? 0 : (int)samples;
-		rp->start_s = get_num(p, "start_s");
-		rp->end_s = get_num(p, "end_s");
+		rp->start_s = jsonr_num(p, "start_s");
+		rp->end_s = jsonr_num(p, "end_s");
 	}
 }
 
@@ -307,26 +258,26 @@ static int read_cells(struct runview *rv, struct json_object *list, const char *
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(list, i);
-		const char *w = get_str(o, "workload"), *a = get_str(o, "allocator");
+		const char *w = jsonr_str(o, "workload"), *a = jsonr_str(o, "allocator");
 		if (!w || !a) {
 			snprintf(err, errlen, "%s: cell %zu has no \"%s\": not a wimm summary",
 			         file, i + 1, w ? "allocator" : "workload");
 			return -EINVAL;
 		}
 		struct runview_cell *c = &rv->cells[rv->ncells++];
-		double t = get_num(o, "threads"), rep = get_num(o, "rep");
-		copy(c->workload, sizeof(c->workload), w);
+		double t = jsonr_num(o, "threads"), rep = jsonr_num(o, "rep");
+		jsonr_copy(c->workload, sizeof(c->workload), w);
 		c->threads = isnan(t) ? -1 : (int)t;
 		if ((c->alloc = find_alloc(rv, a)) < 0)
 			return -ENOMEM;
 		c->rep = isnan(rep) ? 1 : (int)rep;
-		c->ok = get_str(o, "status") && !strcmp(get_str(o, "status"), "ok");
+		c->ok = jsonr_str(o, "status") && !strcmp(jsonr_str(o, "status"), "ok");
 		rv->failed_cells += !c->ok;
-		copy(c->reason, sizeof(c->reason), get_str(o, "reason"));
-		copy(c->series, sizeof(c->series), get_str(o, "series"));
-		c->peak_rss_bytes = get_num(o, "peak_rss_bytes");
-		c->budget_bytes = get_num(o, "budget_bytes");
-		read_phases(c, get(o, "phases"));
+		jsonr_copy(c->reason, sizeof(c->reason), jsonr_str(o, "reason"));
+		jsonr_copy(c->series, sizeof(c->series), jsonr_str(o, "series"));
+		c->peak_rss_bytes = jsonr_num(o, "peak_rss_bytes");
+		c->budget_bytes = jsonr_num(o, "budget_bytes");
+		read_phases(c, jsonr_get(o, "phases"));
 	}
 	return 0;
 }
@@ -340,22 +291,22 @@ static int read_groups(struct runview *rv, struct json_object *list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(list, i);
-		const char *w = get_str(o, "workload"), *a = get_str(o, "allocator");
+		const char *w = jsonr_str(o, "workload"), *a = jsonr_str(o, "allocator");
 		if (!w || !a)
 			continue;
 		struct runview_group *g = &rv->groups[rv->ngroups++];
-		double t = get_num(o, "threads");
-		copy(g->workload, sizeof(g->workload), w);
+		double t = jsonr_num(o, "threads");
+		jsonr_copy(g->workload, sizeof(g->workload), w);
 		g->threads = isnan(t) ? -1 : (int)t;
 		if ((g->alloc = find_alloc(rv, a)) < 0)
 			return -ENOMEM;
-		g->reps_ok = (int)fmax(0, get_num(o, "reps_ok"));
-		g->reps_failed = (int)fmax(0, get_num(o, "reps_failed"));
+		g->reps_ok = (int)fmax(0, jsonr_num(o, "reps_ok"));
+		g->reps_failed = (int)fmax(0, jsonr_num(o, "reps_failed"));
 		for (int m = 0; m < RUNVIEW_NMETRICS; m++) {
-			struct json_object *s = get(o, metric_keys[m]);
-			g->m[m].median = get_num(s, "median");
-			g->m[m].min = get_num(s, "min");
-			g->m[m].max = get_num(s, "max");
+			struct json_object *s = jsonr_get(o, metric_keys[m]);
+			g->m[m].median = jsonr_num(s, "median");
+			g->m[m].min = jsonr_num(s, "min");
+			g->m[m].max = jsonr_num(s, "max");
 		}
 		/* The budget is the workload's, not aggregated: any cell has it. */
 		g->budget_bytes = NAN;
@@ -384,7 +335,7 @@ static int add_block(struct runview *rv, const char *w, int threads, size_t *cap
 		rv->blocks = grown;
 		*cap = n;
 	}
-	copy(rv->blocks[rv->nblocks].workload, RUNVIEW_NAME_MAX, w);
+	jsonr_copy(rv->blocks[rv->nblocks].workload, RUNVIEW_NAME_MAX, w);
 	rv->blocks[rv->nblocks++].threads = threads;
 	return 0;
 }
@@ -441,9 +392,9 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 		         dir);
 		return -ENOENT;
 	}
-	copy(rv->dir, sizeof(rv->dir), dir);
+	jsonr_copy(rv->dir, sizeof(rv->dir), dir);
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	if (!(sum = read_json(path, err, errlen, &rc))) {
+	if (!(sum = jsonr_load(path, err, errlen, &rc))) {
 		if (rc == -ENOENT)
 			snprintf(err, errlen,
 			         "%s is not a wimm run directory: it has no summary.json", dir);
@@ -453,7 +404,7 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 	/* meta.json is written first, so a run without one was not made by
 	 * wimm; but a copied summary alone still draws, with less context. */
 	if (access(path, F_OK) == 0) {
-		if (!(meta = read_json(path, err, errlen, &rc)))
+		if (!(meta = jsonr_load(path, err, errlen, &rc)))
 			goto out;
 		if ((rc = read_meta(rv, meta)))
 			goto out;
@@ -462,20 +413,20 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 		goto out;
 	}
 	if (!rv->run_id[0])
-		copy(rv->run_id, sizeof(rv->run_id), get_str(sum, "run_id"));
-	cells = get(sum, "cells");
+		jsonr_copy(rv->run_id, sizeof(rv->run_id), jsonr_str(sum, "run_id"));
+	cells = jsonr_get(sum, "cells");
 	if (!cells || !json_object_is_type(cells, json_type_array)) {
 		snprintf(err, errlen, "%s/summary.json is not a wimm summary: no \"cells\" array",
 		         dir);
 		rc = -EINVAL;
 		goto out;
 	}
-	rv->complete = get(sum, "complete") && json_object_get_boolean(get(sum, "complete"));
-	double nr = get_num(sum, "cells_not_run");
+	rv->complete = jsonr_get(sum, "complete") && json_object_get_boolean(jsonr_get(sum, "complete"));
+	double nr = jsonr_num(sum, "cells_not_run");
 	rv->cells_not_run = isnan(nr) ? -1 : (int)nr;
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	if ((rc = read_cells(rv, cells, path, err, errlen)) ||
-	    (rc = read_groups(rv, get(sum, "groups"))) || (rc = make_blocks(rv)))
+	    (rc = read_groups(rv, jsonr_get(sum, "groups"))) || (rc = make_blocks(rv)))
 		goto out;
 	colour_from_catalog(rv);
 	runview_style(rv->allocs, rv->nallocs);

@@ -76,7 +76,7 @@ void session_print_help(const char *head, const char *tail)
 void session_opts_init(struct session_opts *o)
 {
 	*o = (struct session_opts){.reps = 1, .interval_s = 0.010, .out = "results",
-				   .mem_guard_share = 0.8};
+				   .mem_guard_share = 0.8, .scale = 1.0};
 	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
@@ -187,7 +187,7 @@ static int create_results(struct session *s, int argc, char **argv,
 		struct run_info info = {
 			.argc = argc, .argv = argv, .seed = s->o.seed,
 			.interval_s = s->o.interval_s, .timeout_s = s->o.timeout_s,
-			.reps = s->o.reps, .scale = 1.0, .allocators = chosen,
+			.reps = s->o.reps, .scale = s->o.scale, .allocators = chosen,
 			.allocator_versions = versions, .nallocators = n,
 			.workloads = workloads, .nworkloads = nworkloads,
 			.env_removed = childenv_removed, .probe = s->probe,

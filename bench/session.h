@@ -24,6 +24,7 @@ struct session_opts {
 	const char *out;
 	uint64_t seed;
 	int no_probe;
+	double scale;            /* --scale, recorded in meta.json (run only) */
 	int64_t mem_guard_bytes; /* 0 = the default share of MemAvailable */
 	double mem_guard_share;  /* that share, or what --mem-guard N% gave */
 };

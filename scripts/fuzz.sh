@@ -11,8 +11,9 @@
 # shipped presets and the test fixtures into build-fuzz/seed/; what the
 # fuzzer learns is kept in build-fuzz/corpus/ across runs; crashes, leaks
 # and timeouts land in build-fuzz/artifacts/ (replay one with
-# `build-fuzz/tests/fuzz/fuzz_yaml FILE`). The run is niced (others measure
-# on this machine) and its log is build-fuzz/fuzz-DATE.log.
+# `scripts/fuzz.sh 0 FILE`). The run is niced (others measure on this
+# machine); its log is build-fuzz/fuzz-DATE.log, and build-fuzz/fuzz-runs.tsv
+# gets a line per run (seconds, executions, corpus, artifacts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,7 +52,8 @@ nice -n 19 ninja -C "$dir" tests/fuzz/fuzz_yaml
 target=$dir/tests/fuzz/fuzz_yaml
 
 if [ "$seconds" -eq 0 ]; then
-	exec "$target" "$@"
+	mkdir -p "$dir/artifacts"
+	exec "$target" -artifact_prefix="$dir/artifacts/" "$@"
 fi
 
 rm -rf "$dir/seed"
@@ -74,6 +76,12 @@ nice -n 19 "$target" "$dir/corpus" "$dir/seed" \
 	>"$log" 2>&1 || status=$?
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-echo "wimm: exit status $status, ${execs:-?} executions, corpus $(ls "$dir/corpus" | wc -l) files" >&2
+corpus=$(find "$dir/corpus" -type f | wc -l)
+crashes=$(find "$dir/artifacts" -type f | wc -l)
+echo "wimm: exit status $status, ${execs:-?} executions, corpus $corpus files, $crashes artifacts" >&2
+# One line per run, so the fuzzing done so far can be added up.
+[ -f "$dir/fuzz-runs.tsv" ] || printf 'log\tseconds\tstatus\texecutions\tcorpus\tartifacts\n' >"$dir/fuzz-runs.tsv"
+printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$log" "$seconds" "$status" "${execs:-?}" "$corpus" "$crashes" \
+	>>"$dir/fuzz-runs.tsv"
 grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_yaml: contract|artifact_prefix|Test unit written)' "$log" >&2 || true
 exit "$status"

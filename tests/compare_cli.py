@@ -12,18 +12,10 @@ import subprocess
 import sys
 import tempfile
 
+from taplib import check, finish, skip
+
 WIMM, FIX = sys.argv[1], sys.argv[2]
 WRAP = os.environ.get("WIMM_VALGRIND", "").split()
-count = failed = 0
-
-
-def check(ok, what):
-    global count, failed
-    count += 1
-    failed += not ok
-    what = " ".join(str(what).split())
-    print(f"{'ok' if ok else 'not ok'} {count} - {what}", flush=True)
-    return ok
 
 
 def wimm(*args):
@@ -136,8 +128,7 @@ def main():
     r = wimm("compare", os.path.join(tmp, "baseline"), fx("run"))
     check(r.returncode == 0 and f"{testbed}.json" in r.stdout,
           "a directory of baselines as BASE: the one of NEW's testbed")
-    print(f"1..{count}")
-    return 1 if failed else 0
+    finish()
 
 
 if __name__ == "__main__":

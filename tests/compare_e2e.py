@@ -18,18 +18,10 @@ import subprocess
 import sys
 import tempfile
 
+from taplib import check, finish, skip
+
 WIMM = sys.argv[1]
 WRAP = os.environ.get("WIMM_VALGRIND", "").split()
-count = failed = 0
-
-
-def check(ok, what):
-    global count, failed
-    count += 1
-    failed += not ok
-    what = " ".join(str(what).split())
-    print(f"{'ok' if ok else 'not ok'} {count} - {what}", flush=True)
-    return ok
 
 
 def wimm(*args, echo=True):
@@ -53,8 +45,7 @@ def main():
         return 0
     base, new, again = (tempfile.mkdtemp(prefix=f"wimm-e2e-{n}-") for n in ("base", "new", "again"))
     if not (run(base, "glibc-arena1") and run(new, "glibc") and run(again, "glibc-arena1")):
-        print(f"1..{count}")
-        return 1
+        finish()
     r = wimm("baseline", "update", "--out", base)
     check(r.returncode == 0, f"baseline update exits 0 (got {r.returncode})")
     bdir = os.path.join(base, "baseline")
@@ -79,8 +70,7 @@ def main():
     r = wimm("compare", bdir, os.path.join(again, "latest"))
     check(r.returncode == 0, f"glibc-arena1 again against its own baseline exits 0 "
                              f"(got {r.returncode})")
-    print(f"1..{count}")
-    return 1 if failed else 0
+    finish()
 
 
 if __name__ == "__main__":

@@ -19,30 +19,19 @@ import sys
 import tempfile
 import time
 
+from taplib import check, finish, skip
+
 WIMM, CHILD, ABORT_LIB, WORKLOAD = sys.argv[1:5]
 # An ASan build refuses to preload another allocator (meson test --setup asan).
 NO_PRELOAD = ("ASan build: another allocator or the probe cannot be preloaded "
               "(the ASan runtime must come first)"
               if os.environ.get("WIMM_UNDER_SANITIZER") == "1" else None)
-count = failed = 0
-
-
-def check(ok, what):
-    global count, failed
-    count += 1
-    failed += not ok
-    print(f"{'ok' if ok else 'not ok'} {count} - {' '.join(str(what).split())}", flush=True)
-    return ok
-
-
-def skip(what, why):
-    global count
-    count += 1
-    print(f"ok {count} - {what} # SKIP {why}", flush=True)
+# meson test --setup valgrind: the driver itself runs under valgrind.
+WRAP = os.environ.get("WIMM_VALGRIND", "").split()
 
 
 def wimm(*args, timeout=120):
-    return subprocess.run([WIMM, *args], capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*WRAP, WIMM, *args], capture_output=True, text=True, timeout=timeout)
 
 
 def cells(out):
@@ -67,7 +56,7 @@ def exec_fault(args, want_reason, what):
 
 def interrupt(sig, cmd, what):
     out = tempfile.mkdtemp(prefix="wimm-sig-")
-    p = subprocess.Popen([WIMM, *cmd[:1], "--out", out, *cmd[1:]], stdout=subprocess.PIPE,
+    p = subprocess.Popen([*WRAP, WIMM, *cmd[:1], "--out", out, *cmd[1:]], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     csv_path = os.path.join(out, "latest", "cells.csv")
     deadline = time.monotonic() + 60
@@ -150,5 +139,4 @@ def full_disk():
 
 
 main()
-print(f"1..{count}")
-sys.exit(1 if failed else 0)
+finish()

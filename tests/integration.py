@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 
+from taplib import check, finish, skip
+
 WIMM, WORKLOAD, EXPECTED = sys.argv[1], sys.argv[2], [a for a in sys.argv[3].split(",") if a]
 LIVE, BLOCK, OPS = 1000, 4096, 20000  # from small-churn.yaml
 # An ASan build cannot preload another allocator (or the probe): only glibc
@@ -21,22 +23,6 @@ NO_PRELOAD = ("ASan build: another allocator or the probe cannot be preloaded "
               "(the ASan runtime must come first)")
 # meson test --setup valgrind: the driver itself runs under valgrind.
 WRAP = os.environ.get("WIMM_VALGRIND", "").split()
-count = failed = 0
-
-
-def check(ok, what):
-    global count, failed
-    count += 1
-    failed += not ok
-    what = " ".join(str(what).split())  # one TAP line, whatever the message holds
-    print(f"{'ok' if ok else 'not ok'} {count} - {what}", flush=True)
-    return ok
-
-
-def skip(what, why):
-    global count
-    count += 1
-    print(f"ok {count} - {what} # SKIP {why}", flush=True)
 
 
 def wimm(*args, env=None):
@@ -119,5 +105,4 @@ def main():
 
 
 main()
-print(f"1..{count}")
-sys.exit(1 if failed else 0)
+finish()

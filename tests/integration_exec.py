@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 
+from taplib import check, finish, skip
+
 WIMM, TARGET, EXPECTED = sys.argv[1], sys.argv[2], [a for a in sys.argv[3].split(",") if a]
 HELD = 8192 * 4096  # what exec_target holds
 # An ASan build cannot preload another allocator or the probe: only glibc
@@ -26,22 +28,6 @@ else:
     SKIPPED = []
 # meson test --setup valgrind: the driver itself runs under valgrind.
 WRAP = os.environ.get("WIMM_VALGRIND", "").split()
-count = failed = 0
-
-
-def check(ok, what):
-    global count, failed
-    count += 1
-    failed += not ok
-    what = " ".join(str(what).split())
-    print(f"{'ok' if ok else 'not ok'} {count} - {what}", flush=True)
-    return ok
-
-
-def skip(what, why):
-    global count
-    count += 1
-    print(f"ok {count} - {what} # SKIP {why}", flush=True)
 
 
 def main():
@@ -99,5 +85,4 @@ def main():
 
 
 main()
-print(f"1..{count}")
-sys.exit(1 if failed else 0)
+finish()

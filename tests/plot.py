@@ -19,23 +19,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+from taplib import check, finish, skip
+
 WIMM, FIXTURE, HISTORY, WORKLOAD = sys.argv[1:5]
-count = failed = 0
-
-
-def check(ok, what):
-    global count, failed
-    count += 1
-    failed += not ok
-    what = " ".join(str(what).split())
-    print(f"{'ok' if ok else 'not ok'} {count} - {what}", flush=True)
-    return ok
-
-
-def skip(what, why):
-    global count
-    count += 1
-    print(f"ok {count} - {what} # SKIP {why}", flush=True)
 
 
 def wimm(*args, env=None):
@@ -181,5 +167,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    print(f"1..{count}")
-    sys.exit(1 if failed else 0)
+    finish()

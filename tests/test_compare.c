@@ -227,11 +227,13 @@ TEST(too_few_repetitions)
 	expect(c && !strcmp(c->v[COMPARE_TIME].note, "3 vs 3 reps (9 a side needed)"),
 	       "time note (%s)", c ? c->v[COMPARE_TIME].note : "");
 	expect(c && !strcmp(c->v[COMPARE_BLOWUP].note,
-			    "beyond the threshold, within the repetitions' scatter"),
+			    "beyond the threshold, within the repetitions' scatter (16%)"),
 	       "blowup note (%s)", c ? c->v[COMPARE_BLOWUP].note : "");
 	marks(r, "churn", 4, "glibc", S, S, S, REF);
-	/* 3 BASE reps against 1: NEW beyond all of them */
+	/* 3 BASE reps against 1: NEW beyond all of them and beyond their
+	 * spread (7.7%): worse; beyond all of them, not the spread: same */
 	marks(r, "churn", 1, "glibc", W, W, S, REF);
+	marks(r, "stamps", 1, "glibc", S, S, S, REF);
 	/* 1 vs 1: the threshold alone */
 	marks(r, "leak", 1, "glibc", S, S, W, REF);
 	expect_int(r->ninconclusive, 1);
