@@ -446,10 +446,12 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 	/* For `wimm plot --history`; a failure is a warning, never a failed run. */
 	history_append(s->o.out, results_dir(s->results));
 	/* Figures, report.md and report.html, read back from the files just
-	 * written; a failure is a warning, never a failed run, and after ^C
-	 * the user wants the prompt back: `wimm plot DIR` draws them later. */
-	if (!stop_requested)
-		report_run(results_dir(s->results), NULL);
+	 * written. Without gnuplot the reports are still written (a warning);
+	 * a report that cannot be written at all (a full disk) is results not
+	 * written: exit 3. After ^C the user wants the prompt back: `wimm plot
+	 * DIR` draws them later. */
+	if (!stop_requested && report_run(results_dir(s->results), NULL) < 0)
+		code = EXIT_IO;
 	const char **anames = calloc((size_t)s->alloc.nchosen + 1, sizeof(*anames));
 	if (anames) {
 		for (int i = 0; i < s->alloc.nchosen; i++)
