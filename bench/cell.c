@@ -92,7 +92,7 @@ bool cell_field_na(const struct cell_record *c, const struct cell_field *f)
 
 /* RFC 4180: quote only when needed, doubling embedded quotes. The length is
  * bounded by the buffer in case a caller filled it without a terminator. */
-static void put_csv_string(FILE *f, const char *s, size_t size)
+void cell_csv_string(FILE *f, const char *s, size_t size)
 {
 	size_t n = strnlen(s, size);
 	if (!memchr(s, ',', n) && !memchr(s, '"', n) && !memchr(s, '\n', n) &&
@@ -127,7 +127,7 @@ int cell_csv_write(FILE *f, const struct cell_record *c)
 		if (i > 0)
 			fputc(',', f);
 		if (fd->kind == CELL_KIND_STRING)
-			put_csv_string(f, cell_field_str(c, fd), fd->size);
+			cell_csv_string(f, cell_field_str(c, fd), fd->size);
 		else if (cell_field_na(c, fd))
 			; /* n/a: empty field */
 		else if (fd->kind == CELL_KIND_INT)

@@ -52,6 +52,10 @@ bool cell_field_na(const struct cell_record *c, const struct cell_field *f);
  * are quoted per RFC 4180 when they hold a comma, quote, CR or LF; n/a (and
  * a non-finite real) is an empty field; reals use JSONW_REAL_FMT.
  * Return 0 or -EIO when the stream reports an error. */
+/* One CSV field, RFC 4180: quoted only when it holds a comma, a quote or a
+ * line break, embedded quotes doubled; at most size bytes of s. Every CSV
+ * file wimm writes (cells.csv, history) quotes through this. */
+void cell_csv_string(FILE *f, const char *s, size_t size);
 int cell_csv_header(FILE *f);
 int cell_csv_write(FILE *f, const struct cell_record *c);
 

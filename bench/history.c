@@ -13,31 +13,17 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cell_io.h"
 #include "jsonw.h"
 #include "log.h"
 #include "stats.h"
-
-/* A CSV field: quoted only when it holds a comma, quote or line break. */
-static void put_text(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
 
 /* ",value": bytes as integers, ratios and seconds as JSONW_REAL_FMT;
  * n/a as an empty field. */
@@ -74,20 +60,20 @@ int history_format(const struct rundata *d, char **text, size_t *len)
 		}
 		ratios = grown;
 		size_t nr = rundata_time_ratios(d, g, ratios);
-		put_text(f, d->run_id);
+		cell_csv_string(f, d->run_id, SIZE_MAX);
 		fputc(',', f);
-		put_text(f, d->started_utc);
+		cell_csv_string(f, d->started_utc, SIZE_MAX);
 		fputc(',', f);
-		put_text(f, d->wimm_version);
+		cell_csv_string(f, d->wimm_version, SIZE_MAX);
 		fputc(',', f);
-		put_text(f, d->testbed);
+		cell_csv_string(f, d->testbed, SIZE_MAX);
 		fputc(',', f);
-		put_text(f, g->workload);
+		cell_csv_string(f, g->workload, SIZE_MAX);
 		fputc(',', f);
 		if (g->threads >= 0)
 			fprintf(f, "%d", g->threads);
 		fputc(',', f);
-		put_text(f, g->allocator);
+		cell_csv_string(f, g->allocator, SIZE_MAX);
 		fprintf(f, ",%d", g->reps_ok);
 		put_num(f, rundata_median(g, RUNDATA_PEAK_RSS), 1);
 		put_num(f, rundata_median(g, RUNDATA_PEAK_HEAP), 1);
