@@ -58,7 +58,7 @@ fi
 
 rm -rf "$dir/seed"
 mkdir -p "$dir/seed" "$dir/corpus" "$dir/artifacts"
-cp workloads/*.yaml allocators/*.yaml "$dir/seed/"
+cp workloads/presets/*.yaml allocators/*.yaml "$dir/seed/"
 for sub in good bad allocators crashes; do
 	for f in tests/fixtures/"$sub"/*.yaml; do
 		[ -e "$f" ] && cp "$f" "$dir/seed/$sub-$(basename "$f")"

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "baseline.h"
-#include "compare.h"
-#include "history.h"
-#include "rundata.h"
+#include "bench/regress/baseline.h"
+#include "bench/regress/compare.h"
+#include "bench/regress/history.h"
+#include "bench/results/rundata.h"
 #include "tap.h"
 
 static const char *dir;

@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "mannwhitney.h"
+#include "bench/regress/mannwhitney.h"
 #include "tap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

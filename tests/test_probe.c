@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scoreboard.h"
+#include "common/scoreboard.h"
 #include "tap.h"
 
 /* probe-churn.yaml: live and sizes of the `work` phase. */

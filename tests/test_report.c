@@ -13,8 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "report.h"
-#include "runview.h"
+#include "bench/report/report.h"
+#include "bench/results/runview.h"
 #include "tap.h"
 
 static const char *fixture;

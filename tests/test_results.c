@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cell_io.h"
-#include "results.h"
-#include "series_io.h"
-#include "stats.h"
+#include "bench/results/cell_io.h"
+#include "bench/results/results.h"
+#include "bench/run/series_io.h"
+#include "bench/results/stats.h"
 #include "tap.h"
 
 /* The CSV header (header != 0) or c's record, as a malloc'd string. */

@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "allocator.h"
-#include "catalog.h"
-#include "childenv.h"
-#include "runner.h"
+#include "bench/plan/allocator.h"
+#include "bench/plan/catalog.h"
+#include "bench/run/childenv.h"
+#include "bench/run/runner.h"
 #include "tap.h"
 
 extern char **environ;

@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "scoreboard.h"
+#include "common/scoreboard.h"
 #include "tap.h"
 
 TEST(create_and_sum)

@@ -4,7 +4,7 @@
  * spellings people try ("4 KB", "20" for a duration) as much as on the ones
  * that work; every rejected spelling here is one a user may type.
  */
-#include "units.h"
+#include "common/units.h"
 
 #include <errno.h>
 #include <math.h>

@@ -20,10 +20,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "allocator.h"
+#include "bench/plan/allocator.h"
 #include "tap.h"
-#include "workload.h"
-#include "ynode.h"
+#include "workloads/workload.h"
+#include "common/ynode.h"
 
 static const char *fixtures;
 static char err[2048];

@@ -4,8 +4,8 @@
  * the scoreboard slot of thread i is the same in every phase, which keeps
  * per-thread live bytes continuous across phases.
  */
-#include "engine.h"
-#include "procself.h"
+#include "workloads/engine.h"
+#include "common/procself.h"
 
 #include <errno.h>
 #include <stdio.h>

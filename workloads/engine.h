@@ -9,8 +9,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "scoreboard.h"
-#include "workload.h"
+#include "common/scoreboard.h"
+#include "workloads/workload.h"
 
 struct gen_ctx {
 	const struct phase *phase;

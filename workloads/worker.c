@@ -16,11 +16,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "engine.h"
-#include "identify.h"
-#include "procself.h"
-#include "scoreboard.h"
-#include "workload.h"
+#include "workloads/engine.h"
+#include "common/identify.h"
+#include "common/procself.h"
+#include "common/scoreboard.h"
+#include "workloads/workload.h"
 
 static int usage(FILE *f, int code)
 {

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "gen_common.h"
-#include "workload.h"
+#include "workloads/generators/gen_common.h"
+#include "workloads/workload.h"
 
 static double now(void)
 {

@@ -1,5 +1,5 @@
 /* fuzz_yaml.c - libFuzzer target for the YAML loaders (workload_load and
- * allocator_load, on bench/ynode.c and libyaml). Built with -Dfuzz=true and
+ * allocator_load, on common/ynode.c and libyaml). Built with -Dfuzz=true and
  * run by scripts/fuzz.sh.
  *
  * The loaders take a path, so each input is written to a memfd and loaded
@@ -24,9 +24,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "allocator.h"
-#include "workload.h"
-#include "ynode.h"
+#include "bench/plan/allocator.h"
+#include "workloads/workload.h"
+#include "common/ynode.h"
 
 static int fd = -1;
 static char path[64];

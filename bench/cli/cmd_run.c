@@ -1,0 +1,228 @@
+/* cmd_run.c - `wimm run`: the workload x threads x allocator x rep matrix,
+ * each cell a wimm-worker process (see session.c for how a cell runs). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/plan/catalog.h"
+#include "bench/cli/cmd.h"
+#include "common/log.h"
+#include "bench/plan/matrix.h"
+#include "bench/run/session.h"
+
+#define MAX_WORKLOADS 64
+#define DEFAULT_TIMEOUT_S 300.0
+
+struct run_opts {
+	struct session_opts s;
+	int threads[WORKLOAD_MAX_AXIS]; /* -t override */
+	int nthreads;
+	double scale, time_scale;
+};
+
+static const char usage_head[] =
+	"usage: wimm run [WORKLOAD ...] [options]\n"
+	"Runs each workload under each allocator, each cell in its own process, and\n"
+	"records memory over time. WORKLOAD is a preset name (`wimm list`) or a YAML\n"
+	"file; without one, every shipped preset runs.\n"
+	"\n"
+	"  -t, --threads LIST      thread counts, replacing each workload's axis\n"
+	"      --timeout DUR       per-cell timeout (default: the workload's, else 300s)\n"
+	"      --scale F           multiply the workloads' work by F\n"
+	"      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n";
+static const char usage_tail[] =
+	"  -h, --help              this help\n"
+	"\n"
+	"Writes OUT/runs/<id>/{meta.json,cells.csv,summary.json,series/} and prints a\n"
+	"table on stdout. Exit: 0 all cells ok, 1 some cells failed, 2 bad usage or\n"
+	"input (nothing ran), 3 results could not be written, 130 interrupted.\n";
+
+static int parse_list(const char *s, int *out, int max, int lo, int hi)
+{
+	int n = 0;
+	const char *p = s;
+	while (*p) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p || v < lo || v > hi || n == max || (*end && *end != ','))
+			return -1;
+		out[n++] = (int)v;
+		p = *end ? end + 1 : end;
+	}
+	return n;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK };
+	static const struct option longopts[] = {
+		SESSION_LONGOPTS,
+		{"threads", required_argument, NULL, 't'},
+		{"scale", required_argument, NULL, O_SCALE},
+		{"quick", no_argument, NULL, O_QUICK},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	memset(o, 0, sizeof(*o));
+	session_opts_init(&o->s);
+	o->scale = o->time_scale = 1.0;
+	optind = 1;
+	opterr = 0;
+	int c;
+	char *end;
+	while ((c = getopt_long(argc, argv, SESSION_SHORTOPTS "t:h", longopts, NULL)) != -1) {
+		int shared = session_opt(&o->s, c, optarg);
+		if (shared < 0)
+			return -1;
+		if (shared)
+			continue;
+		switch (c) {
+		case 't':
+			o->nthreads = parse_list(optarg, o->threads, WORKLOAD_MAX_AXIS, 0,
+						 WORKLOAD_MAX_THREADS);
+			if (o->nthreads <= 0) {
+				log_error("--threads %s: expected a comma list of 0..%d, e.g. 1,4",
+					  optarg, WORKLOAD_MAX_THREADS);
+				return -1;
+			}
+			break;
+		case O_SCALE:
+			o->scale = strtod(optarg, &end);
+			if (*end || !(o->scale > 0) || o->scale > 1000) {
+				log_error("--scale %s: expected a number above 0, at most 1000",
+					  optarg);
+				return -1;
+			}
+			break;
+		case O_QUICK:
+			o->scale = 0.1;
+			o->time_scale = 0.25;
+			break;
+		case 'h':
+			session_print_help(usage_head, usage_tail);
+			exit(EXIT_OK);
+		default:
+			log_error("unknown or incomplete option '%s'; see `wimm run --help`",
+				  argv[optind - 1]);
+			return -1;
+		}
+	}
+	return optind;
+}
+
+/* Loads the workloads named on the command line, or every shipped preset. */
+static int load_workloads(char **args, int nargs, const struct run_opts *o, struct workload *w,
+			  int *nw)
+{
+	char **paths = NULL, err[1024], path[4096];
+	int n = 0, rc = 0;
+	if (nargs == 0 && (rc = catalog_list_yaml(catalog_workloads_dir(), &paths, &n))) {
+		log_error("cannot read %s: %s", catalog_workloads_dir(), strerror(-rc));
+		return -1;
+	}
+	int total = nargs ? nargs : n;
+	if (total > MAX_WORKLOADS) {
+		log_error("at most %d workloads in one run", MAX_WORKLOADS);
+		rc = -1;
+	}
+	for (int i = 0; i < total && !rc; i++) {
+		const char *arg = nargs ? args[i] : paths[i];
+		if (catalog_find_workload(arg, path, sizeof(path))) {
+			log_error("no workload '%s': not a file, nor a preset in %s", arg,
+				  catalog_workloads_dir());
+			rc = -1;
+		} else if (workload_load(path, &w[i], err, sizeof(err))) {
+			log_error("%s", err);
+			rc = -1;
+		} else {
+			/* The worker scales its own copy the same way; the driver's
+			 * copy gives budgets and iteration counts for the figures. */
+			workload_scale(&w[i], o->scale, o->time_scale);
+		}
+		for (int j = 0; j < i && !rc; j++)
+			if (!strcmp(w[i].name, w[j].name)) {
+				log_error("two workloads are named '%s' (%s and %s); names must differ",
+					  w[i].name, w[j].path, w[i].path);
+				rc = -1;
+			}
+	}
+	catalog_free_paths(paths, n);
+	*nw = total;
+	return rc;
+}
+
+/* A thread override must suit every workload's phases. */
+static int check_threads(const struct run_opts *o, const struct workload *w, int nw)
+{
+	char err[256];
+	for (int i = 0; i < nw; i++)
+		for (int t = 0; t < o->nthreads; t++)
+			if (workload_check_threads(&w[i], o->threads[t], err, sizeof(err))) {
+				log_error("--threads %d: %s", o->threads[t], err);
+				return -1;
+			}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	static struct workload w[MAX_WORKLOADS];
+	struct session *s = NULL;
+	struct plan_cell *plan = NULL;
+	const int *axis[MAX_WORKLOADS];
+	const char *names[MAX_WORKLOADS];
+	int naxis[MAX_WORKLOADS], nw = 0, code = EXIT_USAGE;
+	size_t ncells = 0, per_allocator = 0;
+
+	int first = parse_opts(argc, argv, &o);
+	if (first < 0 || load_workloads(argv + first, argc - first, &o, w, &nw) ||
+	    check_threads(&o, w, nw))
+		goto out;
+	for (int i = 0; i < nw; i++) {
+		axis[i] = o.nthreads ? o.threads : w[i].axis;
+		naxis[i] = o.nthreads ? o.nthreads : w[i].naxis;
+		names[i] = w[i].name;
+		per_allocator += (size_t)naxis[i] * (size_t)o.s.reps;
+	}
+	o.s.scale = o.scale;
+	if ((code = session_create(&s, &o.s, argc, argv, w, nw, per_allocator)))
+		goto out;
+	if (matrix_build(nw, axis, naxis, session_nallocators(s), o.s.reps, o.s.seed, &plan,
+			 &ncells)) {
+		log_error("out of memory");
+		code = EXIT_IO;
+		goto out;
+	}
+	for (size_t i = 0; i < ncells && !session_stopping(); i++) {
+		const struct plan_cell *pc = &plan[i];
+		const struct workload *wl = &w[pc->workload];
+		char threads[16], scale[32], time_scale[32];
+		snprintf(threads, sizeof(threads), "%d", pc->threads);
+		snprintf(scale, sizeof(scale), "%g", o.scale);
+		snprintf(time_scale, sizeof(time_scale), "%g", o.time_scale);
+		char *wargv[] = {(char *)catalog_worker_path(), "--threads", threads, "--scale",
+				 scale, "--time-scale", time_scale, (char *)wl->path, NULL};
+		struct session_cell sc = {
+			.workload = wl,
+			.name = wl->name,
+			.threads = pc->threads,
+			.allocator = pc->allocator,
+			.rep = pc->rep,
+			.argv = wargv,
+			.timeout_s = (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) *
+				     fmax(1.0, o.scale),
+		};
+		int rc = session_run_cell(s, &sc, i, ncells);
+		if (rc) /* interrupted, or results can no longer be written */
+			break;
+	}
+	code = session_finish(s, names, nw);
+out:
+	session_destroy(s);
+	free(plan);
+	return code;
+}

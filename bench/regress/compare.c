@@ -1,0 +1,593 @@
+/* compare.c - regression verdicts between two runs (see compare.h).
+ *
+ * The rules in one place: memory_verdict and time_verdict. Everything else
+ * is matching cells, checking that the runs were made on the same testbed,
+ * and counting.
+ */
+#include "bench/regress/compare.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/regress/mannwhitney.h"
+#include "bench/results/stats.h"
+#include "common/units.h"
+
+#define MIB (1024.0 * 1024.0)
+
+const struct compare_metric_info compare_metrics[COMPARE_NMETRICS] = {
+	[COMPARE_PEAK_RSS] = {"peak_rss", "peak RSS", RUNDATA_PEAK_RSS, 1, 0.05, MIB},
+	/* 0.02 of RSS / heap is 2% of the heap: below it a ratio near 1 moves
+	 * with the rounding of a few pages. */
+	[COMPARE_BLOWUP] = {"blowup", "RSS / heap", RUNDATA_BLOWUP, 0, 0.05, 0.02},
+	[COMPARE_IDLE_RSS] = {"idle_rss", "RSS after idle", RUNDATA_IDLE_RSS, 1, 0.05, MIB},
+	[COMPARE_TIME] = {"time", "time / glibc", RUNDATA_WALL, 0, 0.25, 0},
+};
+
+const char *compare_mark_name(enum compare_mark m)
+{
+	static const char *const names[] = {
+		[COMPARE_SAME] = "same",       [COMPARE_WORSE] = "worse",
+		[COMPARE_BETTER] = "better",   [COMPARE_NEW] = "new",
+		[COMPARE_MISSING] = "missing", [COMPARE_NA] = "n/a",
+		[COMPARE_INCONCLUSIVE] = "inconclusive", [COMPARE_FAILED] = "failed",
+		[COMPARE_REFERENCE] = "reference",
+	};
+	return names[m];
+}
+
+void compare_opts_init(struct compare_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		o->threshold[m] = compare_metrics[m].threshold;
+		o->floor[m] = compare_metrics[m].floor;
+	}
+	o->alpha = 0.01;
+	o->min_reps = 9;
+}
+
+/* ---- option parsing ---- */
+
+/* The metrics a --threshold/--floor key names, as a bit set; 0 if none. */
+static unsigned metric_set(const char *key, size_t len)
+{
+	static const struct {
+		const char *name;
+		unsigned set;
+	} aliases[] = {
+		{"rss", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_IDLE_RSS},
+		{"memory", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_BLOWUP | 1u << COMPARE_IDLE_RSS},
+		{"all", (1u << COMPARE_NMETRICS) - 1},
+	};
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		if (strlen(compare_metrics[m].key) == len && !strncmp(key, compare_metrics[m].key, len))
+			return 1u << m;
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strlen(aliases[i].name) == len && !strncmp(key, aliases[i].name, len))
+			return aliases[i].set;
+	return 0;
+}
+
+/* Calls set(o, metric, value text) for each METRIC=VALUE of a comma list. */
+static int parse_list(struct compare_opts *o, const char *opt, const char *spec,
+		      int (*set)(struct compare_opts *, int, const char *, char *, size_t),
+		      char *err, size_t errlen)
+{
+	char buf[512];
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
+		snprintf(err, errlen, "%s: the list is too long", opt);
+		return -EINVAL;
+	}
+	char *save = NULL;
+	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(item, '=');
+		unsigned metrics = eq ? metric_set(item, (size_t)(eq - item)) : 0;
+		if (!eq || !metrics) {
+			snprintf(err, errlen,
+				 "%s %s: expected METRIC=VALUE with METRIC one of peak_rss, blowup, "
+				 "idle_rss, time, rss (peak_rss and idle_rss), memory, all",
+				 opt, item);
+			return -EINVAL;
+		}
+		for (int m = 0; m < COMPARE_NMETRICS; m++)
+			if (metrics & (1u << m) && set(o, m, eq + 1, err, errlen))
+				return -EINVAL;
+	}
+	if (!buf[0]) {
+		snprintf(err, errlen, "%s: expected METRIC=VALUE,...", opt);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_threshold(struct compare_opts *o, int m, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	double pct = strtod(v, &end);
+	if (end == v || strcmp(end, "%") || !(pct >= 0) || pct > 1000) {
+		snprintf(err, errlen,
+			 "--threshold %s=%s: expected a percentage from 0%% to 1000%%, e.g. 5%%",
+			 compare_metrics[m].key, v);
+		return -EINVAL;
+	}
+	o->threshold[m] = pct / 100;
+	return 0;
+}
+
+static int set_floor(struct compare_opts *o, int m, const char *v, char *err, size_t errlen)
+{
+	char *end;
+	if (m == COMPARE_TIME) {
+		snprintf(err, errlen, "--floor time=%s: time has no floor (its test is the "
+				      "Mann-Whitney one); see --threshold and --alpha", v);
+		return -EINVAL;
+	}
+	if (compare_metrics[m].bytes) {
+		uint64_t bytes;
+		if (units_parse_size(v, &bytes)) {
+			snprintf(err, errlen, "--floor %s=%s: expected a size, e.g. 1MiB",
+				 compare_metrics[m].key, v);
+			return -EINVAL;
+		}
+		o->floor[m] = (double)bytes;
+		return 0;
+	}
+	double x = strtod(v, &end);
+	if (end == v || *end || !(x >= 0)) {
+		snprintf(err, errlen, "--floor %s=%s: expected a number, e.g. 0.02",
+			 compare_metrics[m].key, v);
+		return -EINVAL;
+	}
+	o->floor[m] = x;
+	return 0;
+}
+
+int compare_parse_thresholds(struct compare_opts *o, const char *spec, char *err, size_t errlen)
+{
+	return parse_list(o, "--threshold", spec, set_threshold, err, errlen);
+}
+
+int compare_parse_floors(struct compare_opts *o, const char *spec, char *err, size_t errlen)
+{
+	return parse_list(o, "--floor", spec, set_floor, err, errlen);
+}
+
+int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_t errlen)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec || !eq[1] || (size_t)(eq - spec) >= RUNDATA_NAME_MAX ||
+	    strlen(eq + 1) >= RUNDATA_NAME_MAX) {
+		snprintf(err, errlen, "--map %s: expected BASE_ALLOCATOR=NEW_ALLOCATOR", spec);
+		return -EINVAL;
+	}
+	if (o->nmap == COMPARE_MAX_MAP) {
+		snprintf(err, errlen, "at most %d --map options", COMPARE_MAX_MAP);
+		return -EINVAL;
+	}
+	snprintf(o->map[o->nmap].base, RUNDATA_NAME_MAX, "%.*s", (int)(eq - spec), spec);
+	snprintf(o->map[o->nmap].now, RUNDATA_NAME_MAX, "%s", eq + 1);
+	o->nmap++;
+	return 0;
+}
+
+/* ---- verdicts ---- */
+
+__attribute__((format(printf, 2, 3))) static void note(struct compare_verdict *v,
+							const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->note, sizeof(v->note), fmt, ap);
+	va_end(ap);
+}
+
+/* The ok repetitions' values of a metric, without n/a; returns how many. */
+static size_t values(const struct rundata_group *g, enum rundata_metric m, double *out)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g->nreps; i++)
+		if (g->reps[i].ok && !isnan(g->reps[i].v[m]))
+			out[n++] = g->reps[i].v[m];
+	return n;
+}
+
+/* Beyond the threshold and the floor: +1 worse, -1 better, 0 neither. */
+static int beyond(double base, double now, double threshold, double floor)
+{
+	if (now > base * (1 + threshold) && now - base > floor)
+		return 1;
+	if (now < base * (1 - threshold) && base - now > floor)
+		return -1;
+	return 0;
+}
+
+/* (max - min) / median of a sample, 0 with fewer than two values. */
+static double relative_spread(const double *v, size_t n)
+{
+	double med = stats_median(v, n);
+	if (n < 2 || !(med > 0))
+		return 0;
+	return (stats_max(v, n) - stats_min(v, n)) / med;
+}
+
+/* Whether a change in direction dir stands out of the scatter of the two
+ * samples (see compare.h). Writes p when a test ran, and why in v->note
+ * when it does not. */
+static int stands_out(const double *b, size_t nb, const double *n, size_t nn, int dir,
+		      const struct compare_opts *o, struct compare_verdict *v)
+{
+	if ((int)nb >= o->min_reps && (int)nn >= o->min_reps) {
+		struct mannwhitney_result mw;
+		if (mannwhitney_test(b, nb, n, nn, &mw))
+			return 0;
+		v->p = mw.p;
+		if (mw.p < o->alpha)
+			return 1;
+		note(v, "beyond the threshold, not significant (p = %.2g)", mw.p);
+		return 0;
+	}
+	if (nb >= 2 || nn >= 2) {
+		/* Too few for a test: the side(s) with repetitions show how far
+		 * the figure wanders, and the change must clear that. */
+		double spread = fmax(relative_spread(b, nb), relative_spread(n, nn));
+		int apart = dir > 0 ? stats_min(n, nn) > stats_max(b, nb)
+				    : stats_max(n, nn) < stats_min(b, nb);
+		if (apart && fabs(v->change) > spread)
+			return 1;
+		note(v, "beyond the threshold, within the repetitions' scatter (%.0f%%)",
+		     spread * 100);
+		return 0;
+	}
+	/* One repetition a side shows no scatter: the threshold decides. */
+	note(v, "one repetition a side: judged on the threshold alone");
+	return 1;
+}
+
+static void memory_verdict(const struct rundata_group *gb, const struct rundata_group *gn,
+			   int metric, const struct compare_opts *o, struct compare_verdict *v)
+{
+	enum rundata_metric src = compare_metrics[metric].source;
+	double *b = malloc((gb->nreps + 1) * sizeof(*b)), *n = malloc((gn->nreps + 1) * sizeof(*n));
+	if (!b || !n) {
+		v->mark = COMPARE_NA;
+		note(v, "out of memory");
+		goto out;
+	}
+	size_t nb = values(gb, src, b), nn = values(gn, src, n);
+	v->nbase = (int)nb;
+	v->nnew = (int)nn;
+	v->base = stats_median(b, nb);
+	v->now = stats_median(n, nn);
+	if (isnan(v->base) || isnan(v->now)) {
+		v->mark = COMPARE_NA;
+		note(v, "%s", isnan(v->base) && isnan(v->now) ? "n/a" :
+			      isnan(v->base) ? "n/a in BASE" : "n/a in NEW");
+		goto out;
+	}
+	v->change = v->base > 0 ? v->now / v->base - 1 : (v->now > 0 ? INFINITY : 0);
+	int dir = beyond(v->base, v->now, o->threshold[metric], o->floor[metric]);
+	v->mark = COMPARE_SAME;
+	if (dir && stands_out(b, nb, n, nn, dir, o, v))
+		v->mark = dir > 0 ? COMPARE_WORSE : COMPARE_BETTER;
+out:
+	free(b);
+	free(n);
+}
+
+static void time_verdict(const struct rundata *base, const struct rundata_group *gb,
+			 const struct rundata *now, const struct rundata_group *gn,
+			 const struct compare_opts *o, struct compare_verdict *v)
+{
+	if (!strcmp(gn->allocator, RUNDATA_TIME_REFERENCE)) {
+		v->mark = COMPARE_REFERENCE;
+		v->base = v->now = 1;
+		note(v, "the other allocators' time is a ratio to this one");
+		return;
+	}
+	double *b = malloc((gb->nreps + 1) * sizeof(*b)), *n = malloc((gn->nreps + 1) * sizeof(*n));
+	if (!b || !n) {
+		v->mark = COMPARE_NA;
+		note(v, "out of memory");
+		goto out;
+	}
+	size_t nb = rundata_time_ratios(base, gb, b), nn = rundata_time_ratios(now, gn, n);
+	v->nbase = (int)nb;
+	v->nnew = (int)nn;
+	v->base = stats_median(b, nb);
+	v->now = stats_median(n, nn);
+	if (!nb || !nn) {
+		v->mark = COMPARE_NA;
+		note(v, "no glibc cell of the same repetitions in %s",
+		     !nb && !nn ? "either run" : !nb ? "BASE" : "NEW");
+		goto out;
+	}
+	v->change = v->now / v->base - 1;
+	if ((int)nb < o->min_reps || (int)nn < o->min_reps) {
+		v->mark = COMPARE_INCONCLUSIVE;
+		note(v, "%zu vs %zu reps (%d a side needed)", nb, nn, o->min_reps);
+		goto out;
+	}
+	struct mannwhitney_result mw;
+	v->mark = COMPARE_SAME;
+	if (mannwhitney_test(b, nb, n, nn, &mw))
+		goto out;
+	v->p = mw.p;
+	int dir = beyond(v->base, v->now, o->threshold[COMPARE_TIME], 0);
+	if (dir && mw.p < o->alpha)
+		v->mark = dir > 0 ? COMPARE_WORSE : COMPARE_BETTER;
+	else if (dir)
+		note(v, "beyond the threshold, not significant (p = %.2g)", mw.p);
+	else if (mw.p < o->alpha)
+		note(v, "significant (p = %.2g) but within the threshold", mw.p);
+out:
+	free(b);
+	free(n);
+}
+
+static void init_verdicts(struct compare_cell *c, enum compare_mark mark, const char *why)
+{
+	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		c->v[m] = (struct compare_verdict){.mark = mark, .base = NAN, .now = NAN,
+						   .change = NAN, .p = NAN};
+		snprintf(c->v[m].note, sizeof(c->v[m].note), "%s", why);
+	}
+}
+
+static void compare_cell(const struct rundata *base, const struct rundata_group *gb,
+			 const struct rundata *now, const struct rundata_group *gn,
+			 const struct compare_opts *o, struct compare_cell *c)
+{
+	c->base_ops = rundata_median(gb, RUNDATA_OPS);
+	c->new_ops = rundata_median(gn, RUNDATA_OPS);
+	if (!c->new_ok && c->base_ok) {
+		init_verdicts(c, COMPARE_FAILED, "every repetition failed in NEW");
+		return;
+	}
+	if (!c->base_ok) {
+		init_verdicts(c, COMPARE_NA, c->new_ok ? "every repetition failed in BASE"
+						       : "failed in both runs");
+		return;
+	}
+	init_verdicts(c, COMPARE_NA, "");
+	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		if (m == COMPARE_TIME)
+			time_verdict(base, gb, now, gn, o, &c->v[m]);
+		else
+			memory_verdict(gb, gn, m, o, &c->v[m]);
+	}
+}
+
+/* ---- matching and context ---- */
+
+static const char *map_to_base(const struct compare_opts *o, const char *now_name)
+{
+	for (int i = 0; i < o->nmap; i++)
+		if (!strcmp(o->map[i].now, now_name))
+			return o->map[i].base;
+	return now_name;
+}
+
+__attribute__((format(printf, 2, 3))) static void mismatch(struct compare_report *r,
+							    const char *fmt, ...)
+{
+	if (r->nmismatch == COMPARE_MAX_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->mismatch[r->nmismatch++], sizeof(r->mismatch[0]), fmt, ap);
+	va_end(ap);
+}
+
+__attribute__((format(printf, 2, 3))) static void warning(struct compare_report *r,
+							   const char *fmt, ...)
+{
+	if (r->nwarning == COMPARE_MAX_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->warning[r->nwarning++], sizeof(r->warning[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* A version from meta.json, else the one the cells reported. */
+static const char *version_of(const struct rundata *d, const char *alloc)
+{
+	const char *v = rundata_alloc_version(d, alloc);
+	if (v)
+		return v;
+	for (size_t i = 0; i < d->ngroups; i++)
+		if (!strcmp(d->groups[i].allocator, alloc) && d->groups[i].allocator_version[0])
+			return d->groups[i].allocator_version;
+	return NULL;
+}
+
+static void check_context(struct compare_report *r)
+{
+	const struct rundata *b = r->base, *n = r->now;
+	if (!b->has_meta || !n->has_meta) {
+		warning(r, "%s has no meta.json beside it: its testbed (CPUs, kernel, allocator "
+			   "versions) is not checked",
+			!b->has_meta ? "BASE" : "NEW");
+		return;
+	}
+	if (strcmp(b->machine, n->machine))
+		mismatch(r, "machine differs: %s in BASE, %s in NEW", b->machine, n->machine);
+	if (b->cpus_online != n->cpus_online)
+		mismatch(r, "CPU count differs: %ld in BASE, %ld in NEW", b->cpus_online,
+			 n->cpus_online);
+	else if (b->cpus_allowed != n->cpus_allowed)
+		mismatch(r, "CPUs allowed to the run differ: %ld in BASE, %ld in NEW",
+			 b->cpus_allowed, n->cpus_allowed);
+	if (strcmp(b->kernel_release, n->kernel_release))
+		mismatch(r, "kernel differs: %s in BASE, %s in NEW", b->kernel_release,
+			 n->kernel_release);
+	if (!isnan(b->scale) && !isnan(n->scale) && b->scale != n->scale)
+		mismatch(r, "scale differs: %g in BASE, %g in NEW", b->scale, n->scale);
+	/* Every allocator that both runs used under the same name. */
+	for (size_t i = 0; i < n->ngroups; i++) {
+		const char *name = n->groups[i].allocator;
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(n->groups[j].allocator, name);
+		if (seen || strcmp(map_to_base(&r->opts, name), name))
+			continue;
+		const char *vb = version_of(b, name), *vn = version_of(n, name);
+		if (vb && vn && strcmp(vb, vn))
+			mismatch(r, "%s version differs: %s in BASE, %s in NEW", name, vb, vn);
+	}
+}
+
+static int cmp_cell(const void *a, const void *b)
+{
+	const struct compare_cell *x = a, *y = b;
+	int c = strcmp(x->workload, y->workload);
+	if (c)
+		return c;
+	if (x->threads != y->threads)
+		return x->threads < y->threads ? -1 : 1;
+	c = strcmp(x->allocator, y->allocator);
+	return c ? c : y->in_new - x->in_new; /* under --map, NEW's cell first */
+}
+
+static int has_workload(const struct rundata *d, const char *workload)
+{
+	for (size_t i = 0; i < d->ngroups; i++)
+		if (!strcmp(d->groups[i].workload, workload))
+			return 1;
+	return 0;
+}
+
+/* Adds a workload to the comma list of absent ones, once. */
+static void note_absent(struct compare_report *r, const char *workload)
+{
+	size_t len = strlen(r->absent), wl = strlen(workload);
+	for (const char *p = r->absent; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == wl && !strncmp(p, workload, wl))
+			return;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	snprintf(r->absent + len, sizeof(r->absent) - len, "%s%s", len ? ", " : "", workload);
+}
+
+static void count(struct compare_report *r, const struct compare_cell *c)
+{
+	int worse = 0, better = 0, inconclusive = 0;
+	if (!c->in_base) {
+		r->nnew++;
+		return;
+	}
+	if (!c->in_new) {
+		r->nmissing++;
+		return;
+	}
+	r->ncompared++;
+	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		worse |= c->v[m].mark == COMPARE_WORSE || c->v[m].mark == COMPARE_FAILED;
+		better |= c->v[m].mark == COMPARE_BETTER;
+		inconclusive |= c->v[m].mark == COMPARE_INCONCLUSIVE;
+	}
+	r->nworse += worse;
+	r->nbetter += better && !worse;
+	r->ninconclusive += inconclusive;
+}
+
+int compare_runs(const struct rundata *base, const struct rundata *now,
+		 const struct compare_opts *o, struct compare_report **out)
+{
+	struct compare_report *r = calloc(1, sizeof(*r));
+	*out = NULL;
+	if (!r || !(r->cells = calloc(base->ngroups + now->ngroups + 1, sizeof(*r->cells)))) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->base = base;
+	r->now = now;
+	r->opts = *o;
+	check_context(r);
+
+	for (size_t i = 0; i < now->ngroups; i++) {
+		const struct rundata_group *gn = &now->groups[i];
+		const char *bname = map_to_base(o, gn->allocator);
+		const struct rundata_group *gb = rundata_find(base, gn->workload, gn->threads, bname);
+		struct compare_cell *c = &r->cells[r->ncells++];
+		snprintf(c->workload, sizeof(c->workload), "%s", gn->workload);
+		snprintf(c->allocator, sizeof(c->allocator), "%s", gn->allocator);
+		snprintf(c->base_allocator, sizeof(c->base_allocator), "%s", bname);
+		c->threads = gn->threads;
+		c->in_new = 1;
+		c->new_ok = gn->reps_ok;
+		c->new_failed = gn->reps_failed;
+		c->base_ops = c->new_ops = NAN;
+		if (!gb) {
+			init_verdicts(c, COMPARE_NEW, "not in BASE");
+			continue;
+		}
+		c->in_base = 1;
+		c->base_ok = gb->reps_ok;
+		c->base_failed = gb->reps_failed;
+		compare_cell(base, gb, now, gn, o, c);
+	}
+	for (size_t i = 0; i < base->ngroups; i++) {
+		const struct rundata_group *gb = &base->groups[i];
+		int matched = 0;
+		for (size_t j = 0; j < now->ngroups && !matched; j++) {
+			const struct rundata_group *gn = &now->groups[j];
+			matched = gn->threads == gb->threads && !strcmp(gn->workload, gb->workload) &&
+				  !strcmp(map_to_base(o, gn->allocator), gb->allocator);
+		}
+		if (matched)
+			continue;
+		if (!has_workload(now, gb->workload)) {
+			note_absent(r, gb->workload);
+			r->nabsent_cells++;
+			continue;
+		}
+		struct compare_cell *c = &r->cells[r->ncells++];
+		snprintf(c->workload, sizeof(c->workload), "%s", gb->workload);
+		snprintf(c->allocator, sizeof(c->allocator), "%s", gb->allocator);
+		snprintf(c->base_allocator, sizeof(c->base_allocator), "%s", gb->allocator);
+		c->threads = gb->threads;
+		c->in_base = 1;
+		c->base_ok = gb->reps_ok;
+		c->base_failed = gb->reps_failed;
+		c->base_ops = c->new_ops = NAN;
+		init_verdicts(c, COMPARE_MISSING, "not in NEW");
+	}
+	qsort(r->cells, r->ncells, sizeof(*r->cells), cmp_cell);
+	const char *warned = NULL; /* one warning per workload: cells are sorted */
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct compare_cell *c = &r->cells[i];
+		count(r, c);
+		if (c->in_base && c->in_new && !isnan(c->base_ops) && !isnan(c->new_ops) &&
+		    c->base_ops != c->new_ops && !(warned && !strcmp(warned, c->workload))) {
+			warned = c->workload;
+			warning(r, "%s: the work differs (%.0f operations in BASE, %.0f in NEW, "
+				   "%s): another scale, seed or workload file, so its figures are "
+				   "not like for like",
+				c->workload, c->base_ops, c->new_ops, c->allocator);
+		}
+	}
+	*out = r;
+	return 0;
+}
+
+void compare_report_destroy(struct compare_report *r)
+{
+	if (!r)
+		return;
+	free(r->cells);
+	free(r);
+}
+
+int compare_exit_code(const struct compare_report *r)
+{
+	if (r->nmismatch && !r->opts.force)
+		return 3;
+	return r->nworse ? 1 : 0;
+}

@@ -1,0 +1,155 @@
+/* compare.h - regression verdicts between two runs (`wimm compare`).
+ *
+ * Cells are matched by workload, threads and allocator. Each metric of a
+ * matched cell gets one mark:
+ *
+ *   memory (peak RSS, RSS / heap, RSS at the end of idle): medians over the
+ *     repetitions that succeeded. Worse when NEW > BASE * (1 + threshold) and
+ *     NEW - BASE > floor (better: the mirror image), and the change stands out
+ *     of the repetitions' own scatter: with at least min_reps repetitions a
+ *     side a Mann-Whitney test must agree (p < alpha); otherwise, when
+ *     either side has two or more, every NEW repetition must lie beyond
+ *     every BASE one and the change must exceed the spread (max - min over
+ *     the median) of either side (so a 9-rep baseline also guards a 1-rep
+ *     run); one repetition a side shows no scatter and is judged on the
+ *     threshold alone.
+ *     Multi-threaded cells move by 5-25% from run to run on a 2-core machine
+ *     (scheduling decides which arena or cache a block lands in), so
+ *     single-repetition runs can flag noise there; FINDINGS and README give
+ *     the figures.
+ *   time: the ratio of wall time to glibc's in the same run and repetition,
+ *     so that a machine that is slower for the whole run moves nothing.
+ *     Worse when the median ratio rises by more than the threshold and a
+ *     two-sided Mann-Whitney test over the ratios gives p < alpha; with fewer
+ *     than min_reps ratios on a side it is inconclusive, never a pass or a
+ *     fail. glibc's own ratio is 1 by definition: marked as the reference.
+ */
+#ifndef WIMM_COMPARE_H
+#define WIMM_COMPARE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "bench/results/rundata.h"
+
+enum compare_metric {
+	COMPARE_PEAK_RSS,
+	COMPARE_BLOWUP,
+	COMPARE_IDLE_RSS,
+	COMPARE_TIME,
+	COMPARE_NMETRICS
+};
+
+struct compare_metric_info {
+	const char *key;   /* for --threshold and JSON: "peak_rss" */
+	const char *label; /* for tables: "peak RSS" */
+	enum rundata_metric source; /* the cell figure (time: wall_s, as a ratio) */
+	int bytes;         /* floor and values are sizes */
+	double threshold;  /* default relative threshold */
+	double floor;      /* default absolute floor (0: none) */
+};
+extern const struct compare_metric_info compare_metrics[COMPARE_NMETRICS];
+
+enum compare_mark {
+	COMPARE_SAME,         /* no significant change */
+	COMPARE_WORSE,
+	COMPARE_BETTER,
+	COMPARE_NEW,          /* the cell is only in NEW */
+	COMPARE_MISSING,      /* the cell is only in BASE */
+	COMPARE_NA,           /* the figure does not exist on a side (note says) */
+	COMPARE_INCONCLUSIVE, /* too few repetitions to test */
+	COMPARE_FAILED,       /* every repetition failed in NEW, not in BASE */
+	COMPARE_REFERENCE,    /* glibc's time: the yardstick of the others */
+};
+
+/* "same", "worse", "better", "new", "missing", "n/a", "inconclusive",
+ * "failed", "reference": the JSON spelling of a mark. */
+const char *compare_mark_name(enum compare_mark m);
+
+struct compare_verdict {
+	enum compare_mark mark;
+	double base, now; /* medians (time: of the ratios to glibc); NaN = n/a */
+	double change;    /* now / base - 1, NaN unless both exist */
+	double p;         /* Mann-Whitney p-value, NaN when no test ran */
+	int nbase, nnew;  /* repetitions (time: ratios) that entered */
+	char note[96];    /* why: "n/a in BASE", "1 vs 1 reps (9 needed)", ... */
+};
+
+struct compare_cell {
+	char workload[RUNDATA_NAME_MAX];
+	int threads; /* -1: none */
+	char allocator[RUNDATA_NAME_MAX];      /* NEW's name (BASE's when missing) */
+	char base_allocator[RUNDATA_NAME_MAX]; /* differs under --map */
+	int in_base, in_new;
+	int base_ok, base_failed, new_ok, new_failed;
+	double base_ops, new_ops; /* medians; differing ops mean different work */
+	struct compare_verdict v[COMPARE_NMETRICS];
+};
+
+#define COMPARE_MAX_MAP 16
+#define COMPARE_MAX_NOTES 16
+
+struct compare_opts {
+	double threshold[COMPARE_NMETRICS];
+	double floor[COMPARE_NMETRICS];
+	double alpha;  /* default 0.01 */
+	int min_reps;  /* default 9 */
+	int force;     /* compare across testbeds */
+	struct {
+		char base[RUNDATA_NAME_MAX], now[RUNDATA_NAME_MAX];
+	} map[COMPARE_MAX_MAP];
+	int nmap;
+};
+
+/* The defaults above. */
+void compare_opts_init(struct compare_opts *o);
+
+/* --threshold "rss=5%,time=25%": keys are the metric keys, `rss` (peak_rss
+ * and idle_rss), `memory` (the three memory metrics) and `all`; values are
+ * percentages. --floor "peak_rss=2MiB,blowup=0.05": sizes for byte
+ * metrics, plain numbers for RSS / heap; time has none. --map "OLD=NEW".
+ * Each returns 0 or -EINVAL with a message in err. */
+int compare_parse_thresholds(struct compare_opts *o, const char *spec, char *err, size_t errlen);
+int compare_parse_floors(struct compare_opts *o, const char *spec, char *err, size_t errlen);
+int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_t errlen);
+
+struct compare_report {
+	const struct rundata *base, *now;
+	struct compare_opts opts;
+	struct compare_cell *cells; /* sorted by workload, threads, allocator */
+	size_t ncells;
+	/* Why the runs are not comparable ("CPU count differs: 2 in BASE, 4 in
+	 * NEW"); with opts.force they are warnings. */
+	char mismatch[COMPARE_MAX_NOTES][192];
+	int nmismatch;
+	/* Other things the reader must know (no meta.json, different work). */
+	char warning[COMPARE_MAX_NOTES][256];
+	int nwarning;
+	/* Workloads BASE has and NEW did not run at all: not compared, and not
+	 * listed cell by cell (a run of one preset against a full baseline). */
+	char absent[512];
+	int nabsent_cells;
+	/* Cells with at least one mark of the kind; worse includes failed. */
+	int ncompared, nworse, nbetter, nnew, nmissing, ninconclusive;
+};
+
+/* Compares NEW against BASE. Returns 0 or -ENOMEM. */
+int compare_runs(const struct rundata *base, const struct rundata *now,
+		 const struct compare_opts *o, struct compare_report **out);
+void compare_report_destroy(struct compare_report *r);
+
+/* The exit code of `wimm compare`: 3 when not comparable (and not forced),
+ * 1 when a metric is worse or a cell failed, else 0. */
+int compare_exit_code(const struct compare_report *r);
+
+/* Output (compare_out.c). Text: the table, then the regressions and
+ * improvements with their figures, then a one-line count. */
+void compare_print_text(FILE *f, const struct compare_report *r);
+void compare_print_markdown(FILE *f, const struct compare_report *r);
+/* Every verdict; NULL when out of memory. */
+struct json_object *compare_json(const struct compare_report *r);
+/* NEW's figures in github-action-benchmark's customSmallerIsBetter format:
+ * [{"name", "unit", "value", "extra"}]. NULL when out of memory. */
+struct json_object *compare_gab(const struct compare_report *r);
+
+#endif

@@ -1,0 +1,466 @@
+/* compare_out.c - what `wimm compare` prints: a text table for terminals
+ * and CI logs, Markdown for pull-request comments and job summaries, JSON
+ * with every verdict for scripts, and github-action-benchmark's
+ * customSmallerIsBetter list for its charts (see compare.h).
+ *
+ * The table has one row per cell and one mark per metric; the figures
+ * behind every worse or better mark follow it, so a regression can be read
+ * without opening the runs.
+ */
+#include <json-c/json.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/regress/compare.h"
+#include "bench/results/jsonw.h"
+#include "bench/results/stats.h"
+#include "common/units.h"
+
+enum style { TEXT, MARKDOWN };
+
+static const char *short_mark(enum compare_mark m, enum style st)
+{
+	switch (m) {
+	case COMPARE_SAME: return "~";
+	case COMPARE_WORSE: return st == MARKDOWN ? "**worse**" : "WORSE";
+	case COMPARE_BETTER: return st == MARKDOWN ? "*better*" : "better";
+	case COMPARE_NEW: return "new";
+	case COMPARE_MISSING: return "missing";
+	case COMPARE_NA: return "n/a";
+	case COMPARE_INCONCLUSIVE: return "?";
+	case COMPARE_FAILED: return st == MARKDOWN ? "**FAILED**" : "FAILED";
+	case COMPARE_REFERENCE: return "ref";
+	}
+	return "";
+}
+
+/* "WORSE +88.0%", "~ -0.2%", "? +3.1%", "n/a", "ref". */
+static void mark_text(const struct compare_verdict *v, enum style st, char *buf, size_t len)
+{
+	int with_change = isfinite(v->change) &&
+			  (v->mark == COMPARE_SAME || v->mark == COMPARE_WORSE ||
+			   v->mark == COMPARE_BETTER || v->mark == COMPARE_INCONCLUSIVE);
+	if (with_change)
+		snprintf(buf, len, "%s %+.1f%%", short_mark(v->mark, st), v->change * 100);
+	else
+		snprintf(buf, len, "%s", short_mark(v->mark, st));
+}
+
+static void value_text(int metric, double v, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "n/a");
+	else if (compare_metrics[metric].bytes)
+		units_format_size(v > 0 ? (uint64_t)llround(v) : 0, buf, len);
+	else
+		units_format_ratio(v, buf, len);
+}
+
+static void threads_text(int threads, char *buf, size_t len)
+{
+	if (threads < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%d", threads);
+}
+
+static void describe_run(FILE *f, const char *tag, const struct rundata *d, enum style st)
+{
+	const char *q = st == MARKDOWN ? "`" : "";
+	fprintf(f, "%s%s%s %s%s%s: ", st == MARKDOWN ? "**" : "", tag,
+		st == MARKDOWN ? "**" : " ", q, d->source, q);
+	if (!strcmp(d->kind, "baseline"))
+		fprintf(f, "baseline of run %s", d->run_id[0] ? d->run_id : "?");
+	else
+		fprintf(f, "run %s", d->run_id[0] ? d->run_id : "?");
+	if (d->testbed[0])
+		fprintf(f, ", testbed %s%s%s", q, d->testbed, q);
+	if (d->reps > 0)
+		fprintf(f, ", %d rep%s", d->reps, d->reps == 1 ? "" : "s");
+	if (!d->complete)
+		fprintf(f, ", interrupted (incomplete)");
+	fprintf(f, "%s\n", st == MARKDOWN ? "  " : "");
+}
+
+static void describe_rules(FILE *f, const struct compare_report *r)
+{
+	const struct compare_opts *o = &r->opts;
+	char floor[32];
+	fprintf(f, "rules: ");
+	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		if (m == COMPARE_TIME)
+			continue;
+		value_text(m, o->floor[m], floor, sizeof(floor));
+		if (!compare_metrics[m].bytes)
+			snprintf(floor, sizeof(floor), "%g", o->floor[m]);
+		fprintf(f, "%s %g%% and %s, ", compare_metrics[m].label, o->threshold[m] * 100,
+			floor);
+	}
+	fprintf(f, "beyond the reps' scatter; time / glibc %g%% with Mann-Whitney p < %g, "
+		   "%d reps a side\n",
+		o->threshold[COMPARE_TIME] * 100, o->alpha, o->min_reps);
+}
+
+static void print_notes(FILE *f, const struct compare_report *r, enum style st)
+{
+	const char *item = st == MARKDOWN ? "- " : "  ";
+	if (r->nmismatch) {
+		fprintf(f, "%s\n", st == MARKDOWN ? "\n**Testbeds differ** (compared anyway: --force)"
+						  : "testbeds differ (compared anyway: --force):");
+		for (int i = 0; i < r->nmismatch; i++)
+			fprintf(f, "%s%s\n", item, r->mismatch[i]);
+	}
+	if (r->nwarning) {
+		fprintf(f, "%s\n", st == MARKDOWN ? "\n**Notes**\n" : "notes:");
+		for (int i = 0; i < r->nwarning; i++)
+			fprintf(f, "%s%s\n", item, r->warning[i]);
+	}
+}
+
+/* The worse (or better) figures, one line each; returns how many. */
+static int print_changes(FILE *f, const struct compare_report *r, enum style st, int worse)
+{
+	int n = 0;
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct compare_cell *c = &r->cells[i];
+		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+			const struct compare_verdict *v = &c->v[m];
+			int hit = worse ? v->mark == COMPARE_WORSE || v->mark == COMPARE_FAILED
+					: v->mark == COMPARE_BETTER;
+			if (!hit || (v->mark == COMPARE_FAILED && m > 0))
+				continue;
+			char th[16], b[32], nw[32];
+			threads_text(c->threads, th, sizeof(th));
+			fprintf(f, "%s%s, threads %s, %s", st == MARKDOWN ? "- " : "  ", c->workload,
+				th, c->allocator);
+			if (strcmp(c->allocator, c->base_allocator))
+				fprintf(f, " (BASE: %s)", c->base_allocator);
+			n++;
+			if (v->mark == COMPARE_FAILED) {
+				fprintf(f, ": all %d repetition%s failed in NEW (see its cells.csv)\n",
+					c->new_failed, c->new_failed == 1 ? "" : "s");
+				continue;
+			}
+			value_text(m, v->base, b, sizeof(b));
+			value_text(m, v->now, nw, sizeof(nw));
+			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps", compare_metrics[m].label, b,
+				nw, v->change * 100, v->nbase, v->nnew);
+			if (isfinite(v->p))
+				fprintf(f, ", p = %.2g", v->p);
+			fprintf(f, "%s%s)\n", v->note[0] ? "; " : "", v->note);
+		}
+	}
+	return n;
+}
+
+static void print_counts(FILE *f, const struct compare_report *r, enum style st)
+{
+	const char *eol = st == MARKDOWN ? "  \n" : "\n";
+	fprintf(f, "%d cell%s compared: %d worse, %d better, %d without significant change", r->ncompared,
+		r->ncompared == 1 ? "" : "s", r->nworse, r->nbetter,
+		r->ncompared - r->nworse - r->nbetter);
+	if (r->nnew || r->nmissing)
+		fprintf(f, "; %d new, %d missing", r->nnew, r->nmissing);
+	fputs(eol, f);
+	if (r->ninconclusive)
+		fprintf(f, "time inconclusive in %d cell%s: fewer than %d repetitions a side "
+			   "(run with -r %d to test it)%s",
+			r->ninconclusive, r->ninconclusive == 1 ? "" : "s", r->opts.min_reps,
+			r->opts.min_reps, eol);
+	if (r->absent[0])
+		fprintf(f, "not run in NEW, not compared: %s (%d cell%s)%s", r->absent,
+			r->nabsent_cells, r->nabsent_cells == 1 ? "" : "s", eol);
+}
+
+static const char legend[] =
+	"marks: WORSE / better beyond threshold and noise, ~ no significant change, "
+	"? inconclusive (too few reps), n/a, new, missing, FAILED, ref (glibc: the time "
+	"reference)\n";
+
+void compare_print_text(FILE *f, const struct compare_report *r)
+{
+	int ww = (int)strlen("workload"), aw = (int)strlen("allocator");
+	for (size_t i = 0; i < r->ncells; i++) {
+		int a = (int)strlen(r->cells[i].workload), b = (int)strlen(r->cells[i].allocator);
+		ww = a > ww ? a : ww;
+		aw = b > aw ? b : aw;
+	}
+	describe_run(f, "BASE", r->base, TEXT);
+	describe_run(f, "NEW ", r->now, TEXT);
+	describe_rules(f, r);
+	print_notes(f, r, TEXT);
+	fprintf(f, "\n%-*s %7s  %-*s", ww, "workload", "threads", aw, "allocator");
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		fprintf(f, "  %-15s", compare_metrics[m].label);
+	fprintf(f, "\n");
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct compare_cell *c = &r->cells[i];
+		char th[16], mark[48];
+		threads_text(c->threads, th, sizeof(th));
+		fprintf(f, "%-*s %7s  %-*s", ww, c->workload, th, aw, c->allocator);
+		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+			mark_text(&c->v[m], TEXT, mark, sizeof(mark));
+			fprintf(f, "  %-15s", mark);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "%s\n", legend);
+	fprintf(f, "regressions:\n");
+	if (!print_changes(f, r, TEXT, 1))
+		fprintf(f, "  none\n");
+	fprintf(f, "improvements:\n");
+	if (!print_changes(f, r, TEXT, 0))
+		fprintf(f, "  none\n");
+	fprintf(f, "\n");
+	print_counts(f, r, TEXT);
+}
+
+void compare_print_markdown(FILE *f, const struct compare_report *r)
+{
+	if (r->nworse)
+		fprintf(f, "### wimm compare: %d cell%s regressed\n\n", r->nworse,
+			r->nworse == 1 ? "" : "s");
+	else
+		fprintf(f, "### wimm compare: no regression\n\n");
+	describe_run(f, "BASE", r->base, MARKDOWN);
+	describe_run(f, "NEW", r->now, MARKDOWN);
+	describe_rules(f, r);
+	print_notes(f, r, MARKDOWN);
+	fprintf(f, "\n| workload | threads | allocator |");
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		fprintf(f, " %s |", compare_metrics[m].label);
+	fprintf(f, "\n|---|---:|---|");
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		fprintf(f, "---|");
+	fprintf(f, "\n");
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct compare_cell *c = &r->cells[i];
+		char th[16], mark[48];
+		threads_text(c->threads, th, sizeof(th));
+		fprintf(f, "| %s | %s | %s |", c->workload, th, c->allocator);
+		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+			mark_text(&c->v[m], MARKDOWN, mark, sizeof(mark));
+			fprintf(f, " %s |", mark);
+		}
+		fprintf(f, "\n");
+	}
+	fprintf(f, "\n%s\n**Regressions**\n\n", legend);
+	if (!print_changes(f, r, MARKDOWN, 1))
+		fprintf(f, "none\n");
+	fprintf(f, "\n**Improvements**\n\n");
+	if (!print_changes(f, r, MARKDOWN, 0))
+		fprintf(f, "none\n");
+	fprintf(f, "\n");
+	print_counts(f, r, MARKDOWN);
+}
+
+/* ---- JSON ---- */
+
+static struct json_object *run_json(const struct rundata *d)
+{
+	struct json_object *o = json_object_new_object();
+	int rc = 0;
+	if (!o)
+		return NULL;
+	rc |= jsonw_add_str(o, "source", d->source);
+	rc |= jsonw_add_str(o, "kind", d->kind);
+	rc |= jsonw_add_str(o, "run_id", d->run_id);
+	rc |= jsonw_add_str(o, "testbed", d->testbed);
+	rc |= d->reps > 0 ? jsonw_add_int(o, "reps", d->reps) : jsonw_add_null(o, "reps");
+	rc |= jsonw_add_bool(o, "complete", d->complete);
+	if (rc) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *verdict_json(const struct compare_verdict *v)
+{
+	struct json_object *o = json_object_new_object();
+	int rc = 0;
+	if (!o)
+		return NULL;
+	rc |= jsonw_add_str(o, "mark", compare_mark_name(v->mark));
+	rc |= jsonw_add_real(o, "base", v->base);
+	rc |= jsonw_add_real(o, "new", v->now);
+	rc |= jsonw_add_real(o, "change", v->change);
+	rc |= jsonw_add_real(o, "p", v->p);
+	rc |= jsonw_add_int(o, "reps_base", v->nbase);
+	rc |= jsonw_add_int(o, "reps_new", v->nnew);
+	rc |= jsonw_add_str(o, "note", v->note);
+	if (rc) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static struct json_object *cell_json(const struct compare_cell *c)
+{
+	struct json_object *o = json_object_new_object(), *metrics = json_object_new_object();
+	int rc = 0;
+	if (!o || !metrics) {
+		json_object_put(o);
+		json_object_put(metrics);
+		return NULL;
+	}
+	rc |= jsonw_add_str(o, "workload", c->workload);
+	rc |= c->threads < 0 ? jsonw_add_null(o, "threads") : jsonw_add_int(o, "threads", c->threads);
+	rc |= jsonw_add_str(o, "allocator", c->allocator);
+	rc |= jsonw_add_str(o, "base_allocator", c->base_allocator);
+	rc |= jsonw_add_int(o, "reps_ok_base", c->base_ok);
+	rc |= jsonw_add_int(o, "reps_failed_base", c->base_failed);
+	rc |= jsonw_add_int(o, "reps_ok_new", c->new_ok);
+	rc |= jsonw_add_int(o, "reps_failed_new", c->new_failed);
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		rc |= jsonw_add(metrics, compare_metrics[m].key, verdict_json(&c->v[m]));
+	rc |= jsonw_add(o, "metrics", metrics);
+	if (rc) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* n strings stride bytes apart from first. */
+static struct json_object *notes_json(const char *first, int n, size_t stride)
+{
+	struct json_object *a = json_object_new_array();
+	for (int i = 0; a && i < n; i++)
+		if (jsonw_push(a, json_object_new_string(first + (size_t)i * stride))) {
+			json_object_put(a);
+			return NULL;
+		}
+	return a;
+}
+
+struct json_object *compare_json(const struct compare_report *r)
+{
+	struct json_object *o = json_object_new_object(), *cells = json_object_new_array();
+	struct json_object *rules = json_object_new_object(), *counts = json_object_new_object();
+	int rc = !o || !cells || !rules || !counts;
+	if (rc) {
+		json_object_put(o);
+		json_object_put(cells);
+		json_object_put(rules);
+		json_object_put(counts);
+		return NULL;
+	}
+	rc |= jsonw_add(o, "base", run_json(r->base));
+	rc |= jsonw_add(o, "new", run_json(r->now));
+	rc |= jsonw_add_bool(o, "comparable", r->nmismatch == 0);
+	rc |= jsonw_add_bool(o, "forced", r->opts.force);
+	rc |= jsonw_add(o, "mismatches",
+			notes_json(r->mismatch[0], r->nmismatch, sizeof(r->mismatch[0])));
+	rc |= jsonw_add(o, "notes", notes_json(r->warning[0], r->nwarning, sizeof(r->warning[0])));
+	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		struct json_object *t = json_object_new_object();
+		rc |= !t;
+		if (t) {
+			rc |= jsonw_add_real(t, "threshold", r->opts.threshold[m]);
+			rc |= jsonw_add_real(t, "floor", r->opts.floor[m]);
+			rc |= jsonw_add(rules, compare_metrics[m].key, t);
+		}
+	}
+	rc |= jsonw_add_real(rules, "alpha", r->opts.alpha);
+	rc |= jsonw_add_int(rules, "min_reps", r->opts.min_reps);
+	rc |= jsonw_add(o, "rules", rules);
+	for (size_t i = 0; i < r->ncells; i++)
+		rc |= jsonw_push(cells, cell_json(&r->cells[i]));
+	rc |= jsonw_add(o, "cells", cells);
+	rc |= jsonw_add_int(counts, "compared", r->ncompared);
+	rc |= jsonw_add_int(counts, "worse", r->nworse);
+	rc |= jsonw_add_int(counts, "better", r->nbetter);
+	rc |= jsonw_add_int(counts, "new", r->nnew);
+	rc |= jsonw_add_int(counts, "missing", r->nmissing);
+	rc |= jsonw_add_int(counts, "time_inconclusive", r->ninconclusive);
+	rc |= jsonw_add_int(counts, "not_run_in_new", r->nabsent_cells);
+	rc |= jsonw_add(o, "counts", counts);
+	rc |= jsonw_add_int(o, "exit_code", compare_exit_code(r));
+	if (rc) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* ---- github-action-benchmark ---- */
+
+static int gab_entry(struct json_object *a, const struct rundata_group *g, const char *label,
+		     const char *unit, double value, int n, const struct compare_verdict *v)
+{
+	char name[256], th[16], extra[256];
+	threads_text(g->threads, th, sizeof(th));
+	if (g->threads < 0)
+		snprintf(name, sizeof(name), "%s %s: %s", g->workload, g->allocator, label);
+	else
+		snprintf(name, sizeof(name), "%s t%s %s: %s", g->workload, th, g->allocator, label);
+	int len = snprintf(extra, sizeof(extra), "median of %d rep%s", n, n == 1 ? "" : "s");
+	if (v && isfinite(v->change))
+		snprintf(extra + len, sizeof(extra) - (size_t)len, "; %s %+.1f%% against BASE",
+			 compare_mark_name(v->mark), v->change * 100);
+	struct json_object *e = json_object_new_object();
+	int rc = !e;
+	if (e) {
+		rc |= jsonw_add_str(e, "name", name);
+		rc |= jsonw_add_str(e, "unit", unit);
+		rc |= jsonw_add_real(e, "value", value);
+		rc |= jsonw_add_str(e, "extra", extra);
+		rc |= jsonw_push(a, e);
+	}
+	return rc;
+}
+
+static const struct compare_verdict *verdict_for(const struct compare_report *r,
+						 const struct rundata_group *g, int m)
+{
+	for (size_t i = 0; i < r->ncells; i++) {
+		const struct compare_cell *c = &r->cells[i];
+		if (c->in_new && c->threads == g->threads && !strcmp(c->workload, g->workload) &&
+		    !strcmp(c->allocator, g->allocator))
+			return &c->v[m];
+	}
+	return NULL;
+}
+
+struct json_object *compare_gab(const struct compare_report *r)
+{
+	struct json_object *a = json_object_new_array();
+	const struct rundata *d = r->now;
+	int rc = !a;
+	for (size_t i = 0; a && i < d->ngroups; i++) {
+		const struct rundata_group *g = &d->groups[i];
+		if (!g->reps_ok)
+			continue;
+		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+			const struct compare_verdict *v = verdict_for(r, g, m);
+			double value;
+			int n = g->reps_ok;
+			if (m == COMPARE_TIME) {
+				double ratios[256];
+				if (!strcmp(g->allocator, RUNDATA_TIME_REFERENCE) || g->nreps > 256)
+					continue;
+				n = (int)rundata_time_ratios(d, g, ratios);
+				value = stats_median(ratios, (size_t)n);
+			} else {
+				value = rundata_median(g, compare_metrics[m].source);
+			}
+			if (!isfinite(value))
+				continue;
+			const char *unit = compare_metrics[m].bytes ? "MiB"
+					   : m == COMPARE_TIME     ? "x glibc"
+								   : "x";
+			if (compare_metrics[m].bytes)
+				value /= 1024.0 * 1024.0;
+			rc |= gab_entry(a, g, compare_metrics[m].label, unit, value, n, v);
+		}
+	}
+	if (rc) {
+		json_object_put(a);
+		return NULL;
+	}
+	return a;
+}

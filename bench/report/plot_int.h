@@ -1,0 +1,54 @@
+/* plot_int.h - what the figure writers (plot_memory.c, plot_summary.c,
+ * plot_history.c) share with the renderer (plot.c). Not for other modules.
+ */
+#ifndef WIMM_PLOT_INT_H
+#define WIMM_PLOT_INT_H
+
+#include <stdio.h>
+
+#include "bench/report/plot.h"
+#include "bench/results/runview.h"
+
+#define PLOT_MIB 1048576.0
+
+/* One figure to render: `gnuplot -c SCRIPT VARS` in the plots directory. */
+struct plot_job {
+	char name[128]; /* FIGURE: writes FIGURE.png and FIGURE.svg */
+	char script[32];
+	char vars[160];
+};
+
+struct plot_jobs {
+	struct plot_job *v;
+	size_t n, cap;
+};
+
+/* Adds a job; returns 0 or -ENOMEM. */
+int plot_jobs_add(struct plot_jobs *j, const char *name, const char *script);
+void plot_jobs_free(struct plot_jobs *j);
+
+/* Writes a gnuplot double-quoted string literal of s. */
+void plot_gp_string(FILE *f, const char *s);
+/* Writes `array NAME[n] = [...]` from n strings (or numbers as text). */
+void plot_gp_array(FILE *f, const char *name, const char *const *items, int n, int quote);
+/* Writes `set linetype 100+i` (and 200+i, lighter, for other repetitions)
+ * for each allocator: its colour, dash and point type. */
+void plot_gp_linetypes(FILE *f, const struct runview_alloc *a, int n);
+/* Writes the text built in a memory stream to DIR/NAME atomically; frees
+ * text. Returns 0 or -errno (logged). */
+int plot_save(const char *dir, const char *name, char *text, size_t len);
+
+/* The figure writers: each adds its jobs after writing their files into
+ * dir (RUN/plots). Return 0 or -errno (logged). */
+int plot_memory_write(const struct runview *rv, const char *dir, struct plot_jobs *jobs);
+int plot_summary_write(const struct runview *rv, const char *dir, struct plot_jobs *jobs);
+
+/* Copies the drawing scripts named (NULL-terminated) into dir, from the
+ * source tree (WIMM_SCRIPTS_DIR overrides); a copy already in dir is kept
+ * when the source tree is gone. Returns 0 or -errno (logged). */
+int plot_copy_scripts(const char *dir, const char *const *names);
+/* Writes dir/render.sh and renders the jobs (in parallel) when gnuplot is
+ * found; fills out. Returns 0 or -errno when render.sh cannot be written. */
+int plot_render(const char *dir, const struct plot_jobs *jobs, struct plot_outcome *out);
+
+#endif

@@ -1,0 +1,448 @@
+/* plot_memory.c - the memory-over-time figure of each workload and thread
+ * count: its vars file for scripts/memory.gp (see there for the layout).
+ *
+ * The series files are drawn where they are (../series/), read here once
+ * for the shared axes and for which columns hold anything: gnuplot gets
+ * fixed ranges and never a column that is all n/a, so it has nothing to
+ * guess. A series longer than MAX_ROWS (a long `wimm exec`) is thinned into
+ * plots/data/, keeping each bucket's lowest and highest RSS sample so no
+ * peak disappears from the picture.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "bench/report/plot_int.h"
+#include "common/units.h"
+
+#define MAX_ROWS 4000
+#define LINE_MAX_LEN 512
+
+enum { COL_T, COL_RSS, COL_HEAP, COL_IN_USE, COL_SYSTEM, NCOLS };
+static const char *const col_names[NCOLS] = {"t_s", "rss_bytes", "heap_bytes", "alloc_in_use_bytes",
+                                             "alloc_system_bytes"};
+
+struct scan {
+	size_t rows;
+	double max[NCOLS]; /* -1: the column holds no value */
+};
+
+/* Splits a TSV line in place; empty fields stay empty strings. */
+static int split(char *line, char **f, int max)
+{
+	int n = 0;
+	line[strcspn(line, "\r\n")] = '\0';
+	for (char *p = line; n < max;) {
+		f[n++] = p;
+		char *tab = strchr(p, '\t');
+		if (!tab)
+			break;
+		*tab = '\0';
+		p = tab + 1;
+	}
+	return n;
+}
+
+/* Reads path for its maxima; map[c] is the file's column of col_names[c]. */
+static int scan_series(const char *path, struct scan *s, int *map)
+{
+	char line[LINE_MAX_LEN], *f[16];
+	FILE *in = fopen(path, "r");
+	*s = (struct scan){0};
+	for (int c = 0; c < NCOLS; c++) {
+		s->max[c] = -1;
+		map[c] = -1;
+	}
+	if (!in)
+		return -errno;
+	if (fgets(line, sizeof(line), in)) {
+		int n = split(line, f, 16);
+		for (int i = 0; i < n; i++)
+			for (int c = 0; c < NCOLS; c++)
+				if (!strcmp(f[i], col_names[c]))
+					map[c] = i;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		int n = split(line, f, 16);
+		s->rows++;
+		for (int c = 0; c < NCOLS; c++) {
+			if (map[c] < 0 || map[c] >= n || !*f[map[c]])
+				continue;
+			double v = strtod(f[map[c]], NULL);
+			if (v > s->max[c])
+				s->max[c] = v;
+		}
+	}
+	fclose(in);
+	return map[COL_T] < 0 || map[COL_RSS] < 0 ? -EINVAL : 0;
+}
+
+/* Writes a thinned copy of path to out: per bucket of rows, the rows with
+ * the lowest and the highest RSS, in time order. */
+static int thin_series(const char *path, const char *out, size_t rows, int rss_col)
+{
+	size_t bucket = rows / (MAX_ROWS / 2) + 1, k = 0;
+	char line[LINE_MAX_LEN], copy[LINE_MAX_LEN], lo[LINE_MAX_LEN], hi[LINE_MAX_LEN], *f[16];
+	double vlo = INFINITY, vhi = -INFINITY;
+	size_t ilo = 0, ihi = 0;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *in = fopen(path, "r"), *m;
+	if (!in)
+		return -errno;
+	if (!(m = open_memstream(&text, &len))) {
+		fclose(in);
+		return -ENOMEM;
+	}
+	if (fgets(line, sizeof(line), in))
+		fputs(line, m);
+	for (;;) {
+		int more = fgets(line, sizeof(line), in) != NULL;
+		if (more) {
+			snprintf(copy, sizeof(copy), "%s", line);
+			int n = split(copy, f, 16);
+			double v = rss_col < n && *f[rss_col] ? strtod(f[rss_col], NULL) : NAN;
+			if (!(v >= vlo) && !isnan(v)) {
+				vlo = v;
+				ilo = k;
+				snprintf(lo, sizeof(lo), "%s", line);
+			}
+			if (v > vhi) {
+				vhi = v;
+				ihi = k;
+				snprintf(hi, sizeof(hi), "%s", line);
+			}
+			k++;
+		}
+		if ((!more || k % bucket == 0) && (vhi > -INFINITY)) {
+			fputs(ilo <= ihi ? lo : hi, m);
+			if (ilo != ihi)
+				fputs(ilo <= ihi ? hi : lo, m);
+			vlo = INFINITY;
+			vhi = -INFINITY;
+		}
+		if (!more)
+			break;
+	}
+	fclose(in);
+	if (fclose(m)) {
+		free(text);
+		return -ENOMEM;
+	}
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(out, '/') - out), out);
+	return plot_save(dir, strrchr(out, '/') + 1, text, len);
+}
+
+/* One allocator's panel. */
+struct panel {
+	const struct runview_cell *cell; /* drawn in full; NULL: no series */
+	char file[PATH_MAX];             /* relative to plots/ */
+	char reps[2048];                 /* other repetitions' files */
+	struct scan scan;
+	char title[256], key[128];
+	char phase_t[512], phase_n[512], phase_l[128];
+};
+
+/* The file gnuplot reads for a series ("../series/x.tsv", or a thinned
+ * copy under data/), after scanning it into s. Returns 0 or -errno. */
+static int series_file(const struct runview *rv, const char *dir, const char *series,
+                       struct scan *s, char *out, size_t len)
+{
+	char path[PATH_MAX], thin[PATH_MAX];
+	int map[NCOLS];
+	if (snprintf(path, sizeof(path), "%s/%s", rv->dir, series) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	int rc = scan_series(path, s, map);
+	if (rc)
+		return rc;
+	if (s->rows <= MAX_ROWS) {
+		snprintf(out, len, "../%s", series);
+		return 0;
+	}
+	const char *base = strrchr(series, '/') ? strrchr(series, '/') + 1 : series;
+	snprintf(thin, sizeof(thin), "%s/data", dir);
+	if (mkdir(thin, 0777) < 0 && errno != EEXIST)
+		return -errno;
+	snprintf(thin, sizeof(thin), "%s/data/%s", dir, base);
+	if ((rc = thin_series(path, thin, s->rows, map[COL_RSS])))
+		return rc;
+	snprintf(out, len, "data/%s", base);
+	return 0;
+}
+
+/* Phase starts, names and which to label: a label needs room, so short
+ * phases (free-all: milliseconds) get their line but no name. */
+static void describe_phases(struct panel *p, double xmax)
+{
+	const struct runview_cell *c = p->cell;
+	double last_label = -INFINITY;
+	for (int i = 0; c && i < c->nphases; i++) {
+		const struct runview_phase *ph = &c->phases[i];
+		if (ph->samples <= 0 || isnan(ph->start_s) || !strcmp(ph->name, "start"))
+			continue;
+		double span = isnan(ph->end_s) ? 0 : ph->end_s - ph->start_s;
+		int label = ph->start_s - last_label > 0.1 * xmax && span > 0.04 * xmax;
+		if (label)
+			last_label = ph->start_s;
+		char name[RUNVIEW_NAME_MAX];
+		snprintf(name, sizeof(name), "%s", ph->name);
+		for (char *q = name; *q; q++)
+			if (*q == ' ' || *q == '"' || *q == '\\')
+				*q = '_'; /* the names are words of a gnuplot string */
+		size_t nt = strlen(p->phase_t), nn = strlen(p->phase_n), nl = strlen(p->phase_l);
+		snprintf(p->phase_t + nt, sizeof(p->phase_t) - nt, "%s%.4f", nt ? " " : "",
+		         ph->start_s);
+		snprintf(p->phase_n + nn, sizeof(p->phase_n) - nn, "%s%s", nn ? " " : "", name);
+		snprintf(p->phase_l + nl, sizeof(p->phase_l) - nl, "%s%d", nl ? " " : "", label);
+	}
+}
+
+/* "2.06x budget", "1.99x heap" or the peak itself: what the overlay's key
+ * and each panel's title say first. */
+static void peak_words(const struct runview *rv, const struct runview_block *b, int a, char *buf,
+                       size_t len)
+{
+	const struct runview_group *g = runview_group(rv, b->workload, b->threads, a);
+	char size[32];
+	if (!g || !g->reps_ok) {
+		snprintf(buf, len, "failed");
+		return;
+	}
+	if (!isnan(g->m[RUNVIEW_OVER_BUDGET].median))
+		snprintf(buf, len, "peak %.2fx budget", g->m[RUNVIEW_OVER_BUDGET].median);
+	else if (!isnan(g->m[RUNVIEW_BLOWUP].median))
+		snprintf(buf, len, "peak %.2fx heap", g->m[RUNVIEW_BLOWUP].median);
+	else if (!isnan(g->m[RUNVIEW_PEAK_RSS].median))
+		snprintf(
+		    buf, len, "peak %s",
+		    units_format_size((uint64_t)g->m[RUNVIEW_PEAK_RSS].median, size, sizeof(size)));
+	else
+		snprintf(buf, len, "peak n/a");
+}
+
+static void panel_title(const struct runview *rv, const struct runview_block *b, int a,
+                        struct panel *p)
+{
+	const struct runview_alloc *al = &rv->allocs[a];
+	const struct runview_group *g = runview_group(rv, b->workload, b->threads, a);
+	char peak[64], size[32], idle[64] = "", rep[48] = "";
+	peak_words(rv, b, a, peak, sizeof(peak));
+	snprintf(p->key, sizeof(p->key), "%s: %s", al->name, peak);
+	if (!p->cell) {
+		snprintf(p->title, sizeof(p->title), "%s: no series recorded", al->name);
+		return;
+	}
+	if (g && !isnan(g->m[RUNVIEW_PEAK_RSS].median) && strstr(peak, "x ")) {
+		units_format_size((uint64_t)g->m[RUNVIEW_PEAK_RSS].median, size, sizeof(size));
+		size_t n = strlen(peak);
+		snprintf(peak + n, sizeof(peak) - n, " (%s)", size);
+	}
+	if (g && !isnan(g->m[RUNVIEW_IDLE_END_RSS].median))
+		snprintf(idle, sizeof(idle), ", %s after idle",
+		         units_format_size((uint64_t)g->m[RUNVIEW_IDLE_END_RSS].median, size,
+		                           sizeof(size)));
+	if (g && g->reps_ok + g->reps_failed > 1)
+		snprintf(rep, sizeof(rep), " [rep %d of %d]", p->cell->rep,
+		         g->reps_ok + g->reps_failed);
+	/* Short enough for a third of the width: the versions are in the
+	 * report's table of allocators. */
+	if (!p->cell->ok)
+		snprintf(p->title, sizeof(p->title), "%s: FAILED, %.60s", al->name,
+		         p->cell->reason);
+	else
+		snprintf(p->title, sizeof(p->title), "%s: %s%s%s", al->name, peak, idle, rep);
+}
+
+/* The panels of block b; returns how many allocators have a series.
+ * ymax[0] is the top of every panel, ymax[1] of RSS and heap alone: the
+ * overlay's, which must not shrink its lines under an allocator's system
+ * bytes it does not draw. */
+static int fill_panels(const struct runview *rv, const struct runview_block *b, const char *dir,
+                       struct panel *p, double *xmax, double *ymax)
+{
+	int with_series = 0;
+	for (int a = 0; a < rv->nallocs; a++) {
+		p[a].cell = runview_representative(rv, b->workload, b->threads, a);
+		if (p[a].cell && series_file(rv, dir, p[a].cell->series, &p[a].scan, p[a].file,
+		                             sizeof(p[a].file)))
+			p[a].cell = NULL; /* unreadable: drawn as missing */
+		if (!p[a].cell) {
+			snprintf(p[a].file, sizeof(p[a].file), "empty.tsv");
+			continue;
+		}
+		with_series++;
+		for (int c = COL_RSS; c < NCOLS; c++)
+			ymax[0] = fmax(ymax[0], p[a].scan.max[c]);
+		ymax[1] = fmax(ymax[1], fmax(p[a].scan.max[COL_RSS], p[a].scan.max[COL_HEAP]));
+		*xmax = fmax(*xmax, p[a].scan.max[COL_T]);
+		for (size_t i = 0; i < rv->ncells; i++) {
+			const struct runview_cell *c = &rv->cells[i];
+			struct scan s;
+			char file[PATH_MAX];
+			if (c == p[a].cell || c->alloc != a || c->threads != b->threads ||
+			    strcmp(c->workload, b->workload) || !c->series[0] ||
+			    series_file(rv, dir, c->series, &s, file, sizeof(file)))
+				continue;
+			ymax[0] = fmax(ymax[0], s.max[COL_RSS]);
+			ymax[1] = fmax(ymax[1], s.max[COL_RSS]);
+			*xmax = fmax(*xmax, s.max[COL_T]);
+			size_t n = strlen(p[a].reps);
+			if (n + strlen(file) + 2 < sizeof(p[a].reps))
+				snprintf(p[a].reps + n, sizeof(p[a].reps) - n, "%s%s", n ? " " : "",
+				         file);
+		}
+	}
+	return with_series;
+}
+
+static void write_vars(FILE *f, const struct runview *rv, const struct runview_block *b,
+                       const char *name, struct panel *p, double xmax, const double *ymax)
+{
+	int n = rv->nallocs, any_reps = 0;
+	const char **items = calloc((size_t)n + 1, sizeof(*items));
+	char label[160], title[320], size[32];
+	double budget = NAN;
+	const struct runview_cell *ref = rv->ref >= 0 ? p[rv->ref].cell : NULL;
+	if (!items)
+		return;
+	for (int a = 0; a < n; a++) {
+		const struct runview_group *g = runview_group(rv, b->workload, b->threads, a);
+		if (g && g->budget_bytes > 0)
+			budget = g->budget_bytes;
+		any_reps |= p[a].reps[0] != '\0';
+		if (!ref && p[a].cell)
+			ref = p[a].cell;
+	}
+	runview_block_label(b, label, sizeof(label));
+	fprintf(f, "# %s: memory over time (written by wimm; drawn by memory.gp)\nout = ", label);
+	plot_gp_string(f, name);
+	snprintf(title, sizeof(title), "%s: memory over time under %d allocator%s", label, n,
+	         n == 1 ? "" : "s");
+	fputs("\nfig_title = ", f);
+	plot_gp_string(f, title);
+	snprintf(title, sizeof(title), "RSS of every allocator against the heap the program held%s",
+	         budget > 0 ? " and its budget" : "");
+	fputs("\noverlay_title = ", f);
+	plot_gp_string(f, title);
+	fprintf(f,
+	        "\nn = %d\nxmax = %.4f\nymax = %.3f\nymax_overlay = %.3f\nbudget = %.3f\n"
+	        "budget_label = ",
+	        n, xmax, ymax[0] / PLOT_MIB, ymax[1] / PLOT_MIB,
+	        budget > 0 ? budget / PLOT_MIB : 0.0);
+	snprintf(title, sizeof(title), "budget %s",
+	         budget > 0 ? units_format_size((uint64_t)budget, size, sizeof(size)) : "");
+	plot_gp_string(f, title);
+	int heap = ref && ref->alloc >= 0 && p[ref->alloc].scan.max[COL_HEAP] > 0;
+	fputs("\nheap_ref = ", f);
+	plot_gp_string(f, heap ? p[ref->alloc].file : "");
+	snprintf(title, sizeof(title), "heap (%s's run)", heap ? rv->allocs[ref->alloc].name : "");
+	fputs("\nheap_ref_title = ", f);
+	plot_gp_string(f, heap ? title : "");
+	fputs("\nreps_note = ", f);
+	plot_gp_string(f, any_reps ? "other repetitions' RSS" : "");
+	int any_phase = 0;
+	for (int a = 0; a < n; a++)
+		any_phase |= p[a].phase_t[0] != '\0';
+	fputs("\nphase_note = ", f);
+	plot_gp_string(f, any_phase ? "phase start" : "");
+	fputc('\n', f);
+
+#define ARRAY(gpname, expr, quote)                                                                 \
+	do {                                                                                       \
+		for (int a = 0; a < n; a++)                                                        \
+			items[a] = (expr);                                                         \
+		plot_gp_array(f, gpname, items, n, quote);                                         \
+	} while (0)
+	ARRAY("kname", p[a].key, 1);
+	ARRAY("file", p[a].file, 1);
+	ARRAY("ptitle", p[a].title, 1);
+	ARRAY("has_heap", p[a].scan.max[COL_HEAP] > 0 ? "1" : "0", 0);
+	ARRAY("has_in_use", p[a].scan.max[COL_IN_USE] > 0 ? "1" : "0", 0);
+	ARRAY("has_system", p[a].scan.max[COL_SYSTEM] > 0 ? "1" : "0", 0);
+	ARRAY("reps", p[a].reps, 1);
+	ARRAY("phase_t", p[a].phase_t, 1);
+	ARRAY("phase_n", p[a].phase_n, 1);
+	ARRAY("phase_l", p[a].phase_l, 1);
+#undef ARRAY
+	plot_gp_linetypes(f, rv->allocs, n);
+	free(items);
+}
+
+/* A y range that ends on a round number a little above the top. */
+static double nice_top(double v)
+{
+	if (!(v > 0))
+		return 1;
+	v *= 1.06;
+	double step = pow(10, floor(log10(v)));
+	for (double m = 1; m <= 10; m += 0.5)
+		if (m * step >= v)
+			return m * step;
+	return v;
+}
+
+static int write_block(const struct runview *rv, const struct runview_block *b, const char *dir,
+                       struct plot_jobs *jobs)
+{
+	struct panel *p = calloc((size_t)rv->nallocs + 1, sizeof(*p));
+	char name[160], vars[200];
+	double xmax = 0, ymax[2] = {0, 0};
+	char *text = NULL;
+	size_t len = 0;
+	int rc = 0;
+	FILE *f;
+	if (!p)
+		return -ENOMEM;
+	plot_block_figure(b, name, sizeof(name));
+	if (fill_panels(rv, b, dir, p, &xmax, ymax) == 0)
+		goto out; /* nothing was recorded: no figure */
+	for (int a = 0; a < rv->nallocs; a++)
+		if (runview_group(rv, b->workload, b->threads, a) &&
+		    runview_group(rv, b->workload, b->threads, a)->budget_bytes > 0)
+			for (int k = 0; k < 2; k++)
+				ymax[k] = fmax(
+				    ymax[k],
+				    runview_group(rv, b->workload, b->threads, a)->budget_bytes);
+	xmax = xmax > 0 ? xmax * 1.02 : 1;
+	for (int a = 0; a < rv->nallocs; a++) {
+		describe_phases(&p[a], xmax);
+		panel_title(rv, b, a, &p[a]);
+	}
+	if (!(f = open_memstream(&text, &len))) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (int k = 0; k < 2; k++)
+		ymax[k] = nice_top(ymax[k] / PLOT_MIB) * PLOT_MIB;
+	write_vars(f, rv, b, name, p, xmax, ymax);
+	if (fclose(f)) {
+		free(text);
+		rc = -ENOMEM;
+		goto out;
+	}
+	snprintf(vars, sizeof(vars), "%s.vars", name);
+	if (!(rc = plot_save(dir, vars, text, len)))
+		rc = plot_jobs_add(jobs, name, "memory.gp");
+out:
+	free(p);
+	return rc;
+}
+
+int plot_memory_write(const struct runview *rv, const char *dir, struct plot_jobs *jobs)
+{
+	/* A panel without a series reads this: the header and one n/a row. */
+	static const char empty[] = "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\t"
+	                            "alloc_system_bytes\talloc_resident_bytes\tarenas\tphase\n"
+	                            "0\t\t\t\t\t\t\t\n";
+	char *text = strdup(empty);
+	int rc = text ? plot_save(dir, "empty.tsv", text, sizeof(empty) - 1) : -ENOMEM;
+	for (size_t i = 0; i < rv->nblocks && rc == 0; i++)
+		rc = write_block(rv, &rv->blocks[i], dir, jobs);
+	return rc;
+}

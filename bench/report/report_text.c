@@ -1,0 +1,500 @@
+/* report_text.c - what the report says in words and tables, computed from
+ * the group medians of summary.json.
+ *
+ * Each sentence is built only from figures the run has, with the names and
+ * numbers filled in: a workload with a budget gets the budget sentence, one
+ * with an idle phase the give-back sentence, and so on. Nothing is canned:
+ * "glibc peaked at 2.06x the 128.0 MiB budget" is said because glibc's
+ * median peak over budget was 2.06, and the best allocator at the same
+ * thread count is named beside it.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/report/report.h"
+#include "common/units.h"
+
+/* Beyond these, an allocator gave most of its peak back, or kept it. */
+#define GAVE_BACK 0.25
+#define KEPT 0.75
+
+typedef char sentence[REPORT_SENTENCE_MAX];
+
+static const char *s_thread(int t)
+{
+	return t == 1 ? "" : "s";
+}
+
+static char *size_str(double v, char *buf, size_t len)
+{
+	if (isnan(v) || v < 0)
+		snprintf(buf, len, "n/a");
+	else
+		units_format_size((uint64_t)llround(v), buf, len);
+	return buf;
+}
+
+/* " with 4 threads", or nothing for a real program. */
+static void with_threads(int t, char *buf, size_t len)
+{
+	if (t < 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, len, " with %d thread%s", t, s_thread(t));
+}
+
+static double med(const struct runview *rv, const char *w, int t, int a, enum runview_metric m)
+{
+	double v = runview_median(rv, w, t, a, m);
+	return isfinite(v) ? v : NAN;
+}
+
+/* The thread counts workload w ran at, ascending (from the blocks). */
+static int threads_of(const struct runview *rv, const char *w, int *out, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < rv->nblocks && n < max; i++)
+		if (!strcmp(rv->blocks[i].workload, w))
+			out[n++] = rv->blocks[i].threads;
+	return n;
+}
+
+/* The largest (sign 1) or smallest (sign -1) median of m at thread count t
+ * (any thread count when t is INT_MIN's stand-in, -2); sets *ta and *tt. */
+static double extreme(const struct runview *rv, const char *w, int t, enum runview_metric m,
+                      int sign, int *ta, int *tt)
+{
+	int ts[64], nt = threads_of(rv, w, ts, 64);
+	double best = NAN;
+	for (int k = 0; k < nt; k++) {
+		if (t != -2 && ts[k] != t)
+			continue;
+		for (int a = 0; a < rv->nallocs; a++) {
+			double v = med(rv, w, ts[k], a, m);
+			if (isnan(v))
+				continue;
+			if (isnan(best) || (sign > 0 ? v > best : v < best)) {
+				best = v;
+				*ta = a;
+				*tt = ts[k];
+			}
+		}
+	}
+	return best;
+}
+
+static double budget_of(const struct runview *rv, const char *w)
+{
+	for (size_t i = 0; i < rv->ngroups; i++)
+		if (!strcmp(rv->groups[i].workload, w) && rv->groups[i].budget_bytes > 0)
+			return rv->groups[i].budget_bytes;
+	return NAN;
+}
+
+/* The reference allocator's figure too, when it is neither the worst nor
+ * the best named: readers compare with the default. fmt takes the name
+ * and the value. Returns the length written. */
+static int ref_clause(const struct runview *rv, const char *w, int t, enum runview_metric m, int wa,
+                      int ba, const char *fmt, char *out, size_t len)
+{
+	double v = rv->ref >= 0 ? med(rv, w, t, rv->ref, m) : NAN;
+	if (rv->ref < 0 || rv->ref == wa || rv->ref == ba || isnan(v))
+		return 0;
+	int n = snprintf(out, len, fmt, rv->allocs[rv->ref].name, v);
+	return n < (int)len ? n : (int)len - 1;
+}
+
+/* "glibc peaked at 2.06x the 128.0 MiB budget with 1 thread; tcmalloc
+ * stayed at 1.11x." and how the thread count changes it. */
+static int budget_sentence(const struct runview *rv, const char *w, char *out)
+{
+	int wa = -1, wt = 0, ba = -1, bt = 0, ts[64], nt = threads_of(rv, w, ts, 64);
+	char b[32], thr[48];
+	double worst = extreme(rv, w, -2, RUNVIEW_OVER_BUDGET, 1, &wa, &wt);
+	if (isnan(worst))
+		return 0;
+	size_str(budget_of(rv, w), b, sizeof(b));
+	with_threads(wt, thr, sizeof(thr));
+	if (worst < 1.2) {
+		snprintf(out, REPORT_SENTENCE_MAX,
+		         "Every allocator stayed within 1.2x of the %s budget; the highest peak "
+		         "was %s's, %.2fx%s.",
+		         b, rv->allocs[wa].name, worst, thr);
+		return 1;
+	}
+	double best = extreme(rv, w, wt, RUNVIEW_OVER_BUDGET, -1, &ba, &bt);
+	int n = snprintf(out, REPORT_SENTENCE_MAX, "%s peaked at %.2fx the %s budget%s",
+	                 rv->allocs[wa].name, worst, b, thr);
+	n += ref_clause(rv, w, wt, RUNVIEW_OVER_BUDGET, wa, ba, " and %s at %.2fx", out + n,
+	                REPORT_SENTENCE_MAX - (size_t)n);
+	if (ba != wa)
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "; %s %s at %.2fx",
+		              rv->allocs[ba].name, best < 1.2 ? "stayed" : "peaked", best);
+	/* The thread count where the worst allocator did best, when it
+	 * makes a difference: the phenomenon needs threads. */
+	double low = NAN;
+	int lt = 0;
+	for (int k = 0; k < nt; k++) {
+		double v = med(rv, w, ts[k], wa, RUNVIEW_OVER_BUDGET);
+		if (!isnan(v) && (isnan(low) || v < low)) {
+			low = v;
+			lt = ts[k];
+		}
+	}
+	if (!isnan(low) && lt != wt && low * 1.25 < worst)
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		         "; with %d thread%s, %s itself peaked at %.2fx.", lt, s_thread(lt),
+		         rv->allocs[wa].name, low);
+	else
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	return 1;
+}
+
+/* RSS against the heap: at the end of the work when the run has that
+ * exact snapshot (what the program still held), else at the peaks. */
+static int heap_sentence(const struct runview *rv, const char *w, char *out)
+{
+	int wa = -1, wt = 0, ba = -1, bt = 0, n;
+	enum runview_metric m = RUNVIEW_WORK_END_RATIO;
+	double worst = extreme(rv, w, -2, m, 1, &wa, &wt);
+	char thr[48];
+	if (isnan(worst)) {
+		m = RUNVIEW_BLOWUP;
+		worst = extreme(rv, w, -2, m, 1, &wa, &wt);
+	}
+	if (isnan(worst))
+		return 0;
+	double best = extreme(rv, w, wt, m, -1, &ba, &bt);
+	with_threads(wt, thr, sizeof(thr));
+	if (m == RUNVIEW_WORK_END_RATIO)
+		n = snprintf(out, REPORT_SENTENCE_MAX,
+		             "At the end of the work%s, %s's RSS was %.2fx the heap the program "
+		             "still held",
+		             thr, rv->allocs[wa].name, worst);
+	else
+		n = snprintf(out, REPORT_SENTENCE_MAX, "%s's peak RSS was %.2fx the peak heap%s",
+		             rv->allocs[wa].name, worst, thr);
+	if (ba != wa)
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "; %s's was %.2fx",
+		              rv->allocs[ba].name, best);
+	n += ref_clause(rv, w, wt, m, wa, ba, ", %s's %.2fx", out + n,
+	                REPORT_SENTENCE_MAX - (size_t)n);
+	snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	return 1;
+}
+
+/* The idle phase's length, from the reference allocator's cell. */
+static double idle_seconds(const struct runview *rv, const char *w, int t)
+{
+	for (int a = 0; a < rv->nallocs; a++) {
+		const struct runview_cell *c =
+		    runview_representative(rv, w, t, (a + rv->ref) % rv->nallocs);
+		for (int i = c ? c->nphases - 1 : -1; i >= 0; i--)
+			if (!strncmp(c->phases[i].name, "idle", 4) && !isnan(c->phases[i].start_s))
+				return c->phases[i].end_s - c->phases[i].start_s;
+	}
+	return NAN;
+}
+
+static void join_names(const struct runview *rv, const int *idx, int n, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s",
+		                         i == 0       ? ""
+		                         : i == n - 1 ? " and "
+		                                      : ", ",
+		                         rv->allocs[idx[i]].name);
+}
+
+/* Who gave the memory back after freeing it, who kept it, and who kept
+ * part of it. */
+static int idle_sentence(const struct runview *rv, const char *w, int t, char *out)
+{
+	int gave[64], kept[64], part[64], ng = 0, nk = 0, np = 0;
+	double gave_max = 0, kept_min = 1, gave_rss_max = 0, kept_rss_min = INFINITY;
+	char names[512], a[32], b[32], thr[48], idle[48] = "";
+	for (int k = 0; k < rv->nallocs && k < 64; k++) {
+		double r = med(rv, w, t, k, RUNVIEW_IDLE_OVER_PEAK);
+		double rss = med(rv, w, t, k, RUNVIEW_IDLE_END_RSS);
+		if (isnan(r) || isnan(rss))
+			continue;
+		if (r <= GAVE_BACK) {
+			gave[ng++] = k;
+			gave_max = fmax(gave_max, r);
+			gave_rss_max = fmax(gave_rss_max, rss);
+		} else if (r >= KEPT) {
+			kept[nk++] = k;
+			kept_min = fmin(kept_min, r);
+			kept_rss_min = fmin(kept_rss_min, rss);
+		} else {
+			part[np++] = k;
+		}
+	}
+	if (ng + nk + np == 0)
+		return 0;
+	double secs = idle_seconds(rv, w, t);
+	if (isfinite(secs))
+		snprintf(idle, sizeof(idle), " for %s", units_format_duration(secs, a, sizeof(a)));
+	with_threads(t, thr, sizeof(thr));
+	int n = snprintf(out, REPORT_SENTENCE_MAX,
+	                 "After the program freed its memory and idled%s%s", idle, thr);
+	const char *sep = ", ";
+	if (ng) {
+		join_names(rv, gave, ng, names, sizeof(names));
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		              "%s%s gave most of it back (down to %.0f%% of %s peak or less, %s or "
+		              "less)",
+		              sep, names, ceil(gave_max * 100), ng == 1 ? "its" : "their",
+		              size_str(gave_rss_max, b, sizeof(b)));
+		sep = "; ";
+	}
+	if (nk && kept_min >= 0.995) {
+		join_names(rv, kept, nk, names, sizeof(names));
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		              "%s%s kept all of it (%s or more)", sep, names,
+		              size_str(kept_rss_min, b, sizeof(b)));
+		sep = "; ";
+	} else if (nk) {
+		join_names(rv, kept, nk, names, sizeof(names));
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		              "%s%s kept %.0f%% of %s peak or more (%s or more)", sep, names,
+		              floor(kept_min * 100), nk == 1 ? "its" : "their",
+		              size_str(kept_rss_min, b, sizeof(b)));
+		sep = "; ";
+	}
+	for (int i = 0; i < np && n < REPORT_SENTENCE_MAX; i++) {
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s%s kept %.0f%% (%s)",
+		              sep, rv->allocs[part[i]].name,
+		              100 * med(rv, w, t, part[i], RUNVIEW_IDLE_OVER_PEAK),
+		              size_str(med(rv, w, t, part[i], RUNVIEW_IDLE_END_RSS), b, sizeof(b)));
+		sep = "; ";
+	}
+	if (n < REPORT_SENTENCE_MAX)
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	return 1;
+}
+
+static int leak_sentence(const struct runview *rv, const char *w, char *out)
+{
+	int ha = -1, ht = 0, la = -1, lt = 0, xa = -1, xt = 0;
+	char h[32], lo[32], hi[32];
+	double heap = extreme(rv, w, -2, RUNVIEW_LEAK_HEAP, 1, &ha, &ht);
+	if (isnan(heap))
+		return 0;
+	double rlo = extreme(rv, w, -2, RUNVIEW_LEAK_RSS, -1, &la, &lt);
+	double rhi = extreme(rv, w, -2, RUNVIEW_LEAK_RSS, 1, &xa, &xt);
+	int n = snprintf(out, REPORT_SENTENCE_MAX, "The program leaked %s of heap per iteration",
+	                 size_str(heap, h, sizeof(h)));
+	if (!isnan(rlo) && la != xa)
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		         "; RSS grew by %s (%s) to %s (%s) per iteration.",
+		         size_str(rlo, lo, sizeof(lo)), rv->allocs[la].name,
+		         size_str(rhi, hi, sizeof(hi)), rv->allocs[xa].name);
+	else if (!isnan(rlo))
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		         "; RSS grew by %s per iteration.", size_str(rlo, lo, sizeof(lo)));
+	else
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	return 1;
+}
+
+static int wall_sentence(const struct runview *rv, const char *w, int t, char *out)
+{
+	int fa = -1, ft = 0, sa = -1, st = 0;
+	char thr[48], fs[32], ss[32];
+	double fast = extreme(rv, w, t, RUNVIEW_WALL, -1, &fa, &ft);
+	double slow = extreme(rv, w, t, RUNVIEW_WALL, 1, &sa, &st);
+	if (isnan(fast) || fa == sa)
+		return 0;
+	with_threads(t, thr, sizeof(thr));
+	units_format_duration(fast, fs, sizeof(fs));
+	units_format_duration(slow, ss, sizeof(ss));
+	const char *noisy = rv->reps > 1 ? "" : " (one run each: a single time is noisy)";
+	if (slow / fast < 1.05)
+		snprintf(out, REPORT_SENTENCE_MAX,
+		         "Wall times%s were within 5%% of each other (%s to %s)%s.", thr, fs, ss,
+		         noisy);
+	else
+		snprintf(out, REPORT_SENTENCE_MAX,
+		         "%s was fastest%s (%s%s) and %s slowest (%s, %.2fx)%s.",
+		         rv->allocs[fa].name, thr, fs, rv->reps > 1 ? ", median" : "",
+		         rv->allocs[sa].name, ss, slow / fast, noisy);
+	return 1;
+}
+
+static int arena_sentence(const struct runview *rv, const char *w, int t, char *out)
+{
+	int n = 0, listed = 0;
+	char thr[48];
+	with_threads(t, thr, sizeof(thr));
+	n = snprintf(out, REPORT_SENTENCE_MAX, "Arenas%s:", thr);
+	for (int a = 0; a < rv->nallocs && n < REPORT_SENTENCE_MAX; a++) {
+		double v = med(rv, w, t, a, RUNVIEW_ARENAS);
+		if (!runview_group(rv, w, t, a))
+			continue;
+		if (isnan(v))
+			n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s %s n/a",
+			              listed ? "," : "", rv->allocs[a].name);
+		else
+			n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s %s %.0f",
+			              listed ? "," : "", rv->allocs[a].name, v);
+		listed += !isnan(v);
+	}
+	if (n < REPORT_SENTENCE_MAX)
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n,
+		         " (each allocator counts its own kind; see the README).");
+	return listed > 0;
+}
+
+static int failure_sentence(const struct runview *rv, const char *w, char *out)
+{
+	int n = 0, count = 0;
+	for (size_t i = 0; i < rv->ncells && n < REPORT_SENTENCE_MAX - 1; i++) {
+		const struct runview_cell *c = &rv->cells[i];
+		char thr[48];
+		if (c->ok || strcmp(c->workload, w))
+			continue;
+		with_threads(c->threads, thr, sizeof(thr));
+		if (count == 3) {
+			n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "; and more");
+			break;
+		}
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s%s%s, rep %d: %.140s",
+		              count ? "; " : "Failed: ", rv->allocs[c->alloc].name, thr, c->rep,
+		              c->reason[0] ? c->reason : "no reason recorded");
+		count++;
+	}
+	if (count && n < REPORT_SENTENCE_MAX - 1)
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	return count > 0;
+}
+
+int report_findings(const struct runview *rv, const char *w, sentence *out, int max)
+{
+	int ts[64], nt = threads_of(rv, w, ts, 64), n = 0;
+	int focus = nt ? ts[nt - 1] : -1, fa = -1, ft;
+	static const enum runview_metric lead[] = {RUNVIEW_OVER_BUDGET, RUNVIEW_WORK_END_RATIO,
+	                                           RUNVIEW_BLOWUP};
+	sentence s;
+	if (nt == 0 || max <= 0)
+		return 0;
+	/* The thread count the first sentence is about is the one the others
+	 * speak of too, so the paragraph tells one story. */
+	for (int i = 0; i < 3; i++)
+		if (!isnan(extreme(rv, w, -2, lead[i], 1, &fa, &ft))) {
+			focus = ft;
+			break;
+		}
+	if (budget_sentence(rv, w, s) || heap_sentence(rv, w, s))
+		memcpy(out[n++], s, sizeof(s));
+	if (n < max && leak_sentence(rv, w, s))
+		memcpy(out[n++], s, sizeof(s));
+	if (n < max && idle_sentence(rv, w, focus, s))
+		memcpy(out[n++], s, sizeof(s));
+	if (n < max && wall_sentence(rv, w, focus, s))
+		memcpy(out[n++], s, sizeof(s));
+	if (n < max && focus > 1 && arena_sentence(rv, w, focus, s))
+		memcpy(out[n++], s, sizeof(s));
+	if (n < max && failure_sentence(rv, w, s))
+		memcpy(out[n++], s, sizeof(s));
+	return n;
+}
+
+/* ---- the table of a block ---- */
+
+enum fmt { F_SIZE, F_RATIO, F_SECONDS, F_COUNT };
+
+struct row {
+	const char *label;
+	enum runview_metric m;
+	enum fmt fmt;
+	int optional; /* left out when no allocator has a value */
+};
+
+static const struct row rows[] = {
+    {"peak RSS", RUNVIEW_PEAK_RSS, F_SIZE, 0},
+    {"peak heap", RUNVIEW_PEAK_HEAP, F_SIZE, 0},
+    {"peak RSS / heap", RUNVIEW_BLOWUP, F_RATIO, 0},
+    {"peak RSS / budget", RUNVIEW_OVER_BUDGET, F_RATIO, 1},
+    {"RSS / heap, work end", RUNVIEW_WORK_END_RATIO, F_RATIO, 1},
+    {"leak per iteration", RUNVIEW_LEAK_HEAP, F_SIZE, 1},
+    {"RSS growth per iteration", RUNVIEW_LEAK_RSS, F_SIZE, 1},
+    {"RSS after idle", RUNVIEW_IDLE_END_RSS, F_SIZE, 1},
+    {"wall time", RUNVIEW_WALL, F_SECONDS, 0},
+    {"arenas", RUNVIEW_ARENAS, F_COUNT, 1},
+};
+#define NROWS (int)(sizeof(rows) / sizeof(rows[0]))
+
+static void format(enum fmt f, double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "n/a");
+	else if (f == F_SIZE)
+		size_str(v, buf, len);
+	else if (f == F_RATIO)
+		units_format_ratio(v, buf, len);
+	else if (f == F_SECONDS)
+		units_format_duration(v, buf, len);
+	else
+		snprintf(buf, len, "%.0f", v);
+}
+
+int report_table_build(const struct runview *rv, const struct runview_block *b,
+                       struct report_table *t)
+{
+	int nc = rv->nallocs;
+	*t = (struct report_table){0};
+	t->label = calloc(NROWS + 1, sizeof(*t->label));
+	t->cell = calloc((size_t)(NROWS + 1) * (size_t)(nc + 1), sizeof(*t->cell));
+	if (!t->label || !t->cell) {
+		report_table_free(t);
+		return -ENOMEM;
+	}
+	t->ncols = nc;
+	int failed_any = 0;
+	for (int r = 0; r < NROWS; r++) {
+		int any = 0;
+		for (int a = 0; a < nc; a++) {
+			const struct runview_group *g =
+			    runview_group(rv, b->workload, b->threads, a);
+			char *out = t->cell[t->nrows * nc + a], range[64];
+			double v = g ? g->m[rows[r].m].median : NAN;
+			if (g)
+				failed_any |= g->reps_failed > 0;
+			any |= !isnan(v);
+			format(rows[r].fmt, v, out, REPORT_CELL_MAX);
+			/* Repeated: the spread beside the median of the time. */
+			if (g && rows[r].m == RUNVIEW_WALL && g->reps_ok > 1 && !isnan(v)) {
+				char lo[24], hi[24];
+				format(F_SECONDS, g->m[RUNVIEW_WALL].min, lo, sizeof(lo));
+				format(F_SECONDS, g->m[RUNVIEW_WALL].max, hi, sizeof(hi));
+				snprintf(range, sizeof(range), "%s (%s-%s)", out, lo, hi);
+				snprintf(out, REPORT_CELL_MAX, "%.*s", REPORT_CELL_MAX - 1, range);
+			}
+		}
+		if (any || !rows[r].optional)
+			snprintf(t->label[t->nrows++], REPORT_CELL_MAX, "%s", rows[r].label);
+	}
+	if (failed_any) {
+		for (int a = 0; a < nc; a++) {
+			const struct runview_group *g =
+			    runview_group(rv, b->workload, b->threads, a);
+			snprintf(t->cell[t->nrows * nc + a], REPORT_CELL_MAX, "%d/%d",
+			         g ? g->reps_failed : 0, g ? g->reps_ok + g->reps_failed : 0);
+		}
+		snprintf(t->label[t->nrows++], REPORT_CELL_MAX, "failed repetitions");
+	}
+	return 0;
+}
+
+void report_table_free(struct report_table *t)
+{
+	free(t->label);
+	free(t->cell);
+	*t = (struct report_table){0};
+}

@@ -1,0 +1,180 @@
+/* childenv.c - child environments and allocator identification. */
+#include "bench/run/childenv.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gnu/libc-version.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/plan/catalog.h"
+#include "common/log.h"
+
+extern char **environ;
+
+const char childenv_removed[] = "MALLOC_PERTURB_ LD_PRELOAD WIMM_SCOREBOARD";
+
+static int removed(const char *entry, const struct allocator *a)
+{
+	static const char *const drop[] = {"MALLOC_PERTURB_=", "LD_PRELOAD=", "WIMM_SCOREBOARD="};
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		if (!strncmp(entry, drop[i], strlen(drop[i])))
+			return 1;
+	/* The allocator's own setting wins over an inherited one. */
+	for (int i = 0; a && i < a->nenv; i++) {
+		size_t n = strcspn(a->env[i], "=") + 1;
+		if (!strncmp(entry, a->env[i], n))
+			return 1;
+	}
+	return 0;
+}
+
+int childenv_build(const struct allocator *a, int sb_fd, const char *probe, char ***out)
+{
+	size_t n = 0, cap = 0;
+	for (char **e = environ; *e; e++)
+		cap++;
+	cap += (size_t)(a ? a->nenv : 0) + 3;
+	char **env = calloc(cap, sizeof(*env));
+	if (!env)
+		return -ENOMEM;
+	for (char **e = environ; *e; e++)
+		if (!removed(*e, a) && !(env[n++] = strdup(*e)))
+			goto nomem;
+	for (int i = 0; a && i < a->nenv; i++)
+		if (!(env[n++] = strdup(a->env[i])))
+			goto nomem;
+	/* The allocator first, so it owns malloc; the probe after it. */
+	const char *lib = a && a->path[0] ? a->path : "";
+	if ((lib[0] || probe) && asprintf(&env[n++], "LD_PRELOAD=%s%s%s", lib,
+					  lib[0] && probe ? " " : "", probe ? probe : "") < 0)
+		goto nomem;
+	if (sb_fd >= 0 && asprintf(&env[n++], "WIMM_SCOREBOARD=%d", sb_fd) < 0)
+		goto nomem;
+	*out = env;
+	return 0;
+nomem:
+	env[n - 1] = NULL;
+	childenv_free(env);
+	return -ENOMEM;
+}
+
+void childenv_free(char **envp)
+{
+	if (!envp)
+		return;
+	for (char **e = envp; *e; e++)
+		free(*e);
+	free(envp);
+}
+
+/* __SANITIZE_ADDRESS__ is gcc's; clang has __has_feature. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_BUILD 1
+#endif
+#endif
+#ifndef ASAN_BUILD
+#define ASAN_BUILD 0
+#endif
+
+int childenv_asan_build(void) { return ASAN_BUILD; }
+
+const char *childenv_expected_owner(const struct allocator *a)
+{
+	static char libc[PATH_MAX];
+	if (a->path[0])
+		return a->path;
+	if (ASAN_BUILD)
+		return NULL; /* libasan.so, or the executable with a static runtime */
+	if (!libc[0]) {
+		/* Ask the dynamic linker where this process's C library is,
+		 * rather than guessing a path. */
+		Dl_info info;
+		union {
+			const char *(*fn)(void);
+			void *p;
+		} sym = {.fn = gnu_get_libc_version};
+		if (dladdr(sym.p, &info) && info.dli_fname)
+			snprintf(libc, sizeof(libc), "%s", info.dli_fname);
+	}
+	return libc;
+}
+
+static int same_file(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+	if (!realpath(a, ra) || !realpath(b, rb))
+		return !strcmp(a, b);
+	return !strcmp(ra, rb);
+}
+
+int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
+		      size_t version_len)
+{
+	char **env = NULL;
+	int pipefd[2] = {-1, -1}, rc;
+	char *argv[] = {(char *)catalog_worker_path(), "--identify", NULL};
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	owner[0] = version[0] = 0;
+	if ((rc = childenv_build(a, -1, NULL, &env)))
+		return rc;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+	rc = -posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc)
+		goto out;
+	char buf[1024];
+	size_t got = 0;
+	ssize_t n;
+	while (got < sizeof(buf) - 1 && (n = read(pipefd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = 0;
+	int status;
+	waitpid(pid, &status, 0);
+	/* Output: OWNER \t FAMILY \t VERSION \n */
+	char *tab1 = strchr(buf, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || !tab2) {
+		rc = -ECHILD;
+		goto out;
+	}
+	*tab1 = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	tab2[strcspn(tab2, "\n")] = 0;
+	snprintf(owner, owner_len, "%s", buf);
+	snprintf(version, version_len, "%s", tab2 + 1);
+	const char *want = childenv_expected_owner(a);
+	rc = !want || same_file(owner, want) ? 0 : -EPROTO;
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	childenv_free(env);
+	return rc;
+}
+
+void childenv_warn_inherited(void)
+{
+	static const char *const vars[] = {"GLIBC_TUNABLES", "MALLOC_CONF", "MALLOC_ARENA_MAX",
+					   "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
+					   "TCMALLOC_RELEASE_RATE", "MIMALLOC_VERBOSE"};
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (getenv(vars[i]))
+			log_warn("%s is set in your environment and reaches every cell", vars[i]);
+}

@@ -1,0 +1,67 @@
+/* runner.h - run one child process and observe it from outside.
+ *
+ * The runner spawns the child in its own process group, samples its RSS
+ * from /proc/PID/statm (pread on a kept fd) and its scoreboard every
+ * interval, enforces the timeout, and collects wait4() rusage. It decides
+ * nothing about success: the caller turns the outcome into a cell status.
+ */
+#ifndef WIMM_RUNNER_H
+#define WIMM_RUNNER_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "common/scoreboard.h"
+#include "bench/run/series.h"
+
+struct runner_cell {
+	char *const *argv;          /* program and arguments */
+	char *const *envp;          /* the child's whole environment */
+	double timeout_s;           /* the child is killed after this */
+	double interval_s;          /* sampling interval; 0 = no sampling */
+	struct scoreboard *sb;      /* NULL when the child has none */
+	/* 1: heap = the worker's own live count; 0 (a real program): heap =
+	 * the allocator's in-use bytes from the probe. */
+	int heap_from_scoreboard;
+	/* When set, the child's malloc must come from this file (compared by
+	 * canonical path); it is killed as soon as it reports another. */
+	const char *expected_owner;
+	volatile sig_atomic_t *stop; /* set asynchronously to abandon the cell */
+	/* The child is killed as soon as a sample shows more RSS than this
+	 * (0: no guard), before the machine runs short of memory. */
+	int64_t mem_guard_bytes;
+	/* The child's streams: NULL = /dev/null for stdin and stdout, and a
+	 * private buffer for stderr (its last line becomes stderr_tail);
+	 * stdin "-" inherits the driver's. Files are created or truncated. */
+	const char *stdin_path, *stdout_path, *stderr_path;
+};
+
+struct runner_outcome {
+	int started;         /* 0: the child could not be started (see reason) */
+	int exited;          /* exit_status is valid */
+	int exit_status;
+	int term_signal;     /* 0 unless killed by a signal */
+	int timed_out;
+	int interrupted;     /* *stop was set */
+	int wrong_owner;     /* malloc came from another library */
+	int over_guard;      /* killed for passing mem_guard_bytes */
+	double wall_s;
+	struct rusage ru;
+	int64_t sampled_peak_rss;
+	int64_t sampled_peak_heap;   /* -1 when never known */
+	int64_t final_rss;
+	/* The allocator's view from the probe (-1 when it has no figure). */
+	int64_t peak_alloc_system, peak_alloc_in_use, max_arenas;
+	struct sb_probe_reading probe; /* the last reading */
+	char reason[256];       /* set when not started or wrong owner */
+	char stderr_tail[256];  /* last line the child wrote to stderr */
+};
+
+/* Runs the cell to completion, appending one row per tick to s.
+ * Returns 0 when an outcome was recorded (even a crash), -errno when the
+ * runner itself failed (out of memory, no /proc). */
+int runner_run(const struct runner_cell *c, struct series *s, struct runner_outcome *o);
+
+#endif

@@ -1,0 +1,487 @@
+/* session.c - one run of cells, shared by `wimm run` and `wimm exec`.
+ *
+ * Each cell runs in its own process with its allocator preloaded (and the
+ * probe after it); the runner samples it from outside, and the cell's files
+ * are written before the next one starts, so an interrupted run keeps
+ * everything it finished.
+ */
+#include "bench/run/session.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench/plan/catalog.h"
+#include "bench/results/cell.h"
+#include "bench/run/childenv.h"
+#include "bench/cli/cmd.h"
+#include "bench/regress/history.h"
+#include "common/log.h"
+#include "bench/results/phases.h"
+#include "bench/report/report.h"
+#include "bench/results/results.h"
+#include "bench/run/runner.h"
+#include "common/scoreboard.h"
+#include "bench/report/table.h"
+#include "common/units.h"
+
+struct session {
+	struct session_opts o;
+	struct alloc_choice alloc;
+	const char *probe; /* the probe library, or NULL */
+	struct results *results;
+	struct cell_record *cells; /* finished, in run order */
+	size_t ncells, planned;
+	int failed;
+	int write_failed; /* some result file could not be written */
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int session_stopping(void) { return stop_requested; }
+
+static const char opts_help[] =
+	"  -a, --allocators LIST   comma-separated names, or `all` (default: the base\n"
+	"                          allocators that are installed; variants on request)\n"
+	"      --allocator N=PATH  also run the allocator library PATH under name N\n"
+	"  -r, --reps N            repetitions of every cell (default 1)\n"
+	"      --interval DUR      sampling interval (default 10ms)\n"
+	"      --out DIR           results root (default ./results)\n"
+	"      --seed N            seed of the cell order (default: from the clock)\n"
+	"      --no-probe          do not preload the probe (no allocator figures)\n"
+	"      --no-sample         no time series, only wait4's figures (to measure\n"
+	"                          what sampling costs; implies no memory guard)\n"
+	"      --mem-guard SIZE|N%  kill a cell whose RSS passes SIZE, or N% of the\n"
+	"                          memory available at start (default 80%)\n";
+
+void session_print_help(const char *head, const char *tail)
+{
+	fputs(head, stdout);
+	fputs(opts_help, stdout);
+	fputs(tail, stdout);
+}
+
+void session_opts_init(struct session_opts *o)
+{
+	*o = (struct session_opts){.reps = 1, .interval_s = 0.010, .out = "results",
+				   .mem_guard_share = 0.8, .scale = 1.0};
+	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+int session_opt(struct session_opts *o, int code, const char *arg)
+{
+	char *end;
+	switch (code) {
+	case 'a':
+		o->allocators = arg;
+		return 1;
+	case SESSION_O_ALLOCATOR:
+		if (o->nextra == SESSION_MAX_EXTRA) {
+			log_error("at most %d --allocator options", SESSION_MAX_EXTRA);
+			return -1;
+		}
+		o->extra[o->nextra++] = (char *)arg;
+		return 1;
+	case 'r':
+		o->reps = (int)strtol(arg, &end, 10);
+		if (*end || o->reps < 1 || o->reps > 1000) {
+			log_error("--reps %s: expected a whole number from 1 to 1000", arg);
+			return -1;
+		}
+		return 1;
+	case SESSION_O_INTERVAL:
+		if (units_parse_duration(arg, &o->interval_s) || o->interval_s < 100e-6 ||
+		    o->interval_s > 10) {
+			log_error("--interval %s: expected a duration from 100us to 10s, e.g. 10ms",
+				  arg);
+			return -1;
+		}
+		return 1;
+	case SESSION_O_TIMEOUT:
+		if (units_parse_duration(arg, &o->timeout_s) || o->timeout_s < 0.1) {
+			log_error("--timeout %s: expected a duration of at least 100ms, e.g. 5min",
+				  arg);
+			return -1;
+		}
+		return 1;
+	case SESSION_O_OUT:
+		o->out = arg;
+		return 1;
+	case SESSION_O_SEED:
+		o->seed = strtoull(arg, &end, 10);
+		if (*end || !*arg) {
+			log_error("--seed %s: expected a whole number", arg);
+			return -1;
+		}
+		return 1;
+	case SESSION_O_NO_PROBE:
+		o->no_probe = 1;
+		return 1;
+	case SESSION_O_NO_SAMPLE:
+		o->interval_s = 0;
+		return 1;
+	case SESSION_O_MEM_GUARD: {
+		size_t n = strlen(arg);
+		uint64_t bytes;
+		if (n > 1 && arg[n - 1] == '%') {
+			double pct = strtod(arg, &end);
+			if (end == arg + n - 1 && pct > 0 && pct <= 100) {
+				o->mem_guard_share = pct / 100;
+				o->mem_guard_bytes = 0;
+				return 1;
+			}
+		} else if (units_parse_size(arg, &bytes) == 0 && bytes >= (1u << 20) &&
+			   bytes <= INT64_MAX) {
+			o->mem_guard_bytes = (int64_t)bytes;
+			return 1;
+		}
+		log_error("--mem-guard %s: expected a size of at least 1 MiB (e.g. 8 GiB) or a "
+			  "share of the available memory (e.g. 50%%)",
+			  arg);
+		return -1;
+	}
+	}
+	return 0;
+}
+
+/* MemAvailable from /proc/meminfo in bytes, or -1. */
+static int64_t mem_available(void)
+{
+	char line[256];
+	long long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib < 0 ? -1 : (int64_t)kib * 1024;
+}
+
+/* meta.json records the chosen allocators with the versions they report. */
+static int create_results(struct session *s, int argc, char **argv,
+			  const struct workload *workloads, int nworkloads)
+{
+	int n = s->alloc.nchosen, rc = -ENOMEM;
+	const char **versions = calloc((size_t)n + 1, sizeof(*versions));
+	struct allocator *chosen = calloc((size_t)n + 1, sizeof(*chosen));
+	char err[1024];
+	if (versions && chosen) {
+		for (int i = 0; i < n; i++) {
+			chosen[i] = s->alloc.all[s->alloc.chosen[i]];
+			versions[i] = s->alloc.version[s->alloc.chosen[i]];
+		}
+		struct run_info info = {
+			.argc = argc, .argv = argv, .seed = s->o.seed,
+			.interval_s = s->o.interval_s, .timeout_s = s->o.timeout_s,
+			.reps = s->o.reps, .scale = s->o.scale, .allocators = chosen,
+			.allocator_versions = versions, .nallocators = n,
+			.workloads = workloads, .nworkloads = nworkloads,
+			.env_removed = childenv_removed, .probe = s->probe,
+			.mem_guard_bytes = s->o.mem_guard_bytes,
+		};
+		rc = results_create(s->o.out, &info, &s->results, err, sizeof(err));
+		if (rc)
+			log_error("%s", err);
+	}
+	free(versions);
+	free(chosen);
+	return rc;
+}
+
+int session_create(struct session **out, const struct session_opts *o, int argc, char **argv,
+		   const struct workload *workloads, int nworkloads, size_t ncells)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_error("out of memory");
+		return EXIT_IO;
+	}
+	*out = s;
+	s->o = *o;
+	s->planned = ncells;
+	if (!s->o.mem_guard_bytes) {
+		/* A share of what is free now, so a runaway cell is killed while
+		 * the machine (and the driver) still have room. */
+		int64_t avail = mem_available();
+		s->o.mem_guard_bytes = avail > 0 ? (int64_t)((double)avail * s->o.mem_guard_share) : 0;
+	}
+	if (alloc_choice_load(&s->alloc, s->o.extra, s->o.nextra) ||
+	    alloc_choice_select(&s->alloc, s->o.allocators, s->o.nextra))
+		return EXIT_USAGE;
+	childenv_warn_inherited();
+	if (!s->o.no_probe && childenv_asan_build()) {
+		log_info("this wimm is an ASan build, which cannot preload the probe: running "
+			 "without it (no allocator figures)");
+		s->o.no_probe = 1;
+	}
+	if (!s->o.no_probe) {
+		s->probe = catalog_probe_path();
+		if (access(s->probe, R_OK)) {
+			log_error("the probe library %s is missing (%s); build wimm again, or run "
+				  "with --no-probe",
+				  s->probe, strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	/* One record per planned cell for each allocator chosen. */
+	s->planned *= (size_t)s->alloc.nchosen;
+	s->cells = calloc(s->planned + 1, sizeof(*s->cells));
+	if (!s->cells) {
+		log_error("out of memory");
+		return EXIT_IO;
+	}
+	if (create_results(s, argc, argv, workloads, nworkloads))
+		return EXIT_IO;
+	log_info("%zu cells -> %s", s->planned, results_dir(s->results));
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return 0;
+}
+
+int session_nallocators(const struct session *s) { return s->alloc.nchosen; }
+
+const struct allocator *session_allocator(const struct session *s, int i)
+{
+	return &s->alloc.all[s->alloc.chosen[i]];
+}
+
+static void describe_failure(const struct runner_outcome *o, const struct scoreboard *sb,
+			     double timeout_s, int64_t guard_bytes, char *buf, size_t len)
+{
+	const char *detail = sb && sb->error[0] ? sb->error : o->stderr_tail;
+	char guard[32];
+	if (!o->started || o->wrong_owner)
+		snprintf(buf, len, "%s", o->reason);
+	else if (o->over_guard)
+		snprintf(buf, len, "killed: its RSS passed the memory guard of %s (--mem-guard)",
+			 units_format_size((uint64_t)guard_bytes, guard, sizeof(guard)));
+	else if (o->timed_out)
+		snprintf(buf, len, "timed out after %s",
+			 units_format_duration(timeout_s, guard, sizeof(guard)));
+	else if (o->term_signal)
+		snprintf(buf, len, "killed by signal %d (%s)%s%.180s", o->term_signal,
+			 strsignal(o->term_signal), detail[0] ? ": " : "", detail);
+	else if (o->exit_status)
+		snprintf(buf, len, "exit status %d%s%.200s", o->exit_status, detail[0] ? ": " : "",
+			 detail);
+	else
+		snprintf(buf, len, "the worker exited before finishing its phases");
+}
+
+static void fill_record(struct cell_record *c, const struct runner_outcome *o,
+			const struct scoreboard *sb, const struct series *s)
+{
+	const double us = 1e-6;
+	c->wall_s = o->wall_s;
+	c->user_s = (double)o->ru.ru_utime.tv_sec + (double)o->ru.ru_utime.tv_usec * us;
+	c->sys_s = (double)o->ru.ru_stime.tv_sec + (double)o->ru.ru_stime.tv_usec * us;
+	c->maxrss_bytes = (int64_t)o->ru.ru_maxrss * 1024;
+	c->peak_rss_bytes = sb->vmhwm_bytes > 0 ? sb->vmhwm_bytes : c->maxrss_bytes;
+	c->sampled_peak_rss_bytes = o->sampled_peak_rss;
+	/* The worker's quiescent snapshots are exact; a real program has none,
+	 * and no heap at all without the probe (n/a, not 0). */
+	int64_t heap = o->sampled_peak_heap, cp = sb->checkpoint_peak_bytes;
+	c->peak_heap_bytes = cp > 0 && cp > heap ? cp : heap;
+	c->final_rss_bytes = o->final_rss;
+	c->blowup = c->peak_heap_bytes > 0
+			    ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes
+			    : NAN;
+	c->minflt = o->ru.ru_minflt;
+	c->majflt = o->ru.ru_majflt;
+	c->peak_alloc_in_use_bytes = o->peak_alloc_in_use;
+	c->peak_alloc_system_bytes = o->peak_alloc_system;
+	c->arenas = o->max_arenas;
+	if (o->probe.active) {
+		snprintf(c->probe, sizeof(c->probe), "%s", sb->probe.family);
+		c->probe_reads = (int64_t)o->probe.reads;
+		if (o->probe.reads) {
+			c->probe_cost_mean_us =
+				(double)o->probe.cost_ns_total / 1e3 / (double)o->probe.reads;
+			c->probe_cost_max_us = (double)o->probe.cost_ns_max / 1e3;
+		}
+	}
+	c->ops = (int64_t)scoreboard_ops(sb);
+	c->extra_ops = (int64_t)scoreboard_extra_ops(sb);
+	c->samples = (int64_t)s->n;
+	c->exit_status = o->exited ? o->exit_status : -1;
+	c->term_signal = o->term_signal ? o->term_signal : -1;
+	snprintf(c->malloc_owner, sizeof(c->malloc_owner), "%s", sb->malloc_owner);
+	snprintf(c->allocator_version, sizeof(c->allocator_version), "%s", sb->allocator_version);
+}
+
+/* A worker must also have finished its phases; a real program only has
+ * to exit 0. */
+static int cell_ok(const struct session_cell *sc, const struct runner_outcome *o,
+		   const struct scoreboard *sb)
+{
+	if (!o->started || o->wrong_owner || o->timed_out || o->over_guard || !o->exited ||
+	    o->exit_status)
+		return 0;
+	return !sc->workload || atomic_load(&sb->state) == SB_DONE;
+}
+
+/* output/<name>-<allocator>-r<rep>.stdout and .stderr for a real program. */
+static int output_paths(struct session *s, const struct session_cell *sc, const char *alloc,
+			char *out, char *err, size_t len)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/output", results_dir(s->results));
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(out, len, "%s/%s-%s-r%d.stdout", dir, sc->name, alloc, sc->rep);
+	snprintf(err, len, "%s/%s-%s-r%d.stderr", dir, sc->name, alloc, sc->rep);
+	return 0;
+}
+
+int session_run_cell(struct session *s, const struct session_cell *sc, size_t index,
+		     size_t total)
+{
+	const struct allocator *a = session_allocator(s, sc->allocator);
+	struct scoreboard *sb = NULL;
+	struct series series;
+	struct runner_outcome o;
+	char **env = NULL, out_path[4200], err_path[4200];
+	int sb_fd = -1, rc;
+
+	series_init(&series);
+	if ((rc = scoreboard_create(&sb, &sb_fd)) ||
+	    (rc = childenv_build(a, sb_fd, s->probe, &env)) ||
+	    (sc->save_output && (rc = output_paths(s, sc, a->name, out_path, err_path,
+						   sizeof(out_path))))) {
+		log_error("cannot prepare cell %s/%s: %s", sc->name, a->name, strerror(-rc));
+		goto out;
+	}
+	double timeout = s->o.timeout_s > 0 ? s->o.timeout_s : sc->timeout_s;
+	struct runner_cell rcell = {
+		.argv = sc->argv,
+		.envp = env,
+		.timeout_s = timeout,
+		.interval_s = s->o.interval_s,
+		.sb = sb,
+		.heap_from_scoreboard = sc->workload != NULL,
+		.expected_owner = childenv_expected_owner(a),
+		.stop = &stop_requested,
+		.mem_guard_bytes = s->o.mem_guard_bytes,
+		.stdin_path = sc->stdin_path,
+		.stdout_path = sc->save_output ? out_path : NULL,
+		.stderr_path = sc->save_output ? err_path : NULL,
+	};
+	if (sc->threads >= 0)
+		log_info("[%zu/%zu] %s, %d thread%s, %s, rep %d", index + 1, total, sc->name,
+			 sc->threads, sc->threads == 1 ? "" : "s", a->name, sc->rep);
+	else
+		log_info("[%zu/%zu] %s, %s, rep %d", index + 1, total, sc->name, a->name, sc->rep);
+	if ((rc = runner_run(&rcell, &series, &o))) {
+		log_error("cannot observe cell %s/%s: %s", sc->name, a->name, strerror(-rc));
+		goto out;
+	}
+	if (o.interrupted) {
+		rc = 1;
+		goto out;
+	}
+
+	struct cell_record *c = &s->cells[s->ncells];
+	cell_record_init(c);
+	snprintf(c->workload, sizeof(c->workload), "%s", sc->name);
+	snprintf(c->allocator, sizeof(c->allocator), "%s", a->name);
+	c->threads = sc->threads;
+	c->rep = sc->rep;
+	c->order = (int64_t)index + 1;
+	fill_record(c, &o, sb, &series);
+	int ok = cell_ok(sc, &o, sb);
+	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
+	if (!ok) {
+		describe_failure(&o, sc->workload ? sb : NULL, timeout, s->o.mem_guard_bytes,
+				 c->reason, sizeof(c->reason));
+		s->failed++;
+		log_warn("%s, %s, rep %d failed: %s", sc->name, a->name, sc->rep, c->reason);
+	}
+	struct phase_stats ps;
+	struct phase_snapshot snaps[SERIES_MAX_PHASES];
+	static const struct workload none = {.nphases = 0};
+	const struct workload *w = sc->workload ? sc->workload : &none;
+	for (int i = 0; i < SERIES_MAX_PHASES && i < SCOREBOARD_PHASES; i++) {
+		snaps[i].heap_bytes = atomic_load(&sb->checkpoints[i].heap_bytes);
+		snaps[i].rss_bytes = atomic_load(&sb->checkpoints[i].rss_bytes);
+		int64_t start = atomic_load(&sb->checkpoints[i].start_ns);
+		int64_t end = atomic_load(&sb->checkpoints[i].end_ns);
+		snaps[i].duration_s = start > 0 && end >= start ? (double)(end - start) * 1e-9 : NAN;
+	}
+	phases_compute(&series, w, snaps, &ps);
+	phases_fill_cell(&ps, w, c);
+	s->ncells++;
+	rc = results_add_cell(s->results, c, &series, &ps); /* logs its own errors */
+	if (rc < 0)
+		s->write_failed = 1;
+out:
+	childenv_free(env);
+	scoreboard_unmap(sb);
+	if (sb_fd >= 0)
+		close(sb_fd);
+	series_finish(&series);
+	return rc;
+}
+
+int session_finish(struct session *s, const char *const *workloads, int nworkloads)
+{
+	int code = EXIT_OK;
+	size_t not_run = s->planned - s->ncells;
+	if (results_finish(s->results, (int)not_run) || s->write_failed)
+		code = EXIT_IO;
+	/* For `wimm plot --history`; a failure is a warning, never a failed run. */
+	history_append(s->o.out, results_dir(s->results));
+	/* Figures, report.md and report.html, read back from the files just
+	 * written. Without gnuplot the reports are still written (a warning);
+	 * a report that cannot be written at all (a full disk) is results not
+	 * written: exit 3. After ^C the user wants the prompt back: `wimm plot
+	 * DIR` draws them later. */
+	if (!stop_requested && report_run(results_dir(s->results), NULL) < 0)
+		code = EXIT_IO;
+	const char **anames = calloc((size_t)s->alloc.nchosen + 1, sizeof(*anames));
+	if (anames) {
+		for (int i = 0; i < s->alloc.nchosen; i++)
+			anames[i] = session_allocator(s, i)->name;
+		struct table_axes axes = {workloads, nworkloads, anames, s->alloc.nchosen};
+		table_print(stdout, &axes, s->cells, s->ncells);
+		free(anames);
+	}
+	printf("results: %s\n", results_dir(s->results));
+	if (stop_requested) {
+		log_warn("interrupted: %zu of %zu cells not run; finished cells are kept in %s",
+			 not_run, s->planned, results_dir(s->results));
+		return EXIT_INTERRUPTED;
+	}
+	if (code == EXIT_OK && not_run)
+		code = EXIT_IO; /* a cell could not be prepared or written */
+	if (code == EXIT_OK && s->failed) {
+		log_warn("%d of %zu cells failed; see the reason column of cells.csv", s->failed,
+			 s->planned);
+		code = EXIT_CELLS_FAILED;
+	}
+	return code;
+}
+
+void session_destroy(struct session *s)
+{
+	if (!s)
+		return;
+	results_destroy(s->results);
+	free(s->cells);
+	alloc_choice_finish(&s->alloc);
+	free(s);
+}
