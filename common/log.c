@@ -28,7 +28,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	int colour = use_colour() && colours[level][0];
 	fprintf(stderr, "wimm: %s%s:%s ", colour ? colours[level] : "", names[level],
-		colour ? "\033[0m" : "");
+	        colour ? "\033[0m" : "");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);

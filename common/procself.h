@@ -44,7 +44,8 @@ static inline int64_t procself_rss(void)
 {
 	char buf[128];
 	long long size, resident;
-	if (procself_read("statm", buf, sizeof(buf)) || sscanf(buf, "%lld %lld", &size, &resident) != 2)
+	if (procself_read("statm", buf, sizeof(buf)) ||
+	    sscanf(buf, "%lld %lld", &size, &resident) != 2)
 		return -1;
 	return (int64_t)resident * sysconf(_SC_PAGESIZE);
 }

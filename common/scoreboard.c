@@ -22,8 +22,7 @@ int scoreboard_create(struct scoreboard **out, int *out_fd)
 		close(fd);
 		return err;
 	}
-	void *p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE, MAP_SHARED,
-		       fd, 0);
+	void *p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		int err = -errno;
 		close(fd);
@@ -52,8 +51,8 @@ int scoreboard_attach_env(struct scoreboard **out)
 	long fd = strtol(s, &end, 10);
 	if (*end || fd < 0 || fd > INT_MAX)
 		return -EINVAL;
-	void *p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE, MAP_SHARED,
-		       (int)fd, 0);
+	void *p =
+	    mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE, MAP_SHARED, (int)fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	struct scoreboard *sb = p;
@@ -116,7 +115,8 @@ void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading 
 		out->active = atomic_load_explicit(&p->active, memory_order_relaxed);
 		out->in_use_bytes = atomic_load_explicit(&p->in_use_bytes, memory_order_relaxed);
 		out->system_bytes = atomic_load_explicit(&p->system_bytes, memory_order_relaxed);
-		out->resident_bytes = atomic_load_explicit(&p->resident_bytes, memory_order_relaxed);
+		out->resident_bytes =
+		    atomic_load_explicit(&p->resident_bytes, memory_order_relaxed);
 		out->arenas = atomic_load_explicit(&p->arenas, memory_order_relaxed);
 		out->reads = atomic_load_explicit(&p->reads, memory_order_relaxed);
 		out->cost_ns_total = atomic_load_explicit(&p->cost_ns_total, memory_order_relaxed);

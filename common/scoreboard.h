@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
-#define SCOREBOARD_VERSION 4 /* bump on any change of layout */
+#define SCOREBOARD_VERSION 4               /* bump on any change of layout */
 #define SCOREBOARD_SLOTS 64
 #define SCOREBOARD_PHASES 17
 #define SCOREBOARD_TEXT 512
@@ -42,8 +42,8 @@ struct sb_slot {
  * does not have stay at -1 (written as n/a, never as 0). */
 struct sb_probe {
 	_Atomic uint64_t seq;
-	_Atomic int32_t active;       /* 1 once the probe runs */
-	char family[16];              /* reader: glibc, jemalloc, tcmalloc, mimalloc, none */
+	_Atomic int32_t active;         /* 1 once the probe runs */
+	char family[16];                /* reader: glibc, jemalloc, tcmalloc, mimalloc, none */
 	_Atomic int64_t in_use_bytes;   /* what the program holds, as the allocator counts it */
 	_Atomic int64_t system_bytes;   /* what the allocator holds from the OS */
 	_Atomic int64_t resident_bytes; /* of that, resident, where it knows */
@@ -51,7 +51,7 @@ struct sb_probe {
 	_Atomic uint64_t reads;         /* readings taken */
 	_Atomic uint64_t cost_ns_total; /* time spent taking them */
 	_Atomic uint64_t cost_ns_max;
-	_Atomic uint64_t interval_ns;   /* current interval, after back-off */
+	_Atomic uint64_t interval_ns; /* current interval, after back-off */
 };
 
 /* A consistent copy of the probe's figures (driver side). */
@@ -134,32 +134,32 @@ void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading 
 static inline void scoreboard_add(struct sb_slot *slot, int64_t delta_bytes)
 {
 	atomic_store_explicit(&slot->live_bytes,
-			      atomic_load_explicit(&slot->live_bytes, memory_order_relaxed) +
-				      delta_bytes,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&slot->live_bytes, memory_order_relaxed) +
+	                          delta_bytes,
+	                      memory_order_relaxed);
 	atomic_store_explicit(&slot->ops,
-			      atomic_load_explicit(&slot->ops, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&slot->ops, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
 }
 
 /* Hot path: the owning thread records one unit of work done. */
 static inline void scoreboard_step(struct sb_slot *slot)
 {
 	atomic_store_explicit(&slot->progress,
-			      atomic_load_explicit(&slot->progress, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&slot->progress, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
 }
 
 /* Hot path too, for allocations whose count depends on timing. */
 static inline void scoreboard_add_extra(struct sb_slot *slot, int64_t delta_bytes)
 {
 	atomic_store_explicit(&slot->live_bytes,
-			      atomic_load_explicit(&slot->live_bytes, memory_order_relaxed) +
-				      delta_bytes,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&slot->live_bytes, memory_order_relaxed) +
+	                          delta_bytes,
+	                      memory_order_relaxed);
 	atomic_store_explicit(&slot->extra_ops,
-			      atomic_load_explicit(&slot->extra_ops, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	                      atomic_load_explicit(&slot->extra_ops, memory_order_relaxed) + 1,
+	                      memory_order_relaxed);
 }
 
 #endif

@@ -25,15 +25,9 @@ struct decimal {
 	bool fnum_exact; /* false when fraction digits were dropped past 18 */
 };
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
+static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static const char *skip_blanks(const char *p)
 {

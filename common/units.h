@@ -30,8 +30,8 @@ int units_parse_count(const char *s, uint64_t *count);
  * buffers truncate) and return buf. Sizes keep one decimal above 1 KiB;
  * durations keep three significant digits without trailing zeros ("1 s",
  * "2.5 s"); NaN and infinities print "n/a". */
-char *units_format_size(uint64_t bytes, char *buf, size_t len);   /* "128.0 MiB" */
-char *units_format_duration(double s, char *buf, size_t len);     /* "850 ms", "2.31 s" */
-char *units_format_ratio(double r, char *buf, size_t len);        /* "1.93x" */
+char *units_format_size(uint64_t bytes, char *buf, size_t len); /* "128.0 MiB" */
+char *units_format_duration(double s, char *buf, size_t len);   /* "850 ms", "2.31 s" */
+char *units_format_ratio(double r, char *buf, size_t len);      /* "1.93x" */
 
 #endif

@@ -95,15 +95,9 @@ void ynode_destroy(struct ynode_doc *d)
 	free(d);
 }
 
-const struct ynode *ynode_root(const struct ynode_doc *d)
-{
-	return d->root;
-}
+const struct ynode *ynode_root(const struct ynode_doc *d) { return d->root; }
 
-const char *ynode_path(const struct ynode_doc *d)
-{
-	return d->path;
-}
+const char *ynode_path(const struct ynode_doc *d) { return d->path; }
 
 /* Reads the whole file, refusing it past the limit before allocating more. */
 static int read_file(struct ynode_doc *d, unsigned char **buf, size_t *len)

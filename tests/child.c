@@ -14,10 +14,7 @@ static void *(*volatile fill)(void *, int, size_t) = memset;
 /* In an ASan build the crash must stay a SIGSEGV, as the tests expect,
  * not ASan's report and exit status 1. Unused in other builds. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "handle_segv=0";
-}
+const char *__asan_default_options(void) { return "handle_segv=0"; }
 
 int main(int argc, char **argv)
 {

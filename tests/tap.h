@@ -19,13 +19,16 @@ struct tap_test {
 };
 
 #define TEST(name) static void test_##name(void)
-#define TAP(name) {#name, test_##name}
+#define TAP(name)                                                                                  \
+	{                                                                                          \
+#name, test_##name                                                                 \
+	}
 
 static int tap_count, tap_failed;
 static const char *tap_current;
 
-__attribute__((format(printf, 4, 5), unused)) static int
-tap_expect(int ok, const char *file, int line, const char *fmt, ...)
+__attribute__((format(printf, 4, 5), unused)) static int tap_expect(int ok, const char *file,
+                                                                    int line, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -43,16 +46,15 @@ tap_expect(int ok, const char *file, int line, const char *fmt, ...)
 
 #define expect(cond, ...) tap_expect(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 /* Each argument is evaluated once: `expect_int(f(), 0)` calls f once. */
-#define expect_str(got, want)                                                  \
-	do {                                                                   \
-		const char *got_ = (got), *want_ = (want);                     \
-		expect(strcmp(got_, want_) == 0, "%s == \"%s\" (got \"%s\")", #got, \
-		       want_, got_);                                           \
+#define expect_str(got, want)                                                                      \
+	do {                                                                                       \
+		const char *got_ = (got), *want_ = (want);                                         \
+		expect(strcmp(got_, want_) == 0, "%s == \"%s\" (got \"%s\")", #got, want_, got_);  \
 	} while (0)
-#define expect_int(got, want)                                                  \
-	do {                                                                   \
-		long long got_ = (long long)(got), want_ = (long long)(want);  \
-		expect(got_ == want_, "%s == %lld (got %lld)", #got, want_, got_); \
+#define expect_int(got, want)                                                                      \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		expect(got_ == want_, "%s == %lld (got %lld)", #got, want_, got_);                 \
 	} while (0)
 
 __attribute__((unused)) static void tap_skip(const char *reason)

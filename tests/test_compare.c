@@ -21,9 +21,17 @@
 
 static const char *dir;
 
-enum { S = COMPARE_SAME, W = COMPARE_WORSE, B = COMPARE_BETTER, NEW = COMPARE_NEW,
-       MISS = COMPARE_MISSING, NA = COMPARE_NA, INC = COMPARE_INCONCLUSIVE,
-       FAIL = COMPARE_FAILED, REF = COMPARE_REFERENCE };
+enum {
+	S = COMPARE_SAME,
+	W = COMPARE_WORSE,
+	B = COMPARE_BETTER,
+	NEW = COMPARE_NEW,
+	MISS = COMPARE_MISSING,
+	NA = COMPARE_NA,
+	INC = COMPARE_INCONCLUSIVE,
+	FAIL = COMPARE_FAILED,
+	REF = COMPARE_REFERENCE
+};
 
 static struct rundata *load(const char *name)
 {
@@ -37,7 +45,7 @@ static struct rundata *load(const char *name)
 
 /* Loads a pair and compares it with the default rules (or o). */
 static struct compare_report *pair(const char *name, const struct compare_opts *o,
-				   struct rundata **b, struct rundata **n)
+                                   struct rundata **b, struct rundata **n)
 {
 	char bn[128], nn[128];
 	struct compare_opts def;
@@ -60,7 +68,7 @@ static void done(struct compare_report *r, struct rundata *b, struct rundata *n)
 }
 
 static const struct compare_cell *cell(const struct compare_report *r, const char *workload,
-				       int threads, const char *allocator)
+                                       int threads, const char *allocator)
 {
 	const struct compare_cell *found = NULL;
 	for (size_t i = 0; r && i < r->ncells; i++)
@@ -72,7 +80,7 @@ static const struct compare_cell *cell(const struct compare_report *r, const cha
 
 /* The four marks of a cell: peak RSS, RSS / heap, RSS after idle, time. */
 static void marks(const struct compare_report *r, const char *workload, int threads,
-		  const char *allocator, int peak, int blowup, int idle, int time)
+                  const char *allocator, int peak, int blowup, int idle, int time)
 {
 	const struct compare_cell *c = cell(r, workload, threads, allocator);
 	const int want[COMPARE_NMETRICS] = {peak, blowup, idle, time};
@@ -81,8 +89,8 @@ static void marks(const struct compare_report *r, const char *workload, int thre
 	for (int m = 0; m < COMPARE_NMETRICS; m++)
 		expect(c->v[m].mark == (enum compare_mark)want[m], "%s/%d/%s %s: %s (got %s; %s)",
 		       workload, threads, allocator, compare_metrics[m].key,
-		       compare_mark_name((enum compare_mark)want[m]), compare_mark_name(c->v[m].mark),
-		       c->v[m].note);
+		       compare_mark_name((enum compare_mark)want[m]),
+		       compare_mark_name(c->v[m].mark), c->v[m].note);
 }
 
 static int near(double got, double want, double tol) { return fabs(got - want) <= tol; }
@@ -109,9 +117,9 @@ TEST(real_regression_is_flagged)
 	       "separated 9 vs 9: p = 2/48620 (got %g)", c ? c->v[COMPARE_PEAK_RSS].p : NAN);
 	c = cell(r, "tile-cache", 4, "jemalloc");
 	expect(c && near(c->v[COMPARE_TIME].base, 1.05, 1e-9) &&
-		       near(c->v[COMPARE_TIME].now, 1.45, 1e-9),
-	       "time / glibc medians 1.05 -> 1.45 (got %g -> %g)", c ? c->v[COMPARE_TIME].base : NAN,
-	       c ? c->v[COMPARE_TIME].now : NAN);
+	           near(c->v[COMPARE_TIME].now, 1.45, 1e-9),
+	       "time / glibc medians 1.05 -> 1.45 (got %g -> %g)",
+	       c ? c->v[COMPARE_TIME].base : NAN, c ? c->v[COMPARE_TIME].now : NAN);
 	expect_int(r->ncompared, 5);
 	expect_int(r->nworse, 3);
 	expect_int(r->nbetter, 1);
@@ -167,8 +175,8 @@ TEST(missing_and_new_cells)
 	marks(r, "churn", 4, "glibc", S, S, S, REF);
 	marks(r, "churn", 4, "jemalloc", MISS, MISS, MISS, MISS);
 	const struct compare_cell *c = cell(r, "churn", 1, "jemalloc");
-	expect(c && !strcmp(c->v[COMPARE_IDLE_RSS].note, "n/a in NEW"), "idle note: n/a in NEW (%s)",
-	       c ? c->v[COMPARE_IDLE_RSS].note : "");
+	expect(c && !strcmp(c->v[COMPARE_IDLE_RSS].note, "n/a in NEW"),
+	       "idle note: n/a in NEW (%s)", c ? c->v[COMPARE_IDLE_RSS].note : "");
 	expect(c && !strcmp(c->v[COMPARE_TIME].note, "1 vs 1 reps (9 a side needed)"),
 	       "time note (%s)", c ? c->v[COMPARE_TIME].note : "");
 	/* leak did not run in NEW at all: summed up, not listed */
@@ -195,7 +203,7 @@ TEST(context_mismatch)
 	if (r->nmismatch == 3) {
 		expect_str(r->mismatch[0], "CPU count differs: 2 in BASE, 4 in NEW");
 		expect_str(r->mismatch[1],
-			   "kernel differs: 6.1.0-18-amd64 in BASE, 6.1.0-21-amd64 in NEW");
+		           "kernel differs: 6.1.0-18-amd64 in BASE, 6.1.0-21-amd64 in NEW");
 		/* tcmalloc is only in BASE: its version is not compared */
 		expect_str(r->mismatch[2], "jemalloc version differs: 5.2.1 in BASE, 5.3.0 in NEW");
 	}
@@ -227,7 +235,7 @@ TEST(too_few_repetitions)
 	expect(c && !strcmp(c->v[COMPARE_TIME].note, "3 vs 3 reps (9 a side needed)"),
 	       "time note (%s)", c ? c->v[COMPARE_TIME].note : "");
 	expect(c && !strcmp(c->v[COMPARE_BLOWUP].note,
-			    "beyond the threshold, within the repetitions' scatter (16%)"),
+	                    "beyond the threshold, within the repetitions' scatter (16%)"),
 	       "blowup note (%s)", c ? c->v[COMPARE_BLOWUP].note : "");
 	marks(r, "churn", 4, "glibc", S, S, S, REF);
 	/* 3 BASE reps against 1: NEW beyond all of them and beyond their
@@ -260,7 +268,7 @@ TEST(thresholds_and_maps)
 	compare_opts_init(&o);
 	expect_int(compare_parse_thresholds(&o, "rss=10%,time=50%", err, sizeof(err)), 0);
 	expect(o.threshold[COMPARE_PEAK_RSS] == 0.10 && o.threshold[COMPARE_IDLE_RSS] == 0.10 &&
-		       o.threshold[COMPARE_BLOWUP] == 0.05 && o.threshold[COMPARE_TIME] == 0.50,
+	           o.threshold[COMPARE_BLOWUP] == 0.05 && o.threshold[COMPARE_TIME] == 0.50,
 	       "rss sets both RSS metrics, time its own");
 	expect_int(compare_parse_thresholds(&o, "memory=1%", err, sizeof(err)), 0);
 	expect(o.threshold[COMPARE_BLOWUP] == 0.01, "memory sets RSS / heap too");
@@ -274,7 +282,8 @@ TEST(thresholds_and_maps)
 	expect_int(compare_parse_floors(&o, "time=1", err, sizeof(err)), -EINVAL);
 	expect_int(compare_parse_floors(&o, "peak_rss=2MB", err, sizeof(err)), -EINVAL);
 	expect_int(compare_parse_map(&o, "glibc-arena1=glibc", err, sizeof(err)), 0);
-	expect(o.nmap == 1 && !strcmp(o.map[0].base, "glibc-arena1") && !strcmp(o.map[0].now, "glibc"),
+	expect(o.nmap == 1 && !strcmp(o.map[0].base, "glibc-arena1") &&
+	           !strcmp(o.map[0].now, "glibc"),
 	       "--map OLD=NEW");
 	expect_int(compare_parse_map(&o, "glibc", err, sizeof(err)), -EINVAL);
 
@@ -306,7 +315,8 @@ static void expect_refused(const char *name, const char *why)
 	struct rundata *d = NULL;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	int rc = rundata_load(path, &d, err, sizeof(err));
-	expect(rc < 0 && d == NULL && strstr(err, why), "%s refused: \"%s\" in \"%s\"", name, why, err);
+	expect(rc < 0 && d == NULL && strstr(err, why), "%s refused: \"%s\" in \"%s\"", name, why,
+	       err);
 	rundata_destroy(d);
 }
 
@@ -338,7 +348,7 @@ TEST(run_directory_and_summary)
 	double ratios[2];
 	size_t nr = g ? rundata_time_ratios(d, g, ratios) : 0;
 	expect(nr == 2 && near(ratios[0], 0.797162497 / 0.775554585, 1e-9) &&
-		       near(ratios[1], 0.990683467 / 0.806193229, 1e-9),
+	           near(ratios[1], 0.990683467 / 0.806193229, 1e-9),
 	       "time ratios paired by rep");
 	/* a run against itself: nothing changes */
 	struct compare_opts o;
@@ -380,11 +390,11 @@ TEST(baseline_round_trip)
 		for (size_t i = 0; r && i < r->ncells; i++)
 			for (int m = 0; m < COMPARE_NMETRICS; m++)
 				same &= r->cells[i].v[m].mark == COMPARE_SAME ||
-					r->cells[i].v[m].mark == COMPARE_REFERENCE ||
-					(m == COMPARE_TIME &&
-					 r->cells[i].v[m].mark == COMPARE_INCONCLUSIVE);
+				        r->cells[i].v[m].mark == COMPARE_REFERENCE ||
+				        (m == COMPARE_TIME &&
+				         r->cells[i].v[m].mark == COMPARE_INCONCLUSIVE);
 		expect(same, "the run against its own baseline: all same (time: ref or 2 reps, "
-			     "inconclusive)");
+		             "inconclusive)");
 		const struct rundata_group *g = rundata_find(b, "tile-cache", 4, "glibc");
 		expect(g && g->reps[0].v[RUNDATA_PEAK_RSS] == 31866880, "figures kept exactly");
 		compare_report_destroy(r);
@@ -406,14 +416,14 @@ TEST(history_lines)
 		return;
 	expect_int(history_format(d, &text, &len), 0);
 	static const char want[] =
-		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
-		"1,glibc,2,30038016,13843057,2.16990625,4786176,0.790873907,1\n"
-		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
-		"1,jemalloc,2,33423360,13858826,2.41170466,19005440,0.893922982,1.12835123\n"
-		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
-		"4,glibc,2,32147456,13913737,2.3104817,6184960,0.938551725,1\n"
-		"20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
-		"4,jemalloc,2,38342656,13883969,2.7616923,19521536,0.758070525,0.807411256\n";
+	    "20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+	    "1,glibc,2,30038016,13843057,2.16990625,4786176,0.790873907,1\n"
+	    "20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+	    "1,jemalloc,2,33423360,13858826,2.41170466,19005440,0.893922982,1.12835123\n"
+	    "20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+	    "4,glibc,2,32147456,13913737,2.3104817,6184960,0.938551725,1\n"
+	    "20261122-010518,2026-11-22T01:05:18Z,0.1.0,x86_64-2cpu-6.18.44-fc-v669,tile-cache,"
+	    "4,jemalloc,2,38342656,13883969,2.7616923,19521536,0.758070525,0.807411256\n";
 	if (!expect(text && !strcmp(text, want), "history lines, sorted, medians"))
 		printf("# got:\n# %s", text ? text : "(null)\n");
 	free(text);
@@ -461,9 +471,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
-	return tap_run((struct tap_test[]){
-		TAP(real_regression_is_flagged), TAP(noisy_time_is_not_flagged),
-		TAP(missing_and_new_cells), TAP(context_mismatch), TAP(too_few_repetitions),
-		TAP(thresholds_and_maps), TAP(bad_inputs), TAP(run_directory_and_summary),
-		TAP(baseline_round_trip), TAP(history_lines), {0}});
+	return tap_run((struct tap_test[]){TAP(real_regression_is_flagged),
+	                                   TAP(noisy_time_is_not_flagged),
+	                                   TAP(missing_and_new_cells),
+	                                   TAP(context_mismatch),
+	                                   TAP(too_few_repetitions),
+	                                   TAP(thresholds_and_maps),
+	                                   TAP(bad_inputs),
+	                                   TAP(run_directory_and_summary),
+	                                   TAP(baseline_round_trip),
+	                                   TAP(history_lines),
+	                                   {0}});
 }

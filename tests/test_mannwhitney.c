@@ -30,8 +30,8 @@ TEST(scipy_doc_example_exact)
 	expect(near(r.p, 14.0 / 126, 1e-12), "p = 14/126 = 0.1111 (got %.12g)", r.p);
 	/* the same samples the other way round: U = 20 - 17, same p */
 	expect_int(mannwhitney_test(females, N(females), males, N(males), &r), 0);
-	expect(r.u == 3 && near(r.p, 14.0 / 126, 1e-12), "swapped: U 3, p 0.1111 (got %g, %g)",
-	       r.u, r.p);
+	expect(r.u == 3 && near(r.p, 14.0 / 126, 1e-12), "swapped: U 3, p 0.1111 (got %g, %g)", r.u,
+	       r.p);
 }
 
 TEST(exact_small)
@@ -94,8 +94,11 @@ TEST(degenerate)
 
 int main(void)
 {
-	return tap_run((struct tap_test[]){TAP(scipy_doc_example_exact), TAP(exact_small),
-					   TAP(exact_separated_nine_each),
-					   TAP(asymptotic_with_ties), TAP(asymptotic_large),
-					   TAP(degenerate), {0}});
+	return tap_run((struct tap_test[]){TAP(scipy_doc_example_exact),
+	                                   TAP(exact_small),
+	                                   TAP(exact_separated_nine_each),
+	                                   TAP(asymptotic_with_ties),
+	                                   TAP(asymptotic_large),
+	                                   TAP(degenerate),
+	                                   {0}});
 }

@@ -402,15 +402,9 @@ static void check_tcmalloc(const char *lib)
 		       (long long)o.rest.r.arenas, (long long)o.work.r.arenas);
 }
 
-TEST(tcmalloc_minimal)
-{
-	check_tcmalloc(LIBDIR "libtcmalloc_minimal.so.4");
-}
+TEST(tcmalloc_minimal) { check_tcmalloc(LIBDIR "libtcmalloc_minimal.so.4"); }
 
-TEST(tcmalloc_full)
-{
-	check_tcmalloc(LIBDIR "libtcmalloc.so.4");
-}
+TEST(tcmalloc_full) { check_tcmalloc(LIBDIR "libtcmalloc.so.4"); }
 
 TEST(mimalloc)
 {

@@ -20,8 +20,8 @@ static const char *child_path, *workload_path;
 
 static int run(char **argv, double timeout, struct runner_outcome *o, struct series *s)
 {
-	struct runner_cell c = {.argv = argv, .envp = environ, .timeout_s = timeout,
-				.interval_s = 0.005};
+	struct runner_cell c = {
+	    .argv = argv, .envp = environ, .timeout_s = timeout, .interval_s = 0.005};
 	series_init(s);
 	return runner_run(&c, s, o);
 }
@@ -115,15 +115,18 @@ TEST(missing_allocator)
 	expect_int(scoreboard_create(&sb, &fd), 0);
 	expect_int(childenv_build(&a, fd, NULL, &env), 0);
 	char *argv[] = {(char *)catalog_worker_path(), (char *)workload_path, NULL};
-	struct runner_cell c = {.argv = argv, .envp = env, .timeout_s = 30, .interval_s = 0.01,
-				.sb = sb, .expected_owner = a.path};
+	struct runner_cell c = {.argv = argv,
+	                        .envp = env,
+	                        .timeout_s = 30,
+	                        .interval_s = 0.01,
+	                        .sb = sb,
+	                        .expected_owner = a.path};
 	struct runner_outcome o;
 	struct series s;
 	series_init(&s);
 	expect_int(runner_run(&c, &s, &o), 0);
 	expect(o.wrong_owner, "wrong owner detected");
-	expect(strstr(o.reason, "libc.so") && strstr(o.reason, "libghost"), "reason: %s",
-	       o.reason);
+	expect(strstr(o.reason, "libc.so") && strstr(o.reason, "libghost"), "reason: %s", o.reason);
 	series_finish(&s);
 	childenv_free(env);
 	scoreboard_unmap(sb);
@@ -132,7 +135,8 @@ TEST(missing_allocator)
 TEST(perturb_is_removed_from_child_env)
 {
 	char **env;
-	struct allocator a = {.name = "x", .nenv = 1, .env = {"GLIBC_TUNABLES=glibc.malloc.arena_max=1"}};
+	struct allocator a = {
+	    .name = "x", .nenv = 1, .env = {"GLIBC_TUNABLES=glibc.malloc.arena_max=1"}};
 	setenv("MALLOC_PERTURB_", "165", 1);
 	setenv("GLIBC_TUNABLES", "inherited", 1);
 	expect_int(childenv_build(&a, 9, NULL, &env), 0);
@@ -159,13 +163,13 @@ int main(int argc, char **argv)
 	child_path = argv[1];
 	workload_path = argv[2];
 	return tap_run((struct tap_test[]){
-		TAP(crash_is_reported_with_signal_and_stderr),
-		TAP(hang_is_killed_at_timeout),
-		TAP(exit_status_is_kept),
-		TAP(rss_is_sampled_from_outside),
-		TAP(missing_program_is_not_started),
-		TAP(missing_allocator),
-		TAP(perturb_is_removed_from_child_env),
-		{0},
+	    TAP(crash_is_reported_with_signal_and_stderr),
+	    TAP(hang_is_killed_at_timeout),
+	    TAP(exit_status_is_kept),
+	    TAP(rss_is_sampled_from_outside),
+	    TAP(missing_program_is_not_started),
+	    TAP(missing_allocator),
+	    TAP(perturb_is_removed_from_child_env),
+	    {0},
 	});
 }

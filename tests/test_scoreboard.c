@@ -69,10 +69,10 @@ TEST(attach_without_env)
 int main(void)
 {
 	return tap_run((struct tap_test[]){
-		TAP(create_and_sum),
-		TAP(slots_do_not_share_cache_lines),
-		TAP(shared_with_child_through_env),
-		TAP(attach_without_env),
-		{0},
+	    TAP(create_and_sum),
+	    TAP(slots_do_not_share_cache_lines),
+	    TAP(shared_with_child_through_env),
+	    TAP(attach_without_env),
+	    {0},
 	});
 }

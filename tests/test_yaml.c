@@ -476,8 +476,9 @@ TEST(large_files)
 	expect(strstr(err, ": duplicate key 'a-rather-long-key-0' (first at 1:1)") != NULL,
 	       "%d keys: %s", keys, err);
 
-	n = (size_t)snprintf(data, cap, "name: w\nthreads: 1\nphases: [{name: a, generator: "
-	                                "free-all}]\ndescription: ");
+	n = (size_t)snprintf(data, cap,
+	                     "name: w\nthreads: 1\nphases: [{name: a, generator: "
+	                     "free-all}]\ndescription: ");
 	memset(data + n, 'x', cap - n - 1);
 	data[cap - 1] = '\n';
 	write_file(path, data, cap);

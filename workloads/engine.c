@@ -25,7 +25,7 @@ struct retained {
 	struct {
 		void *ptr;
 		uint64_t size;
-	} *items;
+	} * items;
 	size_t n, cap;
 };
 static struct retained retained[WORKLOAD_MAX_THREADS];
@@ -105,8 +105,8 @@ void engine_checkpoint(struct gen_ctx *ctx)
 	pthread_barrier_wait(ctx->barrier);
 }
 
-static int run_threads(const struct workload *w, int index, const struct phase *ph,
-		       int nthreads, struct scoreboard *sb)
+static int run_threads(const struct workload *w, int index, const struct phase *ph, int nthreads,
+                       struct scoreboard *sb)
 {
 	pthread_t tids[WORKLOAD_MAX_THREADS];
 	/* Thread bookkeeping from mmap too: nothing here goes through malloc. */
@@ -120,22 +120,23 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 	pthread_barrier_init(&barrier, NULL, (unsigned)nthreads);
 	for (int i = 0; i < nthreads; i++) {
 		args[i].ctx = (struct gen_ctx){
-			.phase = ph,
-			.phase_index = index,
-			.tid = i,
-			.nthreads = nthreads,
-			.seed = w->seed,
-			.slot = &sb->slots[i],
-			.sb = sb,
-			.barrier = &barrier,
-			.shared = &shared,
+		    .phase = ph,
+		    .phase_index = index,
+		    .tid = i,
+		    .nthreads = nthreads,
+		    .seed = w->seed,
+		    .slot = &sb->slots[i],
+		    .sb = sb,
+		    .barrier = &barrier,
+		    .shared = &shared,
 		};
 		int err = pthread_create(&tids[i], NULL, thread_main, &args[i]);
 		if (err) {
 			/* The barrier counts nthreads: the started ones would wait
 			 * forever, so this is fatal for the worker. */
-			snprintf(sb->error, sizeof(sb->error), "phase '%s': cannot start thread %d: %s",
-				 ph->name, i, strerror(err));
+			snprintf(sb->error, sizeof(sb->error),
+			         "phase '%s': cannot start thread %d: %s", ph->name, i,
+			         strerror(err));
 			return -err;
 		}
 		started++;
@@ -174,7 +175,7 @@ int engine_run(const struct workload *w, const struct engine_opts *opts, struct 
 			rc = 0;
 		} else if (nthreads < 1 || nthreads > WORKLOAD_MAX_THREADS) {
 			snprintf(sb->error, sizeof(sb->error),
-				 "phase '%s' cannot run at %d threads", ph->name, nthreads);
+			         "phase '%s' cannot run at %d threads", ph->name, nthreads);
 			rc = -EINVAL;
 		} else {
 			rc = run_threads(w, i, ph, nthreads, sb);

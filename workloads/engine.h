@@ -15,7 +15,7 @@
 struct gen_ctx {
 	const struct phase *phase;
 	int phase_index;
-	int tid;      /* 0 .. nthreads-1 */
+	int tid; /* 0 .. nthreads-1 */
 	int nthreads;
 	uint64_t seed; /* the workload's seed */
 	struct sb_slot *slot;
@@ -33,8 +33,7 @@ struct engine_opts {
 
 /* Runs every phase of w (already scaled, see workload_scale). Returns 0,
  * or -errno with a message in sb->error. */
-int engine_run(const struct workload *w, const struct engine_opts *opts,
-	       struct scoreboard *sb);
+int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb);
 
 /* Called by a generator thread when its work is done and before it frees:
  * waits for all threads of the phase, and the last to arrive records the

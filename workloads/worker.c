@@ -25,8 +25,8 @@
 static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: wimm-worker [--threads N] [--scale F] [--time-scale F] WORKLOAD.yaml\n"
-		   "       wimm-worker --identify\n"
-		   "Runs one workload; normally started by `wimm run`, not by hand.\n");
+	           "       wimm-worker --identify\n"
+	           "Runs one workload; normally started by `wimm run`, not by hand.\n");
 	return code;
 }
 
@@ -53,7 +53,7 @@ static int identify_only(void)
 static struct scoreboard *private_scoreboard(void)
 {
 	void *p = mmap(NULL, sizeof(struct scoreboard), PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	struct scoreboard *sb = p;
@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	strcpy(sb->phase_names[0], "start");
 	for (int i = 0; i < w->nphases; i++)
 		snprintf(sb->phase_names[i + 1], sizeof(sb->phase_names[i + 1]), "%s",
-			 w->phases[i].name);
+		         w->phases[i].name);
 	atomic_store(&sb->state, SB_RUNNING);
 
 	rc = engine_run(w, &opts, sb);

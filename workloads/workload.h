@@ -43,8 +43,8 @@ struct size_dist {
 };
 
 struct churn_params {
-	uint64_t ops;           /* frees+mallocs per thread (one op = one replace) */
-	uint64_t live;          /* blocks in each thread's live window */
+	uint64_t ops;  /* frees+mallocs per thread (one op = one replace) */
+	uint64_t live; /* blocks in each thread's live window */
 	struct size_dist sizes;
 };
 
@@ -76,9 +76,9 @@ struct tile_cache_params {
 struct grow_params {
 	uint64_t iterations;
 	uint64_t from, to;
-	double jitter;           /* fraction, 0 .. 0.9 */
+	double jitter; /* fraction, 0 .. 0.9 */
 	bool copy;
-	uint64_t keep_per_iter;  /* long-lived small blocks per iteration */
+	uint64_t keep_per_iter; /* long-lived small blocks per iteration */
 	struct size_dist keep_sizes;
 	uint64_t temps_per_iter; /* temporaries per iteration */
 	struct size_dist temp_sizes;
@@ -96,9 +96,9 @@ struct stamps_params {
  * a free-all phase). */
 struct leak_params {
 	uint64_t iterations;
-	uint64_t leak;            /* bytes kept per iteration */
+	uint64_t leak; /* bytes kept per iteration */
 	struct size_dist leak_sizes;
-	uint64_t ops_per_iter;    /* churn replacements per iteration */
+	uint64_t ops_per_iter; /* churn replacements per iteration */
 	uint64_t live;
 	struct size_dist sizes;
 };

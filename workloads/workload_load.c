@@ -31,7 +31,7 @@ struct generator_info {
 	const char *const *keys;     /* accepted besides name and generator */
 	const char *const *required; /* of those, the ones that must be there */
 	bool needs_threads;          /* cannot run with 0 threads */
-	workload_parse_fn parse; /* NULL: the generator takes no parameters */
+	workload_parse_fn parse;     /* NULL: the generator takes no parameters */
 };
 
 static int parse_churn(struct ynode_doc *d, const struct ynode *map, const struct workload *w,
@@ -123,15 +123,15 @@ int workload_check_threads(const struct workload *w, int threads, char *err, siz
 			if (generators[k].gen == p->gen)
 				g = &generators[k];
 		if (g && g->needs_threads && threads == 0) {
-			snprintf(err, errlen, "%s: phase '%s' (%s) needs at least one thread", w->name,
-				 p->name, g->name);
+			snprintf(err, errlen, "%s: phase '%s' (%s) needs at least one thread",
+			         w->name, p->name, g->name);
 			return -EINVAL;
 		}
 		if (p->gen == GEN_STAMPS && p->u.stamps.handoff > 0 && threads < 2) {
 			snprintf(err, errlen,
-				 "%s: phase '%s' hands blocks to another thread, so it needs at "
-				 "least 2 threads",
-				 w->name, p->name);
+			         "%s: phase '%s' hands blocks to another thread, so it needs at "
+			         "least 2 threads",
+			         w->name, p->name);
 			return -EINVAL;
 		}
 	}
@@ -274,8 +274,8 @@ static int parse_churn(struct ynode_doc *d, const struct ynode *map, const struc
 	char why[128], lb[32];
 	snprintf(why, sizeof(why), "%llu blocks x %s x %d threads", (unsigned long long)c->live,
 	         units_format_size(largest, lb, sizeof(lb)), threads);
-	return workload_check_ram(d, ynode_get(map, "live"), p, c->live * largest * (uint64_t)threads,
-	                          why);
+	return workload_check_ram(d, ynode_get(map, "live"), p,
+	                          c->live * largest * (uint64_t)threads, why);
 }
 
 static int parse_idle(struct ynode_doc *d, const struct ynode *map, const struct workload *w,

@@ -30,9 +30,10 @@ void workload_scale(struct workload *w, double scale, double time_scale)
 			break;
 		case GEN_TILE_CACHE:
 			/* Whole tiles, so the budget stays a whole number of them. */
-			p->u.tile.width = times(p->u.tile.width / p->u.tile.tile, side) * p->u.tile.tile;
+			p->u.tile.width =
+			    times(p->u.tile.width / p->u.tile.tile, side) * p->u.tile.tile;
 			p->u.tile.height =
-				times(p->u.tile.height / p->u.tile.tile, side) * p->u.tile.tile;
+			    times(p->u.tile.height / p->u.tile.tile, side) * p->u.tile.tile;
 			p->u.tile.budget = times(p->u.tile.budget, scale);
 			break;
 		case GEN_GROW:

@@ -33,8 +33,9 @@ int alloc_choice_load(struct alloc_choice *c, char **extra, int nextra)
 		}
 		for (int j = 0; j < c->nall; j++)
 			if (!strcmp(c->all[j].name, a->name)) {
-				log_error("--allocator %s: the name '%s' is taken by %s; pick another",
-					  extra[i], a->name, c->all[j].source);
+				log_error(
+				    "--allocator %s: the name '%s' is taken by %s; pick another",
+				    extra[i], a->name, c->all[j].source);
 				return -EINVAL;
 			}
 		c->nall++;
@@ -61,20 +62,23 @@ static int check(struct alloc_choice *c, int i, int named)
 	char owner[512];
 	if (allocator_resolve(a)) {
 		log_msg(level, "%s: %s not found%s", a->name, a->library,
-		    named ? "; install it or give a path with --allocator NAME=/path/lib.so"
-			  : ", skipped");
+		        named ? "; install it or give a path with --allocator NAME=/path/lib.so"
+		              : ", skipped");
 		return -1;
 	}
 	if (a->path[0] && childenv_asan_build()) {
-		log_msg(level, "%s: this wimm is an ASan build, which cannot run with another "
-			"allocator preloaded%s", a->name,
-			named ? "; build wimm without -Db_sanitize=address to run it" : ", skipped");
+		log_msg(level,
+		        "%s: this wimm is an ASan build, which cannot run with another "
+		        "allocator preloaded%s",
+		        a->name,
+		        named ? "; build wimm without -Db_sanitize=address to run it"
+		              : ", skipped");
 		return -1;
 	}
 	int rc = childenv_identify(a, owner, sizeof(owner), c->version[i], sizeof(c->version[i]));
 	if (rc == -EPROTO) {
 		log_msg(level, "%s: %s does not replace malloc (malloc still came from %s)%s",
-		    a->name, a->path, owner, named ? "; is it an allocator?" : ", skipped");
+		        a->name, a->path, owner, named ? "; is it an allocator?" : ", skipped");
 		return -1;
 	}
 	if (rc == -ECHILD) {
@@ -82,13 +86,14 @@ static int check(struct alloc_choice *c, int i, int named)
 		 * say): run its cells anyway, so each records how it failed, and
 		 * the others go on. */
 		log_warn("%s: the worker fails at start with %s preloaded; its cells will fail "
-			 "and say why",
-			 a->name, a->path[0] ? a->path : "no library");
+		         "and say why",
+		         a->name, a->path[0] ? a->path : "no library");
 		return 0;
 	}
 	if (rc) {
 		log_msg(level, "%s: cannot start the worker with %s preloaded: %s%s", a->name,
-			a->path[0] ? a->path : "no library", strerror(-rc), named ? "" : ", skipped");
+		        a->path[0] ? a->path : "no library", strerror(-rc),
+		        named ? "" : ", skipped");
 		return -1;
 	}
 	return 0;
@@ -116,12 +121,15 @@ int alloc_choice_select(struct alloc_choice *c, const char *list, int nextra)
 		char *copy = strdup(list), *save = NULL;
 		if (!copy)
 			return -ENOMEM;
-		for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		for (char *name = strtok_r(copy, ",", &save); name;
+		     name = strtok_r(NULL, ",", &save)) {
 			int all = !strcmp(name, "all");
 			int i = all ? 0 : find(c, name);
 			if (i < 0) {
-				log_error("unknown allocator '%s'; `wimm list` shows the known ones, "
-					  "or add one with --allocator NAME=/path/lib.so", name);
+				log_error(
+				    "unknown allocator '%s'; `wimm list` shows the known ones, "
+				    "or add one with --allocator NAME=/path/lib.so",
+				    name);
 				free(copy);
 				return -EINVAL;
 			}

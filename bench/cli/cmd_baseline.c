@@ -20,27 +20,27 @@
 #include "bench/run/sysinfo.h"
 
 static const char help_text[] =
-	"usage: wimm baseline update [RUN_DIR] [--out DIR] [--force]\n"
-	"       wimm baseline path [--out DIR]\n"
-	"\n"
-	"Writes DIR/baseline/<testbed>.json from RUN_DIR (default DIR/latest): the run's\n"
-	"context (its meta.json) and, for every cell and repetition, the figures\n"
-	"`wimm compare` judges. One file per testbed (machine, CPU count, kernel); an\n"
-	"existing one is replaced. Nothing else writes a baseline. Commit the file.\n"
-	"\n"
-	"  --out DIR   results root (default ./results)\n"
-	"  --force     accept a run that was interrupted or has failed cells\n"
-	"  -h, --help  this help\n"
-	"\n"
-	"With fewer than 9 repetitions time cannot be tested against a baseline (wimm\n"
-	"compare says inconclusive), and a single one shows no scatter of memory: make\n"
-	"baselines with `wimm run -r 9`.\n"
-	"\n"
-	"`path` prints DIR/baseline/<testbed>.json for this machine's testbed, and exits\n"
-	"0 when that file exists, 1 when it does not (yet).\n"
-	"\n"
-	"exit codes of update: 0 written; 2 bad usage, or the run cannot be read or is\n"
-	"not fit to be a baseline (says why); 3 the baseline could not be written.\n";
+    "usage: wimm baseline update [RUN_DIR] [--out DIR] [--force]\n"
+    "       wimm baseline path [--out DIR]\n"
+    "\n"
+    "Writes DIR/baseline/<testbed>.json from RUN_DIR (default DIR/latest): the run's\n"
+    "context (its meta.json) and, for every cell and repetition, the figures\n"
+    "`wimm compare` judges. One file per testbed (machine, CPU count, kernel); an\n"
+    "existing one is replaced. Nothing else writes a baseline. Commit the file.\n"
+    "\n"
+    "  --out DIR   results root (default ./results)\n"
+    "  --force     accept a run that was interrupted or has failed cells\n"
+    "  -h, --help  this help\n"
+    "\n"
+    "With fewer than 9 repetitions time cannot be tested against a baseline (wimm\n"
+    "compare says inconclusive), and a single one shows no scatter of memory: make\n"
+    "baselines with `wimm run -r 9`.\n"
+    "\n"
+    "`path` prints DIR/baseline/<testbed>.json for this machine's testbed, and exits\n"
+    "0 when that file exists, 1 when it does not (yet).\n"
+    "\n"
+    "exit codes of update: 0 written; 2 bad usage, or the run cannot be read or is\n"
+    "not fit to be a baseline (says why); 3 the baseline could not be written.\n";
 
 /* `wimm baseline path`: where this machine's baseline is (or would be). */
 static int path_of_this_testbed(int argc, char **argv)
@@ -55,14 +55,15 @@ static int path_of_this_testbed(int argc, char **argv)
 			fputs(help_text, stdout);
 			return EXIT_OK;
 		} else {
-			log_error("baseline path: unexpected '%s'; see wimm baseline --help", argv[i]);
+			log_error("baseline path: unexpected '%s'; see wimm baseline --help",
+			          argv[i]);
 			return EXIT_USAGE;
 		}
 	}
 	char testbed[128], path[PATH_MAX];
 	struct stat st;
 	if (baseline_path(out_root, sysinfo_testbed(testbed, sizeof(testbed)), path,
-			  sizeof(path))) {
+	                  sizeof(path))) {
 		log_error("the baseline path under %s is too long", out_root);
 		return EXIT_USAGE;
 	}
@@ -73,10 +74,10 @@ static int path_of_this_testbed(int argc, char **argv)
 static int update(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"out", required_argument, NULL, 'o'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"out", required_argument, NULL, 'o'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	const char *out_root = "results";
 	int force = 0, c;
@@ -130,15 +131,16 @@ static int update(int argc, char **argv)
 	}
 	if ((!d->complete || failed) && !force) {
 		log_error("%s %s; a baseline should stand for its testbed: rerun, or pass "
-			  "--force to use it anyway",
-			  run, !d->complete ? "was interrupted (not every cell ran)"
-					    : "has failed cells (see its cells.csv)");
+		          "--force to use it anyway",
+		          run,
+		          !d->complete ? "was interrupted (not every cell ran)"
+		                       : "has failed cells (see its cells.csv)");
 		goto out;
 	}
 	if (!d->meta || !d->testbed[0]) {
 		log_error("%s has no meta.json with a testbed: a baseline needs the run's context "
-			  "(give the run directory)",
-			  run);
+		          "(give the run directory)",
+		          run);
 		goto out;
 	}
 	if (baseline_path(out_root, d->testbed, path, sizeof(path))) {
@@ -157,9 +159,9 @@ static int update(int argc, char **argv)
 	       replaced ? ", replacing the previous one" : "");
 	if (reps < 9)
 		log_warn("%d repetition%s: time cannot be tested against this baseline (9 a side "
-			 "needed)%s; `wimm run -r 9` makes one that can",
-			 reps, reps == 1 ? "" : "s",
-			 reps == 1 ? " and memory shows no scatter of its own" : "");
+		         "needed)%s; `wimm run -r 9` makes one that can",
+		         reps, reps == 1 ? "" : "s",
+		         reps == 1 ? " and memory shows no scatter of its own" : "");
 	code = EXIT_OK;
 out:
 	rundata_destroy(d);
@@ -177,7 +179,7 @@ int cmd_baseline(int argc, char **argv)
 	if (!strcmp(argv[1], "path"))
 		return path_of_this_testbed(argc - 1, argv + 1);
 	log_error("unknown baseline command '%s'; the commands are `wimm baseline update` and "
-		  "`wimm baseline path` (see wimm baseline --help)",
-		  argv[1]);
+	          "`wimm baseline path` (see wimm baseline --help)",
+	          argv[1]);
 	return EXIT_USAGE;
 }

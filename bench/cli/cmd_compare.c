@@ -21,34 +21,34 @@
 #include "bench/results/results.h"
 
 static const char help_text[] =
-	"usage: wimm compare [options] BASE NEW\n"
-	"Compares run NEW with BASE cell by cell (workload, threads, allocator) and says\n"
-	"which metric got worse. BASE and NEW are run directories (results/runs/<id>,\n"
-	"results/latest), summary.json files or baseline files; BASE may also be a\n"
-	"directory of baselines (results/baseline): the one of NEW's testbed is used.\n"
-	"\n"
-	"Memory (peak RSS, RSS / heap, RSS after idle): medians over repetitions, worse\n"
-	"beyond a threshold and a floor and beyond the repetitions' own scatter. Time:\n"
-	"the ratio to glibc in the same run and repetition, worse beyond a threshold when\n"
-	"a Mann-Whitney U test agrees; inconclusive with fewer than 9 reps a side.\n"
-	"\n"
-	"  --threshold LIST   METRIC=PCT,... (default peak_rss=5%,blowup=5%,idle_rss=5%,\n"
-	"                     time=25%); METRIC also rss (both RSS), memory, all\n"
-	"  --floor LIST       smallest change flagged (default peak_rss=1MiB,idle_rss=1MiB,\n"
-	"                     blowup=0.02)\n"
-	"  --alpha P          significance level of the U test (default 0.01)\n"
-	"  --min-reps N       repetitions a side the tests need (default 9)\n"
-	"  --map OLD=NEW      compare BASE's allocator OLD with NEW's allocator NEW\n"
-	"  --force            compare runs from different testbeds (exit 0 or 1, not 3)\n"
-	"  --markdown[=FILE]  Markdown on stdout instead of the text, or also into FILE\n"
-	"  --json[=FILE]      every verdict as JSON on stdout, or also into FILE\n"
-	"  --export-gab FILE  NEW's figures for github-action-benchmark\n"
-	"                     (customSmallerIsBetter; - for stdout)\n"
-	"  -h, --help         this help\n"
-	"\n"
-	"exit codes: 0 nothing regressed; 1 a regression (a metric worse, or a cell that\n"
-	"failed in every NEW repetition); 2 bad usage or unreadable input; 3 not comparable\n"
-	"(CPU count, kernel or an allocator's version differ: says which).\n";
+    "usage: wimm compare [options] BASE NEW\n"
+    "Compares run NEW with BASE cell by cell (workload, threads, allocator) and says\n"
+    "which metric got worse. BASE and NEW are run directories (results/runs/<id>,\n"
+    "results/latest), summary.json files or baseline files; BASE may also be a\n"
+    "directory of baselines (results/baseline): the one of NEW's testbed is used.\n"
+    "\n"
+    "Memory (peak RSS, RSS / heap, RSS after idle): medians over repetitions, worse\n"
+    "beyond a threshold and a floor and beyond the repetitions' own scatter. Time:\n"
+    "the ratio to glibc in the same run and repetition, worse beyond a threshold when\n"
+    "a Mann-Whitney U test agrees; inconclusive with fewer than 9 reps a side.\n"
+    "\n"
+    "  --threshold LIST   METRIC=PCT,... (default peak_rss=5%,blowup=5%,idle_rss=5%,\n"
+    "                     time=25%); METRIC also rss (both RSS), memory, all\n"
+    "  --floor LIST       smallest change flagged (default peak_rss=1MiB,idle_rss=1MiB,\n"
+    "                     blowup=0.02)\n"
+    "  --alpha P          significance level of the U test (default 0.01)\n"
+    "  --min-reps N       repetitions a side the tests need (default 9)\n"
+    "  --map OLD=NEW      compare BASE's allocator OLD with NEW's allocator NEW\n"
+    "  --force            compare runs from different testbeds (exit 0 or 1, not 3)\n"
+    "  --markdown[=FILE]  Markdown on stdout instead of the text, or also into FILE\n"
+    "  --json[=FILE]      every verdict as JSON on stdout, or also into FILE\n"
+    "  --export-gab FILE  NEW's figures for github-action-benchmark\n"
+    "                     (customSmallerIsBetter; - for stdout)\n"
+    "  -h, --help         this help\n"
+    "\n"
+    "exit codes: 0 nothing regressed; 1 a regression (a metric worse, or a cell that\n"
+    "failed in every NEW repetition); 2 bad usage or unreadable input; 3 not comparable\n"
+    "(CPU count, kernel or an allocator's version differ: says which).\n";
 
 enum {
 	O_THRESHOLD = 256,
@@ -78,16 +78,16 @@ static int pick_baseline(const char *dir, const struct rundata *now, char *out, 
 	}
 	if (!now->testbed[0]) {
 		log_error("%s is a directory of baselines, but NEW has no testbed (no meta.json): "
-			  "give the baseline file",
-			  dir);
+		          "give the baseline file",
+		          dir);
 		return -EINVAL;
 	}
 	char path[PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s.json", dir, now->testbed) >= (int)sizeof(path) ||
 	    stat(path, &st) < 0) {
 		log_error("no baseline for testbed %s in %s; make one from a run on this testbed "
-			  "with `wimm baseline update RUN_DIR`",
-			  now->testbed, dir);
+		          "with `wimm baseline update RUN_DIR`",
+		          now->testbed, dir);
 		return -ENOENT;
 	}
 	snprintf(out, len, "%s", path);
@@ -101,7 +101,7 @@ static int write_json_out(const char *file, struct json_object *o)
 		return -ENOMEM;
 	}
 	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-							      JSON_C_TO_STRING_NOSLASHESCAPE);
+	                                                      JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = 0;
 	if (!*file || !strcmp(file, "-"))
 		printf("%s\n", s);
@@ -145,17 +145,17 @@ static int write_markdown(const char *file, const struct compare_report *r)
 static int parse(int argc, char **argv, struct compare_opts *o, struct output *out, int *first)
 {
 	static const struct option longopts[] = {
-		{"threshold", required_argument, NULL, O_THRESHOLD},
-		{"floor", required_argument, NULL, O_FLOOR},
-		{"alpha", required_argument, NULL, O_ALPHA},
-		{"min-reps", required_argument, NULL, O_MIN_REPS},
-		{"map", required_argument, NULL, O_MAP},
-		{"force", no_argument, NULL, O_FORCE},
-		{"markdown", optional_argument, NULL, O_MARKDOWN},
-		{"json", optional_argument, NULL, O_JSON},
-		{"export-gab", required_argument, NULL, O_GAB},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    {"threshold", required_argument, NULL, O_THRESHOLD},
+	    {"floor", required_argument, NULL, O_FLOOR},
+	    {"alpha", required_argument, NULL, O_ALPHA},
+	    {"min-reps", required_argument, NULL, O_MIN_REPS},
+	    {"map", required_argument, NULL, O_MAP},
+	    {"force", no_argument, NULL, O_FORCE},
+	    {"markdown", optional_argument, NULL, O_MARKDOWN},
+	    {"json", optional_argument, NULL, O_JSON},
+	    {"export-gab", required_argument, NULL, O_GAB},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	char err[512], *end;
 	int c;
@@ -180,9 +180,10 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 		case O_ALPHA:
 			o->alpha = strtod(optarg, &end);
 			if (*end || !(o->alpha > 0 && o->alpha < 1)) {
-				log_error("--alpha %s: expected a probability between 0 and 1, e.g. "
-					  "0.01",
-					  optarg);
+				log_error(
+				    "--alpha %s: expected a probability between 0 and 1, e.g. "
+				    "0.01",
+				    optarg);
 				return -1;
 			}
 			break;
@@ -190,7 +191,7 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 			o->min_reps = (int)strtol(optarg, &end, 10);
 			if (*end || o->min_reps < 2 || o->min_reps > 1000) {
 				log_error("--min-reps %s: expected a whole number from 2 to 1000",
-					  optarg);
+				          optarg);
 				return -1;
 			}
 			break;
@@ -213,14 +214,14 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 	}
 	if (argc - optind != 2) {
 		log_error("expected BASE and NEW (got %d argument%s); see wimm compare --help",
-			  argc - optind, argc - optind == 1 ? "" : "s");
+		          argc - optind, argc - optind == 1 ? "" : "s");
 		return -1;
 	}
 	int on_stdout = (out->markdown && !*out->markdown) + (out->json && !*out->json) +
-			(out->gab && !strcmp(out->gab, "-"));
+	                (out->gab && !strcmp(out->gab, "-"));
 	if (on_stdout > 1) {
 		log_error("--markdown, --json and --export-gab - all want stdout: give all but "
-			  "one a FILE (--json=FILE)");
+		          "one a FILE (--json=FILE)");
 		return -1;
 	}
 	/* The smallest two-sided p of n vs n repetitions is 2 / C(2n, n). */
@@ -229,8 +230,8 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 		best = best * k / (o->min_reps + k);
 	if (best >= o->alpha)
 		log_warn("with %d repetitions a side no difference can reach p < %g (the smallest "
-			 "possible p is %.2g): the tests will never flag; raise --min-reps",
-			 o->min_reps, o->alpha, best);
+		         "possible p is %.2g): the tests will never flag; raise --min-reps",
+		         o->min_reps, o->alpha, best);
 	*first = optind;
 	return 0;
 bad:
@@ -268,18 +269,18 @@ int cmd_compare(int argc, char **argv)
 	code = compare_exit_code(r);
 	if (r->nmismatch && !o.force) {
 		log_error("not comparable: %s and %s come from different testbeds:", base_path,
-			  argv[first + 1]);
+		          argv[first + 1]);
 		for (int i = 0; i < r->nmismatch; i++)
 			fprintf(stderr, "  %s\n", r->mismatch[i]);
 		fprintf(stderr, "compare anyway with --force, or compare with a baseline made on "
-				"NEW's testbed (wimm baseline update)\n");
+		                "NEW's testbed (wimm baseline update)\n");
 		goto out;
 	}
 	if (!base->complete || !now->complete)
 		log_warn("%s was interrupted: only its finished cells are compared",
-			 !base->complete ? "BASE" : "NEW");
+		         !base->complete ? "BASE" : "NEW");
 	int stdout_taken = (out.markdown && !*out.markdown) || (out.json && !*out.json) ||
-			   (out.gab && !strcmp(out.gab, "-"));
+	                   (out.gab && !strcmp(out.gab, "-"));
 	if (!stdout_taken)
 		compare_print_text(stdout, r);
 	if ((out.markdown && write_markdown(out.markdown, r)) ||

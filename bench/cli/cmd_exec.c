@@ -22,24 +22,24 @@
 #define DEFAULT_TIMEOUT_S 3600.0
 
 static const char usage_head[] =
-	"usage: wimm exec [options] -- COMMAND [ARGS ...]\n"
-	"Runs COMMAND under each allocator, each run in its own process, and records\n"
-	"its memory over time as `wimm run` does. Its heap is the allocator's in-use\n"
-	"bytes (from the probe). Only the process started is measured: children it\n"
-	"starts inherit the allocator but are not sampled.\n"
-	"\n"
-	"      --name NAME         name of the workload in the results (default: the\n"
-	"                          command's file name)\n"
-	"      --stdin FILE        feed FILE to every run (`-` passes wimm's own stdin,\n"
-	"                          for a single run); default: no input (/dev/null)\n"
-	"      --timeout DUR       per-run timeout (default 1h)\n";
+    "usage: wimm exec [options] -- COMMAND [ARGS ...]\n"
+    "Runs COMMAND under each allocator, each run in its own process, and records\n"
+    "its memory over time as `wimm run` does. Its heap is the allocator's in-use\n"
+    "bytes (from the probe). Only the process started is measured: children it\n"
+    "starts inherit the allocator but are not sampled.\n"
+    "\n"
+    "      --name NAME         name of the workload in the results (default: the\n"
+    "                          command's file name)\n"
+    "      --stdin FILE        feed FILE to every run (`-` passes wimm's own stdin,\n"
+    "                          for a single run); default: no input (/dev/null)\n"
+    "      --timeout DUR       per-run timeout (default 1h)\n";
 static const char usage_tail[] =
-	"  -h, --help              this help\n"
-	"\n"
-	"Writes OUT/runs/<id>/ like `wimm run`, plus output/<run>.stdout and .stderr.\n"
-	"A run that exits non-zero is a failed cell; its exit status is recorded.\n"
-	"Exit: 0 all runs ok, 1 some failed, 2 bad usage, 3 results could not be\n"
-	"written, 130 interrupted.\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "Writes OUT/runs/<id>/ like `wimm run`, plus output/<run>.stdout and .stderr.\n"
+    "A run that exits non-zero is a failed cell; its exit status is recorded.\n"
+    "Exit: 0 all runs ok, 1 some failed, 2 bad usage, 3 results could not be\n"
+    "written, 130 interrupted.\n";
 
 struct exec_opts {
 	struct session_opts s;
@@ -51,11 +51,11 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 {
 	enum { O_NAME = SESSION_O_FIRST_FREE, O_STDIN };
 	static const struct option longopts[] = {
-		SESSION_LONGOPTS,
-		{"name", required_argument, NULL, O_NAME},
-		{"stdin", required_argument, NULL, O_STDIN},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    SESSION_LONGOPTS,
+	    {"name", required_argument, NULL, O_NAME},
+	    {"stdin", required_argument, NULL, O_STDIN},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	memset(o, 0, sizeof(*o));
 	session_opts_init(&o->s);
@@ -73,10 +73,10 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 		case O_NAME:
 			if (!*optarg || strlen(optarg) >= sizeof(o->name) ||
 			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-					   "0123456789._-") != strlen(optarg)) {
+			                   "0123456789._-") != strlen(optarg)) {
 				log_error("--name %s: expected 1 to %zu letters, digits, '.', '_' "
-					  "or '-'",
-					  optarg, sizeof(o->name) - 1);
+				          "or '-'",
+				          optarg, sizeof(o->name) - 1);
 				return -1;
 			}
 			strcpy(o->name, optarg);
@@ -93,7 +93,7 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 			exit(EXIT_OK);
 		default:
 			log_error("unknown or incomplete option '%s'; see `wimm exec --help`",
-				  argv[optind - 1]);
+			          argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -128,7 +128,8 @@ static void derive_name(const char *cmd, char *name, size_t len)
 	const char *base = strrchr(cmd, '/');
 	snprintf(name, len, "%s", base ? base + 1 : cmd);
 	for (char *p = name; *p; p++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-", *p))
+		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-",
+		            *p))
 			*p = '_';
 }
 
@@ -172,7 +173,7 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	if (matrix_build(1, axis, naxis, session_nallocators(s), o.s.reps, o.s.seed, &plan,
-			 &ncells)) {
+	                 &ncells)) {
 		log_error("out of memory");
 		code = EXIT_IO;
 		goto out;
@@ -180,14 +181,14 @@ int cmd_exec(int argc, char **argv)
 	argv[first] = command;
 	for (size_t i = 0; i < ncells && !session_stopping(); i++) {
 		struct session_cell sc = {
-			.name = o.name,
-			.threads = -1,
-			.allocator = plan[i].allocator,
-			.rep = plan[i].rep,
-			.argv = argv + first,
-			.timeout_s = DEFAULT_TIMEOUT_S,
-			.stdin_path = o.stdin_path,
-			.save_output = 1,
+		    .name = o.name,
+		    .threads = -1,
+		    .allocator = plan[i].allocator,
+		    .rep = plan[i].rep,
+		    .argv = argv + first,
+		    .timeout_s = DEFAULT_TIMEOUT_S,
+		    .stdin_path = o.stdin_path,
+		    .save_output = 1,
 		};
 		if (session_run_cell(s, &sc, i, ncells))
 			break;

@@ -42,7 +42,10 @@ static void print_allocators(void)
 		if (a->variant_of[0])
 			snprintf(tag, sizeof(tag), "  [variant of %s]", a->variant_of);
 		printf("  %-18s %-9s %-10s %s%s\n", a->name, status, version[0] ? version : "-",
-		       a->path[0] ? a->path : a->library[0] ? a->library : "(system malloc)", tag);
+		       a->path[0]      ? a->path
+		       : a->library[0] ? a->library
+		                       : "(system malloc)",
+		       tag);
 		if (a->note[0])
 			printf("  %-18s %s\n", "", a->note);
 	}
@@ -88,9 +91,9 @@ static void print_workloads(void)
 		char axis[128] = "";
 		for (int t = 0; t < w.naxis; t++)
 			snprintf(axis + strlen(axis), sizeof(axis) - strlen(axis), "%s%d",
-				 t ? "," : "", w.axis[t]);
-		printf("  %-18s threads %-8s %s\n", w.name, axis, summary(w.description, line,
-										   sizeof(line)));
+			         t ? "," : "", w.axis[t]);
+		printf("  %-18s threads %-8s %s\n", w.name, axis,
+		       summary(w.description, line, sizeof(line)));
 	}
 	catalog_free_paths(paths, n);
 }
@@ -132,7 +135,7 @@ int cmd_validate(int argc, char **argv)
 			continue;
 		}
 		int rc = as_allocator ? allocator_load(argv[i], &a, err, sizeof(err))
-				      : workload_load(argv[i], &w, err, sizeof(err));
+		                      : workload_load(argv[i], &w, err, sizeof(err));
 		if (rc) {
 			fprintf(stderr, "%s\n", err);
 			bad++;

@@ -24,21 +24,21 @@ struct run_opts {
 };
 
 static const char usage_head[] =
-	"usage: wimm run [WORKLOAD ...] [options]\n"
-	"Runs each workload under each allocator, each cell in its own process, and\n"
-	"records memory over time. WORKLOAD is a preset name (`wimm list`) or a YAML\n"
-	"file; without one, every shipped preset runs.\n"
-	"\n"
-	"  -t, --threads LIST      thread counts, replacing each workload's axis\n"
-	"      --timeout DUR       per-cell timeout (default: the workload's, else 300s)\n"
-	"      --scale F           multiply the workloads' work by F\n"
-	"      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n";
+    "usage: wimm run [WORKLOAD ...] [options]\n"
+    "Runs each workload under each allocator, each cell in its own process, and\n"
+    "records memory over time. WORKLOAD is a preset name (`wimm list`) or a YAML\n"
+    "file; without one, every shipped preset runs.\n"
+    "\n"
+    "  -t, --threads LIST      thread counts, replacing each workload's axis\n"
+    "      --timeout DUR       per-cell timeout (default: the workload's, else 300s)\n"
+    "      --scale F           multiply the workloads' work by F\n"
+    "      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n";
 static const char usage_tail[] =
-	"  -h, --help              this help\n"
-	"\n"
-	"Writes OUT/runs/<id>/{meta.json,cells.csv,summary.json,series/} and prints a\n"
-	"table on stdout. Exit: 0 all cells ok, 1 some cells failed, 2 bad usage or\n"
-	"input (nothing ran), 3 results could not be written, 130 interrupted.\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "Writes OUT/runs/<id>/{meta.json,cells.csv,summary.json,series/} and prints a\n"
+    "table on stdout. Exit: 0 all cells ok, 1 some cells failed, 2 bad usage or\n"
+    "input (nothing ran), 3 results could not be written, 130 interrupted.\n";
 
 static int parse_list(const char *s, int *out, int max, int lo, int hi)
 {
@@ -59,12 +59,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK };
 	static const struct option longopts[] = {
-		SESSION_LONGOPTS,
-		{"threads", required_argument, NULL, 't'},
-		{"scale", required_argument, NULL, O_SCALE},
-		{"quick", no_argument, NULL, O_QUICK},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+	    SESSION_LONGOPTS,
+	    {"threads", required_argument, NULL, 't'},
+	    {"scale", required_argument, NULL, O_SCALE},
+	    {"quick", no_argument, NULL, O_QUICK},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	memset(o, 0, sizeof(*o));
 	session_opts_init(&o->s);
@@ -82,10 +82,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		switch (c) {
 		case 't':
 			o->nthreads = parse_list(optarg, o->threads, WORKLOAD_MAX_AXIS, 0,
-						 WORKLOAD_MAX_THREADS);
+			                         WORKLOAD_MAX_THREADS);
 			if (o->nthreads <= 0) {
 				log_error("--threads %s: expected a comma list of 0..%d, e.g. 1,4",
-					  optarg, WORKLOAD_MAX_THREADS);
+				          optarg, WORKLOAD_MAX_THREADS);
 				return -1;
 			}
 			break;
@@ -93,7 +93,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->scale = strtod(optarg, &end);
 			if (*end || !(o->scale > 0) || o->scale > 1000) {
 				log_error("--scale %s: expected a number above 0, at most 1000",
-					  optarg);
+				          optarg);
 				return -1;
 			}
 			break;
@@ -106,7 +106,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			exit(EXIT_OK);
 		default:
 			log_error("unknown or incomplete option '%s'; see `wimm run --help`",
-				  argv[optind - 1]);
+			          argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -115,7 +115,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 
 /* Loads the workloads named on the command line, or every shipped preset. */
 static int load_workloads(char **args, int nargs, const struct run_opts *o, struct workload *w,
-			  int *nw)
+                          int *nw)
 {
 	char **paths = NULL, err[1024], path[4096];
 	int n = 0, rc = 0;
@@ -132,7 +132,7 @@ static int load_workloads(char **args, int nargs, const struct run_opts *o, stru
 		const char *arg = nargs ? args[i] : paths[i];
 		if (catalog_find_workload(arg, path, sizeof(path))) {
 			log_error("no workload '%s': not a file, nor a preset in %s", arg,
-				  catalog_workloads_dir());
+			          catalog_workloads_dir());
 			rc = -1;
 		} else if (workload_load(path, &w[i], err, sizeof(err))) {
 			log_error("%s", err);
@@ -144,8 +144,9 @@ static int load_workloads(char **args, int nargs, const struct run_opts *o, stru
 		}
 		for (int j = 0; j < i && !rc; j++)
 			if (!strcmp(w[i].name, w[j].name)) {
-				log_error("two workloads are named '%s' (%s and %s); names must differ",
-					  w[i].name, w[j].path, w[i].path);
+				log_error(
+				    "two workloads are named '%s' (%s and %s); names must differ",
+				    w[i].name, w[j].path, w[i].path);
 				rc = -1;
 			}
 	}
@@ -192,7 +193,7 @@ int cmd_run(int argc, char **argv)
 	if ((code = session_create(&s, &o.s, argc, argv, w, nw, per_allocator)))
 		goto out;
 	if (matrix_build(nw, axis, naxis, session_nallocators(s), o.s.reps, o.s.seed, &plan,
-			 &ncells)) {
+	                 &ncells)) {
 		log_error("out of memory");
 		code = EXIT_IO;
 		goto out;
@@ -204,17 +205,24 @@ int cmd_run(int argc, char **argv)
 		snprintf(threads, sizeof(threads), "%d", pc->threads);
 		snprintf(scale, sizeof(scale), "%g", o.scale);
 		snprintf(time_scale, sizeof(time_scale), "%g", o.time_scale);
-		char *wargv[] = {(char *)catalog_worker_path(), "--threads", threads, "--scale",
-				 scale, "--time-scale", time_scale, (char *)wl->path, NULL};
+		char *wargv[] = {(char *)catalog_worker_path(),
+		                 "--threads",
+		                 threads,
+		                 "--scale",
+		                 scale,
+		                 "--time-scale",
+		                 time_scale,
+		                 (char *)wl->path,
+		                 NULL};
 		struct session_cell sc = {
-			.workload = wl,
-			.name = wl->name,
-			.threads = pc->threads,
-			.allocator = pc->allocator,
-			.rep = pc->rep,
-			.argv = wargv,
-			.timeout_s = (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) *
-				     fmax(1.0, o.scale),
+		    .workload = wl,
+		    .name = wl->name,
+		    .threads = pc->threads,
+		    .allocator = pc->allocator,
+		    .rep = pc->rep,
+		    .argv = wargv,
+		    .timeout_s = (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) *
+		                 fmax(1.0, o.scale),
 		};
 		int rc = session_run_cell(s, &sc, i, ncells);
 		if (rc) /* interrupted, or results can no longer be written */

@@ -7,25 +7,25 @@
 #include "common/log.h"
 
 static const char usage_text[] =
-	"usage: wimm COMMAND [options]\n"
-	"Runs allocation workloads under several allocators and shows where the\n"
-	"memory goes: RSS over time against the heap the program really holds.\n"
-	"\n"
-	"commands:\n"
-	"  run [WORKLOAD ...]     run workloads under each allocator (default: all presets)\n"
-	"  exec -- COMMAND ...    run a real program under each allocator\n"
-	"  list                   allocators found (library, version) and shipped workloads\n"
-	"  validate FILE ...      check workload files (--allocator for allocator files)\n"
-	"  compare BASE NEW       regressions of a run against another or a baseline\n"
-	"  baseline update [RUN]  make the run the baseline of its testbed\n"
-	"  plot [RUN_DIR]         figures and report of a run again (--history: over runs)\n"
-	"\n"
-	"  wimm COMMAND --help    options of a command\n"
-	"  wimm --version\n"
-	"\n"
-	"exit codes: 0 ok, 1 some cells failed, 2 bad usage or input (nothing ran),\n"
-	"3 results could not be written, 130 interrupted (finished cells kept).\n"
-	"compare: 0 no regression, 1 a regression, 2 bad usage or I/O, 3 not comparable.\n";
+    "usage: wimm COMMAND [options]\n"
+    "Runs allocation workloads under several allocators and shows where the\n"
+    "memory goes: RSS over time against the heap the program really holds.\n"
+    "\n"
+    "commands:\n"
+    "  run [WORKLOAD ...]     run workloads under each allocator (default: all presets)\n"
+    "  exec -- COMMAND ...    run a real program under each allocator\n"
+    "  list                   allocators found (library, version) and shipped workloads\n"
+    "  validate FILE ...      check workload files (--allocator for allocator files)\n"
+    "  compare BASE NEW       regressions of a run against another or a baseline\n"
+    "  baseline update [RUN]  make the run the baseline of its testbed\n"
+    "  plot [RUN_DIR]         figures and report of a run again (--history: over runs)\n"
+    "\n"
+    "  wimm COMMAND --help    options of a command\n"
+    "  wimm --version\n"
+    "\n"
+    "exit codes: 0 ok, 1 some cells failed, 2 bad usage or input (nothing ran),\n"
+    "3 results could not be written, 130 interrupted (finished cells kept).\n"
+    "compare: 0 no regression, 1 a regression, 2 bad usage or I/O, 3 not comparable.\n";
 
 int main(int argc, char **argv)
 {
@@ -56,6 +56,8 @@ int main(int argc, char **argv)
 		return cmd_baseline(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 1, argv + 1);
-	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, baseline, plot (see wimm --help)", cmd);
+	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, "
+	          "baseline, plot (see wimm --help)",
+	          cmd);
 	return EXIT_USAGE;
 }

@@ -20,8 +20,8 @@
 
 #include "common/ynode.h"
 
-static const char *const known_keys[] = {"name",   "library", "environment", "colour",
-                                         "note",   "variant_of", NULL};
+static const char *const known_keys[] = {"name", "library",    "environment", "colour",
+                                         "note", "variant_of", NULL};
 static const char *const required_keys[] = {"name", NULL};
 
 static bool is_name_char(char c)

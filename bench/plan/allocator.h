@@ -19,12 +19,12 @@ struct allocator {
 	char path[PATH_MAX];    /* resolved file; "" until allocator_resolve() */
 	int nenv;
 	char env[ALLOCATOR_MAX_ENV][ALLOCATOR_ENV_MAX]; /* "NAME=value" */
-	char colour[16];        /* "#rrggbb" for plots; "" = pick one */
-	char note[256];         /* one line: what it is, which problem it addresses */
+	char colour[16];                                /* "#rrggbb" for plots; "" = pick one */
+	char note[256]; /* one line: what it is, which problem it addresses */
 	/* Name of the allocator this one tunes ("" for a base allocator).
 	 * Variants run only when asked for, by name or with -a all. */
 	char variant_of[ALLOCATOR_NAME_MAX];
-	char source[PATH_MAX];  /* the YAML file, or "--allocator" */
+	char source[PATH_MAX]; /* the YAML file, or "--allocator" */
 };
 
 /* Loads and validates an allocator file (keys: name, library, environment,

@@ -92,7 +92,7 @@ int catalog_load_allocators(struct allocator **out, int *nout, char *err, size_t
 	int n, rc = catalog_list_yaml(catalog_allocators_dir(), &paths, &n);
 	if (rc) {
 		snprintf(err, errlen, "cannot read allocator directory %s: %s",
-			 catalog_allocators_dir(), strerror(-rc));
+		         catalog_allocators_dir(), strerror(-rc));
 		return rc;
 	}
 	struct allocator *all = calloc((size_t)n + 1, sizeof(*all));

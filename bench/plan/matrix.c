@@ -14,7 +14,7 @@ static uint64_t next(uint64_t *x)
 }
 
 int matrix_build(int nworkloads, const int *const *axis, const int *naxis, int nallocators,
-		 int reps, uint64_t seed, struct plan_cell **out, size_t *nout)
+                 int reps, uint64_t seed, struct plan_cell **out, size_t *nout)
 {
 	size_t per_round = 0;
 	for (int w = 0; w < nworkloads; w++)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 struct plan_cell {
-	int workload;  /* index into the run's workloads */
+	int workload; /* index into the run's workloads */
 	int threads;
 	int allocator; /* index into the run's allocators */
 	int rep;       /* from 1 */
@@ -21,6 +21,6 @@ struct plan_cell {
 /* axis[w] / naxis[w]: thread counts of workload w. Returns 0 or -ENOMEM;
  * free *out with free(). */
 int matrix_build(int nworkloads, const int *const *axis, const int *naxis, int nallocators,
-		 int reps, uint64_t seed, struct plan_cell **out, size_t *n);
+                 int reps, uint64_t seed, struct plan_cell **out, size_t *n);
 
 #endif

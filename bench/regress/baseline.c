@@ -71,7 +71,8 @@ static struct json_object *cell_json(const struct rundata_group *g, const struct
 	if (!o)
 		return NULL;
 	rc |= jsonw_add_str(o, "workload", g->workload);
-	rc |= g->threads < 0 ? jsonw_add_null(o, "threads") : jsonw_add_int(o, "threads", g->threads);
+	rc |=
+	    g->threads < 0 ? jsonw_add_null(o, "threads") : jsonw_add_int(o, "threads", g->threads);
 	rc |= jsonw_add_str(o, "allocator", g->allocator);
 	rc |= jsonw_add_int(o, "rep", r->rep);
 	rc |= jsonw_add_str(o, "status", r->ok ? "ok" : "failed");
@@ -89,7 +90,7 @@ static struct json_object *cell_json(const struct rundata_group *g, const struct
 static const char *plain(struct json_object *o)
 {
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	                                             JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* The file's text: the header and meta.json pretty-printed, one cell a line
@@ -123,7 +124,7 @@ static int build(const struct rundata *d, char **text, size_t *len)
 	}
 	fputs("  \"meta\": ", f);
 	for (const char *m = json_object_to_json_string_ext(
-		     d->meta, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	         d->meta, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	     *m; m++) { /* indented one level, as a member */
 		fputc(*m, f);
 		if (*m == '\n')
@@ -164,9 +165,9 @@ int baseline_write(const struct rundata *d, const char *path, char *err, size_t 
 	int rc;
 	if (!d->meta || !d->testbed[0]) {
 		snprintf(err, errlen,
-			 "%s has no meta.json with a testbed: a baseline needs the run's context "
-			 "(give the run directory)",
-			 d->source);
+		         "%s has no meta.json with a testbed: a baseline needs the run's context "
+		         "(give the run directory)",
+		         d->source);
 		return -EINVAL;
 	}
 	if ((rc = build(d, &text, &n))) {

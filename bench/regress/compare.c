@@ -19,22 +19,26 @@
 #define MIB (1024.0 * 1024.0)
 
 const struct compare_metric_info compare_metrics[COMPARE_NMETRICS] = {
-	[COMPARE_PEAK_RSS] = {"peak_rss", "peak RSS", RUNDATA_PEAK_RSS, 1, 0.05, MIB},
-	/* 0.02 of RSS / heap is 2% of the heap: below it a ratio near 1 moves
-	 * with the rounding of a few pages. */
-	[COMPARE_BLOWUP] = {"blowup", "RSS / heap", RUNDATA_BLOWUP, 0, 0.05, 0.02},
-	[COMPARE_IDLE_RSS] = {"idle_rss", "RSS after idle", RUNDATA_IDLE_RSS, 1, 0.05, MIB},
-	[COMPARE_TIME] = {"time", "time / glibc", RUNDATA_WALL, 0, 0.25, 0},
+    [COMPARE_PEAK_RSS] = {"peak_rss", "peak RSS", RUNDATA_PEAK_RSS, 1, 0.05, MIB},
+    /* 0.02 of RSS / heap is 2% of the heap: below it a ratio near 1 moves
+     * with the rounding of a few pages. */
+    [COMPARE_BLOWUP] = {"blowup", "RSS / heap", RUNDATA_BLOWUP, 0, 0.05, 0.02},
+    [COMPARE_IDLE_RSS] = {"idle_rss", "RSS after idle", RUNDATA_IDLE_RSS, 1, 0.05, MIB},
+    [COMPARE_TIME] = {"time", "time / glibc", RUNDATA_WALL, 0, 0.25, 0},
 };
 
 const char *compare_mark_name(enum compare_mark m)
 {
 	static const char *const names[] = {
-		[COMPARE_SAME] = "same",       [COMPARE_WORSE] = "worse",
-		[COMPARE_BETTER] = "better",   [COMPARE_NEW] = "new",
-		[COMPARE_MISSING] = "missing", [COMPARE_NA] = "n/a",
-		[COMPARE_INCONCLUSIVE] = "inconclusive", [COMPARE_FAILED] = "failed",
-		[COMPARE_REFERENCE] = "reference",
+	    [COMPARE_SAME] = "same",
+	    [COMPARE_WORSE] = "worse",
+	    [COMPARE_BETTER] = "better",
+	    [COMPARE_NEW] = "new",
+	    [COMPARE_MISSING] = "missing",
+	    [COMPARE_NA] = "n/a",
+	    [COMPARE_INCONCLUSIVE] = "inconclusive",
+	    [COMPARE_FAILED] = "failed",
+	    [COMPARE_REFERENCE] = "reference",
 	};
 	return names[m];
 }
@@ -59,12 +63,13 @@ static unsigned metric_set(const char *key, size_t len)
 		const char *name;
 		unsigned set;
 	} aliases[] = {
-		{"rss", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_IDLE_RSS},
-		{"memory", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_BLOWUP | 1u << COMPARE_IDLE_RSS},
-		{"all", (1u << COMPARE_NMETRICS) - 1},
+	    {"rss", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_IDLE_RSS},
+	    {"memory", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_BLOWUP | 1u << COMPARE_IDLE_RSS},
+	    {"all", (1u << COMPARE_NMETRICS) - 1},
 	};
 	for (int m = 0; m < COMPARE_NMETRICS; m++)
-		if (strlen(compare_metrics[m].key) == len && !strncmp(key, compare_metrics[m].key, len))
+		if (strlen(compare_metrics[m].key) == len &&
+		    !strncmp(key, compare_metrics[m].key, len))
 			return 1u << m;
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
 		if (strlen(aliases[i].name) == len && !strncmp(key, aliases[i].name, len))
@@ -74,8 +79,8 @@ static unsigned metric_set(const char *key, size_t len)
 
 /* Calls set(o, metric, value text) for each METRIC=VALUE of a comma list. */
 static int parse_list(struct compare_opts *o, const char *opt, const char *spec,
-		      int (*set)(struct compare_opts *, int, const char *, char *, size_t),
-		      char *err, size_t errlen)
+                      int (*set)(struct compare_opts *, int, const char *, char *, size_t),
+                      char *err, size_t errlen)
 {
 	char buf[512];
 	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf)) {
@@ -87,10 +92,11 @@ static int parse_list(struct compare_opts *o, const char *opt, const char *spec,
 		char *eq = strchr(item, '=');
 		unsigned metrics = eq ? metric_set(item, (size_t)(eq - item)) : 0;
 		if (!eq || !metrics) {
-			snprintf(err, errlen,
-				 "%s %s: expected METRIC=VALUE with METRIC one of peak_rss, blowup, "
-				 "idle_rss, time, rss (peak_rss and idle_rss), memory, all",
-				 opt, item);
+			snprintf(
+			    err, errlen,
+			    "%s %s: expected METRIC=VALUE with METRIC one of peak_rss, blowup, "
+			    "idle_rss, time, rss (peak_rss and idle_rss), memory, all",
+			    opt, item);
 			return -EINVAL;
 		}
 		for (int m = 0; m < COMPARE_NMETRICS; m++)
@@ -110,8 +116,8 @@ static int set_threshold(struct compare_opts *o, int m, const char *v, char *err
 	double pct = strtod(v, &end);
 	if (end == v || strcmp(end, "%") || !(pct >= 0) || pct > 1000) {
 		snprintf(err, errlen,
-			 "--threshold %s=%s: expected a percentage from 0%% to 1000%%, e.g. 5%%",
-			 compare_metrics[m].key, v);
+		         "--threshold %s=%s: expected a percentage from 0%% to 1000%%, e.g. 5%%",
+		         compare_metrics[m].key, v);
 		return -EINVAL;
 	}
 	o->threshold[m] = pct / 100;
@@ -122,15 +128,17 @@ static int set_floor(struct compare_opts *o, int m, const char *v, char *err, si
 {
 	char *end;
 	if (m == COMPARE_TIME) {
-		snprintf(err, errlen, "--floor time=%s: time has no floor (its test is the "
-				      "Mann-Whitney one); see --threshold and --alpha", v);
+		snprintf(err, errlen,
+		         "--floor time=%s: time has no floor (its test is the "
+		         "Mann-Whitney one); see --threshold and --alpha",
+		         v);
 		return -EINVAL;
 	}
 	if (compare_metrics[m].bytes) {
 		uint64_t bytes;
 		if (units_parse_size(v, &bytes)) {
 			snprintf(err, errlen, "--floor %s=%s: expected a size, e.g. 1MiB",
-				 compare_metrics[m].key, v);
+			         compare_metrics[m].key, v);
 			return -EINVAL;
 		}
 		o->floor[m] = (double)bytes;
@@ -139,7 +147,7 @@ static int set_floor(struct compare_opts *o, int m, const char *v, char *err, si
 	double x = strtod(v, &end);
 	if (end == v || *end || !(x >= 0)) {
 		snprintf(err, errlen, "--floor %s=%s: expected a number, e.g. 0.02",
-			 compare_metrics[m].key, v);
+		         compare_metrics[m].key, v);
 		return -EINVAL;
 	}
 	o->floor[m] = x;
@@ -176,8 +184,8 @@ int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_
 
 /* ---- verdicts ---- */
 
-__attribute__((format(printf, 2, 3))) static void note(struct compare_verdict *v,
-							const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void note(struct compare_verdict *v, const char *fmt,
+                                                       ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -218,7 +226,7 @@ static double relative_spread(const double *v, size_t n)
  * samples (see compare.h). Writes p when a test ran, and why in v->note
  * when it does not. */
 static int stands_out(const double *b, size_t nb, const double *n, size_t nn, int dir,
-		      const struct compare_opts *o, struct compare_verdict *v)
+                      const struct compare_opts *o, struct compare_verdict *v)
 {
 	if ((int)nb >= o->min_reps && (int)nn >= o->min_reps) {
 		struct mannwhitney_result mw;
@@ -235,7 +243,7 @@ static int stands_out(const double *b, size_t nb, const double *n, size_t nn, in
 		 * the figure wanders, and the change must clear that. */
 		double spread = fmax(relative_spread(b, nb), relative_spread(n, nn));
 		int apart = dir > 0 ? stats_min(n, nn) > stats_max(b, nb)
-				    : stats_max(n, nn) < stats_min(b, nb);
+		                    : stats_max(n, nn) < stats_min(b, nb);
 		if (apart && fabs(v->change) > spread)
 			return 1;
 		note(v, "beyond the threshold, within the repetitions' scatter (%.0f%%)",
@@ -248,7 +256,7 @@ static int stands_out(const double *b, size_t nb, const double *n, size_t nn, in
 }
 
 static void memory_verdict(const struct rundata_group *gb, const struct rundata_group *gn,
-			   int metric, const struct compare_opts *o, struct compare_verdict *v)
+                           int metric, const struct compare_opts *o, struct compare_verdict *v)
 {
 	enum rundata_metric src = compare_metrics[metric].source;
 	double *b = malloc((gb->nreps + 1) * sizeof(*b)), *n = malloc((gn->nreps + 1) * sizeof(*n));
@@ -264,8 +272,10 @@ static void memory_verdict(const struct rundata_group *gb, const struct rundata_
 	v->now = stats_median(n, nn);
 	if (isnan(v->base) || isnan(v->now)) {
 		v->mark = COMPARE_NA;
-		note(v, "%s", isnan(v->base) && isnan(v->now) ? "n/a" :
-			      isnan(v->base) ? "n/a in BASE" : "n/a in NEW");
+		note(v, "%s",
+		     isnan(v->base) && isnan(v->now) ? "n/a"
+		     : isnan(v->base)                ? "n/a in BASE"
+		                                     : "n/a in NEW");
 		goto out;
 	}
 	v->change = v->base > 0 ? v->now / v->base - 1 : (v->now > 0 ? INFINITY : 0);
@@ -279,8 +289,8 @@ out:
 }
 
 static void time_verdict(const struct rundata *base, const struct rundata_group *gb,
-			 const struct rundata *now, const struct rundata_group *gn,
-			 const struct compare_opts *o, struct compare_verdict *v)
+                         const struct rundata *now, const struct rundata_group *gn,
+                         const struct compare_opts *o, struct compare_verdict *v)
 {
 	if (!strcmp(gn->allocator, RUNDATA_TIME_REFERENCE)) {
 		v->mark = COMPARE_REFERENCE;
@@ -302,7 +312,9 @@ static void time_verdict(const struct rundata *base, const struct rundata_group 
 	if (!nb || !nn) {
 		v->mark = COMPARE_NA;
 		note(v, "no glibc cell of the same repetitions in %s",
-		     !nb && !nn ? "either run" : !nb ? "BASE" : "NEW");
+		     !nb && !nn ? "either run"
+		     : !nb      ? "BASE"
+		                : "NEW");
 		goto out;
 	}
 	v->change = v->now / v->base - 1;
@@ -331,15 +343,15 @@ out:
 static void init_verdicts(struct compare_cell *c, enum compare_mark mark, const char *why)
 {
 	for (int m = 0; m < COMPARE_NMETRICS; m++) {
-		c->v[m] = (struct compare_verdict){.mark = mark, .base = NAN, .now = NAN,
-						   .change = NAN, .p = NAN};
+		c->v[m] = (struct compare_verdict){
+		    .mark = mark, .base = NAN, .now = NAN, .change = NAN, .p = NAN};
 		snprintf(c->v[m].note, sizeof(c->v[m].note), "%s", why);
 	}
 }
 
 static void compare_cell(const struct rundata *base, const struct rundata_group *gb,
-			 const struct rundata *now, const struct rundata_group *gn,
-			 const struct compare_opts *o, struct compare_cell *c)
+                         const struct rundata *now, const struct rundata_group *gn,
+                         const struct compare_opts *o, struct compare_cell *c)
 {
 	c->base_ops = rundata_median(gb, RUNDATA_OPS);
 	c->new_ops = rundata_median(gn, RUNDATA_OPS);
@@ -348,8 +360,9 @@ static void compare_cell(const struct rundata *base, const struct rundata_group 
 		return;
 	}
 	if (!c->base_ok) {
-		init_verdicts(c, COMPARE_NA, c->new_ok ? "every repetition failed in BASE"
-						       : "failed in both runs");
+		init_verdicts(c, COMPARE_NA,
+		              c->new_ok ? "every repetition failed in BASE"
+		                        : "failed in both runs");
 		return;
 	}
 	init_verdicts(c, COMPARE_NA, "");
@@ -372,7 +385,7 @@ static const char *map_to_base(const struct compare_opts *o, const char *now_nam
 }
 
 __attribute__((format(printf, 2, 3))) static void mismatch(struct compare_report *r,
-							    const char *fmt, ...)
+                                                           const char *fmt, ...)
 {
 	if (r->nmismatch == COMPARE_MAX_NOTES)
 		return;
@@ -382,8 +395,8 @@ __attribute__((format(printf, 2, 3))) static void mismatch(struct compare_report
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3))) static void warning(struct compare_report *r,
-							   const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void warning(struct compare_report *r, const char *fmt,
+                                                          ...)
 {
 	if (r->nwarning == COMPARE_MAX_NOTES)
 		return;
@@ -409,22 +422,23 @@ static void check_context(struct compare_report *r)
 {
 	const struct rundata *b = r->base, *n = r->now;
 	if (!b->has_meta || !n->has_meta) {
-		warning(r, "%s has no meta.json beside it: its testbed (CPUs, kernel, allocator "
-			   "versions) is not checked",
-			!b->has_meta ? "BASE" : "NEW");
+		warning(r,
+		        "%s has no meta.json beside it: its testbed (CPUs, kernel, allocator "
+		        "versions) is not checked",
+		        !b->has_meta ? "BASE" : "NEW");
 		return;
 	}
 	if (strcmp(b->machine, n->machine))
 		mismatch(r, "machine differs: %s in BASE, %s in NEW", b->machine, n->machine);
 	if (b->cpus_online != n->cpus_online)
 		mismatch(r, "CPU count differs: %ld in BASE, %ld in NEW", b->cpus_online,
-			 n->cpus_online);
+		         n->cpus_online);
 	else if (b->cpus_allowed != n->cpus_allowed)
 		mismatch(r, "CPUs allowed to the run differ: %ld in BASE, %ld in NEW",
-			 b->cpus_allowed, n->cpus_allowed);
+		         b->cpus_allowed, n->cpus_allowed);
 	if (strcmp(b->kernel_release, n->kernel_release))
 		mismatch(r, "kernel differs: %s in BASE, %s in NEW", b->kernel_release,
-			 n->kernel_release);
+		         n->kernel_release);
 	if (!isnan(b->scale) && !isnan(n->scale) && b->scale != n->scale)
 		mismatch(r, "scale differs: %g in BASE, %g in NEW", b->scale, n->scale);
 	/* Every allocator that both runs used under the same name. */
@@ -498,7 +512,7 @@ static void count(struct compare_report *r, const struct compare_cell *c)
 }
 
 int compare_runs(const struct rundata *base, const struct rundata *now,
-		 const struct compare_opts *o, struct compare_report **out)
+                 const struct compare_opts *o, struct compare_report **out)
 {
 	struct compare_report *r = calloc(1, sizeof(*r));
 	*out = NULL;
@@ -514,7 +528,8 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
 	for (size_t i = 0; i < now->ngroups; i++) {
 		const struct rundata_group *gn = &now->groups[i];
 		const char *bname = map_to_base(o, gn->allocator);
-		const struct rundata_group *gb = rundata_find(base, gn->workload, gn->threads, bname);
+		const struct rundata_group *gb =
+		    rundata_find(base, gn->workload, gn->threads, bname);
 		struct compare_cell *c = &r->cells[r->ncells++];
 		snprintf(c->workload, sizeof(c->workload), "%s", gn->workload);
 		snprintf(c->allocator, sizeof(c->allocator), "%s", gn->allocator);
@@ -538,8 +553,9 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
 		int matched = 0;
 		for (size_t j = 0; j < now->ngroups && !matched; j++) {
 			const struct rundata_group *gn = &now->groups[j];
-			matched = gn->threads == gb->threads && !strcmp(gn->workload, gb->workload) &&
-				  !strcmp(map_to_base(o, gn->allocator), gb->allocator);
+			matched = gn->threads == gb->threads &&
+			          !strcmp(gn->workload, gb->workload) &&
+			          !strcmp(map_to_base(o, gn->allocator), gb->allocator);
 		}
 		if (matched)
 			continue;
@@ -567,10 +583,11 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
 		if (c->in_base && c->in_new && !isnan(c->base_ops) && !isnan(c->new_ops) &&
 		    c->base_ops != c->new_ops && !(warned && !strcmp(warned, c->workload))) {
 			warned = c->workload;
-			warning(r, "%s: the work differs (%.0f operations in BASE, %.0f in NEW, "
-				   "%s): another scale, seed or workload file, so its figures are "
-				   "not like for like",
-				c->workload, c->base_ops, c->new_ops, c->allocator);
+			warning(r,
+			        "%s: the work differs (%.0f operations in BASE, %.0f in NEW, "
+			        "%s): another scale, seed or workload file, so its figures are "
+			        "not like for like",
+			        c->workload, c->base_ops, c->new_ops, c->allocator);
 		}
 	}
 	*out = r;

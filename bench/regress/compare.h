@@ -41,17 +41,17 @@ enum compare_metric {
 };
 
 struct compare_metric_info {
-	const char *key;   /* for --threshold and JSON: "peak_rss" */
-	const char *label; /* for tables: "peak RSS" */
+	const char *key;            /* for --threshold and JSON: "peak_rss" */
+	const char *label;          /* for tables: "peak RSS" */
 	enum rundata_metric source; /* the cell figure (time: wall_s, as a ratio) */
-	int bytes;         /* floor and values are sizes */
-	double threshold;  /* default relative threshold */
-	double floor;      /* default absolute floor (0: none) */
+	int bytes;                  /* floor and values are sizes */
+	double threshold;           /* default relative threshold */
+	double floor;               /* default absolute floor (0: none) */
 };
 extern const struct compare_metric_info compare_metrics[COMPARE_NMETRICS];
 
 enum compare_mark {
-	COMPARE_SAME,         /* no significant change */
+	COMPARE_SAME, /* no significant change */
 	COMPARE_WORSE,
 	COMPARE_BETTER,
 	COMPARE_NEW,          /* the cell is only in NEW */
@@ -77,7 +77,7 @@ struct compare_verdict {
 
 struct compare_cell {
 	char workload[RUNDATA_NAME_MAX];
-	int threads; /* -1: none */
+	int threads;                           /* -1: none */
 	char allocator[RUNDATA_NAME_MAX];      /* NEW's name (BASE's when missing) */
 	char base_allocator[RUNDATA_NAME_MAX]; /* differs under --map */
 	int in_base, in_new;
@@ -92,9 +92,9 @@ struct compare_cell {
 struct compare_opts {
 	double threshold[COMPARE_NMETRICS];
 	double floor[COMPARE_NMETRICS];
-	double alpha;  /* default 0.01 */
-	int min_reps;  /* default 9 */
-	int force;     /* compare across testbeds */
+	double alpha; /* default 0.01 */
+	int min_reps; /* default 9 */
+	int force;    /* compare across testbeds */
 	struct {
 		char base[RUNDATA_NAME_MAX], now[RUNDATA_NAME_MAX];
 	} map[COMPARE_MAX_MAP];
@@ -135,7 +135,7 @@ struct compare_report {
 
 /* Compares NEW against BASE. Returns 0 or -ENOMEM. */
 int compare_runs(const struct rundata *base, const struct rundata *now,
-		 const struct compare_opts *o, struct compare_report **out);
+                 const struct compare_opts *o, struct compare_report **out);
 void compare_report_destroy(struct compare_report *r);
 
 /* The exit code of `wimm compare`: 3 when not comparable (and not forced),

@@ -23,15 +23,24 @@ enum style { TEXT, MARKDOWN };
 static const char *short_mark(enum compare_mark m, enum style st)
 {
 	switch (m) {
-	case COMPARE_SAME: return "~";
-	case COMPARE_WORSE: return st == MARKDOWN ? "**worse**" : "WORSE";
-	case COMPARE_BETTER: return st == MARKDOWN ? "*better*" : "better";
-	case COMPARE_NEW: return "new";
-	case COMPARE_MISSING: return "missing";
-	case COMPARE_NA: return "n/a";
-	case COMPARE_INCONCLUSIVE: return "?";
-	case COMPARE_FAILED: return st == MARKDOWN ? "**FAILED**" : "FAILED";
-	case COMPARE_REFERENCE: return "ref";
+	case COMPARE_SAME:
+		return "~";
+	case COMPARE_WORSE:
+		return st == MARKDOWN ? "**worse**" : "WORSE";
+	case COMPARE_BETTER:
+		return st == MARKDOWN ? "*better*" : "better";
+	case COMPARE_NEW:
+		return "new";
+	case COMPARE_MISSING:
+		return "missing";
+	case COMPARE_NA:
+		return "n/a";
+	case COMPARE_INCONCLUSIVE:
+		return "?";
+	case COMPARE_FAILED:
+		return st == MARKDOWN ? "**FAILED**" : "FAILED";
+	case COMPARE_REFERENCE:
+		return "ref";
 	}
 	return "";
 }
@@ -39,9 +48,9 @@ static const char *short_mark(enum compare_mark m, enum style st)
 /* "WORSE +88.0%", "~ -0.2%", "? +3.1%", "n/a", "ref". */
 static void mark_text(const struct compare_verdict *v, enum style st, char *buf, size_t len)
 {
-	int with_change = isfinite(v->change) &&
-			  (v->mark == COMPARE_SAME || v->mark == COMPARE_WORSE ||
-			   v->mark == COMPARE_BETTER || v->mark == COMPARE_INCONCLUSIVE);
+	int with_change =
+	    isfinite(v->change) && (v->mark == COMPARE_SAME || v->mark == COMPARE_WORSE ||
+	                            v->mark == COMPARE_BETTER || v->mark == COMPARE_INCONCLUSIVE);
 	if (with_change)
 		snprintf(buf, len, "%s %+.1f%%", short_mark(v->mark, st), v->change * 100);
 	else
@@ -69,8 +78,8 @@ static void threads_text(int threads, char *buf, size_t len)
 static void describe_run(FILE *f, const char *tag, const struct rundata *d, enum style st)
 {
 	const char *q = st == MARKDOWN ? "`" : "";
-	fprintf(f, "%s%s%s %s%s%s: ", st == MARKDOWN ? "**" : "", tag,
-		st == MARKDOWN ? "**" : " ", q, d->source, q);
+	fprintf(f, "%s%s%s %s%s%s: ", st == MARKDOWN ? "**" : "", tag, st == MARKDOWN ? "**" : " ",
+	        q, d->source, q);
 	if (!strcmp(d->kind, "baseline"))
 		fprintf(f, "baseline of run %s", d->run_id[0] ? d->run_id : "?");
 	else
@@ -96,19 +105,21 @@ static void describe_rules(FILE *f, const struct compare_report *r)
 		if (!compare_metrics[m].bytes)
 			snprintf(floor, sizeof(floor), "%g", o->floor[m]);
 		fprintf(f, "%s %g%% and %s, ", compare_metrics[m].label, o->threshold[m] * 100,
-			floor);
+		        floor);
 	}
-	fprintf(f, "beyond the reps' scatter; time / glibc %g%% with Mann-Whitney p < %g, "
-		   "%d reps a side\n",
-		o->threshold[COMPARE_TIME] * 100, o->alpha, o->min_reps);
+	fprintf(f,
+	        "beyond the reps' scatter; time / glibc %g%% with Mann-Whitney p < %g, "
+	        "%d reps a side\n",
+	        o->threshold[COMPARE_TIME] * 100, o->alpha, o->min_reps);
 }
 
 static void print_notes(FILE *f, const struct compare_report *r, enum style st)
 {
 	const char *item = st == MARKDOWN ? "- " : "  ";
 	if (r->nmismatch) {
-		fprintf(f, "%s\n", st == MARKDOWN ? "\n**Testbeds differ** (compared anyway: --force)"
-						  : "testbeds differ (compared anyway: --force):");
+		fprintf(f, "%s\n",
+		        st == MARKDOWN ? "\n**Testbeds differ** (compared anyway: --force)"
+		                       : "testbeds differ (compared anyway: --force):");
 		for (int i = 0; i < r->nmismatch; i++)
 			fprintf(f, "%s%s\n", item, r->mismatch[i]);
 	}
@@ -128,25 +139,27 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 		for (int m = 0; m < COMPARE_NMETRICS; m++) {
 			const struct compare_verdict *v = &c->v[m];
 			int hit = worse ? v->mark == COMPARE_WORSE || v->mark == COMPARE_FAILED
-					: v->mark == COMPARE_BETTER;
+			                : v->mark == COMPARE_BETTER;
 			if (!hit || (v->mark == COMPARE_FAILED && m > 0))
 				continue;
 			char th[16], b[32], nw[32];
 			threads_text(c->threads, th, sizeof(th));
-			fprintf(f, "%s%s, threads %s, %s", st == MARKDOWN ? "- " : "  ", c->workload,
-				th, c->allocator);
+			fprintf(f, "%s%s, threads %s, %s", st == MARKDOWN ? "- " : "  ",
+			        c->workload, th, c->allocator);
 			if (strcmp(c->allocator, c->base_allocator))
 				fprintf(f, " (BASE: %s)", c->base_allocator);
 			n++;
 			if (v->mark == COMPARE_FAILED) {
-				fprintf(f, ": all %d repetition%s failed in NEW (see its cells.csv)\n",
-					c->new_failed, c->new_failed == 1 ? "" : "s");
+				fprintf(f,
+				        ": all %d repetition%s failed in NEW (see its cells.csv)\n",
+				        c->new_failed, c->new_failed == 1 ? "" : "s");
 				continue;
 			}
 			value_text(m, v->base, b, sizeof(b));
 			value_text(m, v->now, nw, sizeof(nw));
-			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps", compare_metrics[m].label, b,
-				nw, v->change * 100, v->nbase, v->nnew);
+			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps",
+			        compare_metrics[m].label, b, nw, v->change * 100, v->nbase,
+			        v->nnew);
 			if (isfinite(v->p))
 				fprintf(f, ", p = %.2g", v->p);
 			fprintf(f, "%s%s)\n", v->note[0] ? "; " : "", v->note);
@@ -158,26 +171,27 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 static void print_counts(FILE *f, const struct compare_report *r, enum style st)
 {
 	const char *eol = st == MARKDOWN ? "  \n" : "\n";
-	fprintf(f, "%d cell%s compared: %d worse, %d better, %d without significant change", r->ncompared,
-		r->ncompared == 1 ? "" : "s", r->nworse, r->nbetter,
-		r->ncompared - r->nworse - r->nbetter);
+	fprintf(f, "%d cell%s compared: %d worse, %d better, %d without significant change",
+	        r->ncompared, r->ncompared == 1 ? "" : "s", r->nworse, r->nbetter,
+	        r->ncompared - r->nworse - r->nbetter);
 	if (r->nnew || r->nmissing)
 		fprintf(f, "; %d new, %d missing", r->nnew, r->nmissing);
 	fputs(eol, f);
 	if (r->ninconclusive)
-		fprintf(f, "time inconclusive in %d cell%s: fewer than %d repetitions a side "
-			   "(run with -r %d to test it)%s",
-			r->ninconclusive, r->ninconclusive == 1 ? "" : "s", r->opts.min_reps,
-			r->opts.min_reps, eol);
+		fprintf(f,
+		        "time inconclusive in %d cell%s: fewer than %d repetitions a side "
+		        "(run with -r %d to test it)%s",
+		        r->ninconclusive, r->ninconclusive == 1 ? "" : "s", r->opts.min_reps,
+		        r->opts.min_reps, eol);
 	if (r->absent[0])
 		fprintf(f, "not run in NEW, not compared: %s (%d cell%s)%s", r->absent,
-			r->nabsent_cells, r->nabsent_cells == 1 ? "" : "s", eol);
+		        r->nabsent_cells, r->nabsent_cells == 1 ? "" : "s", eol);
 }
 
 static const char legend[] =
-	"marks: WORSE / better beyond threshold and noise, ~ no significant change, "
-	"? inconclusive (too few reps), n/a, new, missing, FAILED, ref (glibc: the time "
-	"reference)\n";
+    "marks: WORSE / better beyond threshold and noise, ~ no significant change, "
+    "? inconclusive (too few reps), n/a, new, missing, FAILED, ref (glibc: the time "
+    "reference)\n";
 
 void compare_print_text(FILE *f, const struct compare_report *r)
 {
@@ -221,7 +235,7 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 {
 	if (r->nworse)
 		fprintf(f, "### wimm compare: %d cell%s regressed\n\n", r->nworse,
-			r->nworse == 1 ? "" : "s");
+		        r->nworse == 1 ? "" : "s");
 	else
 		fprintf(f, "### wimm compare: no regression\n\n");
 	describe_run(f, "BASE", r->base, MARKDOWN);
@@ -308,7 +322,8 @@ static struct json_object *cell_json(const struct compare_cell *c)
 		return NULL;
 	}
 	rc |= jsonw_add_str(o, "workload", c->workload);
-	rc |= c->threads < 0 ? jsonw_add_null(o, "threads") : jsonw_add_int(o, "threads", c->threads);
+	rc |=
+	    c->threads < 0 ? jsonw_add_null(o, "threads") : jsonw_add_int(o, "threads", c->threads);
 	rc |= jsonw_add_str(o, "allocator", c->allocator);
 	rc |= jsonw_add_str(o, "base_allocator", c->base_allocator);
 	rc |= jsonw_add_int(o, "reps_ok_base", c->base_ok);
@@ -354,7 +369,7 @@ struct json_object *compare_json(const struct compare_report *r)
 	rc |= jsonw_add_bool(o, "comparable", r->nmismatch == 0);
 	rc |= jsonw_add_bool(o, "forced", r->opts.force);
 	rc |= jsonw_add(o, "mismatches",
-			notes_json(r->mismatch[0], r->nmismatch, sizeof(r->mismatch[0])));
+	                notes_json(r->mismatch[0], r->nmismatch, sizeof(r->mismatch[0])));
 	rc |= jsonw_add(o, "notes", notes_json(r->warning[0], r->nwarning, sizeof(r->warning[0])));
 	for (int m = 0; m < COMPARE_NMETRICS; m++) {
 		struct json_object *t = json_object_new_object();
@@ -390,7 +405,7 @@ struct json_object *compare_json(const struct compare_report *r)
 /* ---- github-action-benchmark ---- */
 
 static int gab_entry(struct json_object *a, const struct rundata_group *g, const char *label,
-		     const char *unit, double value, int n, const struct compare_verdict *v)
+                     const char *unit, double value, int n, const struct compare_verdict *v)
 {
 	char name[256], th[16], extra[256];
 	threads_text(g->threads, th, sizeof(th));
@@ -401,7 +416,7 @@ static int gab_entry(struct json_object *a, const struct rundata_group *g, const
 	int len = snprintf(extra, sizeof(extra), "median of %d rep%s", n, n == 1 ? "" : "s");
 	if (v && isfinite(v->change))
 		snprintf(extra + len, sizeof(extra) - (size_t)len, "; %s %+.1f%% against BASE",
-			 compare_mark_name(v->mark), v->change * 100);
+		         compare_mark_name(v->mark), v->change * 100);
 	struct json_object *e = json_object_new_object();
 	int rc = !e;
 	if (e) {
@@ -415,7 +430,7 @@ static int gab_entry(struct json_object *a, const struct rundata_group *g, const
 }
 
 static const struct compare_verdict *verdict_for(const struct compare_report *r,
-						 const struct rundata_group *g, int m)
+                                                 const struct rundata_group *g, int m)
 {
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct compare_cell *c = &r->cells[i];
@@ -451,8 +466,8 @@ struct json_object *compare_gab(const struct compare_report *r)
 			if (!isfinite(value))
 				continue;
 			const char *unit = compare_metrics[m].bytes ? "MiB"
-					   : m == COMPARE_TIME     ? "x glibc"
-								   : "x";
+			                   : m == COMPARE_TIME      ? "x glibc"
+			                                            : "x";
 			if (compare_metrics[m].bytes)
 				value /= 1024.0 * 1024.0;
 			rc |= gab_entry(a, g, compare_metrics[m].label, unit, value, n, v);

@@ -180,8 +180,8 @@ int history_append(const char *out_root, const char *run_dir)
 	if ((rc = open_history(path, &fd))) {
 		if (rc == -EPROTO)
 			log_warn("history: %s does not start with wimm's history header; not "
-				 "appended (move it away to start a new history)",
-				 path);
+			         "appended (move it away to start a new history)",
+			         path);
 		else
 			log_warn("history: cannot open %s: %s", path, strerror(-rc));
 		goto out;
@@ -195,7 +195,7 @@ int history_append(const char *out_root, const char *run_dir)
 		goto out;
 	}
 	log_info("history: %zu line%s appended to %s", d->ngroups, d->ngroups == 1 ? "" : "s",
-		 path);
+	         path);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -18,9 +18,9 @@
 
 #include "bench/results/rundata.h"
 
-#define HISTORY_HEADER                                                                   \
-	"run_id,started_utc,wimm_version,testbed,workload,threads,allocator,reps_ok,"   \
-	"peak_rss_bytes,peak_heap_bytes,blowup,idle_end_rss_bytes,wall_s,"             \
+#define HISTORY_HEADER                                                                             \
+	"run_id,started_utc,wimm_version,testbed,workload,threads,allocator,reps_ok,"              \
+	"peak_rss_bytes,peak_heap_bytes,blowup,idle_end_rss_bytes,wall_s,"                         \
 	"wall_ratio_to_glibc"
 
 /* The history lines of run d (without the header) in a malloc'ed string.

@@ -60,7 +60,7 @@ static int exact_sf(size_t m, size_t n, double u, double *out)
 }
 
 int mannwhitney_test(const double *x, size_t nx, const double *y, size_t ny,
-		     struct mannwhitney_result *r)
+                     struct mannwhitney_result *r)
 {
 	size_t n = nx + ny;
 	if (nx == 0 || ny == 0)

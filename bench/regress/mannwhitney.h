@@ -23,16 +23,16 @@
 #define MANNWHITNEY_EXACT_MAX 25
 
 struct mannwhitney_result {
-	double u;   /* U of the first sample: pairs (x, y) with x > y, ties 1/2 */
-	double z;   /* the standardized statistic (0 for the exact method) */
-	double p;   /* two-sided p-value, in [0, 1] */
-	int exact;  /* 1 when p comes from the exact distribution */
+	double u;  /* U of the first sample: pairs (x, y) with x > y, ties 1/2 */
+	double z;  /* the standardized statistic (0 for the exact method) */
+	double p;  /* two-sided p-value, in [0, 1] */
+	int exact; /* 1 when p comes from the exact distribution */
 };
 
 /* Tests x[0..nx) against y[0..ny). NaN values are not allowed (the caller
  * drops n/a repetitions first). Returns 0, -EINVAL when a sample is empty,
  * or -ENOMEM. */
 int mannwhitney_test(const double *x, size_t nx, const double *y, size_t ny,
-		     struct mannwhitney_result *r);
+                     struct mannwhitney_result *r);
 
 #endif

@@ -23,10 +23,7 @@
 
 typedef char sentence[REPORT_SENTENCE_MAX];
 
-static const char *s_thread(int t)
-{
-	return t == 1 ? "" : "s";
-}
+static const char *s_thread(int t) { return t == 1 ? "" : "s"; }
 
 static char *size_str(double v, char *buf, size_t len)
 {

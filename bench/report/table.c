@@ -31,16 +31,16 @@ static double wall(const struct cell_record *c) { return c->wall_s; }
 static double cpu(const struct cell_record *c) { return c->user_s + c->sys_s; }
 
 static const struct row rows[] = {
-	{"peak RSS", FMT_SIZE, peak_rss, 0},
-	{"peak heap", FMT_SIZE, peak_heap, 0},
-	{"peak RSS / heap", FMT_RATIO, blowup, 0},
-	{"peak RSS / budget", FMT_RATIO, over_budget, 1},
-	{"RSS / heap, work end", FMT_RATIO, work_ratio, 1},
-	{"leak per iteration", FMT_SIZE, leak, 1},
-	{"  RSS per iteration", FMT_SIZE, leak_rss, 1},
-	{"RSS after idle", FMT_SIZE, idle_rss, 1},
-	{"wall time", FMT_SECONDS, wall, 0},
-	{"CPU time", FMT_SECONDS, cpu, 0},
+    {"peak RSS", FMT_SIZE, peak_rss, 0},
+    {"peak heap", FMT_SIZE, peak_heap, 0},
+    {"peak RSS / heap", FMT_RATIO, blowup, 0},
+    {"peak RSS / budget", FMT_RATIO, over_budget, 1},
+    {"RSS / heap, work end", FMT_RATIO, work_ratio, 1},
+    {"leak per iteration", FMT_SIZE, leak, 1},
+    {"  RSS per iteration", FMT_SIZE, leak_rss, 1},
+    {"RSS after idle", FMT_SIZE, idle_rss, 1},
+    {"wall time", FMT_SECONDS, wall, 0},
+    {"CPU time", FMT_SECONDS, cpu, 0},
 };
 
 static void format(enum fmt fmt, double v, char *buf, size_t len)
@@ -74,8 +74,7 @@ static int cmp_long(const void *a, const void *b)
 }
 
 /* Thread counts that workload w was run at, sorted. */
-static int threads_of(const char *w, const struct cell_record *cells, size_t n, long *out,
-		      int max)
+static int threads_of(const char *w, const struct cell_record *cells, size_t n, long *out, int max)
 {
 	int k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -92,7 +91,7 @@ static int threads_of(const char *w, const struct cell_record *cells, size_t n, 
 }
 
 static void print_block(FILE *f, const struct table_axes *ax, const char *w, long t,
-			const struct cell_record *cells, size_t n, double *vals)
+                        const struct cell_record *cells, size_t n, double *vals)
 {
 	char head[96], buf[32];
 	if (t < 0) /* a real program: threads are its own business */
@@ -116,7 +115,8 @@ static void print_block(FILE *f, const struct table_axes *ax, const char *w, lon
 			any |= !isnan(v) && v >= 0;
 			format(rows[r].fmt, v, buf, sizeof(buf));
 			if (len < (int)sizeof(line))
-				len += snprintf(line + len, sizeof(line) - (size_t)len, " %*s", COL, buf);
+				len += snprintf(line + len, sizeof(line) - (size_t)len, " %*s", COL,
+				                buf);
 		}
 		if (any || !rows[r].optional)
 			fprintf(f, "%s\n", line);
@@ -124,8 +124,8 @@ static void print_block(FILE *f, const struct table_axes *ax, const char *w, lon
 	/* A status row only when something failed, with the count. */
 	int any_failed = 0;
 	for (size_t i = 0; i < n; i++)
-		any_failed |= matches(&cells[i], w, t, cells[i].allocator) &&
-			      strcmp(cells[i].status, "ok");
+		any_failed |=
+		    matches(&cells[i], w, t, cells[i].allocator) && strcmp(cells[i].status, "ok");
 	if (!any_failed)
 		return;
 	fprintf(f, "  %-22s", "failed cells");

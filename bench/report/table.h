@@ -16,7 +16,6 @@ struct table_axes {
 	int nallocators;
 };
 
-void table_print(FILE *f, const struct table_axes *axes, const struct cell_record *cells,
-		 size_t n);
+void table_print(FILE *f, const struct table_axes *axes, const struct cell_record *cells, size_t n);
 
 #endif

@@ -54,7 +54,7 @@ static void leak_growth(const struct series *s, int ph, struct phase_stat *st)
 }
 
 void phases_compute(const struct series *s, const struct workload *w,
-		    const struct phase_snapshot *snapshots, struct phase_stats *out)
+                    const struct phase_snapshot *snapshots, struct phase_stats *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->n = s->nphases < SERIES_MAX_PHASES ? s->nphases : SERIES_MAX_PHASES;
@@ -73,7 +73,7 @@ void phases_compute(const struct series *s, const struct workload *w,
 			st->snapshot = snapshots[i];
 			if (snapshots[i].rss_bytes > 0)
 				st->snapshot_rss_over_heap = (double)snapshots[i].rss_bytes /
-							     (double)snapshots[i].heap_bytes;
+				                             (double)snapshots[i].heap_bytes;
 		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
@@ -94,10 +94,12 @@ void phases_compute(const struct series *s, const struct workload *w,
 	for (int i = 0; i < out->n; i++) {
 		struct phase_stat *st = &out->p[i];
 		if (st->samples && st->heap_end_bytes > 0)
-			st->rss_over_heap_end = (double)st->rss_end_bytes / (double)st->heap_end_bytes;
-		if (st->samples && st->alloc_in_use_end_bytes > 0 && st->alloc_system_end_bytes >= 0)
-			st->system_over_in_use_end = (double)st->alloc_system_end_bytes /
-						     (double)st->alloc_in_use_end_bytes;
+			st->rss_over_heap_end =
+			    (double)st->rss_end_bytes / (double)st->heap_end_bytes;
+		if (st->samples && st->alloc_in_use_end_bytes > 0 &&
+		    st->alloc_system_end_bytes >= 0)
+			st->system_over_in_use_end =
+			    (double)st->alloc_system_end_bytes / (double)st->alloc_in_use_end_bytes;
 		/* Series phase i + 1 is workload phase i. */
 		if (i == 0 || i > w->nphases || w->phases[i - 1].gen != GEN_LEAK || !st->samples)
 			continue;
@@ -106,8 +108,7 @@ void phases_compute(const struct series *s, const struct workload *w,
 	}
 }
 
-void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
-		      struct cell_record *c)
+void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, struct cell_record *c)
 {
 	uint64_t budget = workload_budget(w);
 	if (budget) {
@@ -120,8 +121,8 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
 		enum generator g = w->phases[i - 1].gen;
 		if (g != GEN_IDLE && g != GEN_FREE_ALL) {
 			c->work_end_rss_over_heap = isnan(ps->p[i].snapshot_rss_over_heap)
-							    ? ps->p[i].rss_over_heap_end
-							    : ps->p[i].snapshot_rss_over_heap;
+			                                ? ps->p[i].rss_over_heap_end
+			                                : ps->p[i].snapshot_rss_over_heap;
 			c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
 			break;
 		}
@@ -131,7 +132,7 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
 			c->idle_end_rss_bytes = ps->p[i].rss_end_bytes;
 			if (c->peak_rss_bytes > 0)
 				c->idle_end_over_peak =
-					(double)ps->p[i].rss_end_bytes / (double)c->peak_rss_bytes;
+				    (double)ps->p[i].rss_end_bytes / (double)c->peak_rss_bytes;
 			break;
 		}
 	for (int i = 1; i < ps->n; i++)

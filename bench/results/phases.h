@@ -25,11 +25,11 @@ struct phase_stat {
 	struct phase_snapshot snapshot;
 	double snapshot_rss_over_heap; /* NaN without a snapshot */
 	int samples;
-	double start_s, end_s;   /* first and last sample in the phase */
-	int64_t rss_end_bytes;   /* last sample; -1 when the phase had none */
+	double start_s, end_s; /* first and last sample in the phase */
+	int64_t rss_end_bytes; /* last sample; -1 when the phase had none */
 	int64_t heap_end_bytes;
-	int64_t peak_rss_bytes;  /* largest sample in the phase */
-	double rss_over_heap_end; /* NaN when the heap was empty */
+	int64_t peak_rss_bytes;                                 /* largest sample in the phase */
+	double rss_over_heap_end;                               /* NaN when the heap was empty */
 	int64_t alloc_in_use_end_bytes, alloc_system_end_bytes; /* -1: n/a */
 	double system_over_in_use_end;
 	/* Leak phases: growth per iteration from a least-squares fit over the
@@ -47,13 +47,13 @@ struct phase_stats {
  * snapshots: SERIES_MAX_PHASES entries indexed like the series' phases, or
  * NULL. */
 void phases_compute(const struct series *s, const struct workload *w,
-		    const struct phase_snapshot *snapshots, struct phase_stats *out);
+                    const struct phase_snapshot *snapshots, struct phase_stats *out);
 
 /* Cell-level figures that come from the phases: budget, peak RSS over
  * budget, RSS at the end of the last idle phase, RSS / heap at the end of
  * the work phase (from the snapshot when there is one, else the phase's
  * last sample), leak growth per iteration. */
 void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
-		      struct cell_record *c);
+                      struct cell_record *c);
 
 #endif

@@ -343,10 +343,7 @@ static int write_cells_csv(const struct results *r, char *err, size_t errlen)
 	return rc;
 }
 
-static bool cell_ok(const struct cell_record *c)
-{
-	return strcmp(c->status, "ok") == 0;
-}
+static bool cell_ok(const struct cell_record *c) { return strcmp(c->status, "ok") == 0; }
 
 /* An I field's median of an even count may fall between two integers;
  * only then is it written as a real. */
@@ -467,14 +464,17 @@ static struct json_object *phases_json(const struct phase_stats *ps)
 		if (p->snapshot.heap_bytes > 0) {
 			rc |= jsonw_add_int(o, "snapshot_heap_bytes", p->snapshot.heap_bytes);
 			rc |= add_int_or_null(o, "snapshot_rss_bytes", p->snapshot.rss_bytes);
-			rc |= add_real_or_null(o, "snapshot_rss_over_heap", p->snapshot_rss_over_heap);
+			rc |= add_real_or_null(o, "snapshot_rss_over_heap",
+			                       p->snapshot_rss_over_heap);
 		}
 		rc |= add_int_or_null(o, "alloc_in_use_end_bytes", p->alloc_in_use_end_bytes);
 		rc |= add_int_or_null(o, "alloc_system_end_bytes", p->alloc_system_end_bytes);
 		rc |= add_real_or_null(o, "system_over_in_use_end", p->system_over_in_use_end);
 		if (isfinite(p->heap_growth_per_iter)) {
-			rc |= add_real_or_null(o, "heap_growth_per_iter_bytes", p->heap_growth_per_iter);
-			rc |= add_real_or_null(o, "rss_growth_per_iter_bytes", p->rss_growth_per_iter);
+			rc |= add_real_or_null(o, "heap_growth_per_iter_bytes",
+			                       p->heap_growth_per_iter);
+			rc |= add_real_or_null(o, "rss_growth_per_iter_bytes",
+			                       p->rss_growth_per_iter);
 			rc |= add_real_or_null(o, "rss_r2", p->rss_r2);
 			rc |= add_int_or_null(o, "leak_per_iter_bytes", p->leak_per_iter_bytes);
 		}
@@ -765,7 +765,7 @@ static int rewrite_tables(const struct results *r)
 }
 
 int results_add_cell(struct results *r, const struct cell_record *cell, const struct series *s,
-		     const struct phase_stats *phases)
+                     const struct phase_stats *phases)
 {
 	struct stored_cell *sc;
 	size_t group;
@@ -813,10 +813,7 @@ int results_finish(struct results *r, int cells_not_run)
 	return rc;
 }
 
-const char *results_dir(const struct results *r)
-{
-	return r->dir;
-}
+const char *results_dir(const struct results *r) { return r->dir; }
 
 void results_destroy(struct results *r)
 {

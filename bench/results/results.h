@@ -21,9 +21,9 @@
 struct run_info {
 	int argc;
 	char **argv;
-	uint64_t seed;      /* shuffle seed */
-	double interval_s;  /* sampling interval */
-	double timeout_s;   /* default per-cell timeout */
+	uint64_t seed;     /* shuffle seed */
+	double interval_s; /* sampling interval */
+	double timeout_s;  /* default per-cell timeout */
 	int reps;
 	double scale;
 	const struct allocator *allocators;
@@ -40,14 +40,14 @@ struct results;
 
 /* Creates OUT_ROOT/runs/<id>/ (and series/), writes meta.json, and points
  * OUT_ROOT/latest at it. Returns 0 or -errno with a message in err. */
-int results_create(const char *out_root, const struct run_info *info,
-		   struct results **out, char *err, size_t errlen);
+int results_create(const char *out_root, const struct run_info *info, struct results **out,
+                   char *err, size_t errlen);
 
 /* Writes series/<cell>.tsv, then rewrites cells.csv and summary.json
  * (where each cell carries its per-phase figures; phases may be NULL).
  * Returns 0 or -errno (a message is logged). */
-int results_add_cell(struct results *r, const struct cell_record *cell,
-		     const struct series *s, const struct phase_stats *phases);
+int results_add_cell(struct results *r, const struct cell_record *cell, const struct series *s,
+                     const struct phase_stats *phases);
 
 /* Final summary.json (with "complete" and "cells_not_run"). Returns 0 or
  * -errno. */

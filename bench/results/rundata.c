@@ -62,7 +62,7 @@ static int read_meta(struct rundata *d, struct json_object *meta)
 }
 
 static struct rundata_group *find_or_add(struct rundata *d, const char *workload, int threads,
-					 const char *allocator, size_t *cap)
+                                         const char *allocator, size_t *cap)
 {
 	for (size_t i = 0; i < d->ngroups; i++) {
 		struct rundata_group *g = &d->groups[i];
@@ -107,26 +107,31 @@ static int cmp_rep(const void *a, const void *b)
 }
 
 static int read_cells(struct rundata *d, struct json_object *cells, const char *file, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	size_t n = json_object_array_length(cells), cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cells, i);
-		const char *workload = jsonr_str(c, "workload"), *allocator = jsonr_str(c, "allocator");
+		const char *workload = jsonr_str(c, "workload"),
+		           *allocator = jsonr_str(c, "allocator");
 		const char *status = jsonr_str(c, "status");
 		if (!workload || !allocator || !status) {
-			snprintf(err, errlen,
-				 "%s: cell %zu has no \"%s\": not a wimm summary (or a damaged one)",
-				 file, i + 1, !workload ? "workload" : !allocator ? "allocator" : "status");
+			snprintf(
+			    err, errlen,
+			    "%s: cell %zu has no \"%s\": not a wimm summary (or a damaged one)",
+			    file, i + 1,
+			    !workload    ? "workload"
+			    : !allocator ? "allocator"
+			                 : "status");
 			return -EINVAL;
 		}
 		double threads = jsonr_num(c, "threads"), rep = jsonr_num(c, "rep");
 		struct rundata_group *g =
-			find_or_add(d, workload, isnan(threads) ? -1 : (int)threads, allocator, &cap);
+		    find_or_add(d, workload, isnan(threads) ? -1 : (int)threads, allocator, &cap);
 		if (!g)
 			return -ENOMEM;
 		struct rundata_rep r = {.rep = isnan(rep) ? (int)g->nreps + 1 : (int)rep,
-					.ok = !strcmp(status, "ok")};
+		                        .ok = !strcmp(status, "ok")};
 		for (int m = 0; m < RUNDATA_NMETRICS; m++) {
 			r.v[m] = jsonr_num(c, rundata_metric_keys[m]);
 			if (!isfinite(r.v[m]))
@@ -134,7 +139,7 @@ static int read_cells(struct rundata *d, struct json_object *cells, const char *
 		}
 		if (!g->allocator_version[0])
 			jsonr_copy(g->allocator_version, sizeof(g->allocator_version),
-			     jsonr_str(c, "allocator_version"));
+			           jsonr_str(c, "allocator_version"));
 		if (add_rep(g, &r))
 			return -ENOMEM;
 	}
@@ -169,10 +174,10 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 		snprintf(meta_path, sizeof(meta_path), "%s/meta.json", path);
 		if (stat(summary_path, &st) < 0) {
 			snprintf(err, errlen,
-				 "%s is not a wimm run directory: it has no summary.json "
-				 "(give results/runs/<id>, results/latest, a summary.json or a "
-				 "baseline file)",
-				 path);
+			         "%s is not a wimm run directory: it has no summary.json "
+			         "(give results/runs/<id>, results/latest, a summary.json or a "
+			         "baseline file)",
+			         path);
 			return -EINVAL;
 		}
 		d->kind = "run";
@@ -201,14 +206,15 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 	} else {
 		if (!jsonr_get(top, "groups") && jsonr_get(top, "host")) {
 			snprintf(err, errlen,
-				 "%s is a run's meta.json, not its summary: give the run directory",
-				 path);
+			         "%s is a run's meta.json, not its summary: give the run directory",
+			         path);
 			rc = -EINVAL;
 			goto out;
 		}
 		struct json_object *complete = jsonr_get(top, "complete");
 		d->complete = !complete || json_object_get_boolean(complete);
-		if (stat(meta_path, &st) == 0 && !(d->meta = jsonr_load(meta_path, err, errlen, &rc)))
+		if (stat(meta_path, &st) == 0 &&
+		    !(d->meta = jsonr_load(meta_path, err, errlen, &rc)))
 			goto out;
 	}
 	cells = jsonr_get(top, "cells");
@@ -262,8 +268,8 @@ void rundata_destroy(struct rundata *d)
 	free(d);
 }
 
-const struct rundata_group *rundata_find(const struct rundata *d, const char *workload,
-					 int threads, const char *allocator)
+const struct rundata_group *rundata_find(const struct rundata *d, const char *workload, int threads,
+                                         const char *allocator)
 {
 	for (size_t i = 0; i < d->ngroups; i++) {
 		const struct rundata_group *g = &d->groups[i];
@@ -299,7 +305,7 @@ double rundata_median(const struct rundata_group *g, enum rundata_metric m)
 size_t rundata_time_ratios(const struct rundata *d, const struct rundata_group *g, double *out)
 {
 	const struct rundata_group *ref =
-		rundata_find(d, g->workload, g->threads, RUNDATA_TIME_REFERENCE);
+	    rundata_find(d, g->workload, g->threads, RUNDATA_TIME_REFERENCE);
 	size_t n = 0;
 	if (!ref)
 		return 0;

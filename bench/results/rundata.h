@@ -20,12 +20,12 @@
 struct json_object;
 
 /* The per-cell figures read back: X(ID, summary.json key). */
-#define RUNDATA_METRICS(X)                                                     \
-	X(PEAK_RSS, peak_rss_bytes)                                            \
-	X(PEAK_HEAP, peak_heap_bytes)                                          \
-	X(BLOWUP, blowup)                                                      \
-	X(IDLE_RSS, idle_end_rss_bytes)                                        \
-	X(WALL, wall_s)                                                        \
+#define RUNDATA_METRICS(X)                                                                         \
+	X(PEAK_RSS, peak_rss_bytes)                                                                \
+	X(PEAK_HEAP, peak_heap_bytes)                                                              \
+	X(BLOWUP, blowup)                                                                          \
+	X(IDLE_RSS, idle_end_rss_bytes)                                                            \
+	X(WALL, wall_s)                                                                            \
 	X(OPS, ops)
 
 #define RUNDATA_ENUM_(id, key) RUNDATA_##id,
@@ -84,8 +84,8 @@ int rundata_load(const char *path, struct rundata **out, char *err, size_t errle
 void rundata_destroy(struct rundata *d);
 
 /* The group, or NULL. threads -1 matches cells without a thread count. */
-const struct rundata_group *rundata_find(const struct rundata *d, const char *workload,
-					 int threads, const char *allocator);
+const struct rundata_group *rundata_find(const struct rundata *d, const char *workload, int threads,
+                                         const char *allocator);
 
 /* The version meta.json records for an allocator, or NULL when unknown. */
 const char *rundata_alloc_version(const struct rundata *d, const char *allocator);

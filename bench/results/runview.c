@@ -26,10 +26,7 @@
 static const char *const metric_keys[RUNVIEW_NMETRICS] = {RUNVIEW_METRICS(RUNVIEW_KEY_)};
 #undef RUNVIEW_KEY_
 
-const char *runview_metric_key(enum runview_metric m)
-{
-	return metric_keys[m];
-}
+const char *runview_metric_key(enum runview_metric m) { return metric_keys[m]; }
 
 /* ---- allocators: colour and style ---- */
 
@@ -121,7 +118,7 @@ static void colour_from_catalog(struct runview *rv)
 		for (int k = 0; k < n && !rv->allocs[i].colour[0]; k++)
 			if (!strcmp(all[k].name, rv->allocs[i].name))
 				jsonr_copy(rv->allocs[i].colour, sizeof(rv->allocs[i].colour),
-				     all[k].colour);
+				           all[k].colour);
 	free(all);
 }
 
@@ -156,8 +153,8 @@ static void describe_host(struct runview *rv, struct json_object *h)
 	snprintf(rv->host, sizeof(rv->host),
 	         "%s: %s, %.0f CPUs (%.0f allowed), %s memory, Linux %s, glibc %s, THP %s",
 	         jsonr_str(h, "hostname") ? jsonr_str(h, "hostname") : "?",
-	         jsonr_str(h, "cpu_model") ? jsonr_str(h, "cpu_model") : "?", jsonr_num(h, "cpus_online"),
-	         jsonr_num(h, "cpus_allowed"), mem,
+	         jsonr_str(h, "cpu_model") ? jsonr_str(h, "cpu_model") : "?",
+	         jsonr_num(h, "cpus_online"), jsonr_num(h, "cpus_allowed"), mem,
 	         jsonr_str(h, "kernel_release") ? jsonr_str(h, "kernel_release") : "?",
 	         jsonr_str(h, "glibc_version") ? jsonr_str(h, "glibc_version") : "?",
 	         jsonr_str(h, "thp_enabled") ? jsonr_str(h, "thp_enabled") : "?");
@@ -421,7 +418,8 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto out;
 	}
-	rv->complete = jsonr_get(sum, "complete") && json_object_get_boolean(jsonr_get(sum, "complete"));
+	rv->complete =
+	    jsonr_get(sum, "complete") && json_object_get_boolean(jsonr_get(sum, "complete"));
 	double nr = jsonr_num(sum, "cells_not_run");
 	rv->cells_not_run = isnan(nr) ? -1 : (int)nr;
 	snprintf(path, sizeof(path), "%s/summary.json", dir);

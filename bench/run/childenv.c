@@ -53,7 +53,7 @@ int childenv_build(const struct allocator *a, int sb_fd, const char *probe, char
 	/* The allocator first, so it owns malloc; the probe after it. */
 	const char *lib = a && a->path[0] ? a->path : "";
 	if ((lib[0] || probe) && asprintf(&env[n++], "LD_PRELOAD=%s%s%s", lib,
-					  lib[0] && probe ? " " : "", probe ? probe : "") < 0)
+	                                  lib[0] && probe ? " " : "", probe ? probe : "") < 0)
 		goto nomem;
 	if (sb_fd >= 0 && asprintf(&env[n++], "WIMM_SCOREBOARD=%d", sb_fd) < 0)
 		goto nomem;
@@ -118,7 +118,7 @@ static int same_file(const char *a, const char *b)
 }
 
 int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
-		      size_t version_len)
+                      size_t version_len)
 {
 	char **env = NULL;
 	int pipefd[2] = {-1, -1}, rc;
@@ -171,9 +171,10 @@ out:
 
 void childenv_warn_inherited(void)
 {
-	static const char *const vars[] = {"GLIBC_TUNABLES", "MALLOC_CONF", "MALLOC_ARENA_MAX",
-					   "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_",
-					   "TCMALLOC_RELEASE_RATE", "MIMALLOC_VERBOSE"};
+	static const char *const vars[] = {"GLIBC_TUNABLES",         "MALLOC_CONF",
+	                                   "MALLOC_ARENA_MAX",       "MALLOC_MMAP_THRESHOLD_",
+	                                   "MALLOC_TRIM_THRESHOLD_", "TCMALLOC_RELEASE_RATE",
+	                                   "MIMALLOC_VERBOSE"};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		if (getenv(vars[i]))
 			log_warn("%s is set in your environment and reaches every cell", vars[i]);

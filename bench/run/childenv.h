@@ -39,8 +39,8 @@ int childenv_asan_build(void);
  * allocator's version. Returns 0, -EPROTO when malloc did not come from
  * the expected library (owner still filled), -ECHILD when the worker died
  * or failed with it preloaded, or -errno. */
-int childenv_identify(const struct allocator *a, char *owner, size_t owner_len,
-		      char *version, size_t version_len);
+int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
+                      size_t version_len);
 
 /* Warns once about allocator tunables set in the user's own environment:
  * they reach every cell, which is rarely what a comparison wants. */

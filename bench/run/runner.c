@@ -74,15 +74,20 @@ static int same_file(const char *a, const char *b)
 }
 
 static void sample(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
-		   int statm, long page, double t)
+                   int statm, long page, double t)
 {
 	int64_t rss = read_rss(statm, page);
 	/* A zombie's statm reads as zeros: the child has gone, not shrunk. */
 	if (rss <= 0)
 		return;
-	struct sample row = {.t_s = t, .rss_bytes = rss, .heap_bytes = -1, .alloc_in_use_bytes = -1,
-			     .alloc_system_bytes = -1, .alloc_resident_bytes = -1, .arenas = -1,
-			     .progress = -1};
+	struct sample row = {.t_s = t,
+	                     .rss_bytes = rss,
+	                     .heap_bytes = -1,
+	                     .alloc_in_use_bytes = -1,
+	                     .alloc_system_bytes = -1,
+	                     .alloc_resident_bytes = -1,
+	                     .arenas = -1,
+	                     .progress = -1};
 	if (c->sb) {
 		if (c->heap_from_scoreboard) {
 			row.heap_bytes = scoreboard_live_bytes(c->sb);
@@ -125,7 +130,7 @@ static int owner_is_wrong(const struct runner_cell *c, struct runner_outcome *o)
 	if (same_file(c->sb->malloc_owner, c->expected_owner))
 		return 0;
 	snprintf(o->reason, sizeof(o->reason), "malloc was served by %.100s, not %.100s",
-		 c->sb->malloc_owner, c->expected_owner);
+	         c->sb->malloc_owner, c->expected_owner);
 	return 1;
 }
 
@@ -138,15 +143,14 @@ static int spawn(const struct runner_cell *c, int errfd, pid_t *pid)
 	/* The worker reports through the scoreboard; its stdout is noise. A
 	 * real program's streams are kept when the caller names files. */
 	if (!c->stdin_path || strcmp(c->stdin_path, "-"))
-		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO,
-						 c->stdin_path ? c->stdin_path : "/dev/null",
-						 O_RDONLY, 0);
+		posix_spawn_file_actions_addopen(
+		    &fa, STDIN_FILENO, c->stdin_path ? c->stdin_path : "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO,
-					 c->stdout_path ? c->stdout_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	                                 c->stdout_path ? c->stdout_path : "/dev/null",
+	                                 O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	posix_spawn_file_actions_adddup2(&fa, errfd, STDERR_FILENO);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
+	                                    POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&attr, 0);
 	sigset_t none, all;
 	sigemptyset(&none);
@@ -189,7 +193,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 	memset(o, 0, sizeof(*o));
 	o->sampled_peak_heap = o->peak_alloc_system = o->peak_alloc_in_use = o->max_arenas = -1;
 	errfd = c->stderr_path ? open(c->stderr_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
-			       : memfd_create("wimm-child-stderr", MFD_CLOEXEC);
+	                       : memfd_create("wimm-child-stderr", MFD_CLOEXEC);
 	if (errfd < 0)
 		return -errno;
 	double t0 = now_s();
@@ -198,7 +202,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 	int err = access(c->argv[0], X_OK) ? -errno : spawn(c, errfd, &pid);
 	if (err) {
 		snprintf(o->reason, sizeof(o->reason), "cannot start %s: %s", c->argv[0],
-			 strerror(-err));
+		         strerror(-err));
 		goto out;
 	}
 	o->started = 1;
@@ -245,7 +249,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 		if (wait < 0)
 			wait = 0;
 		struct timespec ts = {.tv_sec = (time_t)wait,
-				      .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
+		                      .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
 		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 		if (no_pidfd ? exited_within(pid, wait) : ppoll(&pfd, 1, &ts, NULL) > 0)
 			break; /* the child has exited */
@@ -265,7 +269,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 	if (c->sb)
 		for (int i = 0; i < c->sb->nphases && i < SERIES_MAX_PHASES; i++)
 			snprintf(s->phase_names[i], sizeof(s->phase_names[i]), "%s",
-				 c->sb->phase_names[i]);
+			         c->sb->phase_names[i]);
 	s->nphases = c->sb ? c->sb->nphases : 1;
 	if (!c->sb)
 		snprintf(s->phase_names[0], sizeof(s->phase_names[0]), "run");

@@ -17,11 +17,11 @@
 #include "bench/run/series.h"
 
 struct runner_cell {
-	char *const *argv;          /* program and arguments */
-	char *const *envp;          /* the child's whole environment */
-	double timeout_s;           /* the child is killed after this */
-	double interval_s;          /* sampling interval; 0 = no sampling */
-	struct scoreboard *sb;      /* NULL when the child has none */
+	char *const *argv;     /* program and arguments */
+	char *const *envp;     /* the child's whole environment */
+	double timeout_s;      /* the child is killed after this */
+	double interval_s;     /* sampling interval; 0 = no sampling */
+	struct scoreboard *sb; /* NULL when the child has none */
 	/* 1: heap = the worker's own live count; 0 (a real program): heap =
 	 * the allocator's in-use bytes from the probe. */
 	int heap_from_scoreboard;
@@ -39,24 +39,24 @@ struct runner_cell {
 };
 
 struct runner_outcome {
-	int started;         /* 0: the child could not be started (see reason) */
-	int exited;          /* exit_status is valid */
+	int started; /* 0: the child could not be started (see reason) */
+	int exited;  /* exit_status is valid */
 	int exit_status;
-	int term_signal;     /* 0 unless killed by a signal */
+	int term_signal; /* 0 unless killed by a signal */
 	int timed_out;
-	int interrupted;     /* *stop was set */
-	int wrong_owner;     /* malloc came from another library */
-	int over_guard;      /* killed for passing mem_guard_bytes */
+	int interrupted; /* *stop was set */
+	int wrong_owner; /* malloc came from another library */
+	int over_guard;  /* killed for passing mem_guard_bytes */
 	double wall_s;
 	struct rusage ru;
 	int64_t sampled_peak_rss;
-	int64_t sampled_peak_heap;   /* -1 when never known */
+	int64_t sampled_peak_heap; /* -1 when never known */
 	int64_t final_rss;
 	/* The allocator's view from the probe (-1 when it has no figure). */
 	int64_t peak_alloc_system, peak_alloc_in_use, max_arenas;
 	struct sb_probe_reading probe; /* the last reading */
-	char reason[256];       /* set when not started or wrong owner */
-	char stderr_tail[256];  /* last line the child wrote to stderr */
+	char reason[256];              /* set when not started or wrong owner */
+	char stderr_tail[256];         /* last line the child wrote to stderr */
 };
 
 /* Runs the cell to completion, appending one row per tick to s.

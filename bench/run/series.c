@@ -17,10 +17,7 @@
  * doublings at most, and a short one wastes only 8 KiB. */
 #define FIRST_CAP 256
 
-void series_init(struct series *s)
-{
-	memset(s, 0, sizeof(*s));
-}
+void series_init(struct series *s) { memset(s, 0, sizeof(*s)); }
 
 void series_finish(struct series *s)
 {
@@ -66,10 +63,7 @@ static void put_bytes(FILE *f, const struct series *s, int64_t v)
 		fprintf(f, "%" PRId64, v);
 }
 
-static void put_count(FILE *f, const struct series *s, int64_t v)
-{
-	put_bytes(f, s, v);
-}
+static void put_count(FILE *f, const struct series *s, int64_t v) { put_bytes(f, s, v); }
 
 /* The name, not the index, so a plot can label phases without the YAML;
  * a tab or line break in it would split the row, so those become spaces. */
@@ -84,7 +78,7 @@ static void put_phase(FILE *f, const struct series *s, int v)
 int series_write_tsv(FILE *f, const struct series *s)
 {
 	const char *sep = "";
-#define HEADER_(name, type, format, doc)                                                                   \
+#define HEADER_(name, type, format, doc)                                                           \
 	fputs(sep, f);                                                                             \
 	fputs(#name, f);                                                                           \
 	sep = "\t";
@@ -96,7 +90,7 @@ int series_write_tsv(FILE *f, const struct series *s)
 		sep = "";
 #define ROW_(name, type, format, doc)                                                              \
 	fputs(sep, f);                                                                             \
-	put_##format(f, s, row->name);                                                               \
+	put_##format(f, s, row->name);                                                             \
 	sep = "\t";
 		SERIES_COLUMNS(ROW_)
 #undef ROW_

@@ -16,15 +16,15 @@
 /* X(column, C type, format, doc). Formats: time (seconds, 4 decimals),
  * bytes and count (integers; negative = n/a, written empty), phase (written
  * as its name). */
-#define SERIES_COLUMNS(X)                                                                  \
-	X(t_s, double, time, "seconds since the child was started")                        \
-	X(rss_bytes, int64_t, bytes, "resident set size from /proc/PID/statm")             \
-	X(heap_bytes, int64_t, bytes, "live bytes the workload holds (scoreboard)")         \
-	X(alloc_in_use_bytes, int64_t, bytes, "allocated bytes, as the allocator counts")   \
-	X(alloc_system_bytes, int64_t, bytes, "bytes the allocator holds from the OS")      \
-	X(alloc_resident_bytes, int64_t, bytes, "of those, resident, where it knows")      \
-	X(arenas, int64_t, count, "the allocator's arena count (see README)")              \
-	X(progress, int64_t, count, "units of work done (iterations, ops, sources)")      \
+#define SERIES_COLUMNS(X)                                                                          \
+	X(t_s, double, time, "seconds since the child was started")                                \
+	X(rss_bytes, int64_t, bytes, "resident set size from /proc/PID/statm")                     \
+	X(heap_bytes, int64_t, bytes, "live bytes the workload holds (scoreboard)")                \
+	X(alloc_in_use_bytes, int64_t, bytes, "allocated bytes, as the allocator counts")          \
+	X(alloc_system_bytes, int64_t, bytes, "bytes the allocator holds from the OS")             \
+	X(alloc_resident_bytes, int64_t, bytes, "of those, resident, where it knows")              \
+	X(arenas, int64_t, count, "the allocator's arena count (see README)")                      \
+	X(progress, int64_t, count, "units of work done (iterations, ops, sources)")               \
 	X(phase, int, phase, "index of the phase the workload was in")
 
 #define SERIES_FIELD_(name, type, format, doc) type name;

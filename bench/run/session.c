@@ -53,18 +53,18 @@ static void on_signal(int sig)
 int session_stopping(void) { return stop_requested; }
 
 static const char opts_help[] =
-	"  -a, --allocators LIST   comma-separated names, or `all` (default: the base\n"
-	"                          allocators that are installed; variants on request)\n"
-	"      --allocator N=PATH  also run the allocator library PATH under name N\n"
-	"  -r, --reps N            repetitions of every cell (default 1)\n"
-	"      --interval DUR      sampling interval (default 10ms)\n"
-	"      --out DIR           results root (default ./results)\n"
-	"      --seed N            seed of the cell order (default: from the clock)\n"
-	"      --no-probe          do not preload the probe (no allocator figures)\n"
-	"      --no-sample         no time series, only wait4's figures (to measure\n"
-	"                          what sampling costs; implies no memory guard)\n"
-	"      --mem-guard SIZE|N%  kill a cell whose RSS passes SIZE, or N% of the\n"
-	"                          memory available at start (default 80%)\n";
+    "  -a, --allocators LIST   comma-separated names, or `all` (default: the base\n"
+    "                          allocators that are installed; variants on request)\n"
+    "      --allocator N=PATH  also run the allocator library PATH under name N\n"
+    "  -r, --reps N            repetitions of every cell (default 1)\n"
+    "      --interval DUR      sampling interval (default 10ms)\n"
+    "      --out DIR           results root (default ./results)\n"
+    "      --seed N            seed of the cell order (default: from the clock)\n"
+    "      --no-probe          do not preload the probe (no allocator figures)\n"
+    "      --no-sample         no time series, only wait4's figures (to measure\n"
+    "                          what sampling costs; implies no memory guard)\n"
+    "      --mem-guard SIZE|N%  kill a cell whose RSS passes SIZE, or N% of the\n"
+    "                          memory available at start (default 80%)\n";
 
 void session_print_help(const char *head, const char *tail)
 {
@@ -75,8 +75,8 @@ void session_print_help(const char *head, const char *tail)
 
 void session_opts_init(struct session_opts *o)
 {
-	*o = (struct session_opts){.reps = 1, .interval_s = 0.010, .out = "results",
-				   .mem_guard_share = 0.8, .scale = 1.0};
+	*o = (struct session_opts){
+	    .reps = 1, .interval_s = 0.010, .out = "results", .mem_guard_share = 0.8, .scale = 1.0};
 	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
@@ -105,14 +105,14 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 		if (units_parse_duration(arg, &o->interval_s) || o->interval_s < 100e-6 ||
 		    o->interval_s > 10) {
 			log_error("--interval %s: expected a duration from 100us to 10s, e.g. 10ms",
-				  arg);
+			          arg);
 			return -1;
 		}
 		return 1;
 	case SESSION_O_TIMEOUT:
 		if (units_parse_duration(arg, &o->timeout_s) || o->timeout_s < 0.1) {
 			log_error("--timeout %s: expected a duration of at least 100ms, e.g. 5min",
-				  arg);
+			          arg);
 			return -1;
 		}
 		return 1;
@@ -143,13 +143,13 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 				return 1;
 			}
 		} else if (units_parse_size(arg, &bytes) == 0 && bytes >= (1u << 20) &&
-			   bytes <= INT64_MAX) {
+		           bytes <= INT64_MAX) {
 			o->mem_guard_bytes = (int64_t)bytes;
 			return 1;
 		}
 		log_error("--mem-guard %s: expected a size of at least 1 MiB (e.g. 8 GiB) or a "
-			  "share of the available memory (e.g. 50%%)",
-			  arg);
+		          "share of the available memory (e.g. 50%%)",
+		          arg);
 		return -1;
 	}
 	}
@@ -173,7 +173,7 @@ static int64_t mem_available(void)
 
 /* meta.json records the chosen allocators with the versions they report. */
 static int create_results(struct session *s, int argc, char **argv,
-			  const struct workload *workloads, int nworkloads)
+                          const struct workload *workloads, int nworkloads)
 {
 	int n = s->alloc.nchosen, rc = -ENOMEM;
 	const char **versions = calloc((size_t)n + 1, sizeof(*versions));
@@ -185,13 +185,21 @@ static int create_results(struct session *s, int argc, char **argv,
 			versions[i] = s->alloc.version[s->alloc.chosen[i]];
 		}
 		struct run_info info = {
-			.argc = argc, .argv = argv, .seed = s->o.seed,
-			.interval_s = s->o.interval_s, .timeout_s = s->o.timeout_s,
-			.reps = s->o.reps, .scale = s->o.scale, .allocators = chosen,
-			.allocator_versions = versions, .nallocators = n,
-			.workloads = workloads, .nworkloads = nworkloads,
-			.env_removed = childenv_removed, .probe = s->probe,
-			.mem_guard_bytes = s->o.mem_guard_bytes,
+		    .argc = argc,
+		    .argv = argv,
+		    .seed = s->o.seed,
+		    .interval_s = s->o.interval_s,
+		    .timeout_s = s->o.timeout_s,
+		    .reps = s->o.reps,
+		    .scale = s->o.scale,
+		    .allocators = chosen,
+		    .allocator_versions = versions,
+		    .nallocators = n,
+		    .workloads = workloads,
+		    .nworkloads = nworkloads,
+		    .env_removed = childenv_removed,
+		    .probe = s->probe,
+		    .mem_guard_bytes = s->o.mem_guard_bytes,
 		};
 		rc = results_create(s->o.out, &info, &s->results, err, sizeof(err));
 		if (rc)
@@ -203,7 +211,7 @@ static int create_results(struct session *s, int argc, char **argv,
 }
 
 int session_create(struct session **out, const struct session_opts *o, int argc, char **argv,
-		   const struct workload *workloads, int nworkloads, size_t ncells)
+                   const struct workload *workloads, int nworkloads, size_t ncells)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -217,7 +225,8 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 		/* A share of what is free now, so a runaway cell is killed while
 		 * the machine (and the driver) still have room. */
 		int64_t avail = mem_available();
-		s->o.mem_guard_bytes = avail > 0 ? (int64_t)((double)avail * s->o.mem_guard_share) : 0;
+		s->o.mem_guard_bytes =
+		    avail > 0 ? (int64_t)((double)avail * s->o.mem_guard_share) : 0;
 	}
 	if (alloc_choice_load(&s->alloc, s->o.extra, s->o.nextra) ||
 	    alloc_choice_select(&s->alloc, s->o.allocators, s->o.nextra))
@@ -225,15 +234,15 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	childenv_warn_inherited();
 	if (!s->o.no_probe && childenv_asan_build()) {
 		log_info("this wimm is an ASan build, which cannot preload the probe: running "
-			 "without it (no allocator figures)");
+		         "without it (no allocator figures)");
 		s->o.no_probe = 1;
 	}
 	if (!s->o.no_probe) {
 		s->probe = catalog_probe_path();
 		if (access(s->probe, R_OK)) {
 			log_error("the probe library %s is missing (%s); build wimm again, or run "
-				  "with --no-probe",
-				  s->probe, strerror(errno));
+			          "with --no-probe",
+			          s->probe, strerror(errno));
 			return EXIT_USAGE;
 		}
 	}
@@ -261,7 +270,7 @@ const struct allocator *session_allocator(const struct session *s, int i)
 }
 
 static void describe_failure(const struct runner_outcome *o, const struct scoreboard *sb,
-			     double timeout_s, int64_t guard_bytes, char *buf, size_t len)
+                             double timeout_s, int64_t guard_bytes, char *buf, size_t len)
 {
 	const char *detail = sb && sb->error[0] ? sb->error : o->stderr_tail;
 	char guard[32];
@@ -269,22 +278,22 @@ static void describe_failure(const struct runner_outcome *o, const struct scoreb
 		snprintf(buf, len, "%s", o->reason);
 	else if (o->over_guard)
 		snprintf(buf, len, "killed: its RSS passed the memory guard of %s (--mem-guard)",
-			 units_format_size((uint64_t)guard_bytes, guard, sizeof(guard)));
+		         units_format_size((uint64_t)guard_bytes, guard, sizeof(guard)));
 	else if (o->timed_out)
 		snprintf(buf, len, "timed out after %s",
-			 units_format_duration(timeout_s, guard, sizeof(guard)));
+		         units_format_duration(timeout_s, guard, sizeof(guard)));
 	else if (o->term_signal)
 		snprintf(buf, len, "killed by signal %d (%s)%s%.180s", o->term_signal,
-			 strsignal(o->term_signal), detail[0] ? ": " : "", detail);
+		         strsignal(o->term_signal), detail[0] ? ": " : "", detail);
 	else if (o->exit_status)
 		snprintf(buf, len, "exit status %d%s%.200s", o->exit_status, detail[0] ? ": " : "",
-			 detail);
+		         detail);
 	else
 		snprintf(buf, len, "the worker exited before finishing its phases");
 }
 
 static void fill_record(struct cell_record *c, const struct runner_outcome *o,
-			const struct scoreboard *sb, const struct series *s)
+                        const struct scoreboard *sb, const struct series *s)
 {
 	const double us = 1e-6;
 	c->wall_s = o->wall_s;
@@ -298,9 +307,8 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 	int64_t heap = o->sampled_peak_heap, cp = sb->checkpoint_peak_bytes;
 	c->peak_heap_bytes = cp > 0 && cp > heap ? cp : heap;
 	c->final_rss_bytes = o->final_rss;
-	c->blowup = c->peak_heap_bytes > 0
-			    ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes
-			    : NAN;
+	c->blowup =
+	    c->peak_heap_bytes > 0 ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes : NAN;
 	c->minflt = o->ru.ru_minflt;
 	c->majflt = o->ru.ru_majflt;
 	c->peak_alloc_in_use_bytes = o->peak_alloc_in_use;
@@ -311,7 +319,7 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 		c->probe_reads = (int64_t)o->probe.reads;
 		if (o->probe.reads) {
 			c->probe_cost_mean_us =
-				(double)o->probe.cost_ns_total / 1e3 / (double)o->probe.reads;
+			    (double)o->probe.cost_ns_total / 1e3 / (double)o->probe.reads;
 			c->probe_cost_max_us = (double)o->probe.cost_ns_max / 1e3;
 		}
 	}
@@ -327,7 +335,7 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 /* A worker must also have finished its phases; a real program only has
  * to exit 0. */
 static int cell_ok(const struct session_cell *sc, const struct runner_outcome *o,
-		   const struct scoreboard *sb)
+                   const struct scoreboard *sb)
 {
 	if (!o->started || o->wrong_owner || o->timed_out || o->over_guard || !o->exited ||
 	    o->exit_status)
@@ -337,7 +345,7 @@ static int cell_ok(const struct session_cell *sc, const struct runner_outcome *o
 
 /* output/<name>-<allocator>-r<rep>.stdout and .stderr for a real program. */
 static int output_paths(struct session *s, const struct session_cell *sc, const char *alloc,
-			char *out, char *err, size_t len)
+                        char *out, char *err, size_t len)
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/output", results_dir(s->results));
@@ -348,8 +356,7 @@ static int output_paths(struct session *s, const struct session_cell *sc, const 
 	return 0;
 }
 
-int session_run_cell(struct session *s, const struct session_cell *sc, size_t index,
-		     size_t total)
+int session_run_cell(struct session *s, const struct session_cell *sc, size_t index, size_t total)
 {
 	const struct allocator *a = session_allocator(s, sc->allocator);
 	struct scoreboard *sb = NULL;
@@ -361,29 +368,29 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	series_init(&series);
 	if ((rc = scoreboard_create(&sb, &sb_fd)) ||
 	    (rc = childenv_build(a, sb_fd, s->probe, &env)) ||
-	    (sc->save_output && (rc = output_paths(s, sc, a->name, out_path, err_path,
-						   sizeof(out_path))))) {
+	    (sc->save_output &&
+	     (rc = output_paths(s, sc, a->name, out_path, err_path, sizeof(out_path))))) {
 		log_error("cannot prepare cell %s/%s: %s", sc->name, a->name, strerror(-rc));
 		goto out;
 	}
 	double timeout = s->o.timeout_s > 0 ? s->o.timeout_s : sc->timeout_s;
 	struct runner_cell rcell = {
-		.argv = sc->argv,
-		.envp = env,
-		.timeout_s = timeout,
-		.interval_s = s->o.interval_s,
-		.sb = sb,
-		.heap_from_scoreboard = sc->workload != NULL,
-		.expected_owner = childenv_expected_owner(a),
-		.stop = &stop_requested,
-		.mem_guard_bytes = s->o.mem_guard_bytes,
-		.stdin_path = sc->stdin_path,
-		.stdout_path = sc->save_output ? out_path : NULL,
-		.stderr_path = sc->save_output ? err_path : NULL,
+	    .argv = sc->argv,
+	    .envp = env,
+	    .timeout_s = timeout,
+	    .interval_s = s->o.interval_s,
+	    .sb = sb,
+	    .heap_from_scoreboard = sc->workload != NULL,
+	    .expected_owner = childenv_expected_owner(a),
+	    .stop = &stop_requested,
+	    .mem_guard_bytes = s->o.mem_guard_bytes,
+	    .stdin_path = sc->stdin_path,
+	    .stdout_path = sc->save_output ? out_path : NULL,
+	    .stderr_path = sc->save_output ? err_path : NULL,
 	};
 	if (sc->threads >= 0)
 		log_info("[%zu/%zu] %s, %d thread%s, %s, rep %d", index + 1, total, sc->name,
-			 sc->threads, sc->threads == 1 ? "" : "s", a->name, sc->rep);
+		         sc->threads, sc->threads == 1 ? "" : "s", a->name, sc->rep);
 	else
 		log_info("[%zu/%zu] %s, %s, rep %d", index + 1, total, sc->name, a->name, sc->rep);
 	if ((rc = runner_run(&rcell, &series, &o))) {
@@ -407,7 +414,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
 	if (!ok) {
 		describe_failure(&o, sc->workload ? sb : NULL, timeout, s->o.mem_guard_bytes,
-				 c->reason, sizeof(c->reason));
+		                 c->reason, sizeof(c->reason));
 		s->failed++;
 		log_warn("%s, %s, rep %d failed: %s", sc->name, a->name, sc->rep, c->reason);
 	}
@@ -420,7 +427,8 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		snaps[i].rss_bytes = atomic_load(&sb->checkpoints[i].rss_bytes);
 		int64_t start = atomic_load(&sb->checkpoints[i].start_ns);
 		int64_t end = atomic_load(&sb->checkpoints[i].end_ns);
-		snaps[i].duration_s = start > 0 && end >= start ? (double)(end - start) * 1e-9 : NAN;
+		snaps[i].duration_s =
+		    start > 0 && end >= start ? (double)(end - start) * 1e-9 : NAN;
 	}
 	phases_compute(&series, w, snaps, &ps);
 	phases_fill_cell(&ps, w, c);
@@ -463,14 +471,14 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 	printf("results: %s\n", results_dir(s->results));
 	if (stop_requested) {
 		log_warn("interrupted: %zu of %zu cells not run; finished cells are kept in %s",
-			 not_run, s->planned, results_dir(s->results));
+		         not_run, s->planned, results_dir(s->results));
 		return EXIT_INTERRUPTED;
 	}
 	if (code == EXIT_OK && not_run)
 		code = EXIT_IO; /* a cell could not be prepared or written */
 	if (code == EXIT_OK && s->failed) {
 		log_warn("%d of %zu cells failed; see the reason column of cells.csv", s->failed,
-			 s->planned);
+		         s->planned);
 		code = EXIT_CELLS_FAILED;
 	}
 	return code;

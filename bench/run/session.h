@@ -15,7 +15,7 @@
 #define SESSION_MAX_EXTRA 16
 
 struct session_opts {
-	const char *allocators; /* -a list, NULL = the base allocators */
+	const char *allocators;         /* -a list, NULL = the base allocators */
 	char *extra[SESSION_MAX_EXTRA]; /* --allocator NAME=PATH */
 	int nextra;
 	int reps;
@@ -44,17 +44,19 @@ enum {
 
 /* getopt_long entries for the shared options (-a, -r and the long ones
  * above), to be copied at the start of a command's own table. */
-#define SESSION_LONGOPTS                                                        \
-	{"allocators", required_argument, NULL, 'a'},                           \
-		{"allocator", required_argument, NULL, SESSION_O_ALLOCATOR},    \
-		{"reps", required_argument, NULL, 'r'},                         \
-		{"interval", required_argument, NULL, SESSION_O_INTERVAL},      \
-		{"timeout", required_argument, NULL, SESSION_O_TIMEOUT},        \
-		{"out", required_argument, NULL, SESSION_O_OUT},                \
-		{"seed", required_argument, NULL, SESSION_O_SEED},              \
-		{"no-probe", no_argument, NULL, SESSION_O_NO_PROBE},            \
-		{"mem-guard", required_argument, NULL, SESSION_O_MEM_GUARD},    \
-		{"no-sample", no_argument, NULL, SESSION_O_NO_SAMPLE}
+#define SESSION_LONGOPTS                                                                           \
+	{"allocators", required_argument, NULL, 'a'},                                              \
+	    {"allocator", required_argument, NULL, SESSION_O_ALLOCATOR},                           \
+	    {"reps", required_argument, NULL, 'r'},                                                \
+	    {"interval", required_argument, NULL, SESSION_O_INTERVAL},                             \
+	    {"timeout", required_argument, NULL, SESSION_O_TIMEOUT},                               \
+	    {"out", required_argument, NULL, SESSION_O_OUT},                                       \
+	    {"seed", required_argument, NULL, SESSION_O_SEED},                                     \
+	    {"no-probe", no_argument, NULL, SESSION_O_NO_PROBE},                                   \
+	    {"mem-guard", required_argument, NULL, SESSION_O_MEM_GUARD},                           \
+	{                                                                                          \
+		"no-sample", no_argument, NULL, SESSION_O_NO_SAMPLE                                \
+	}
 #define SESSION_SHORTOPTS "a:r:"
 
 /* Prints a command's --help: its own head, the shared options, its tail. */
@@ -75,8 +77,8 @@ struct session_cell {
 	int rep;
 	char *const *argv;
 	double timeout_s;
-	const char *stdin_path;          /* see runner_cell */
-	int save_output;                 /* keep stdout/stderr under output/ */
+	const char *stdin_path; /* see runner_cell */
+	int save_output;        /* keep stdout/stderr under output/ */
 };
 
 struct session;
@@ -85,7 +87,7 @@ struct session;
  * directory and installs the SIGINT/SIGTERM handlers. ncells is the number
  * of cells planned. Returns 0, or an exit code (cmd.h) after printing why. */
 int session_create(struct session **out, const struct session_opts *o, int argc, char **argv,
-		   const struct workload *workloads, int nworkloads, size_t ncells);
+                   const struct workload *workloads, int nworkloads, size_t ncells);
 
 int session_nallocators(const struct session *s);
 const struct allocator *session_allocator(const struct session *s, int i);
@@ -96,8 +98,7 @@ int session_stopping(void);
 /* Runs and records one cell. Returns 0 when recorded (failed or not),
  * 1 when interrupted (not recorded), -errno when results could not be
  * written or the cell could not be prepared. */
-int session_run_cell(struct session *s, const struct session_cell *c, size_t index,
-		     size_t total);
+int session_run_cell(struct session *s, const struct session_cell *c, size_t index, size_t total);
 
 /* Finishes the results, prints the table for the workloads named, and
  * returns the exit code of the run. */

@@ -22,10 +22,7 @@
 
 #define UNKNOWN "unknown"
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src);
-}
+static void copy(char *dst, size_t len, const char *src) { snprintf(dst, len, "%s", src); }
 
 static char *trim(char *s)
 {

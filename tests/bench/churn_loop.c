@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	if (argc != 2 || workload_load(argv[1], &w, err, sizeof(err))) {
 		fprintf(stderr, "usage: churn_loop WORKLOAD.yaml%s%s\n", argc == 2 ? ": " : "",
-			argc == 2 ? err : "");
+		        argc == 2 ? err : "");
 		return 2;
 	}
 	int index = -1;
@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 			index = i;
 	if (index < 0) {
 		fprintf(stderr, "churn_loop: %s has no churn phase (nor stamps without handoff)\n",
-			argv[1]);
+		        argv[1]);
 		return 2;
 	}
 	/* churn and stamps share the layout of ops, live and sizes. */
@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 	uint64_t ops = ph->gen == GEN_CHURN ? ph->u.churn.ops : ph->u.stamps.ops;
 	uint64_t live = ph->gen == GEN_CHURN ? ph->u.churn.live : ph->u.stamps.live;
 	const struct size_dist *sizes =
-		ph->gen == GEN_CHURN ? &ph->u.churn.sizes : &ph->u.stamps.sizes;
+	    ph->gen == GEN_CHURN ? &ph->u.churn.sizes : &ph->u.stamps.sizes;
 	void **ring = calloc(live, sizeof(*ring));
 	if (!ring)
 		return 1;

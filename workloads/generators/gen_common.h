@@ -50,7 +50,7 @@ static inline uint64_t gen_pick_size(struct rng *r, const struct size_dist *d, d
 static inline int gen_fail(struct gen_ctx *ctx, const char *what, uint64_t size)
 {
 	snprintf(ctx->sb->error, sizeof(ctx->sb->error), "phase '%s', thread %d: %s(%llu) failed",
-		 ctx->phase->name, ctx->tid, what, (unsigned long long)size);
+	         ctx->phase->name, ctx->tid, what, (unsigned long long)size);
 	return -ENOMEM;
 }
 

@@ -58,13 +58,14 @@ static uint64_t buffer_size(struct grow *g, uint64_t i)
 static int alloc_temp(struct grow *g, uint64_t t)
 {
 	return gen_alloc_block(g->ctx, &g->temps[t],
-	                   gen_pick_size(&g->rng, &g->p->temp_sizes, g->temp_total));
+	                       gen_pick_size(&g->rng, &g->p->temp_sizes, g->temp_total));
 }
 
 static int alloc_kept(struct grow *g)
 {
 	struct block *b = &g->kept[g->nkept];
-	int rc = gen_alloc_block(g->ctx, b, gen_pick_size(&g->rng, &g->p->keep_sizes, g->keep_total));
+	int rc =
+	    gen_alloc_block(g->ctx, b, gen_pick_size(&g->rng, &g->p->keep_sizes, g->keep_total));
 	if (!rc)
 		g->nkept++;
 	return rc;

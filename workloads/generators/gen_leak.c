@@ -43,7 +43,7 @@ static int churn(struct leak *l, uint64_t ops)
 	for (uint64_t i = 0; i < ops && !rc; i++) {
 		gen_free_block(l->ctx, &l->ring[l->slot]);
 		rc = gen_alloc_block(l->ctx, &l->ring[l->slot],
-		                 gen_pick_size(&l->rng, &l->p->sizes, l->total));
+		                     gen_pick_size(&l->rng, &l->p->sizes, l->total));
 		if (++l->slot == l->p->live)
 			l->slot = 0;
 	}

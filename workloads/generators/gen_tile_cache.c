@@ -222,7 +222,8 @@ static int detect(struct gen_ctx *ctx, struct cache *c)
 			acc += tile[k];
 		pthread_mutex_unlock(&c->lock);
 		sink = acc;
-		rc = tile ? detect_tile(ctx, c, &r, i) : gen_fail(ctx, "malloc tile", c->tile_bytes);
+		rc =
+		    tile ? detect_tile(ctx, c, &r, i) : gen_fail(ctx, "malloc tile", c->tile_bytes);
 	}
 	pthread_mutex_lock(&c->lock);
 	c->detection_done = 1;

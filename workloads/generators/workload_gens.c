@@ -25,10 +25,7 @@ static uint64_t mul_sat(uint64_t a, uint64_t b)
 	return a && b > UINT64_MAX / a ? UINT64_MAX : a * b;
 }
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
+static uint64_t add_sat(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
 /* Optional companions: `count` blocks per iteration drawn from `sizes`. The
  * sizes are required when the count is above 0, and refused when it is 0:

@@ -21,20 +21,20 @@
 #define PIXEL 4 /* bytes: a float */
 
 static int whole_tiles(struct ynode_doc *d, const struct ynode *map, const char *key,
-		       uint64_t pixels, uint64_t tile)
+                       uint64_t pixels, uint64_t tile)
 {
 	if (pixels % tile == 0)
 		return 0;
 	return ynode_fail(d, ynode_get(map, key),
-			  "key '%s': %llu is not a whole number of %llu-pixel tiles; use %llu or "
-			  "%llu",
-			  key, (unsigned long long)pixels, (unsigned long long)tile,
-			  (unsigned long long)(pixels / tile * tile),
-			  (unsigned long long)((pixels / tile + 1) * tile));
+	                  "key '%s': %llu is not a whole number of %llu-pixel tiles; use %llu or "
+	                  "%llu",
+	                  key, (unsigned long long)pixels, (unsigned long long)tile,
+	                  (unsigned long long)(pixels / tile * tile),
+	                  (unsigned long long)((pixels / tile + 1) * tile));
 }
 
 int workload_parse_tile_cache(struct ynode_doc *d, const struct ynode *map,
-			      const struct workload *w, struct phase *p)
+                              const struct workload *w, struct phase *p)
 {
 	struct tile_cache_params *t = &p->u.tile;
 	char a[32], b[32];
@@ -56,17 +56,18 @@ int workload_parse_tile_cache(struct ynode_doc *d, const struct ynode *map,
 	uint64_t tile_bytes = t->tile * t->tile * PIXEL;
 	if (t->budget < tile_bytes)
 		return ynode_fail(d, ynode_get(map, "budget"),
-				  "key 'budget': %s cannot hold one %s tile; give at least that",
-				  units_format_size(t->budget, a, sizeof(a)),
-				  units_format_size(tile_bytes, b, sizeof(b)));
+		                  "key 'budget': %s cannot hold one %s tile; give at least that",
+		                  units_format_size(t->budget, a, sizeof(a)),
+		                  units_format_size(tile_bytes, b, sizeof(b)));
 	if (workload_dist_max(&t->stamps) > tile_bytes)
 		return ynode_fail(d, ynode_get(map, "stamps"),
-				  "key 'stamps': a stamp is cut out of one tile, so it can be at "
-				  "most %s",
-				  units_format_size(tile_bytes, a, sizeof(a)));
+		                  "key 'stamps': a stamp is cut out of one tile, so it can be at "
+		                  "most %s",
+		                  units_format_size(tile_bytes, a, sizeof(a)));
 	/* The cache holds `budget`; an allocator that doubles it (the point of
 	 * this generator) needs twice that. */
 	char why[96];
-	snprintf(why, sizeof(why), "twice the %s budget", units_format_size(t->budget, a, sizeof(a)));
+	snprintf(why, sizeof(why), "twice the %s budget",
+	         units_format_size(t->budget, a, sizeof(a)));
 	return workload_check_ram(d, ynode_get(map, "budget"), p, 2 * t->budget, why);
 }
