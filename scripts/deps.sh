@@ -1,16 +1,30 @@
 #!/usr/bin/env bash
 # Installs the Debian packages wimm needs, only those that are missing.
+#   scripts/deps.sh          what building and running wimm needs
+#   scripts/deps.sh --test   and what the tests and benchmarks use (chromium
+#                            for the report test, heaptrack and GNU time as
+#                            independent references, rsvg-convert)
+#   scripts/deps.sh --dev    and the checks CI runs (clang, clang-format)
 # --no-install-recommends: gperftools would otherwise pull in ImageMagick
-# and ghostscript. Sourced by quickstart.sh and test.sh; safe to rerun.
+# and ghostscript. Called by build.sh, test.sh and check.sh; safe to rerun.
 set -euo pipefail
 
 packages=(
 	gcc libc6-dev pkg-config meson ninja-build python3
-	libyaml-dev libjson-c-dev
+	libyaml-dev libjson-c-dev libzstd-dev
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
 	gnuplot-nox
-	librsvg2-bin # rsvg-convert: the tests check the SVG figures with it
 )
+for arg in "$@"; do
+	case "$arg" in
+	--test) packages+=(librsvg2-bin chromium heaptrack time) ;;
+	--dev) packages+=(clang clang-format) ;;
+	*)
+		echo "usage: scripts/deps.sh [--test] [--dev]" >&2
+		exit 2
+		;;
+	esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -3,5 +3,6 @@
 # Arguments are passed to `meson test` (e.g. --benchmark, or a test name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts/deps.sh --test
 scripts/build.sh
 exec meson test -C build --print-errorlogs "$@"
