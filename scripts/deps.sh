@@ -13,7 +13,7 @@ packages=(
 	gcc libc6-dev pkg-config meson ninja-build python3
 	libyaml-dev libjson-c-dev libzstd-dev
 	libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev
-	gnuplot-nox
+	gnuplot-nox scdoc
 )
 for arg in "$@"; do
 	case "$arg" in

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -17,13 +18,88 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
-const char *catalog_workloads_dir(void) { return env_or("WIMM_WORKLOADS_DIR", WIMM_WORKLOADS_DIR); }
+/* An installed wimm finds its files relative to its own executable
+ * (PREFIX/bin/wimm -> PREFIX/share/wimm, PREFIX/libexec/wimm, ...), so the
+ * installed tree can be moved as a whole; a wimm run from the build tree
+ * uses the build and source paths that config.h holds. The tree counts as
+ * installed when the executable sits in PREFIX/<bindir> and
+ * PREFIX/<datadir>/wimm/presets is a directory. */
+static const char *installed_prefix(void)
+{
+	static char prefix[PATH_MAX];
+	static int known;
+	if (known)
+		return prefix[0] ? prefix : NULL;
+	known = 1;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0'; /* the executable's directory */
+	size_t dlen = strlen(exe), blen = strlen(WIMM_INSTALL_BINDIR);
+	if (WIMM_INSTALL_BINDIR[0] == '/' || dlen <= blen + 1 ||
+	    strcmp(exe + dlen - blen, WIMM_INSTALL_BINDIR) || exe[dlen - blen - 1] != '/')
+		return NULL;
+	exe[dlen - blen - 1] = '\0';
+	char presets[PATH_MAX];
+	struct stat st;
+	if (snprintf(presets, sizeof(presets), "%s/%s/presets", exe, WIMM_INSTALL_DATADIR) >=
+	        (int)sizeof(presets) ||
+	    stat(presets, &st) || !S_ISDIR(st.st_mode))
+		return NULL;
+	snprintf(prefix, sizeof(prefix), "%s", exe);
+	return prefix;
+}
+
+/* NAME under an installed tree (REL relative to its prefix, or absolute when
+ * the install directory was outside the prefix), else the build-tree path. */
+static const char *locate(char *buf, size_t len, const char *rel, const char *name,
+                          const char *build_path)
+{
+	const char *prefix = installed_prefix();
+	if (!prefix)
+		return build_path;
+	if (rel[0] == '/')
+		snprintf(buf, len, "%s%s%s", rel, *name ? "/" : "", name);
+	else
+		snprintf(buf, len, "%s/%s%s%s", prefix, rel, *name ? "/" : "", name);
+	return buf;
+}
+
+const char *catalog_workloads_dir(void)
+{
+	static char buf[PATH_MAX];
+	return env_or("WIMM_WORKLOADS_DIR", locate(buf, sizeof(buf), WIMM_INSTALL_DATADIR,
+	                                           "presets", WIMM_WORKLOADS_DIR));
+}
 const char *catalog_allocators_dir(void)
 {
-	return env_or("WIMM_ALLOCATORS_DIR", WIMM_ALLOCATORS_DIR);
+	static char buf[PATH_MAX];
+	return env_or("WIMM_ALLOCATORS_DIR", locate(buf, sizeof(buf), WIMM_INSTALL_DATADIR,
+	                                            "allocators", WIMM_ALLOCATORS_DIR));
 }
-const char *catalog_worker_path(void) { return env_or("WIMM_WORKER", WIMM_WORKER_PATH); }
-const char *catalog_probe_path(void) { return env_or("WIMM_PROBE", WIMM_PROBE_PATH); }
+const char *catalog_scripts_dir(void)
+{
+	static char buf[PATH_MAX];
+	return env_or("WIMM_SCRIPTS_DIR",
+	              locate(buf, sizeof(buf), WIMM_INSTALL_DATADIR, "scripts", WIMM_SCRIPTS_DIR));
+}
+const char *catalog_worker_path(void)
+{
+	static char buf[PATH_MAX];
+	return env_or("WIMM_WORKER", locate(buf, sizeof(buf), WIMM_INSTALL_LIBEXECDIR,
+	                                    "wimm-worker", WIMM_WORKER_PATH));
+}
+const char *catalog_probe_path(void)
+{
+	static char buf[PATH_MAX];
+	return env_or("WIMM_PROBE", locate(buf, sizeof(buf), WIMM_INSTALL_LIBDIR,
+	                                   "libwimm-probe.so", WIMM_PROBE_PATH));
+}
 
 /* By name without ".yaml", so glibc.yaml sorts before glibc-arena1.yaml. */
 static int cmp_str(const void *a, const void *b)

@@ -1,7 +1,10 @@
-/* catalog.h - where the shipped workloads, allocators and the worker are.
+/* catalog.h - where the shipped workloads, allocators, scripts, the worker
+ * and the probe are.
  *
- * Build-tree paths come from config.h; WIMM_WORKLOADS_DIR,
- * WIMM_ALLOCATORS_DIR and WIMM_WORKER override them (tests, relocation).
+ * An installed wimm (meson install) finds them relative to its executable, so
+ * the installed tree can be moved; run from the build tree, it uses the paths
+ * config.h holds. WIMM_WORKLOADS_DIR, WIMM_ALLOCATORS_DIR, WIMM_SCRIPTS_DIR,
+ * WIMM_WORKER and WIMM_PROBE override either.
  */
 #ifndef WIMM_CATALOG_H
 #define WIMM_CATALOG_H
@@ -12,6 +15,7 @@
 
 const char *catalog_workloads_dir(void);
 const char *catalog_allocators_dir(void);
+const char *catalog_scripts_dir(void); /* the gnuplot scripts */
 const char *catalog_worker_path(void);
 const char *catalog_probe_path(void); /* WIMM_PROBE overrides */
 

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "bench/plan/catalog.h"
 #include "common/log.h"
 #include "bench/report/plot_int.h"
 #include "bench/results/results.h"
@@ -164,10 +164,8 @@ static int read_file(const char *path, char **text, size_t *len)
 
 int plot_copy_scripts(const char *dir, const char *const *names)
 {
-	const char *src = getenv("WIMM_SCRIPTS_DIR");
+	const char *src = catalog_scripts_dir();
 	char from[PATH_MAX], to[PATH_MAX];
-	if (!src || !*src)
-		src = WIMM_SOURCE_DIR "/scripts";
 	for (; *names; names++) {
 		char *text = NULL;
 		size_t len = 0;
