@@ -124,10 +124,20 @@ int units_parse_size(const char *s, uint64_t *bytes)
 	return 0;
 }
 
-int units_parse_duration(const char *s, double *seconds)
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+int units_parse_duration(const char *s, int64_t *ns)
 {
 	static const char *const names[] = {"ns", "us", "ms", "s", "min"};
-	static const double scale[] = {1e-9, 1e-6, 1e-3, 1.0, 60.0};
+	static const uint64_t mult[] = {1, 1000, 1000000, 1000000000, UINT64_C(60000000000)};
 	struct decimal d;
 	const char *p = skip_blanks(s);
 	int r = parse_decimal(&p, &d);
@@ -138,7 +148,24 @@ int units_parse_duration(const char *s, double *seconds)
 		return -EINVAL; /* also a bare number: "20" could be ms or s */
 	if (r < 0)
 		return r;
-	*seconds = ((double)d.ipart + fraction_value(&d)) * scale[u];
+	/* The fraction times the unit must be whole nanoseconds: reduce
+	 * fnum / 10^fdigits * mult by their common factor and require the
+	 * rest of the denominator to divide fnum, all in integers. More than
+	 * 18 significant fraction digits can never make whole nanoseconds. */
+	if (!d.fnum_exact)
+		return -EINVAL;
+	uint64_t den = 1;
+	for (int i = 0; i < d.fdigits; i++)
+		den *= 10;
+	uint64_t g = gcd(mult[u], den), part;
+	if (d.fnum % (den / g))
+		return -EINVAL; /* finer than a nanosecond */
+	uint64_t whole;
+	if (__builtin_mul_overflow(d.fnum / (den / g), mult[u] / g, &part) ||
+	    __builtin_mul_overflow(d.ipart, mult[u], &whole) ||
+	    __builtin_add_overflow(whole, part, &whole) || whole > (uint64_t)INT64_MAX)
+		return -ERANGE;
+	*ns = (int64_t)whole;
 	return 0;
 }
 

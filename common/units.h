@@ -17,9 +17,12 @@
  * -EINVAL, so a decimal/binary mix-up cannot slip through. */
 int units_parse_size(const char *s, uint64_t *bytes);
 
-/* Durations: ns, us, ms, s, min. A unit is required: "20" is -EINVAL
- * because it could mean seconds or milliseconds. */
-int units_parse_duration(const char *s, double *seconds);
+/* Durations: ns, us, ms, s, min, parsed exactly into whole nanoseconds
+ * ("100us" is 100000 ns, never a float a hair below 100e-6 s). A unit is
+ * required: "20" is -EINVAL because it could mean seconds or milliseconds.
+ * A value finer than 1 ns ("0.5 ns", "1.0000000001 s") is -EINVAL; one past
+ * INT64_MAX ns (about 292 years) is -ERANGE. */
+int units_parse_duration(const char *s, int64_t *ns);
 
 /* Counts: an integer with an optional K, M or G suffix (powers of 1000):
  * "16384", "16K", "5M", "1.5M", "5 M". The result must be whole: "1.5" and

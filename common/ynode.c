@@ -11,11 +11,14 @@
 #include "common/ynode.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "common/units.h"
@@ -102,19 +105,32 @@ const char *ynode_path(const struct ynode_doc *d) { return d->path; }
 /* Reads the whole file, refusing it past the limit before allocating more. */
 static int read_file(struct ynode_doc *d, unsigned char **buf, size_t *len)
 {
-	FILE *f = fopen(d->path, "rb");
+	/* O_NONBLOCK: opening a FIFO without a writer would otherwise wait
+	 * for ever, beyond every signal the user can think of; it is refused
+	 * below with devices (/dev/zero never ends) and directories. */
+	int fd = open(d->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
 	if (!f) {
 		int e = errno;
+		if (fd >= 0)
+			close(fd);
 		ynode_fail(d, NULL, "cannot open: %s", strerror(e));
 		return -e;
 	}
 	int r = 0;
 	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		ynode_fail(d, NULL, "is a directory, not a YAML file");
-		r = -EISDIR;
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		const char *what = S_ISDIR(st.st_mode)    ? "a directory"
+		                   : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+		                   : S_ISCHR(st.st_mode)  ? "a character device"
+		                   : S_ISBLK(st.st_mode)  ? "a block device"
+		                                          : "a socket";
+		ynode_fail(d, NULL, "is %s, not a regular file; give a YAML file", what);
+		r = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
 		goto out;
 	}
+	/* Back to blocking reads for the regular file. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	/* The buffer grows as the file is read, from 64 KiB up to one byte
 	 * past the limit: a 300-byte workload does not cost a 1 MiB buffer,
 	 * which the fuzzer and valgrind would pay on every load. */
@@ -746,10 +762,13 @@ int ynode_get_duration(struct ynode_doc *d, const struct ynode *map, const char 
 	int r = need_scalar(d, n, key, what);
 	if (r < 0)
 		return r;
-	double v;
-	if (units_parse_duration(n->text, &v) < 0 || v < min || v > max)
+	/* Compared in whole nanoseconds, so "100 us" meets a 100e-6 bound
+	 * exactly; the bounds are written in seconds by the callers. */
+	int64_t ns;
+	if (units_parse_duration(n->text, &ns) < 0 || ns < llround(min * 1e9) ||
+	    ns > llround(max * 1e9))
 		return expected(d, n, key, what);
-	*out = v;
+	*out = (double)ns / 1e9; /* exact for whole seconds, unlike * 1e-9 */
 	return 0;
 }
 

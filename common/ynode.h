@@ -97,7 +97,8 @@ int ynode_get_real(struct ynode_doc *d, const struct ynode *map, const char *key
 /* A size in bytes ("256 KiB"; see units_parse_size). */
 int ynode_get_size(struct ynode_doc *d, const struct ynode *map, const char *key, uint64_t min,
                    uint64_t max, uint64_t *out);
-/* A duration in seconds ("20 ms"; a unit is required). */
+/* A duration in seconds ("20 ms"; a unit is required), parsed and checked
+ * against min and max in whole nanoseconds (see units_parse_duration). */
 int ynode_get_duration(struct ynode_doc *d, const struct ynode *map, const char *key, double min,
                        double max, double *out);
 /* A count ("16384", "5M"; see units_parse_count). */

@@ -1,6 +1,12 @@
 /* child.c - a misbehaving child for the runner tests.
- *   child ok | crash | hang | exit N | alloc MIB
- * alloc touches MIB mebibytes, holds them 200 ms, and exits 0. */
+ *   child ok | crash | hang | exit N | alloc MIB | forkhang | spew BYTES [err]
+ *         | garbage
+ * alloc touches MIB mebibytes, holds them 200 ms, and exits 0. forkhang
+ * starts a child that hangs, then hangs. spew writes BYTES of numbered
+ * 9-byte lines ("00000000\n", ...; the last one cut) to stdout, or stderr
+ * with "err", and exits 0. garbage writes invalid UTF-8 and terminal
+ * escape sequences to stderr and exits 1. Extra arguments are ignored (a
+ * test names its processes with them). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +29,31 @@ int main(int argc, char **argv)
 		fprintf(stderr, "about to crash\n");
 		raise(SIGSEGV);
 	}
-	if (!strcmp(mode, "hang"))
+	if (!strcmp(mode, "forkhang") && fork() < 0)
+		return 4;
+	if (!strcmp(mode, "hang") || !strcmp(mode, "forkhang"))
 		for (;;)
 			pause();
+	if (!strcmp(mode, "spew") && argc > 2) {
+		long left = atol(argv[2]);
+		FILE *f = argc > 3 && !strcmp(argv[3], "err") ? stderr : stdout;
+		char line[32];
+		for (long i = 0; left > 0; i++) {
+			snprintf(line, sizeof(line), "%08ld\n", i);
+			size_t n = left < 9 ? (size_t)left : 9;
+			if (fwrite(line, 1, n, f) != n)
+				return 5;
+			left -= (long)n;
+		}
+		return fflush(f) ? 5 : 0;
+	}
+	if (!strcmp(mode, "garbage")) {
+		/* Invalid UTF-8, a colour, a window title (OSC), a bidi override. */
+		fputs("bad \xff\xfe bytes \x1b[31mred\x1b[0m \x1b]0;owned\x07 \xe2\x80\xae"
+		      "evil\n",
+		      stderr);
+		return 1;
+	}
 	if (!strcmp(mode, "exit") && argc > 2) {
 		fprintf(stderr, "exiting with %s\n", argv[2]);
 		return atoi(argv[2]);

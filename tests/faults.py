@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """Fault tests: a crashing child, a hanging one, one that passes the memory
-guard, an allocator that aborts at start, SIGTERM and SIGINT to the driver,
-an unwritable and a full results directory, a library that is not an
+guard, an allocator that aborts at start, SIGTERM, SIGINT and SIGHUP to the
+driver, an unwritable and a full results directory, a library that is not an
 allocator. Each must end as a recorded failure or a clear error, with every
 finished cell kept and no file left half-written.
+
+The driver's death: SIGKILL, SIGHUP, SIGPIPE, SIGUSR1 (and SIGTERM) of
+`wimm exec` and SIGKILL of `wimm run` must end the cell's process and the
+process it started. `--stdin FIFO` with no writer must stay killable (its
+timeout, SIGTERM, SIGINT). What a child writes reaches summary.json and the
+terminal cleaned, and its output files are capped.
 
 usage: faults.py WIMM CHILD ABORT_LIB WORKLOAD_YAML
 Prints TAP.
@@ -77,7 +83,167 @@ def interrupt(sig, cmd, what):
     check(not left, f"{what}: no child left running ({left})")
 
 
+def processes(pattern):
+    """Live processes whose command line holds pattern (zombies left out:
+    they hold nothing, and whoever adopted them reaps them)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if state != "Z" and pattern.encode() in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def wait_until(cond, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def driver_death(sig, cmd, token, want_exit, what):
+    """Starts wimm (cmd), waits until the processes named by token run,
+    signals the driver and checks that none of them survives it."""
+    out = tempfile.mkdtemp(prefix="wimm-death-")
+    p = subprocess.Popen([*WRAP, WIMM, *cmd[:1], "--out", out, *cmd[1:]],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started = wait_until(lambda: len(processes(token)) >= 2, 60)
+    before = processes(token)
+    p.send_signal(sig)
+    try:
+        _, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        _, err = p.communicate()
+    gone = wait_until(lambda: not processes(token), 5)
+    left = processes(token)
+    for pid in left:  # do not leave them to the next test
+        os.kill(pid, signal.SIGKILL)
+    check(started and gone,
+          f"{what}: the cell's processes {before} end with the driver (left: {left})")
+    check(p.returncode == want_exit, f"{what}: exit {want_exit} (got {p.returncode})"
+          + (f"; {err.strip()[-200:]}" if p.returncode != want_exit else ""))
+    check(wait_until(lambda: not processes(out), 5),
+          f"{what}: nothing of the run is left (the reaper exits too): {processes(out)}")
+
+
+def deaths():
+    """Each signal that ends or stops the driver, with a cell running that
+    has started a process of its own (the kernel's parent-death signal
+    reaches the first, the reaper the second)."""
+    for sig, want in [(signal.SIGKILL, -signal.SIGKILL), (signal.SIGHUP, 130),
+                      (signal.SIGPIPE, -signal.SIGPIPE), (signal.SIGUSR1, -signal.SIGUSR1),
+                      (signal.SIGTERM, 130)]:
+        token = f"wimm-death-{sig.name}-{os.getpid()}"
+        driver_death(sig, ["exec", "-a", "glibc", "--", CHILD, "forkhang", token], token, want,
+                     f"wimm exec, {sig.name} to the driver")
+    # The worker of `wimm run`, named by the directory of its workload.
+    wdir = tempfile.mkdtemp(prefix="wimm-death-run-")
+    yaml = os.path.join(wdir, "long-idle.yaml")
+    with open(yaml, "w") as f:
+        f.write("name: long-idle\ndescription: sleeps, to be killed.\nthreads: [1]\n"
+                "phases:\n  - name: wait\n    generator: idle\n    duration: 60 s\n")
+    driver_death(signal.SIGKILL, ["run", yaml, "-a", "glibc"], wdir, -signal.SIGKILL,
+                 "wimm run, SIGKILL to the driver")
+
+
+def stdin_fifo():
+    """--stdin FIFO with no writer: the run waits in open(), and its timeout,
+    SIGTERM and SIGINT still end it (before, the driver hung unkillably)."""
+    fifo = os.path.join(tempfile.mkdtemp(prefix="wimm-fifo-"), "input")
+    os.mkfifo(fifo)
+    out = tempfile.mkdtemp(prefix="wimm-fifo-")
+    t0 = time.monotonic()
+    try:
+        r = wimm("exec", "-a", "glibc", "--timeout", "500ms", "--stdin", fifo, "--out", out,
+                 "--", "cat", timeout=30)
+    except subprocess.TimeoutExpired:
+        check(False, "--stdin FIFO without a writer: the timeout ends the run (hung 30 s)")
+        return
+    took = time.monotonic() - t0
+    c = cells(out)
+    check(r.returncode == 1 and c and "timed out" in c[0]["reason"]
+          and "still opening its input" in c[0]["reason"],
+          f"--stdin FIFO without a writer: a failed cell that says why, in {took:.1f} s "
+          f"(exit {r.returncode}, {c[0]['reason'] if c else r.stderr.strip()[-200:]})")
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        p = subprocess.Popen([*WRAP, WIMM, "exec", "-a", "glibc", "--stdin", fifo, "--out", out,
+                              "--", "cat"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(1)
+        t0 = time.monotonic()
+        p.send_signal(sig)
+        try:
+            p.communicate(timeout=20)
+            check(p.returncode == 130,
+                  f"--stdin FIFO without a writer: {sig.name} ends it, exit 130 "
+                  f"(got {p.returncode}, {time.monotonic() - t0:.1f} s)")
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            check(False, f"--stdin FIFO without a writer: {sig.name} ends it (hung 20 s)")
+    # With a writer, the data flows as through a shell redirection.
+    writer = subprocess.Popen(["sh", "-c", f"sleep 0.3; echo through-the-fifo > '{fifo}'"])
+    r = wimm("exec", "-a", "glibc", "--stdin", fifo, "--out", out, "--", "cat", timeout=30)
+    writer.wait()
+    got = open(os.path.join(out, "latest", "output", "cat-glibc-r1.stdout")).read()
+    check(r.returncode == 0 and got == "through-the-fifo\n",
+          f"--stdin FIFO with a writer: the run reads it (exit {r.returncode}, {got!r})")
+
+
+def child_text():
+    """Invalid UTF-8 and escape sequences on a child's stderr: summary.json
+    stays valid (strict UTF-8) JSON, and nothing raw reaches the terminal."""
+    out = tempfile.mkdtemp(prefix="wimm-text-")
+    r = subprocess.run([*WRAP, WIMM, "exec", "-a", "glibc", "--out", out, "--", CHILD, "garbage"],
+                       capture_output=True, timeout=120)
+    try:
+        raw = open(os.path.join(out, "latest", "summary.json"), "rb").read()
+        summary = json.loads(raw.decode("utf-8"))  # strict: invalid UTF-8 raises
+        reason = summary["cells"][0]["reason"]
+        valid = True
+    except (ValueError, KeyError, IndexError, OSError) as e:
+        valid, reason = False, str(e)
+    check(r.returncode == 1 and valid and "exit status 1" in reason and "bad" in reason,
+          f"a child's invalid UTF-8 leaves summary.json valid JSON: {reason!r}")
+    check(b"\x1b" not in raw and "\u202e" not in reason and "\x1b" not in reason,
+          "no escape sequence or bidi override is stored")
+    check(b"\x1b" not in r.stderr and b"\xff" not in r.stderr,
+          "none reaches the terminal either (the failure warning quotes the line)")
+    csv_raw = open(os.path.join(out, "latest", "cells.csv"), "rb").read()
+    check(b"\x1b" not in csv_raw and csv_raw.decode("utf-8", "strict") is not None,
+          "cells.csv is clean UTF-8")
+
+
+def output_cap():
+    """`wimm exec -- yes` used to write 1.3 GB in half a second: each stream
+    keeps its head and tail within the cap, and says what it dropped."""
+    for args, cap in [([], 4 << 20), (["--output-cap", "64KiB"], 64 << 10)]:
+        out = tempfile.mkdtemp(prefix="wimm-cap-")
+        r = wimm("exec", "-a", "glibc", "--timeout", "500ms", *args, "--out", out, "--",
+                 "yes", timeout=60)
+        path = os.path.join(out, "latest", "output", "yes-glibc-r1.stdout")
+        size = os.path.getsize(path) if os.path.exists(path) else -1
+        data = open(path, "rb").read() if size >= 0 else b""
+        check(0 < size <= cap + 300 and b"bytes dropped here" in data,
+              f"yes {' '.join(args) or '(default cap)'}: {size} bytes kept, cap {cap}, "
+              "with a line saying what was dropped")
+        check("over the cap" in r.stderr, f"the run says it dropped output: "
+              f"{[l for l in r.stderr.splitlines() if 'cap' in l][:1]}")
+
+
 def main():
+    deaths()
+    stdin_fifo()
+    child_text()
+    output_cap()
     exec_fault(["--", CHILD, "crash"], "killed by signal 11", "child killed by a signal")
     took = exec_fault(["--timeout", "500ms", "--", CHILD, "hang"], "timed out after",
                       "child that hangs")
@@ -93,6 +259,7 @@ def main():
     interrupt(signal.SIGTERM, ["run", WORKLOAD, "-a", "glibc", "-r", "6"], "SIGTERM")
     interrupt(signal.SIGINT, ["exec", "-a", "glibc", "-r", "3", "--timeout", "30s", "--",
                               CHILD, "alloc", "1"], "SIGINT")
+    interrupt(signal.SIGHUP, ["run", WORKLOAD, "-a", "glibc", "-r", "6"], "SIGHUP")
 
     r = wimm("run", WORKLOAD, "-a", "glibc", "--out", "/proc/wimm-cannot-write-here")
     check(r.returncode == 3 and "cannot create" in r.stderr,

@@ -3,25 +3,36 @@
  * argv[1]: the `child` helper; argv[2]: a small workload for the worker
  * (the worker is found through WIMM_WORKER). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bench/plan/allocator.h"
 #include "bench/plan/catalog.h"
 #include "bench/run/childenv.h"
+#include "bench/run/capture.h"
 #include "bench/run/runner.h"
+#include "common/text.h"
 #include "tap.h"
 
 extern char **environ;
 static const char *child_path, *workload_path;
 
+#define MS INT64_C(1000000)
+
 static int run(char **argv, double timeout, struct runner_outcome *o, struct series *s)
 {
-	struct runner_cell c = {
-	    .argv = argv, .envp = environ, .timeout_s = timeout, .interval_s = 0.005};
+	struct runner_cell c = {.argv = argv,
+	                        .envp = environ,
+	                        .timeout_ns = (int64_t)(timeout * 1e9),
+	                        .interval_ns = 5 * MS};
 	series_init(s);
 	return runner_run(&c, s, o);
 }
@@ -91,6 +102,297 @@ TEST(missing_program_is_not_started)
 	series_finish(&s);
 }
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char tmpdir[64];
+
+static const char *tmp(const char *name)
+{
+	static char path[4][128];
+	static int k;
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/wimm-runner-XXXXXX");
+		if (!mkdtemp(tmpdir))
+			abort();
+	}
+	char *p = path[k++ % 4];
+	snprintf(p, sizeof(path[0]), "%s/%s", tmpdir, name);
+	return p;
+}
+
+static long file_size(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) ? -1 : (long)st.st_size;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(1 << 22);
+	*len = buf ? fread(buf, 1, (1 << 22) - 1, f) : 0;
+	if (buf)
+		buf[*len] = 0;
+	fclose(f);
+	return buf;
+}
+
+/* A FIFO nobody writes to: the child waits in open(), and the timeout
+ * still ends the cell at once (posix_spawn waited there unkillably). */
+TEST(stdin_fifo_without_writer_times_out)
+{
+	const char *fifo = tmp("fifo");
+	unlink(fifo);
+	expect_int(mkfifo(fifo, 0600), 0);
+	char *argv[] = {"/bin/cat", NULL};
+	struct runner_cell c = {.argv = argv,
+	                        .envp = environ,
+	                        .timeout_ns = 300 * MS,
+	                        .interval_ns = 5 * MS,
+	                        .stdin_path = fifo};
+	struct runner_outcome o;
+	struct series s;
+	series_init(&s);
+	double t0 = now();
+	expect_int(runner_run(&c, &s, &o), 0);
+	double took = now() - t0;
+	expect(o.timed_out && o.before_exec, "timed out before its exec");
+	expect(took < 3, "ended %.2f s after it started (timeout 0.3 s)", took);
+	expect(strstr(o.reason, "still opening its input") && strstr(o.reason, fifo), "reason: %s",
+	       o.reason);
+	expect_int(s.n, 0); /* no sample of the driver's copy before the exec */
+	series_finish(&s);
+}
+
+static volatile sig_atomic_t stop_flag;
+static void on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* The same wait ended by a stop (SIGINT/SIGTERM/SIGHUP in the driver). */
+TEST(stdin_fifo_without_writer_stops)
+{
+	const char *fifo = tmp("fifo2");
+	unlink(fifo);
+	expect_int(mkfifo(fifo, 0600), 0);
+	char *argv[] = {"/bin/cat", NULL};
+	stop_flag = 0;
+	struct runner_cell c = {.argv = argv,
+	                        .envp = environ,
+	                        .timeout_ns = 60000 * MS,
+	                        .interval_ns = 0, /* no ticks: only the signal wakes it */
+	                        .stdin_path = fifo,
+	                        .stop = &stop_flag};
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigaction(SIGALRM, &sa, NULL);
+	struct runner_outcome o;
+	struct series s;
+	series_init(&s);
+	double t0 = now();
+	alarm(1);
+	expect_int(runner_run(&c, &s, &o), 0);
+	double took = now() - t0;
+	expect(o.interrupted, "interrupted");
+	expect(took < 5, "ended %.2f s after it started, 1 s after the stop", took);
+	series_finish(&s);
+}
+
+/* With a writer, the input arrives as it would from a shell redirection. */
+TEST(stdin_fifo_with_writer)
+{
+	const char *fifo = tmp("fifo3"), *out = tmp("fifo3.out"), *err = tmp("fifo3.err");
+	unlink(fifo);
+	expect_int(mkfifo(fifo, 0600), 0);
+	pid_t writer = fork();
+	if (writer == 0) {
+		usleep(200000);
+		int fd = open(fifo, O_WRONLY);
+		ssize_t n = write(fd, "through the fifo\n", 17);
+		_exit(n == 17 ? 0 : 1);
+	}
+	char *argv[] = {"/bin/cat", NULL};
+	struct runner_cell c = {.argv = argv,
+	                        .envp = environ,
+	                        .timeout_ns = 10000 * MS,
+	                        .interval_ns = 5 * MS,
+	                        .stdin_path = fifo,
+	                        .stdout_path = out,
+	                        .stderr_path = err};
+	struct runner_outcome o;
+	struct series s;
+	series_init(&s);
+	expect_int(runner_run(&c, &s, &o), 0);
+	waitpid(writer, NULL, 0);
+	size_t len = 0;
+	char *got = slurp(out, &len);
+	expect(o.exited && o.exit_status == 0, "cat exited 0");
+	expect(got && !strcmp(got, "through the fifo\n"), "stdout: %s", got ? got : "(none)");
+	free(got);
+	series_finish(&s);
+}
+
+/* Checks that a capped file holds the first and the last half of the
+ * numbered lines `child spew` writes, and the line between them. */
+static void expect_head_and_tail(const char *path, long total, long cap)
+{
+	size_t len = 0;
+	char *got = slurp(path, &len);
+	if (!expect(got != NULL, "%s written", path))
+		return;
+	char *mark = strstr(got, "\n[wimm: ");
+	char *after = mark ? strchr(mark + 1, '\n') : NULL;
+	expect(mark && after, "a line says what was dropped");
+	if (!mark || !after)
+		goto out;
+	long head = cap / 2, tail = cap - cap / 2;
+	after++;
+	expect((long)(mark - got) == head, "head is %ld bytes (got %ld)", head, (long)(mark - got));
+	expect((long)(len - (size_t)(after - got)) == tail, "tail is %ld bytes (got %ld)", tail,
+	       (long)(len - (size_t)(after - got)));
+	char want[64];
+	snprintf(want, sizeof(want), "[wimm: %ld bytes dropped here", total - cap);
+	expect(!strncmp(mark + 1, want, strlen(want)), "marker: %.60s", mark + 1);
+	/* Byte i of the stream is byte i % 9 of line i / 9. */
+	int head_ok = 1, tail_ok = 1;
+	for (long i = 0; i < head; i++) {
+		char line[16];
+		snprintf(line, sizeof(line), "%08ld\n", i / 9);
+		head_ok &= got[i] == line[i % 9];
+	}
+	for (long i = 0; i < tail; i++) {
+		long at = total - tail + i;
+		char line[16];
+		snprintf(line, sizeof(line), "%08ld\n", at / 9);
+		tail_ok &= after[i] == line[at % 9];
+	}
+	expect(head_ok, "the head is the stream's first %ld bytes", head);
+	expect(tail_ok, "the tail is the stream's last %ld bytes, in order", tail);
+out:
+	free(got);
+}
+
+TEST(output_is_capped_head_and_tail)
+{
+	const char *out = tmp("spew.out"), *err = tmp("spew.err");
+	const long total = 5000003, cap = 64 * 1024;
+	char bytes[32];
+	snprintf(bytes, sizeof(bytes), "%ld", total);
+	char *argv[] = {(char *)child_path, "spew", bytes, NULL};
+	struct runner_cell c = {.argv = argv,
+	                        .envp = environ,
+	                        .timeout_ns = 30000 * MS,
+	                        .interval_ns = 5 * MS,
+	                        .stdout_path = out,
+	                        .stderr_path = err,
+	                        .output_cap = (uint64_t)cap};
+	struct runner_outcome o;
+	struct series s;
+	series_init(&s);
+	expect_int(runner_run(&c, &s, &o), 0);
+	expect(o.exited && o.exit_status == 0, "spew exited 0 (status %d)", o.exit_status);
+	expect_int(o.stdout_bytes, total);
+	expect_int(o.stdout_dropped, total - cap);
+	expect(file_size(out) < cap + 200, "the file is %ld bytes, the cap %ld", file_size(out),
+	       cap);
+	expect_head_and_tail(out, total, cap);
+	expect_int(o.stderr_dropped, 0);
+	series_finish(&s);
+
+	/* stderr the same, and its last line still reaches the outcome. */
+	char *argv2[] = {(char *)child_path, "spew", bytes, "err", NULL};
+	c.argv = argv2;
+	series_init(&s);
+	expect_int(runner_run(&c, &s, &o), 0);
+	expect_int(o.stderr_dropped, total - cap);
+	expect_head_and_tail(err, total, cap);
+	char last[16];
+	snprintf(last, sizeof(last), "%08ld", (total - 1) / 9);
+	last[(total % 9) ? (total % 9) : 8] = 0;
+	expect_str(o.stderr_tail, last);
+	series_finish(&s);
+}
+
+TEST(output_under_the_cap_is_whole)
+{
+	const char *out = tmp("small.out"), *err = tmp("small.err");
+	char *argv[] = {(char *)child_path, "spew", "65536", NULL};
+	struct runner_cell c = {.argv = argv,
+	                        .envp = environ,
+	                        .timeout_ns = 30000 * MS,
+	                        .stdout_path = out,
+	                        .stderr_path = err,
+	                        .output_cap = 65536};
+	struct runner_outcome o;
+	struct series s;
+	series_init(&s);
+	expect_int(runner_run(&c, &s, &o), 0);
+	expect_int(o.stdout_dropped, 0);
+	expect_int(file_size(out), 65536);
+	size_t len;
+	char *got = slurp(out, &len);
+	expect(got && !strstr(got, "[wimm:"), "no marker when nothing was dropped");
+	free(got);
+	series_finish(&s);
+}
+
+/* Invalid UTF-8 and escape sequences from the child never reach the
+ * outcome as they are. */
+TEST(stderr_tail_is_cleaned)
+{
+	struct runner_outcome o;
+	struct series s;
+	char *argv[] = {(char *)child_path, "garbage", NULL};
+	expect_int(run(argv, 10, &o, &s), 0);
+	expect_int(o.exit_status, 1);
+	expect(text_is_clean(o.stderr_tail, TEXT_ONE_LINE), "clean: %s", o.stderr_tail);
+	expect(!strchr(o.stderr_tail, '\x1b'), "no ESC left");
+	expect(strstr(o.stderr_tail, "bad ") && strstr(o.stderr_tail, "red"),
+	       "the text around is kept: %s", o.stderr_tail);
+	series_finish(&s);
+}
+
+/* A program that cannot be executed is reported with the exec's errno. */
+TEST(exec_failure_has_its_errno)
+{
+	const char *path = tmp("not-executable");
+	FILE *f = fopen(path, "w");
+	fputs("data\n", f);
+	fclose(f);
+	chmod(path, 0644);
+	struct runner_outcome o;
+	struct series s;
+	char *argv[] = {(char *)path, NULL};
+	expect_int(run(argv, 10, &o, &s), 0);
+	expect(!o.started, "not started");
+	expect(strstr(o.reason, "cannot start") && strstr(o.reason, strerror(EACCES)), "reason: %s",
+	       o.reason);
+	series_finish(&s);
+}
+
+/* What the child started is killed with it at the timeout. */
+TEST(timeout_kills_the_group)
+{
+	struct runner_outcome o;
+	struct series s;
+	char *argv[] = {(char *)child_path, "forkhang", "wimm-test-group-token", NULL};
+	expect_int(run(argv, 0.3, &o, &s), 0);
+	expect(o.timed_out, "timed out");
+	usleep(100000);
+	/* The bracket keeps the shell running pgrep from matching itself. */
+	int left = system("pgrep -f 'wimm-test-group-toke[n]' >/dev/null");
+	expect(left != 0, "no process of the group is left (pgrep status %d)", left);
+	series_finish(&s);
+}
+
 TEST(missing_allocator)
 {
 	struct allocator a;
@@ -117,8 +419,8 @@ TEST(missing_allocator)
 	char *argv[] = {(char *)catalog_worker_path(), (char *)workload_path, NULL};
 	struct runner_cell c = {.argv = argv,
 	                        .envp = env,
-	                        .timeout_s = 30,
-	                        .interval_s = 0.01,
+	                        .timeout_ns = 30000 * MS,
+	                        .interval_ns = 10 * MS,
 	                        .sb = sb,
 	                        .expected_owner = a.path};
 	struct runner_outcome o;
@@ -170,6 +472,14 @@ int main(int argc, char **argv)
 	    TAP(missing_program_is_not_started),
 	    TAP(missing_allocator),
 	    TAP(perturb_is_removed_from_child_env),
+	    TAP(stdin_fifo_without_writer_times_out),
+	    TAP(stdin_fifo_without_writer_stops),
+	    TAP(stdin_fifo_with_writer),
+	    TAP(output_is_capped_head_and_tail),
+	    TAP(output_under_the_cap_is_whole),
+	    TAP(stderr_tail_is_cleaned),
+	    TAP(exec_failure_has_its_errno),
+	    TAP(timeout_kills_the_group),
 	    {0},
 	});
 }

@@ -42,17 +42,17 @@ static void count_bad(const char *s, int want)
 	expect(r == want && got == 12345, "count \"%s\" fails with %d (r=%d)", s, want, r);
 }
 
-static void duration_ok(const char *s, double want)
+static void duration_ok(const char *s, int64_t want_ns)
 {
-	double got = -1;
+	int64_t got = -1;
 	int r = units_parse_duration(s, &got);
-	expect(r == 0 && fabs(got - want) <= want * 1e-12, "duration \"%s\" -> %g (r=%d, got %g)",
-	       s, want, r, got);
+	expect(r == 0 && got == want_ns, "duration \"%s\" -> %lld ns exactly (r=%d, got %lld)", s,
+	       (long long)want_ns, r, (long long)got);
 }
 
 static void duration_bad(const char *s, int want)
 {
-	double got = -1;
+	int64_t got = -1;
 	int r = units_parse_duration(s, &got);
 	expect(r == want && got == -1, "duration \"%s\" fails with %d (r=%d)", s, want, r);
 }
@@ -139,17 +139,35 @@ TEST(parse_count_bad)
 
 TEST(parse_duration)
 {
-	duration_ok("20 ms", 0.020);
-	duration_ok("20ms", 0.020);
-	duration_ok("5 s", 5.0);
-	duration_ok("1 min", 60.0);
-	duration_ok("1.5 min", 90.0);
-	duration_ok("250 us", 250e-6);
-	duration_ok("10 ns", 10e-9);
-	duration_ok(" 0.5 s ", 0.5);
-	duration_ok("1440 min", 86400.0);
-	double z = -1;
-	expect(units_parse_duration("0 s", &z) == 0 && z == 0, "duration \"0 s\" -> 0 (got %g)", z);
+	duration_ok("20 ms", 20000000);
+	duration_ok("20ms", 20000000);
+	duration_ok("5 s", 5000000000);
+	duration_ok("1 min", 60000000000);
+	duration_ok("1.5 min", 90000000000);
+	duration_ok("250 us", 250000);
+	duration_ok("10 ns", 10);
+	duration_ok(" 0.5 s ", 500000000);
+	duration_ok("1440 min", INT64_C(86400000000000));
+	duration_ok("0 s", 0);
+	/* The bounds --interval and the YAML check: exact, not a float a hair
+	 * below 100e-6 (100 x 1e-6 is 9.9999999999999991e-05). */
+	duration_ok("100us", 100000);
+	duration_ok("100 us", 100000);
+	duration_ok("0.1ms", 100000);
+	duration_ok("0.0001 s", 100000);
+	duration_ok("10 s", 10000000000);
+	duration_ok("1 ns", 1);
+	duration_ok("0.001 us", 1);
+	duration_ok("0.000000001 s", 1);
+	duration_ok("0.00000000005 min", 3); /* 5e-11 x 60e9 */
+	duration_ok("1.000000001 s", 1000000001);
+	duration_ok("2.50 ms", 2500000);
+	duration_ok("1.0 ns", 1); /* whole, even with a fraction written */
+	/* The largest: INT64_MAX ns, about 292 years. */
+	duration_ok("9223372036854775807 ns", INT64_MAX);
+	duration_ok("9223372036.854775807 s", INT64_MAX);
+	duration_ok("9223372036 s", INT64_C(9223372036000000000));
+	duration_ok("153722867 min", INT64_C(9223372020000000000));
 }
 
 TEST(parse_duration_bad)
@@ -161,8 +179,23 @@ TEST(parse_duration_bad)
 	duration_bad("5 S", -EINVAL);
 	duration_bad("5 m", -EINVAL);
 	duration_bad("-5 s", -EINVAL);
+	duration_bad("-1 ns", -EINVAL);
 	duration_bad("5 s s", -EINVAL);
 	duration_bad("s", -EINVAL);
+	duration_bad("1e3 ms", -EINVAL);
+	duration_bad("inf s", -EINVAL);
+	/* Finer than a nanosecond cannot be a whole number of them. */
+	duration_bad("0.5 ns", -EINVAL);
+	duration_bad("0.0001 us", -EINVAL);
+	duration_bad("1.0000000001 s", -EINVAL);
+	duration_bad("0.00000000001 min", -EINVAL);       /* 0.6 ns */
+	duration_bad("0.0000000000000000001 s", -EINVAL); /* past 18 digits */
+	/* One past INT64_MAX ns, in each unit. */
+	duration_bad("9223372036854775808 ns", -ERANGE);
+	duration_bad("9223372036.854775808 s", -ERANGE);
+	duration_bad("9223372037 s", -ERANGE);
+	duration_bad("153722868 min", -ERANGE);
+	duration_bad("9223372036854776 us", -ERANGE);
 	duration_bad("99999999999999999999999 s", -ERANGE);
 }
 
@@ -237,14 +270,14 @@ TEST(round_trip)
 		expect(r == 0 && back == sizes[i], "size %llu -> \"%s\" -> %llu",
 		       (unsigned long long)sizes[i], buf, (unsigned long long)back);
 	}
-	static const double durs[] = {0.85, 2.5, 90, 250e-6, 3e-9};
+	static const int64_t durs[] = {850000000, 2500000000, 90000000000, 250000, 3, 100000};
 	for (size_t i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
 		char buf[32];
-		double back = -1;
-		int r =
-		    units_parse_duration(units_format_duration(durs[i], buf, sizeof(buf)), &back);
-		expect(r == 0 && fabs(back - durs[i]) <= durs[i] * 1e-9,
-		       "duration %g -> \"%s\" -> %g", durs[i], buf, back);
+		int64_t back = -1;
+		int r = units_parse_duration(
+		    units_format_duration((double)durs[i] * 1e-9, buf, sizeof(buf)), &back);
+		expect(r == 0 && back == durs[i], "duration %lld ns -> \"%s\" -> %lld ns",
+		       (long long)durs[i], buf, (long long)back);
 	}
 }
 

@@ -28,7 +28,7 @@ int alloc_choice_load(struct alloc_choice *c, char **extra, int nextra)
 	for (int i = 0; i < nextra; i++) {
 		struct allocator *a = &c->all[c->nall];
 		if (allocator_from_arg(extra[i], a, err, sizeof(err))) {
-			log_error("--allocator %s: %s", extra[i], err);
+			log_error("%s", err); /* names the option and its value */
 			return -EINVAL;
 		}
 		for (int j = 0; j < c->nall; j++)
@@ -66,6 +66,13 @@ static int check(struct alloc_choice *c, int i, int named)
 		              : ", skipped");
 		return -1;
 	}
+	/* The library as written may be fine and its canonical path not (a
+	 * link into a directory with a space): that path is what is preloaded. */
+	const char *why = a->path[0] ? allocator_preload_problem(a->path) : NULL;
+	if (why) {
+		log_msg(level, "%s: %s: %s%s", a->name, a->path, why, named ? "" : "; skipped");
+		return -1;
+	}
 	if (a->path[0] && childenv_asan_build()) {
 		log_msg(level,
 		        "%s: this wimm is an ASan build, which cannot run with another "
@@ -89,6 +96,12 @@ static int check(struct alloc_choice *c, int i, int named)
 		         "and say why",
 		         a->name, a->path[0] ? a->path : "no library");
 		return 0;
+	}
+	if (rc == -ETIMEDOUT) {
+		log_msg(level,
+		        "%s: the worker hangs at start with %s preloaded (no answer in 10 s)%s",
+		        a->name, a->path[0] ? a->path : "no library", named ? "" : ", skipped");
+		return -1;
 	}
 	if (rc) {
 		log_msg(level, "%s: cannot start the worker with %s preloaded: %s%s", a->name,

@@ -15,11 +15,14 @@
 #include <unistd.h>
 
 #include "bench/cli/cmd.h"
-#include "common/log.h"
 #include "bench/plan/matrix.h"
+#include "bench/run/capture.h"
+#include "bench/run/program.h"
 #include "bench/run/session.h"
+#include "common/log.h"
+#include "common/units.h"
 
-#define DEFAULT_TIMEOUT_S 3600.0
+#define DEFAULT_TIMEOUT_NS (INT64_C(3600) * 1000000000)
 
 static const char usage_head[] =
     "usage: wimm exec [options] -- COMMAND [ARGS ...]\n"
@@ -32,33 +35,72 @@ static const char usage_head[] =
     "                          command's file name)\n"
     "      --stdin FILE        feed FILE to every run (`-` passes wimm's own stdin,\n"
     "                          for a single run); default: no input (/dev/null)\n"
-    "      --timeout DUR       per-run timeout (default 1h)\n";
+    "      --timeout DUR       per-run timeout (default 1h)\n"
+    "      --output-cap SIZE   keep at most SIZE of each run's stdout and of its\n"
+    "                          stderr: the first and the last half (default 4 MiB)\n";
 static const char usage_tail[] =
     "  -h, --help              this help\n"
     "\n"
     "Writes OUT/runs/<id>/ like `wimm run`, plus output/<run>.stdout and .stderr.\n"
     "A run that exits non-zero is a failed cell; its exit status is recorded.\n"
-    "Exit: 0 all runs ok, 1 some failed, 2 bad usage, 3 results could not be\n"
-    "written, 130 interrupted.\n";
+    "COMMAND is checked before anything runs: a static or set-user-ID program is\n"
+    "refused (LD_PRELOAD cannot reach its malloc); a file without #! runs with sh.\n"
+    "Exit: 0 all runs ok, 1 some failed, 2 bad usage or a command that cannot\n"
+    "run, 3 results could not be written, 130 interrupted.\n";
 
 struct exec_opts {
 	struct session_opts s;
 	char name[WORKLOAD_NAME_MAX];
 	const char *stdin_path;
+	uint64_t output_cap;
 };
+
+/* --stdin: any file that can be read, a FIFO included (the run waits for
+ * its writer, and --timeout and Ctrl-C still end the wait); not a
+ * directory; and "-" only when it is not the terminal, which a run in its
+ * own process group could not read (it would be stopped, SIGTTIN). */
+static int check_stdin(const char *path)
+{
+	struct stat st;
+	if (!strcmp(path, "-")) {
+		if (isatty(STDIN_FILENO)) {
+			log_error(
+			    "--stdin -: wimm's input is the terminal, which a run cannot read "
+			    "(it runs in a process group of its own); pipe the input in, or "
+			    "give --stdin FILE");
+			return -1;
+		}
+		return 0;
+	}
+	if (stat(path, &st) || access(path, R_OK)) {
+		log_error("--stdin %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		log_error("--stdin %s: is a directory; give a file to read", path);
+		return -1;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		log_error("--stdin %s: is a socket, which cannot be opened as a file", path);
+		return -1;
+	}
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct exec_opts *o)
 {
-	enum { O_NAME = SESSION_O_FIRST_FREE, O_STDIN };
+	enum { O_NAME = SESSION_O_FIRST_FREE, O_STDIN, O_OUTPUT_CAP };
 	static const struct option longopts[] = {
 	    SESSION_LONGOPTS,
 	    {"name", required_argument, NULL, O_NAME},
 	    {"stdin", required_argument, NULL, O_STDIN},
+	    {"output-cap", required_argument, NULL, O_OUTPUT_CAP},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	memset(o, 0, sizeof(*o));
 	session_opts_init(&o->s);
+	o->output_cap = CAPTURE_DEFAULT_CAP;
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -82,11 +124,20 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 			strcpy(o->name, optarg);
 			break;
 		case O_STDIN:
-			if (strcmp(optarg, "-") && access(optarg, R_OK)) {
-				log_error("--stdin %s: %s", optarg, strerror(errno));
+			if (check_stdin(optarg))
+				return -1;
+			o->stdin_path = optarg;
+			break;
+		case O_OUTPUT_CAP:
+			if (units_parse_size(optarg, &o->output_cap) ||
+			    o->output_cap < CAPTURE_MIN_CAP ||
+			    o->output_cap > (UINT64_C(1) << 40)) {
+				log_error(
+				    "--output-cap %s: expected a size from 4 KiB to 1 TiB, e.g. "
+				    "64 MiB",
+				    optarg);
 				return -1;
 			}
-			o->stdin_path = optarg;
 			break;
 		case 'h':
 			session_print_help(usage_head, usage_tail);
@@ -97,28 +148,7 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 			return -1;
 		}
 	}
-	return optind;
-}
-
-/* posix_spawn takes a path: look COMMAND up in PATH now, so a typo is an
- * error before anything runs rather than a failed cell per allocator. */
-static int find_command(const char *cmd, char *out, size_t len)
-{
-	if (strchr(cmd, '/')) {
-		snprintf(out, len, "%s", cmd);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	const char *path = getenv("PATH");
-	char copy[8192];
-	snprintf(copy, sizeof(copy), "%s", path && *path ? path : "/usr/bin:/bin");
-	char *save = NULL;
-	for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-		struct stat st;
-		snprintf(out, len, "%s/%s", *dir ? dir : ".", cmd);
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode) && access(out, X_OK) == 0)
-			return 0;
-	}
-	return -ENOENT;
+	return session_opts_check(&o->s) ? -1 : optind;
 }
 
 /* The workload name: --name, else the command's file name with anything
@@ -138,7 +168,8 @@ int cmd_exec(int argc, char **argv)
 	struct exec_opts o;
 	struct session *s = NULL;
 	struct plan_cell *plan = NULL;
-	char command[PATH_MAX];
+	struct program prog;
+	char why[1024], **cargv = NULL;
 	int code = EXIT_USAGE;
 	size_t ncells = 0;
 
@@ -149,11 +180,28 @@ int cmd_exec(int argc, char **argv)
 		log_error("no command: give it after --, e.g. wimm exec -- ./myprog input");
 		goto out;
 	}
-	int rc = find_command(argv[first], command, sizeof(command));
-	if (rc) {
-		log_error("cannot run '%s': %s", argv[first], strerror(-rc));
+	/* Once, before anything runs: a command that cannot start (or that no
+	 * allocator can reach) is exit 2, like a missing allocator. */
+	if (program_find(argv[first], &prog, why, sizeof(why))) {
+		log_error("%s", why);
 		goto out;
 	}
+	/* execvp's rule: a file the kernel cannot run is a shell script. */
+	cargv = calloc((size_t)(argc - first) + 2, sizeof(*cargv));
+	if (!cargv) {
+		log_error("out of memory");
+		code = EXIT_IO;
+		goto out;
+	}
+	if (prog.via_sh)
+		log_info("%s has no #! line: running it with /bin/sh, as execvp and shells do",
+		         prog.path);
+	int k = 0;
+	if (prog.via_sh)
+		cargv[k++] = "/bin/sh";
+	cargv[k++] = prog.path;
+	for (int i = first + 1; i < argc; i++)
+		cargv[k++] = argv[i];
 	if (!o.name[0])
 		derive_name(argv[first], o.name, sizeof(o.name));
 	if (o.stdin_path && !strcmp(o.stdin_path, "-") && o.s.reps > 1) {
@@ -178,17 +226,17 @@ int cmd_exec(int argc, char **argv)
 		code = EXIT_IO;
 		goto out;
 	}
-	argv[first] = command;
 	for (size_t i = 0; i < ncells && !session_stopping(); i++) {
 		struct session_cell sc = {
 		    .name = o.name,
 		    .threads = -1,
 		    .allocator = plan[i].allocator,
 		    .rep = plan[i].rep,
-		    .argv = argv + first,
-		    .timeout_s = DEFAULT_TIMEOUT_S,
+		    .argv = cargv,
+		    .timeout_ns = DEFAULT_TIMEOUT_NS,
 		    .stdin_path = o.stdin_path,
 		    .save_output = 1,
+		    .output_cap = o.output_cap,
 		};
 		if (session_run_cell(s, &sc, i, ncells))
 			break;
@@ -198,5 +246,6 @@ int cmd_exec(int argc, char **argv)
 out:
 	session_destroy(s);
 	free(plan);
+	free(cargv);
 	return code;
 }

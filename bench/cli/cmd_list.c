@@ -19,14 +19,15 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
-static void print_allocators(void)
+/* Both return the number of files that could not be read (each said). */
+static int print_allocators(void)
 {
 	struct allocator *all;
 	int n;
 	char err[1024], owner[512], version[64];
 	if (catalog_load_allocators(&all, &n, err, sizeof(err))) {
 		log_error("%s", err);
-		return;
+		return 1;
 	}
 	printf("allocators (%s):\n", catalog_allocators_dir());
 	printf("  %-18s %-9s %-10s %s\n", "name", "status", "version", "library");
@@ -50,6 +51,7 @@ static void print_allocators(void)
 			printf("  %-18s %s\n", "", a->note);
 	}
 	free(all);
+	return 0;
 }
 
 /* The description's first sentence on one line, cut at a word with "..."
@@ -73,19 +75,20 @@ static const char *summary(const char *text, char *out, size_t len)
 	return out;
 }
 
-static void print_workloads(void)
+static int print_workloads(void)
 {
 	char **paths, err[1024], line[512];
-	int n;
+	int n, bad = 0;
 	static struct workload w;
 	if (catalog_list_yaml(catalog_workloads_dir(), &paths, &n)) {
 		log_error("cannot read %s", catalog_workloads_dir());
-		return;
+		return 1;
 	}
 	printf("\nworkloads (%s):\n", catalog_workloads_dir());
 	for (int i = 0; i < n; i++) {
 		if (workload_load(paths[i], &w, err, sizeof(err))) {
 			printf("  %-18s invalid: %s\n", "?", err);
+			bad++;
 			continue;
 		}
 		char axis[128] = "";
@@ -96,6 +99,7 @@ static void print_workloads(void)
 		       summary(w.description, line, sizeof(line)));
 	}
 	catalog_free_paths(paths, n);
+	return bad;
 }
 
 int cmd_list(int argc, char **argv)
@@ -103,16 +107,24 @@ int cmd_list(int argc, char **argv)
 	if (wants_help(argc, argv)) {
 		puts("usage: wimm list\n"
 		     "Lists the allocators (status ok, missing or broken; the version the\n"
-		     "library reports; the file preloaded) and the shipped workloads.");
+		     "library reports; the file preloaded) and the shipped workloads.\n"
+		     "Exit: 0, or 2 when a file could not be read (each one said).");
 		return EXIT_OK;
 	}
 	if (argc > 1) {
 		log_error("wimm list takes no arguments");
 		return EXIT_USAGE;
 	}
-	print_allocators();
-	print_workloads();
-	return EXIT_OK;
+	int bad = print_allocators();
+	bad += print_workloads();
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_error("cannot write the list to standard output: %s", strerror(errno));
+		return EXIT_IO;
+	}
+	if (bad)
+		log_error("%d file%s in the lists could not be read (see above)", bad,
+		          bad == 1 ? "" : "s");
+	return bad ? EXIT_USAGE : EXIT_OK;
 }
 
 int cmd_validate(int argc, char **argv)

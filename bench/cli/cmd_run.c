@@ -15,6 +15,7 @@
 
 #define MAX_WORKLOADS 64
 #define DEFAULT_TIMEOUT_S 300.0
+#define MAX_TIMEOUT_S (525600.0 * 60) /* a year, as --timeout */
 
 struct run_opts {
 	struct session_opts s;
@@ -40,19 +41,46 @@ static const char usage_tail[] =
     "table on stdout. Exit: 0 all cells ok, 1 some cells failed, 2 bad usage or\n"
     "input (nothing ran), 3 results could not be written, 130 interrupted.\n";
 
-static int parse_list(const char *s, int *out, int max, int lo, int hi)
+/* -t 1,4: thread counts, refused as the YAML's threads: list is (a count
+ * outside 0..max, more than WORKLOAD_MAX_AXIS of them, or one listed
+ * twice, which would make cells with one key and overwrite their series). */
+static int parse_threads(const char *arg, int *out)
 {
 	int n = 0;
-	const char *p = s;
+	const char *p = arg;
 	while (*p) {
 		char *end;
+		errno = 0;
 		long v = strtol(p, &end, 10);
-		if (end == p || v < lo || v > hi || n == max || (*end && *end != ','))
+		if (end == p || errno || v < 0 || v > WORKLOAD_MAX_THREADS ||
+		    (*end && *end != ',') || (*end == ',' && !end[1])) {
+			log_error("--threads %s: expected a comma list of thread counts from 0 to "
+			          "%d, e.g. 1,4",
+			          arg, WORKLOAD_MAX_THREADS);
 			return -1;
+		}
+		for (int i = 0; i < n; i++)
+			if (out[i] == v) {
+				log_error(
+				    "--threads %s: %ld is listed twice; each thread count runs "
+				    "once (use -r for repetitions)",
+				    arg, v);
+				return -1;
+			}
+		if (n == WORKLOAD_MAX_AXIS) {
+			int total = n;
+			for (const char *q = p; *q; q++)
+				total += *q == ',';
+			log_error("--threads: %d thread counts given, at most %d in one run",
+			          total + 1, WORKLOAD_MAX_AXIS);
+			return -1;
+		}
 		out[n++] = (int)v;
 		p = *end ? end + 1 : end;
 	}
-	return n;
+	if (!n)
+		log_error("--threads '': expected a comma list of thread counts, e.g. 1,4");
+	return n ? n : -1;
 }
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
@@ -81,13 +109,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			continue;
 		switch (c) {
 		case 't':
-			o->nthreads = parse_list(optarg, o->threads, WORKLOAD_MAX_AXIS, 0,
-			                         WORKLOAD_MAX_THREADS);
-			if (o->nthreads <= 0) {
-				log_error("--threads %s: expected a comma list of 0..%d, e.g. 1,4",
-				          optarg, WORKLOAD_MAX_THREADS);
+			if ((o->nthreads = parse_threads(optarg, o->threads)) < 0)
 				return -1;
-			}
 			break;
 		case O_SCALE:
 			o->scale = strtod(optarg, &end);
@@ -110,7 +133,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			return -1;
 		}
 	}
-	return optind;
+	return session_opts_check(&o->s) ? -1 : optind;
 }
 
 /* Loads the workloads named on the command line, or every shipped preset. */
@@ -221,8 +244,11 @@ int cmd_run(int argc, char **argv)
 		    .allocator = pc->allocator,
 		    .rep = pc->rep,
 		    .argv = wargv,
-		    .timeout_s = (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) *
-		                 fmax(1.0, o.scale),
+		    .timeout_ns = (int64_t)llround(
+		        fmin(MAX_TIMEOUT_S,
+		             (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) *
+		                 fmax(1.0, o.scale)) *
+		        1e9),
 		};
 		int rc = session_run_cell(s, &sc, i, ncells);
 		if (rc) /* interrupted, or results can no longer be written */

@@ -71,6 +71,14 @@ static int parse_environment(struct ynode_doc *d, const struct ynode *root, stru
 			return ynode_fail(d, k,
 			                  "key 'environment': LD_PRELOAD cannot be set here; "
 			                  "set library: instead");
+		/* wimm's channel to the child (WIMM_SCOREBOARD) and its own
+		 * settings are the driver's: a file that set them would
+		 * redirect or disable the measurement. */
+		if (strncmp(k->text, "WIMM_", 5) == 0)
+			return ynode_fail(d, k,
+			                  "key 'environment': %s cannot be set here; WIMM_* "
+			                  "variables are wimm's own",
+			                  k->text);
 		if ((r = ynode_as_str(d, v, k->text, value, sizeof(value))) < 0)
 			return r;
 		int n = snprintf(a->env[i], sizeof(a->env[i]), "%s=%s", k->text, value);
@@ -100,6 +108,9 @@ static int parse_allocator(struct ynode_doc *d, struct allocator *a)
 	    (r = ynode_get_name(d, root, "variant_of", a->variant_of, sizeof(a->variant_of))) < 0 ||
 	    (r = parse_environment(d, root, a)) < 0)
 		return r;
+	const char *why = a->library[0] ? allocator_preload_problem(a->library) : NULL;
+	if (why)
+		return ynode_fail(d, ynode_get(root, "library"), "key 'library': %s", why);
 	/* An unquoted "colour: #ff0000" is a comment, leaving an empty value:
 	 * refuse it rather than silently picking another colour. */
 	const struct ynode *n = ynode_get(root, "colour");
@@ -174,6 +185,11 @@ int allocator_from_arg(const char *arg, struct allocator *out, char *err, size_t
 		         arg, (int)nlen, arg);
 		return -EINVAL;
 	}
+	const char *why = allocator_preload_problem(lib);
+	if (why) {
+		snprintf(err, errlen, "--allocator '%s': %s", arg, why);
+		return -EINVAL;
+	}
 	if (strlen(lib) >= sizeof(out->library)) {
 		snprintf(err, errlen, "--allocator '%.*s=...': library path too long", (int)nlen,
 		         arg);
@@ -184,6 +200,17 @@ int allocator_from_arg(const char *arg, struct allocator *out, char *err, size_t
 	snprintf(out->library, sizeof(out->library), "%s", lib);
 	snprintf(out->source, sizeof(out->source), "--allocator");
 	return 0;
+}
+
+const char *allocator_preload_problem(const char *path)
+{
+	if (strchr(path, ' '))
+		return "the path has a space, and LD_PRELOAD splits at spaces (and colons) with no "
+		       "way to quote them; copy or install the library to a path without them";
+	if (strchr(path, ':'))
+		return "the path has a colon, and LD_PRELOAD splits at colons (and spaces) with no "
+		       "way to quote them; copy or install the library to a path without them";
+	return NULL;
 }
 
 /* Sets a->path to the canonical path of file if it is a regular file. */

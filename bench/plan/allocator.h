@@ -28,11 +28,17 @@ struct allocator {
 };
 
 /* Loads and validates an allocator file (keys: name, library, environment,
- * colour, note). Returns 0, or -EINVAL with "FILE:LINE:COL: ..." in err. */
+ * colour, note). The environment may not set LD_PRELOAD (library: does) nor
+ * wimm's own WIMM_* variables. Returns 0, or -EINVAL with "FILE:LINE:COL: ..." in err. */
 int allocator_load(const char *path, struct allocator *out, char *err, size_t errlen);
 
 /* Parses "NAME=/path/lib.so" from the command line. Returns 0 or -EINVAL. */
 int allocator_from_arg(const char *arg, struct allocator *out, char *err, size_t errlen);
+
+/* Why the library at path cannot be preloaded, or NULL when it can: the
+ * dynamic loader splits LD_PRELOAD at spaces and colons, with no way to
+ * quote them, so such a path names other files than the one meant. */
+const char *allocator_preload_problem(const char *path);
 
 /* Finds the library file: a path is taken as is (it must exist); a bare
  * soname is looked up in LD_LIBRARY_PATH, then the system library dirs.

@@ -63,6 +63,7 @@ struct results {
 	size_t ngroups, capgroups;
 	bool finished;
 	int cells_not_run;
+	int latest_rc; /* -errno when latest could not be pointed at this run */
 };
 
 /* ---- files and directories ---- */
@@ -669,7 +670,8 @@ int results_create(const char *out_root, const struct run_info *info, struct res
 		snprintf(err, errlen, "%s", msg);
 		remove_run(r->dir);
 	} else {
-		point_latest(r); /* a failure is logged; the run itself is whole */
+		/* Logged now; the run goes on (it is whole) and fails at the end. */
+		r->latest_rc = point_latest(r);
 	}
 out:
 	json_object_put(meta);
@@ -810,6 +812,11 @@ int results_finish(struct results *r, int cells_not_run)
 	rc = write_summary(r, err, sizeof(err));
 	if (rc < 0)
 		log_error("%s", err);
+	if (r->latest_rc < 0) {
+		log_error("%s/latest does not point at this run (%s): the cells are in %s", r->root,
+		          strerror(-r->latest_rc), r->dir);
+		rc = rc < 0 ? rc : r->latest_rc;
+	}
 	return rc;
 }
 

@@ -50,7 +50,7 @@ int results_add_cell(struct results *r, const struct cell_record *cell, const st
                      const struct phase_stats *phases);
 
 /* Final summary.json (with "complete" and "cells_not_run"). Returns 0 or
- * -errno. */
+ * -errno, also when OUT/latest could not be pointed at the run (logged). */
 int results_finish(struct results *r, int cells_not_run);
 
 const char *results_dir(const struct results *r);

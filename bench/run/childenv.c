@@ -6,14 +6,17 @@
 #include <fcntl.h>
 #include <gnu/libc-version.h>
 #include <limits.h>
-#include <spawn.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/plan/catalog.h"
+#include "bench/run/spawn.h"
 #include "common/log.h"
 
 extern char **environ;
@@ -117,14 +120,38 @@ static int same_file(const char *a, const char *b)
 	return !strcmp(ra, rb);
 }
 
+/* Reads the worker's answer, for IDENTIFY_TIMEOUT_MS at most: an
+ * allocator that deadlocks at start must not hang `wimm list` or a run. */
+#define IDENTIFY_TIMEOUT_MS 10000
+static int read_answer(int fd, char *buf, size_t len, size_t *got)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		long left = IDENTIFY_TIMEOUT_MS -
+		            ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) <= 0)
+			continue;
+		ssize_t n = read(fd, buf + *got, len - 1 - *got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (*got += (size_t)n) == len - 1)
+			return 0;
+	}
+}
+
 int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
                       size_t version_len)
 {
 	char **env = NULL;
 	int pipefd[2] = {-1, -1}, rc;
 	char *argv[] = {(char *)catalog_worker_path(), "--identify", NULL};
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
+	struct spawn_child ch;
+	enum spawn_stage stage;
 
 	owner[0] = version[0] = 0;
 	if ((rc = childenv_build(a, -1, NULL, &env)))
@@ -133,22 +160,28 @@ int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, 
 		rc = -errno;
 		goto out;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-	rc = -posix_spawn(&pid, argv[0], &fa, NULL, argv, env);
-	posix_spawn_file_actions_destroy(&fa);
+	/* Through spawn.h, so it dies with the driver, and in a group of its
+	 * own, so an allocator that hangs at start is killed with its threads. */
+	struct spawn_req req = {
+	    .argv = argv, .envp = env, .stdout_fd = pipefd[1], .stderr_fd = -1, .new_group = 1};
+	rc = spawn_start(&req, &ch);
 	close(pipefd[1]);
-	if (rc)
+	if (rc || (rc = spawn_result(&ch, &stage))) {
+		if (!rc)
+			waitpid(ch.pid, NULL, 0);
 		goto out;
+	}
 	char buf[1024];
 	size_t got = 0;
-	ssize_t n;
-	while (got < sizeof(buf) - 1 && (n = read(pipefd[0], buf + got, sizeof(buf) - 1 - got)) > 0)
-		got += (size_t)n;
+	int status = 0;
+	rc = read_answer(pipefd[0], buf, sizeof(buf), &got);
 	buf[got] = 0;
-	int status;
-	waitpid(pid, &status, 0);
+	if (rc)
+		kill(-ch.pid, SIGKILL);
+	while (waitpid(ch.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (rc)
+		goto out;
 	/* Output: OWNER \t FAMILY \t VERSION \n */
 	char *tab1 = strchr(buf, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) || !tab2) {

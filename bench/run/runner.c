@@ -1,12 +1,17 @@
 /* runner.c - spawn, sample, time out, reap (see runner.h).
  *
  * Why these choices:
- * - posix_spawn with its own process group: a timeout or Ctrl-C kills the
- *   child and anything it started with one kill(-pgid), and the terminal's
- *   SIGINT reaches only the driver, which decides.
+ * - Its own process group: a timeout or Ctrl-C kills the child and
+ *   anything it started with one kill(-pgid), and the terminal's SIGINT
+ *   reaches only the driver, which decides. The reaper (reaper.h) does the
+ *   same if the driver dies.
  * - pidfd + ppoll: the wait for the next tick ends the moment the child
- *   exits, so wall time is exact to the syscall and there is no SIGCHLD
- *   handler to race with.
+ *   exits or writes, so wall time is exact to the syscall and there is no
+ *   SIGCHLD handler to race with. SIGINT, SIGTERM and SIGHUP are blocked
+ *   outside ppoll, which unblocks them while it sleeps: a stop that
+ *   arrives just before the wait still ends it at once.
+ * - Times are integer nanoseconds of CLOCK_MONOTONIC, as the options are
+ *   parsed (units.h).
  * - statm with pread on a kept fd: 0.5 us a read, against 740 us for
  *   smaps_rollup at 258 MiB; RSS is the only figure we need from it.
  * - Ticks are scheduled on absolute times; a late tick is not made up for
@@ -18,7 +23,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +32,26 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
+#include "bench/run/capture.h"
+#include "bench/run/reaper.h"
+#include "bench/run/spawn.h"
+#include "common/text.h"
+
+#define NS_PER_S INT64_C(1000000000)
+
+static int64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static struct timespec to_timespec(int64_t ns)
+{
+	if (ns < 0)
+		ns = 0;
+	return (struct timespec){.tv_sec = (time_t)(ns / NS_PER_S),
+	                         .tv_nsec = (long)(ns % NS_PER_S)};
 }
 
 static int64_t read_rss(int fd, long page)
@@ -46,23 +65,6 @@ static int64_t read_rss(int fd, long page)
 	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
 		return -1;
 	return (int64_t)resident * page;
-}
-
-/* The last non-empty line of what the child wrote to stderr. */
-static void stderr_tail(int fd, char *out, size_t len)
-{
-	char buf[1024];
-	off_t end = lseek(fd, 0, SEEK_END);
-	off_t from = end > (off_t)sizeof(buf) - 1 ? end - (off_t)sizeof(buf) + 1 : 0;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, from);
-	out[0] = 0;
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = 0;
-	char *line = strrchr(buf, '\n');
-	snprintf(out, len, "%.255s", line ? line + 1 : buf);
 }
 
 static int same_file(const char *a, const char *b)
@@ -134,132 +136,135 @@ static int owner_is_wrong(const struct runner_cell *c, struct runner_outcome *o)
 	return 1;
 }
 
-static int spawn(const struct runner_cell *c, int errfd, pid_t *pid)
+/* Without a pidfd: 1 once the child has exited, leaving it for wait4 to
+ * reap with its rusage (WNOWAIT). */
+static int has_exited(pid_t pid)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&attr);
-	/* The worker reports through the scoreboard; its stdout is noise. A
-	 * real program's streams are kept when the caller names files. */
-	if (!c->stdin_path || strcmp(c->stdin_path, "-"))
-		posix_spawn_file_actions_addopen(
-		    &fa, STDIN_FILENO, c->stdin_path ? c->stdin_path : "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO,
-	                                 c->stdout_path ? c->stdout_path : "/dev/null",
-	                                 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_adddup2(&fa, errfd, STDERR_FILENO);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                                    POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	sigset_t none, all;
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	int err = posix_spawn(pid, c->argv[0], &fa, &attr, c->argv, c->envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return -err;
+	siginfo_t si = {0};
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
 }
 
-/* Without a pidfd: sleeps up to `wait` seconds in 1 ms steps and returns 1
- * as soon as the child has exited, leaving it for wait4 to reap with its
- * rusage (WNOWAIT). Returns 0 early on a signal, so a stop is seen. */
-static int exited_within(pid_t pid, double wait)
+/* The signals a caller turns into *stop: blocked while the runner works,
+ * unblocked by ppoll while it sleeps. */
+static void block_stop_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static int stop_now(const struct runner_cell *c, struct runner_outcome *o, int64_t deadline)
+{
+	if (c->stop && *c->stop)
+		o->interrupted = 1;
+	if (now_ns() >= deadline)
+		o->timed_out = 1;
+	return o->interrupted || o->timed_out;
+}
+
+/* Waits for the child's exec, which may take long when its stdin is a
+ * FIFO nobody writes to: a timeout and a stop still end it. Returns 0 once
+ * it has exec'd, 1 when it was killed first, or -errno when it could not
+ * start (reason set; the child is reaped). */
+static int wait_exec(const struct runner_cell *c, struct spawn_child *ch, struct runner_outcome *o,
+                     int64_t deadline, const sigset_t *mask)
 {
 	for (;;) {
-		siginfo_t si = {0};
-		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-		    si.si_pid == pid)
+		if (stop_now(c, o, deadline)) {
+			kill(-ch->pid, SIGKILL);
+			o->before_exec = 1;
+			if (c->stdin_path && strcmp(c->stdin_path, "-"))
+				snprintf(
+				    o->reason, sizeof(o->reason),
+				    "it was still opening its input %.150s (a FIFO that nothing "
+				    "writes to?)",
+				    c->stdin_path);
+			close(ch->status_fd);
+			ch->status_fd = -1;
 			return 1;
-		if (wait <= 0)
+		}
+		struct pollfd pfd = {.fd = ch->status_fd, .events = POLLIN};
+		struct timespec ts = to_timespec(deadline - now_ns());
+		if (ppoll(&pfd, 1, &ts, mask) <= 0)
+			continue;
+		enum spawn_stage stage = SPAWN_EXEC;
+		int err = spawn_result(ch, &stage);
+		if (!err)
 			return 0;
-		double step = wait < 1e-3 ? wait : 1e-3;
-		struct timespec ts = {0, (long)(step * 1e9)};
-		if (nanosleep(&ts, NULL))
-			return 0;
-		wait -= step;
+		const char *what = stage == SPAWN_STDIN    ? "cannot open its input"
+		                   : stage == SPAWN_STDOUT ? "cannot set up its output for"
+		                                           : "cannot start";
+		const char *name =
+		    stage == SPAWN_STDIN && c->stdin_path ? c->stdin_path : c->argv[0];
+		snprintf(o->reason, sizeof(o->reason), "%s %.150s: %s", what, name, strerror(-err));
+		while (waitpid(ch->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return err;
 	}
 }
 
-int runner_run(const struct runner_cell *c, struct series *s, struct runner_outcome *o)
+/* Samples, checks and reads output until the child exits or is killed. */
+static void watch(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
+                  pid_t pid, int pidfd, int statm, struct capture *cap, int ncap, int64_t t0,
+                  int64_t deadline, const sigset_t *mask)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	int errfd = -1, statm = -1, pidfd = -1, rc = 0;
-	char path[64];
-	pid_t pid;
-
-	memset(o, 0, sizeof(*o));
-	o->sampled_peak_heap = o->peak_alloc_system = o->peak_alloc_in_use = o->max_arenas = -1;
-	errfd = c->stderr_path ? open(c->stderr_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)
-	                       : memfd_create("wimm-child-stderr", MFD_CLOEXEC);
-	if (errfd < 0)
-		return -errno;
-	double t0 = now_s();
-	/* POSIX lets posix_spawn report a failed exec as a child exiting 127
-	 * (older glibc and valgrind do): check first, for a reason that says so. */
-	int err = access(c->argv[0], X_OK) ? -errno : spawn(c, errfd, &pid);
-	if (err) {
-		snprintf(o->reason, sizeof(o->reason), "cannot start %s: %s", c->argv[0],
-		         strerror(-err));
-		goto out;
-	}
-	o->started = 1;
-	/* Linux < 5.3 and valgrind 3.19 have no pidfd_open: exited_within()
-	 * polls instead, and exit times are exact to 1 ms rather than to the
-	 * syscall. */
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	int no_pidfd = pidfd < 0 && errno == ENOSYS;
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	statm = open(path, O_RDONLY | O_CLOEXEC);
-	if ((pidfd < 0 && !no_pidfd) || statm < 0) {
-		rc = -errno;
-		kill(-pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		goto out;
-	}
-
 	/* interval 0: no samples at all (rusage only), the baseline against
 	 * which the observer effect of sampling is measured. */
-	int sampling = c->interval_s > 0;
-	double next = t0, deadline = t0 + c->timeout_s;
-	int owner_checked = 0;
+	int sampling = c->interval_ns > 0, owner_checked = 0;
+	int64_t next = t0;
 	for (;;) {
-		double t = now_s();
+		int64_t t = now_ns();
 		if (sampling && t >= next) {
-			sample(c, s, o, statm, page, t - t0);
-			next += c->interval_s;
+			sample(c, s, o, statm, page, (double)(t - t0) / 1e9);
+			next += c->interval_ns;
 			if (next <= t)
-				next = t + c->interval_s;
+				next = t + c->interval_ns;
 		}
 		if (!owner_checked && c->sb && c->sb->malloc_owner[0]) {
 			owner_checked = 1;
 			o->wrong_owner = owner_is_wrong(c, o);
 		}
-		if (c->stop && *c->stop)
-			o->interrupted = 1;
-		if (t >= deadline)
-			o->timed_out = 1;
-		if (o->interrupted || o->timed_out || o->wrong_owner || o->over_guard) {
+		if (stop_now(c, o, deadline) || o->wrong_owner || o->over_guard) {
 			kill(-pid, SIGKILL);
-			break;
+			return;
 		}
-		double wait = (sampling && next < deadline ? next : deadline) - now_s();
-		if (wait < 0)
-			wait = 0;
-		struct timespec ts = {.tv_sec = (time_t)wait,
-		                      .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
-		struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-		if (no_pidfd ? exited_within(pid, wait) : ppoll(&pfd, 1, &ts, NULL) > 0)
-			break; /* the child has exited */
+		int64_t wait = (sampling && next < deadline ? next : deadline) - now_ns();
+		/* Linux < 5.3 and valgrind 3.19 have no pidfd_open: look every
+		 * millisecond instead, exact to 1 ms rather than to the syscall. */
+		if (pidfd < 0 && wait > 1000000)
+			wait = 1000000;
+		struct pollfd pfd[3];
+		int n = 0;
+		if (pidfd >= 0)
+			pfd[n++] = (struct pollfd){.fd = pidfd, .events = POLLIN};
+		for (int i = 0; i < ncap; i++)
+			if (cap[i].fd >= 0)
+				pfd[n++] = (struct pollfd){.fd = cap[i].fd, .events = POLLIN};
+		struct timespec ts = to_timespec(wait);
+		int ready = ppoll(pfd, (nfds_t)n, &ts, mask);
+		for (int i = 0; i < ncap; i++)
+			if (ready > 0 && cap[i].fd >= 0)
+				capture_read(&cap[i]);
+		if (pidfd >= 0 ? ready > 0 && (pfd[0].revents & POLLIN) : has_exited(pid))
+			return; /* the child has exited */
 	}
-	o->wall_s = now_s() - t0;
-	int status;
+}
+
+/* After the exit: rusage, the last kill of the group, the output files. */
+static void reap(const struct runner_cell *c, struct series *s, struct runner_outcome *o, pid_t pid,
+                 struct capture *out, struct capture *err)
+{
+	int status = 0;
 	while (wait4(pid, &status, 0, &o->ru) < 0 && errno == EINTR)
 		;
-	/* Kill stragglers the child may have left in its group. */
+	/* Kill stragglers the child may have left in its group; only then
+	 * may the reaper forget it (see reaper.c). */
 	kill(-pid, SIGKILL);
+	reaper_watch(0);
 	if (WIFEXITED(status)) {
 		o->exited = 1;
 		o->exit_status = WEXITSTATUS(status);
@@ -268,19 +273,98 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 	}
 	if (c->sb)
 		for (int i = 0; i < c->sb->nphases && i < SERIES_MAX_PHASES; i++)
-			snprintf(s->phase_names[i], sizeof(s->phase_names[i]), "%s",
-			         c->sb->phase_names[i]);
+			text_clean_n(s->phase_names[i], sizeof(s->phase_names[i]),
+			             c->sb->phase_names[i], sizeof(c->sb->phase_names[i]),
+			             TEXT_ONE_LINE);
 	s->nphases = c->sb ? c->sb->nphases : 1;
 	if (!c->sb)
 		snprintf(s->phase_names[0], sizeof(s->phase_names[0]), "run");
-	if (!owner_checked && !o->wrong_owner && c->sb && c->sb->malloc_owner[0])
+	if (!o->wrong_owner && c->sb && c->sb->malloc_owner[0])
 		o->wrong_owner = owner_is_wrong(c, o);
-	stderr_tail(errfd, o->stderr_tail, sizeof(o->stderr_tail));
+	uint64_t dropped;
+	int e1 = capture_finish(out, &dropped);
+	o->stdout_bytes = out->total;
+	o->stdout_dropped = dropped;
+	int e2 = capture_finish(err, &dropped);
+	o->stderr_bytes = err->total;
+	o->stderr_dropped = dropped;
+	o->output_error = e1 ? e1 : e2;
+	char line[sizeof(o->stderr_tail)];
+	capture_last_line(err, line, sizeof(line));
+	text_clean(o->stderr_tail, sizeof(o->stderr_tail), line, TEXT_ONE_LINE);
+}
+
+int runner_run(const struct runner_cell *c, struct series *s, struct runner_outcome *o)
+{
+	struct capture cap[2]; /* stderr, stdout */
+	struct spawn_child ch = {.pid = -1, .status_fd = -1};
+	int statm = -1, pidfd = -1, rc = 0;
+	uint64_t limit = c->output_cap ? c->output_cap : CAPTURE_DEFAULT_CAP;
+	char path[64];
+	sigset_t mask;
+
+	memset(o, 0, sizeof(*o));
+	o->sampled_peak_heap = o->peak_alloc_system = o->peak_alloc_in_use = o->max_arenas = -1;
+	memset(cap, 0, sizeof(cap));
+	cap[0].fd = cap[0].child_fd = cap[0].out = cap[0].ring = -1;
+	cap[1] = cap[0];
+	if ((rc = capture_init(&cap[0], c->stderr_path, limit)) ||
+	    (c->stdout_path && (rc = capture_init(&cap[1], c->stdout_path, limit))))
+		goto out;
+	int ncap = c->stdout_path ? 2 : 1;
+	block_stop_signals(&mask);
+	int64_t t_spawn = now_ns(), deadline = t_spawn + c->timeout_ns;
+	struct spawn_req req = {.argv = c->argv,
+	                        .envp = c->envp,
+	                        .stdin_path = c->stdin_path,
+	                        .stdout_fd = cap[1].child_fd,
+	                        .stderr_fd = cap[0].child_fd,
+	                        .new_group = 1};
+	int err = spawn_start(&req, &ch);
+	capture_handed_over(&cap[0]);
+	capture_handed_over(&cap[1]);
+	if (err) {
+		snprintf(o->reason, sizeof(o->reason), "cannot start %.150s: %s", c->argv[0],
+		         strerror(-err));
+		goto restore;
+	}
+	reaper_watch(ch.pid);
+	err = wait_exec(c, &ch, o, deadline, &mask);
+	if (err < 0) {
+		reaper_watch(0);
+		goto restore;
+	}
+	o->started = 1;
+	int64_t t0 = err ? t_spawn : now_ns();
+	if (!err) {
+		/* The timeout bounds the wait for the exec (above) and then the
+		 * run itself, from its exec: a run waiting for its input FIFO
+		 * gets its whole time once it has it. */
+		deadline = t0 + c->timeout_ns;
+		pidfd = (int)syscall(SYS_pidfd_open, ch.pid, 0);
+		int no_pidfd = pidfd < 0 && errno == ENOSYS;
+		snprintf(path, sizeof(path), "/proc/%d/statm", (int)ch.pid);
+		statm = open(path, O_RDONLY | O_CLOEXEC);
+		if ((pidfd < 0 && !no_pidfd) || statm < 0) {
+			rc = -errno;
+			kill(-ch.pid, SIGKILL);
+			while (waitpid(ch.pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			reaper_watch(0);
+			goto restore;
+		}
+		watch(c, s, o, ch.pid, pidfd, statm, cap, ncap, t0, deadline, &mask);
+	}
+	o->wall_s = (double)(now_ns() - t0) / 1e9;
+	reap(c, s, o, ch.pid, &cap[1], &cap[0]);
+restore:
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 out:
 	if (statm >= 0)
 		close(statm);
 	if (pidfd >= 0)
 		close(pidfd);
-	close(errfd);
+	capture_close(&cap[0]);
+	capture_close(&cap[1]);
 	return rc;
 }

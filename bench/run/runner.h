@@ -1,9 +1,10 @@
 /* runner.h - run one child process and observe it from outside.
  *
- * The runner spawns the child in its own process group, samples its RSS
- * from /proc/PID/statm (pread on a kept fd) and its scoreboard every
- * interval, enforces the timeout, and collects wait4() rusage. It decides
- * nothing about success: the caller turns the outcome into a cell status.
+ * The runner spawns the child in its own process group (spawn.h: it dies
+ * with the driver), samples its RSS from /proc/PID/statm (pread on a kept
+ * fd) and its scoreboard every interval, reads its output (capture.h),
+ * enforces the timeout, and collects wait4() rusage. It decides nothing
+ * about success: the caller turns the outcome into a cell status.
  */
 #ifndef WIMM_RUNNER_H
 #define WIMM_RUNNER_H
@@ -19,8 +20,8 @@
 struct runner_cell {
 	char *const *argv;     /* program and arguments */
 	char *const *envp;     /* the child's whole environment */
-	double timeout_s;      /* the child is killed after this */
-	double interval_s;     /* sampling interval; 0 = no sampling */
+	int64_t timeout_ns;    /* the child is killed after this */
+	int64_t interval_ns;   /* sampling interval; 0 = no sampling */
 	struct scoreboard *sb; /* NULL when the child has none */
 	/* 1: heap = the worker's own live count; 0 (a real program): heap =
 	 * the allocator's in-use bytes from the probe. */
@@ -32,10 +33,14 @@ struct runner_cell {
 	/* The child is killed as soon as a sample shows more RSS than this
 	 * (0: no guard), before the machine runs short of memory. */
 	int64_t mem_guard_bytes;
-	/* The child's streams: NULL = /dev/null for stdin and stdout, and a
-	 * private buffer for stderr (its last line becomes stderr_tail);
-	 * stdin "-" inherits the driver's. Files are created or truncated. */
+	/* The child's streams: stdin NULL = /dev/null, "-" = the driver's,
+	 * else a file the child opens (a FIFO waits for its writer there, and
+	 * the timeout and a stop still end the wait). stdout NULL = /dev/null.
+	 * stdout and stderr files are created or truncated and keep at most
+	 * output_cap bytes each (0: CAPTURE_DEFAULT_CAP), the head and the
+	 * tail; without a file, stderr is only read for its last line. */
 	const char *stdin_path, *stdout_path, *stderr_path;
+	uint64_t output_cap;
 };
 
 struct runner_outcome {
@@ -47,7 +52,9 @@ struct runner_outcome {
 	int interrupted; /* *stop was set */
 	int wrong_owner; /* malloc came from another library */
 	int over_guard;  /* killed for passing mem_guard_bytes */
-	double wall_s;
+	/* Ended before its exec: still opening its stdin (reason says so). */
+	int before_exec;
+	double wall_s; /* from the exec to the exit */
 	struct rusage ru;
 	int64_t sampled_peak_rss;
 	int64_t sampled_peak_heap; /* -1 when never known */
@@ -55,8 +62,11 @@ struct runner_outcome {
 	/* The allocator's view from the probe (-1 when it has no figure). */
 	int64_t peak_alloc_system, peak_alloc_in_use, max_arenas;
 	struct sb_probe_reading probe; /* the last reading */
-	char reason[256];              /* set when not started or wrong owner */
-	char stderr_tail[256];         /* last line the child wrote to stderr */
+	/* What each stream wrote, and how much of it the cap left out. */
+	uint64_t stdout_bytes, stdout_dropped, stderr_bytes, stderr_dropped;
+	int output_error;      /* -errno writing the kept output, else 0 */
+	char reason[256];      /* set when not started, wrong owner, before_exec */
+	char stderr_tail[256]; /* last line of its stderr, cleaned (text.h) */
 };
 
 /* Runs the cell to completion, appending one row per tick to s.

@@ -20,6 +20,7 @@
 #include "bench/plan/catalog.h"
 #include "bench/results/cell.h"
 #include "bench/run/childenv.h"
+#include "bench/run/reaper.h"
 #include "bench/cli/cmd.h"
 #include "bench/regress/history.h"
 #include "common/log.h"
@@ -29,6 +30,7 @@
 #include "bench/run/runner.h"
 #include "common/scoreboard.h"
 #include "bench/report/table.h"
+#include "common/text.h"
 #include "common/units.h"
 
 struct session {
@@ -41,6 +43,12 @@ struct session {
 	int failed;
 	int write_failed; /* some result file could not be written */
 };
+
+#define NS_PER_MS INT64_C(1000000)
+#define NS_PER_S INT64_C(1000000000)
+/* A cell's timeout at most: far beyond any run, far below where a
+ * deadline in nanoseconds would overflow. */
+#define TIMEOUT_MAX_NS (INT64_C(525600) * 60 * NS_PER_S)
 
 static volatile sig_atomic_t stop_requested;
 
@@ -59,10 +67,11 @@ static const char opts_help[] =
     "  -r, --reps N            repetitions of every cell (default 1)\n"
     "      --interval DUR      sampling interval (default 10ms)\n"
     "      --out DIR           results root (default ./results)\n"
-    "      --seed N            seed of the cell order (default: from the clock)\n"
+    "      --seed N            seed of the cell order, 0 to 2^64-1 (default: from\n"
+    "                          the clock)\n"
     "      --no-probe          do not preload the probe (no allocator figures)\n"
     "      --no-sample         no time series, only wait4's figures (to measure\n"
-    "                          what sampling costs; implies no memory guard)\n"
+    "                          what sampling costs); no memory guard either\n"
     "      --mem-guard SIZE|N%  kill a cell whose RSS passes SIZE, or N% of the\n"
     "                          memory available at start (default 80%)\n";
 
@@ -75,8 +84,11 @@ void session_print_help(const char *head, const char *tail)
 
 void session_opts_init(struct session_opts *o)
 {
-	*o = (struct session_opts){
-	    .reps = 1, .interval_s = 0.010, .out = "results", .mem_guard_share = 0.8, .scale = 1.0};
+	*o = (struct session_opts){.reps = 1,
+	                           .interval_ns = 10 * NS_PER_MS,
+	                           .out = "results",
+	                           .mem_guard_share = 0.8,
+	                           .scale = 1.0};
 	o->seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 }
 
@@ -102,27 +114,37 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 		}
 		return 1;
 	case SESSION_O_INTERVAL:
-		if (units_parse_duration(arg, &o->interval_s) || o->interval_s < 100e-6 ||
-		    o->interval_s > 10) {
+		if (units_parse_duration(arg, &o->interval_ns) || o->interval_ns < 100000 ||
+		    o->interval_ns > 10 * NS_PER_S) {
 			log_error("--interval %s: expected a duration from 100us to 10s, e.g. 10ms",
 			          arg);
 			return -1;
 		}
 		return 1;
 	case SESSION_O_TIMEOUT:
-		if (units_parse_duration(arg, &o->timeout_s) || o->timeout_s < 0.1) {
-			log_error("--timeout %s: expected a duration of at least 100ms, e.g. 5min",
+		if (units_parse_duration(arg, &o->timeout_ns) || o->timeout_ns < 100 * NS_PER_MS ||
+		    o->timeout_ns > TIMEOUT_MAX_NS) {
+			log_error("--timeout %s: expected a duration from 100ms to 525600min (a "
+			          "year), e.g. 5min",
 			          arg);
 			return -1;
 		}
 		return 1;
 	case SESSION_O_OUT:
+		if (!*arg) {
+			log_error("--out '': expected a directory, e.g. --out results");
+			return -1;
+		}
 		o->out = arg;
 		return 1;
 	case SESSION_O_SEED:
+		/* Digits only: strtoull would take "-1" as 2^64-1 and clamp what
+		 * does not fit, so the seed recorded would not be the one given. */
+		errno = 0;
 		o->seed = strtoull(arg, &end, 10);
-		if (*end || !*arg) {
-			log_error("--seed %s: expected a whole number", arg);
+		if (!*arg || strspn(arg, "0123456789") != strlen(arg) || errno == ERANGE) {
+			log_error("--seed %s: expected a whole number from 0 to %llu", arg,
+			          (unsigned long long)UINT64_MAX);
 			return -1;
 		}
 		return 1;
@@ -130,11 +152,12 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 		o->no_probe = 1;
 		return 1;
 	case SESSION_O_NO_SAMPLE:
-		o->interval_s = 0;
+		o->interval_ns = 0;
 		return 1;
 	case SESSION_O_MEM_GUARD: {
 		size_t n = strlen(arg);
 		uint64_t bytes;
+		o->mem_guard_given = 1;
 		if (n > 1 && arg[n - 1] == '%') {
 			double pct = strtod(arg, &end);
 			if (end == arg + n - 1 && pct > 0 && pct <= 100) {
@@ -152,6 +175,18 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 		          arg);
 		return -1;
 	}
+	}
+	return 0;
+}
+
+int session_opts_check(const struct session_opts *o)
+{
+	/* The guard acts on a sample; without samples it would be dropped
+	 * without a word, and the run would go on unguarded. */
+	if (o->mem_guard_given && o->interval_ns == 0) {
+		log_error("--mem-guard needs sampling, which --no-sample turns off; drop one of "
+		          "them");
+		return -1;
 	}
 	return 0;
 }
@@ -188,8 +223,8 @@ static int create_results(struct session *s, int argc, char **argv,
 		    .argc = argc,
 		    .argv = argv,
 		    .seed = s->o.seed,
-		    .interval_s = s->o.interval_s,
-		    .timeout_s = s->o.timeout_s,
+		    .interval_s = (double)s->o.interval_ns / 1e9,
+		    .timeout_s = (double)s->o.timeout_ns / 1e9,
 		    .reps = s->o.reps,
 		    .scale = s->o.scale,
 		    .allocators = chosen,
@@ -221,7 +256,7 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	*out = s;
 	s->o = *o;
 	s->planned = ncells;
-	if (!s->o.mem_guard_bytes) {
+	if (!s->o.mem_guard_bytes && s->o.interval_ns) {
 		/* A share of what is free now, so a runaway cell is killed while
 		 * the machine (and the driver) still have room. */
 		int64_t avail = mem_available();
@@ -245,6 +280,13 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 			          s->probe, strerror(errno));
 			return EXIT_USAGE;
 		}
+		const char *why = allocator_preload_problem(s->probe);
+		if (why) {
+			log_error("the probe library %s cannot be preloaded: %s; install wimm "
+			          "under such a path, or run with --no-probe",
+			          s->probe, why);
+			return EXIT_USAGE;
+		}
 	}
 	/* One record per planned cell for each allocator chosen. */
 	s->planned *= (size_t)s->alloc.nchosen;
@@ -256,9 +298,17 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	if (create_results(s, argc, argv, workloads, nworkloads))
 		return EXIT_IO;
 	log_info("%zu cells -> %s", s->planned, results_dir(s->results));
+	/* A closed terminal or a dropped SSH session (SIGHUP) is a stop like
+	 * Ctrl-C: the cell is killed and finished cells are kept. */
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	int rc = reaper_start();
+	if (rc)
+		log_warn("cannot start the process that ends a cell's processes if wimm is "
+		         "killed (%s); a killed wimm may leave them running",
+		         strerror(-rc));
 	return 0;
 }
 
@@ -270,18 +320,24 @@ const struct allocator *session_allocator(const struct session *s, int i)
 }
 
 static void describe_failure(const struct runner_outcome *o, const struct scoreboard *sb,
-                             double timeout_s, int64_t guard_bytes, char *buf, size_t len)
+                             int64_t timeout_ns, int64_t guard_bytes, char *buf, size_t len)
 {
-	const char *detail = sb && sb->error[0] ? sb->error : o->stderr_tail;
-	char guard[32];
+	/* The worker's own message, read once and bounded: the child may be
+	 * writing it as we read. */
+	char error[sizeof(sb->error)] = "", guard[32];
+	if (sb)
+		text_clean_n(error, sizeof(error), sb->error, sizeof(sb->error), TEXT_ONE_LINE);
+	const char *detail = error[0] ? error : o->stderr_tail;
 	if (!o->started || o->wrong_owner)
 		snprintf(buf, len, "%s", o->reason);
 	else if (o->over_guard)
 		snprintf(buf, len, "killed: its RSS passed the memory guard of %s (--mem-guard)",
 		         units_format_size((uint64_t)guard_bytes, guard, sizeof(guard)));
 	else if (o->timed_out)
-		snprintf(buf, len, "timed out after %s",
-		         units_format_duration(timeout_s, guard, sizeof(guard)));
+		snprintf(buf, len, "timed out after %s%s%.200s",
+		         units_format_duration((double)timeout_ns / 1e9, guard, sizeof(guard)),
+		         o->before_exec && o->reason[0] ? ": " : "",
+		         o->before_exec ? o->reason : "");
 	else if (o->term_signal)
 		snprintf(buf, len, "killed by signal %d (%s)%s%.180s", o->term_signal,
 		         strsignal(o->term_signal), detail[0] ? ": " : "", detail);
@@ -290,6 +346,18 @@ static void describe_failure(const struct runner_outcome *o, const struct scoreb
 		         detail);
 	else
 		snprintf(buf, len, "the worker exited before finishing its phases");
+}
+
+/* What the child wrote reaches summary.json, cells.csv and the terminal:
+ * every text field is made valid UTF-8 without control characters or
+ * escape sequences (a cut in the middle of a character included). */
+static void clean_record(struct cell_record *c)
+{
+#define CLEAN_S(name, size, doc) text_clean(c->name, sizeof(c->name), c->name, TEXT_ONE_LINE);
+#define CLEAN_NONE(name, agg, doc)
+	CELL_FIELDS(CLEAN_S, CLEAN_NONE, CLEAN_NONE)
+#undef CLEAN_S
+#undef CLEAN_NONE
 }
 
 static void fill_record(struct cell_record *c, const struct runner_outcome *o,
@@ -356,6 +424,37 @@ static int output_paths(struct session *s, const struct session_cell *sc, const 
 	return 0;
 }
 
+/* Says what the output cap left out, and fails the cell's results when
+ * its output could not be written. Returns 0 or -1. */
+static int note_output(const struct session_cell *sc, const struct allocator *a,
+                       const struct runner_outcome *o, const char *out_path, const char *err_path)
+{
+	const struct {
+		const char *name, *path;
+		uint64_t total, dropped;
+	} streams[] = {{"stdout", out_path, o->stdout_bytes, o->stdout_dropped},
+	               {"stderr", err_path, o->stderr_bytes, o->stderr_dropped}};
+	if (!sc->save_output)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		char total[32], kept[32];
+		if (streams[i].dropped)
+			log_warn("%s, %s, rep %d: its %s was %s, over the cap: %s (its head and "
+			         "tail) kept in %s; --output-cap SIZE keeps more",
+			         sc->name, a->name, sc->rep, streams[i].name,
+			         units_format_size(streams[i].total, total, sizeof(total)),
+			         units_format_size(streams[i].total - streams[i].dropped, kept,
+			                           sizeof(kept)),
+			         streams[i].path);
+	}
+	if (o->output_error) {
+		log_error("cannot write the output of %s, %s, rep %d under %s: %s", sc->name,
+		          a->name, sc->rep, out_path, strerror(-o->output_error));
+		return -1;
+	}
+	return 0;
+}
+
 int session_run_cell(struct session *s, const struct session_cell *sc, size_t index, size_t total)
 {
 	const struct allocator *a = session_allocator(s, sc->allocator);
@@ -373,12 +472,12 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		log_error("cannot prepare cell %s/%s: %s", sc->name, a->name, strerror(-rc));
 		goto out;
 	}
-	double timeout = s->o.timeout_s > 0 ? s->o.timeout_s : sc->timeout_s;
+	int64_t timeout = s->o.timeout_ns > 0 ? s->o.timeout_ns : sc->timeout_ns;
 	struct runner_cell rcell = {
 	    .argv = sc->argv,
 	    .envp = env,
-	    .timeout_s = timeout,
-	    .interval_s = s->o.interval_s,
+	    .timeout_ns = timeout,
+	    .interval_ns = s->o.interval_ns,
 	    .sb = sb,
 	    .heap_from_scoreboard = sc->workload != NULL,
 	    .expected_owner = childenv_expected_owner(a),
@@ -387,6 +486,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	    .stdin_path = sc->stdin_path,
 	    .stdout_path = sc->save_output ? out_path : NULL,
 	    .stderr_path = sc->save_output ? err_path : NULL,
+	    .output_cap = sc->output_cap,
 	};
 	if (sc->threads >= 0)
 		log_info("[%zu/%zu] %s, %d thread%s, %s, rep %d", index + 1, total, sc->name,
@@ -401,6 +501,8 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		rc = 1;
 		goto out;
 	}
+	if (note_output(sc, a, &o, out_path, err_path))
+		s->write_failed = 1;
 
 	struct cell_record *c = &s->cells[s->ncells];
 	cell_record_init(c);
@@ -412,9 +514,11 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	fill_record(c, &o, sb, &series);
 	int ok = cell_ok(sc, &o, sb);
 	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
-	if (!ok) {
+	if (!ok)
 		describe_failure(&o, sc->workload ? sb : NULL, timeout, s->o.mem_guard_bytes,
 		                 c->reason, sizeof(c->reason));
+	clean_record(c);
+	if (!ok) {
 		s->failed++;
 		log_warn("%s, %s, rep %d failed: %s", sc->name, a->name, sc->rep, c->reason);
 	}
@@ -451,8 +555,16 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 	size_t not_run = s->planned - s->ncells;
 	if (results_finish(s->results, (int)not_run) || s->write_failed)
 		code = EXIT_IO;
-	/* For `wimm plot --history`; a failure is a warning, never a failed run. */
-	history_append(s->o.out, results_dir(s->results));
+	/* For `wimm plot --history`. The history is kept because the user
+	 * asked for it (README, "History"): a run that could not add to it has
+	 * not written what it should, exit 3. An interrupted run is left out
+	 * by design (1). */
+	if (history_append(s->o.out, results_dir(s->results)) < 0) {
+		log_error("the run could not be added to the history (see above); its results "
+		          "are whole in %s",
+		          results_dir(s->results));
+		code = EXIT_IO;
+	}
 	/* Figures, report.md and report.html, read back from the files just
 	 * written. Without gnuplot the reports are still written (a warning);
 	 * a report that cannot be written at all (a full disk) is results not
@@ -469,6 +581,12 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 		free(anames);
 	}
 	printf("results: %s\n", results_dir(s->results));
+	/* The table is what the user asked to see: stdout on a full disk (or
+	 * /dev/full) is a failure to write it, not a silent success. */
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_error("cannot write the table to standard output: %s", strerror(errno));
+		code = EXIT_IO;
+	}
 	if (stop_requested) {
 		log_warn("interrupted: %zu of %zu cells not run; finished cells are kept in %s",
 		         not_run, s->planned, results_dir(s->results));
@@ -486,6 +604,7 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 
 void session_destroy(struct session *s)
 {
+	reaper_stop();
 	if (!s)
 		return;
 	results_destroy(s->results);

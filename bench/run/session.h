@@ -19,14 +19,15 @@ struct session_opts {
 	char *extra[SESSION_MAX_EXTRA]; /* --allocator NAME=PATH */
 	int nextra;
 	int reps;
-	double interval_s;
-	double timeout_s; /* 0 = the caller's default */
+	int64_t interval_ns; /* 0 = --no-sample */
+	int64_t timeout_ns;  /* 0 = the caller's default */
 	const char *out;
 	uint64_t seed;
 	int no_probe;
 	double scale;            /* --scale, recorded in meta.json (run only) */
 	int64_t mem_guard_bytes; /* 0 = the default share of MemAvailable */
 	double mem_guard_share;  /* that share, or what --mem-guard N% gave */
+	int mem_guard_given;     /* --mem-guard was on the command line */
 };
 
 /* Option codes of the shared long options (above any short option). */
@@ -68,6 +69,10 @@ void session_opts_init(struct session_opts *o);
  * it is not a shared option, -1 on a bad value (the error is printed). */
 int session_opt(struct session_opts *o, int code, const char *arg);
 
+/* Checks the shared options together, once all are read (--no-sample
+ * with --mem-guard). Returns 0 or -1 (the error is printed). */
+int session_opts_check(const struct session_opts *o);
+
 /* One cell to run. */
 struct session_cell {
 	const struct workload *workload; /* NULL for a real program */
@@ -76,15 +81,17 @@ struct session_cell {
 	int allocator;                   /* index among the chosen allocators */
 	int rep;
 	char *const *argv;
-	double timeout_s;
+	int64_t timeout_ns;
 	const char *stdin_path; /* see runner_cell */
 	int save_output;        /* keep stdout/stderr under output/ */
+	uint64_t output_cap;    /* per stream; 0 = the default (runner_cell) */
 };
 
 struct session;
 
 /* Chooses and checks the allocators, checks the probe, creates the results
- * directory and installs the SIGINT/SIGTERM handlers. ncells is the number
+ * directory, installs the SIGINT/SIGTERM/SIGHUP handlers and starts the
+ * reaper (reaper.h). ncells is the number
  * of cells planned. Returns 0, or an exit code (cmd.h) after printing why. */
 int session_create(struct session **out, const struct session_opts *o, int argc, char **argv,
                    const struct workload *workloads, int nworkloads, size_t ncells);
@@ -92,7 +99,7 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 int session_nallocators(const struct session *s);
 const struct allocator *session_allocator(const struct session *s, int i);
 
-/* 1 once SIGINT or SIGTERM arrived. */
+/* 1 once SIGINT, SIGTERM or SIGHUP arrived. */
 int session_stopping(void);
 
 /* Runs and records one cell. Returns 0 when recorded (failed or not),
