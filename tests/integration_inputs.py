@@ -11,6 +11,7 @@ Prints TAP.
 """
 import json
 import os
+import pty
 import shutil
 import stat
 import subprocess
@@ -180,6 +181,17 @@ def special_files():
     refused(r, 2, ["not a regular file"], "run of every preset with a FIFO among them")
     r = wimm("exec", "-a", "glibc", "--stdin", TMP, "--out", path("out-s"), "--", "cat")
     refused(r, 2, ["is a directory"], "--stdin a directory")
+    # A run in its own process group cannot read the terminal (SIGTTIN would
+    # stop it until its timeout): refused up front.
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([*WRAP, WIMM, "exec", "-a", "glibc", "--stdin", "-", "--out",
+                            path("out-s"), "--", "cat"], stdin=slave, capture_output=True,
+                           text=True, timeout=60)
+    finally:
+        os.close(master)
+        os.close(slave)
+    refused(r, 2, ["terminal"], "--stdin - when wimm's input is a terminal")
 
 
 def options():

@@ -30,7 +30,8 @@ static const char usage_head[] =
     "records memory over time. WORKLOAD is a preset name (`wimm list`) or a YAML\n"
     "file; without one, every shipped preset runs.\n"
     "\n"
-    "  -t, --threads LIST      thread counts, replacing each workload's axis\n"
+    "  -t, --threads LIST      thread counts, replacing each workload's axis (up to\n"
+    "                          16 distinct counts from 0 to 64)\n"
     "      --timeout DUR       per-cell timeout (default: the workload's, else 300s)\n"
     "      --scale F           multiply the workloads' work by F\n"
     "      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n";

@@ -24,7 +24,8 @@ static const char usage_text[] =
     "  wimm --version\n"
     "\n"
     "exit codes: 0 ok, 1 some cells failed, 2 bad usage or input (nothing ran),\n"
-    "3 results could not be written, 130 interrupted (finished cells kept).\n"
+    "3 something asked for could not be written (results, latest, history, stdout),\n"
+    "130 interrupted (finished cells kept).\n"
     "compare: 0 no regression, 1 a regression, 2 bad usage or I/O, 3 not comparable.\n";
 
 int main(int argc, char **argv)
