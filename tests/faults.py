@@ -83,9 +83,10 @@ def interrupt(sig, cmd, what):
     check(not left, f"{what}: no child left running ({left})")
 
 
-def processes(pattern):
-    """Live processes whose command line holds pattern (zombies left out:
-    they hold nothing, and whoever adopted them reaps them)."""
+def processes(pattern, prefix=False, also=""):
+    """Live processes whose command line holds pattern, or starts with it
+    (prefix), and holds also; zombies are left out: they hold nothing, and
+    whoever adopted them reaps them."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit() or int(pid) == os.getpid():
@@ -95,7 +96,9 @@ def processes(pattern):
             cmdline = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ")
         except OSError:
             continue
-        if state != "Z" and pattern.encode() in cmdline:
+        hit = cmdline.startswith(pattern.encode()) if prefix else pattern.encode() in cmdline
+        hit = hit and also.encode() in cmdline
+        if state != "Z" and hit:
             found.append(int(pid))
     return found
 
@@ -109,22 +112,24 @@ def wait_until(cond, seconds):
     return cond()
 
 
-def driver_death(sig, cmd, token, want_exit, what):
-    """Starts wimm (cmd), waits until the processes named by token run,
-    signals the driver and checks that none of them survives it."""
+def driver_death(sig, cmd, cell, count, want_exit, what):
+    """Starts wimm (cmd), waits until the cell's count processes run (their
+    command lines start with cell[0] and hold cell[1]; the driver's own
+    holds them further on), signals the driver and checks that none of them
+    survives it."""
     out = tempfile.mkdtemp(prefix="wimm-death-")
     p = subprocess.Popen([*WRAP, WIMM, *cmd[:1], "--out", out, *cmd[1:]],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    started = wait_until(lambda: len(processes(token)) >= 2, 60)
-    before = processes(token)
+    started = wait_until(lambda: len(processes(cell[0], True, cell[1])) >= count, 60)
+    before = processes(cell[0], True, cell[1])
     p.send_signal(sig)
     try:
         _, err = p.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         p.kill()
         _, err = p.communicate()
-    gone = wait_until(lambda: not processes(token), 5)
-    left = processes(token)
+    gone = wait_until(lambda: not processes(cell[0], True, cell[1]), 5)
+    left = processes(cell[0], True, cell[1])
     for pid in left:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
     check(started and gone,
@@ -143,15 +148,19 @@ def deaths():
                       (signal.SIGPIPE, -signal.SIGPIPE), (signal.SIGUSR1, -signal.SIGUSR1),
                       (signal.SIGTERM, 130)]:
         token = f"wimm-death-{sig.name}-{os.getpid()}"
-        driver_death(sig, ["exec", "-a", "glibc", "--", CHILD, "forkhang", token], token, want,
+        driver_death(sig, ["exec", "-a", "glibc", "--", CHILD, "forkhang", token],
+                     (f"{CHILD} forkhang {token}", ""), 2, want,
                      f"wimm exec, {sig.name} to the driver")
-    # The worker of `wimm run`, named by the directory of its workload.
+    # The worker of `wimm run`, named by the file of its workload (its last
+    # argument), which nothing else runs.
     wdir = tempfile.mkdtemp(prefix="wimm-death-run-")
     yaml = os.path.join(wdir, "long-idle.yaml")
     with open(yaml, "w") as f:
         f.write("name: long-idle\ndescription: sleeps, to be killed.\nthreads: [1]\n"
                 "phases:\n  - name: wait\n    generator: idle\n    duration: 60 s\n")
-    driver_death(signal.SIGKILL, ["run", yaml, "-a", "glibc"], wdir, -signal.SIGKILL,
+    worker = os.environ.get("WIMM_WORKER", "wimm-worker")
+    driver_death(signal.SIGKILL, ["run", yaml, "-a", "glibc"],
+                 (worker, yaml), 1, -signal.SIGKILL,
                  "wimm run, SIGKILL to the driver")
 
 
@@ -176,8 +185,12 @@ def stdin_fifo():
           f"(exit {r.returncode}, {c[0]['reason'] if c else r.stderr.strip()[-200:]})")
     for sig in (signal.SIGTERM, signal.SIGINT):
         p = subprocess.Popen([*WRAP, WIMM, "exec", "-a", "glibc", "--stdin", fifo, "--out", out,
-                              "--", "cat"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(1)
+                              "--", "cat"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+        for line in p.stderr:  # until the cell has started (and waits for its input)
+            if "[1/1]" in line:
+                break
+        time.sleep(0.3)
         t0 = time.monotonic()
         p.send_signal(sig)
         try:

@@ -166,9 +166,11 @@ int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, 
 	    .argv = argv, .envp = env, .stdout_fd = pipefd[1], .stderr_fd = -1, .new_group = 1};
 	rc = spawn_start(&req, &ch);
 	close(pipefd[1]);
-	if (rc || (rc = spawn_result(&ch, &stage))) {
-		if (!rc)
-			waitpid(ch.pid, NULL, 0);
+	if (rc)
+		goto out;
+	if ((rc = spawn_result(&ch, &stage))) {
+		while (waitpid(ch.pid, NULL, 0) < 0 && errno == EINTR)
+			;
 		goto out;
 	}
 	char buf[1024];
