@@ -22,8 +22,10 @@ int alloc_choice_load(struct alloc_choice *c, char **extra, int nextra)
 		return -EINVAL;
 	}
 	struct allocator *grown = realloc(c->all, sizeof(*grown) * (size_t)(c->nall + nextra + 1));
-	if (!grown)
+	if (!grown) {
+		log_error("out of memory");
 		return -ENOMEM;
+	}
 	c->all = grown;
 	for (int i = 0; i < nextra; i++) {
 		struct allocator *a = &c->all[c->nall];
@@ -42,7 +44,11 @@ int alloc_choice_load(struct alloc_choice *c, char **extra, int nextra)
 	}
 	c->chosen = calloc((size_t)c->nall + 1, sizeof(*c->chosen));
 	c->version = calloc((size_t)c->nall + 1, sizeof(*c->version));
-	return c->chosen && c->version ? 0 : -ENOMEM;
+	if (!c->chosen || !c->version) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int find(const struct alloc_choice *c, const char *name)
@@ -132,8 +138,10 @@ int alloc_choice_select(struct alloc_choice *c, const char *list, int nextra)
 				return -EINVAL;
 	} else {
 		char *copy = strdup(list), *save = NULL;
-		if (!copy)
+		if (!copy) {
+			log_error("out of memory");
 			return -ENOMEM;
+		}
 		for (char *name = strtok_r(copy, ",", &save); name;
 		     name = strtok_r(NULL, ",", &save)) {
 			int all = !strcmp(name, "all");

@@ -239,6 +239,8 @@ static int create_results(struct session *s, int argc, char **argv,
 		rc = results_create(s->o.out, &info, &s->results, err, sizeof(err));
 		if (rc)
 			log_error("%s", err);
+	} else {
+		log_error("out of memory");
 	}
 	free(versions);
 	free(chosen);
