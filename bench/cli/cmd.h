@@ -19,6 +19,8 @@ int cmd_validate(int argc, char **argv);
 int cmd_compare(int argc, char **argv); /* own exit codes: see its --help */
 int cmd_baseline(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_record(int argc, char **argv); /* the program's exit status: see its --help */
+int cmd_trace(int argc, char **argv);
 
 /* Shared by run and list: the allocators a command works with. */
 struct allocator;

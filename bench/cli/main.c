@@ -19,6 +19,8 @@ static const char usage_text[] =
     "  compare BASE NEW       regressions of a run against another or a baseline\n"
     "  baseline update [RUN]  make the run the baseline of its testbed\n"
     "  plot [RUN_DIR]         figures and report of a run again (--history: over runs)\n"
+    "  record -- COMMAND ...  record a program's allocations into a trace (.wtrace)\n"
+    "  trace info FILE        what a trace holds (sizes, lifetimes, peak, threads)\n"
     "\n"
     "  wimm COMMAND --help    options of a command\n"
     "  wimm --version\n"
@@ -57,8 +59,12 @@ int main(int argc, char **argv)
 		return cmd_baseline(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "record"))
+		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
 	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, "
-	          "baseline, plot (see wimm --help)",
+	          "baseline, plot, record, trace (see wimm --help)",
 	          cmd);
 	return EXIT_USAGE;
 }
