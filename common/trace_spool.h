@@ -22,7 +22,11 @@
  *               varint zigzag(new - old) + 1, or 0: it failed (old kept),
  *               varint ticks the call took (the free half happened at the
  *               thread's tick, the allocation half that much later)
- *     TIME      op 6: varint ticks (the clock moved on since the last one)
+ *     TIME      op 6: varint ticks the thread's clock moved since its last
+ *               TIME (the first: since 0). A thread samples the clock every
+ *               32 events: before a free, after an allocation, so a TIME
+ *               just before an ALLOC was read after it, any other after
+ *               the events before it
  *     SPAWN     op 7: varint tid of the thread it started
  *     EXIT      op 8
  *     PHASE     op 9: varint len, name;  STEP op 10
@@ -37,7 +41,7 @@
 #define SPOOL_MAGIC_LEN 8
 #define SPOOL_META 0xffffffffu
 #define SPOOL_RECORD_MAX (4u << 20)
-#define SPOOL_TICK_NS 100000ull /* the recorder's clock: 100 us ticks */
+#define SPOOL_TICK_SHIFT 10 /* the recorder's clock: CLOCK_MONOTONIC ns >> 10 (1.024 us) */
 
 enum spool_op {
 	SPOOL_ALLOC = 1,

@@ -8,14 +8,17 @@
  * The hot path takes no lock, calls no malloc and makes no syscall: the
  * thread's record is one initial-exec TLS pointer; the event is encoded
  * into the thread's own 1 MiB buffer (mmapped), and only a full buffer is
- * written out, with one write(2). Time is a global tick counter that a
- * ticker thread moves on every millisecond: a thread writes a TIME event
- * only when it changed, because reading a clock per event costs more than
- * the rest of the recording (CLOCK_MONOTONIC_COARSE made recording 2.4x
- * slower; the tick 1.6x). A free reads the tick before the real free and
- * an allocation after the real allocation, so a block freed by one thread
- * and handed out again to another is never stamped in the wrong order;
- * the offline merge (bench/trace/convert.c) orders what shares a tick.
+ * written out, with one write(2). Time: because reading a clock per event
+ * costs more than the rest of the recording (CLOCK_MONOTONIC_COARSE made
+ * recording 2.4x slower in a prototype), each thread reads the clock every REC_SAMPLE events and writes
+ * a TIME event when it moved. A free samples before the real free and an
+ * allocation after the real allocation, a realloc both before and after:
+ * so every event lies between two samples of its thread, and a block freed
+ * by one thread and handed out again to another is never put in the wrong
+ * order by the offline merge (bench/trace/convert.c). (A global tick
+ * bumped by a timer thread was tried first: on a loaded machine the timer
+ * thread waits for a CPU for milliseconds, and ticks that long leave
+ * thousands of frees ambiguous.)
  *
  * `busy` is set while a thread is inside the recorder: a call that arrives
  * then (the allocator calling malloc itself, a signal handler, the
@@ -27,6 +30,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/trace_format.h"
 
@@ -44,18 +48,39 @@ static inline struct rthread *self(void)
 	return t->busy ? NULL : t;
 }
 
-/* Opens an event: sets busy and writes a TIME event if the clock moved. */
+static inline uint64_t ticks(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) >> SPOOL_TICK_SHIFT;
+}
+
+/* Reads the clock and writes a TIME event if it moved. */
+static inline uint8_t *sample(struct rthread *t, uint8_t *w)
+{
+	uint64_t now = ticks();
+	if (now != t->clock) {
+		*w++ = SPOOL_TIME;
+		w = trace_put_varint(w, now - t->clock);
+		t->clock = now;
+	}
+	return w;
+}
+
+static inline uint8_t *maybe_sample(struct rthread *t, uint8_t *w)
+{
+	if (__builtin_expect(--t->countdown == 0, 0)) {
+		t->countdown = REC_SAMPLE;
+		w = sample(t, w);
+	}
+	return w;
+}
+
+/* Opens an event: sets busy, samples the clock now and then. */
 static inline uint8_t *begin(struct rthread *t)
 {
 	t->busy = 1;
-	uint8_t *w = t->pos;
-	uint32_t e = atomic_load_explicit(&rec_epoch, memory_order_relaxed);
-	if (e != t->epoch) {
-		*w++ = SPOOL_TIME;
-		w = trace_put_varint(w, e - t->epoch);
-		t->epoch = e;
-	}
-	return w;
+	return maybe_sample(t, t->pos);
 }
 
 static inline uint8_t *put_addr(struct rthread *t, uint8_t *w, const void *p)
@@ -78,7 +103,7 @@ static inline void end(struct rthread *t, uint8_t *w)
 
 static void record_alloc(struct rthread *t, int call, size_t size, size_t align, void *p)
 {
-	uint8_t *w = begin(t);
+	uint8_t *w = maybe_sample(t, t->pos);
 	*w++ = (uint8_t)(SPOOL_ALLOC | call << 5);
 	w = trace_put_varint(w, size);
 	if (trace_call_aligned(call))
@@ -95,13 +120,7 @@ EXPORT void *malloc(size_t n)
 	t->busy = 1;
 	void *p = rec_malloc(n);
 	/* Inlined record_alloc: this is the call that dominates. */
-	uint8_t *w = t->pos;
-	uint32_t e = atomic_load_explicit(&rec_epoch, memory_order_relaxed);
-	if (e != t->epoch) {
-		*w++ = SPOOL_TIME;
-		w = trace_put_varint(w, e - t->epoch);
-		t->epoch = e;
-	}
+	uint8_t *w = maybe_sample(t, t->pos);
 	*w++ = SPOOL_ALLOC;
 	w = trace_put_varint(w, n);
 	w = put_addr(t, w, p);
@@ -157,7 +176,8 @@ EXPORT void *realloc(void *p, size_t n)
 		record_alloc(t, TRACE_CALL_REALLOC, n, 0, q);
 		return q;
 	}
-	uint8_t *w = begin(t);
+	t->busy = 1;
+	uint8_t *w = sample(t, t->pos);
 	uintptr_t old = (uintptr_t)p;
 	void *q = rec_realloc(p, n);
 	if (n == 0 && !q) {
@@ -171,10 +191,11 @@ EXPORT void *realloc(void *p, size_t n)
 		w = trace_put_varint(w, q ? trace_zigzag((int64_t)((uintptr_t)q - old)) + 1 : 0);
 		if (q)
 			t->last = (uintptr_t)q;
-		/* Ticks the call took: its free half happened at the tick read
-		 * before it, its allocation half at the one read after. */
-		uint32_t e = atomic_load_explicit(&rec_epoch, memory_order_relaxed);
-		w = trace_put_varint(w, e - t->epoch);
+		/* Ticks the call took: its free half happened after the sample
+		 * before it, its allocation half before the one after. */
+		uint64_t now = ticks();
+		w = trace_put_varint(w, now - t->clock);
+		t->clock = now;
 	}
 	end(t, w);
 	return q;

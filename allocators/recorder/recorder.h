@@ -14,15 +14,17 @@
 #define REC_BUF (1u << 20)   /* per-thread buffer: one write(2) per MiB */
 #define REC_SLACK 64         /* room for the largest event at the end */
 #define REC_MAX_THREADS 65536
+#define REC_SAMPLE 32 /* the clock is read every REC_SAMPLE events */
 
 /* One recorded thread. Only its own thread encodes into buf; the flush
  * lock lets the exit path write out what other threads have buffered. */
 struct rthread {
 	uint8_t *pos;   /* next free byte; published with release stores */
 	uint8_t *limit; /* buf + REC_BUF - REC_SLACK */
-	uintptr_t last; /* previous address, for deltas */
-	uint32_t epoch; /* clock value of the thread's last TIME event */
-	int busy;       /* inside the recorder: nested calls pass through */
+	uintptr_t last;     /* previous address, for deltas */
+	uint64_t clock;     /* ticks at the thread's last TIME event */
+	uint32_t countdown; /* events until the clock is read again */
+	int busy;           /* inside the recorder: nested calls pass through */
 	uint32_t tid;
 	uint32_t parent; /* tid + 1 of the pthread_create caller, 0 none */
 	int dtor_rounds;
@@ -33,7 +35,6 @@ struct rthread {
 	uint8_t buf[];
 };
 
-extern _Atomic uint32_t rec_epoch;
 extern struct rthread rec_passive; /* busy forever: calls pass through */
 
 /* Real functions of the next library (the allocator), filled at start. */

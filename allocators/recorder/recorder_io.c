@@ -1,4 +1,4 @@
-/* recorder_io.c - the recorder's slow paths: start-up, the 1 ms clock,
+/* recorder_io.c - the recorder's slow paths: start-up,
  * thread records, the spool file, and the ends of a process image (exit,
  * _exit, exec) and of threads; fork.
  *
@@ -9,7 +9,7 @@
  * ours (the key destructor re-arms itself until glibc's last round);
  * exit, _exit and exec end an image with other threads' buffers still
  * full (the exit path writes out what each has published, under the
- * thread's flush lock); a forked child must not write into its parent's
+* thread's flush lock); a forked child must not write into its parent's
  * spool (it stops recording and leaves a note).
  *
  * Which process records: the one `wimm record` started (its parent is the
@@ -40,7 +40,6 @@
 
 enum { ST_NONE, ST_STARTING, ST_RECORDING, ST_PASSIVE };
 
-_Atomic uint32_t rec_epoch;
 struct rthread rec_passive = {.busy = 1};
 void *(*rec_malloc)(size_t);
 void *(*rec_calloc)(size_t, size_t);
@@ -201,8 +200,9 @@ static void write_meta(void)
 	p = field(p, end, "command", cmd, cl);
 	p = field(p, end, "cwd", cwd, getcwd(cwd, sizeof(cwd)) ? strlen(cwd) : 0);
 	p = field(p, end, "allocator", owner, strlen(owner));
-	p = field_num(p, end, "tick_ns", SPOOL_TICK_NS);
+	p = field_num(p, end, "tick_ns", 1ull << SPOOL_TICK_SHIFT);
 	p = field_num(p, end, "start_ns", t0);
+	p = field_num(p, end, "start_tick", t0 >> SPOOL_TICK_SHIFT);
 	write_record(SPOOL_META, buf, (size_t)(p - buf));
 }
 
@@ -255,6 +255,7 @@ struct rthread *rec_thread_new(uint32_t parent)
 		return NULL;
 	t->pos = t->flushed = t->buf;
 	t->limit = t->buf + REC_BUF - REC_SLACK;
+	t->countdown = 1; /* its first event reads the clock */
 	t->tid = tid;
 	t->parent = parent;
 	lock(&reg_lock);
@@ -301,26 +302,6 @@ static void thread_dtor(void *v)
 	rec_flush(t);
 	rec_tls = &rec_passive;
 	drop(t);
-}
-
-static void *ticker(void *arg)
-{
-	(void)arg;
-	rec_tls = &rec_passive;
-	struct timespec next;
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	for (;;) {
-		next.tv_nsec += (long)SPOOL_TICK_NS;
-		if (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-		/* Ticks since the start: a late wake-up jumps, not drifts. */
-		uint32_t e = (uint32_t)((now_ns() - t0) / SPOOL_TICK_NS);
-		atomic_store_explicit(&rec_epoch, e, memory_order_relaxed);
-	}
-	return NULL;
 }
 
 static void note_child(const char *how)
@@ -469,13 +450,7 @@ __attribute__((constructor)) static void rec_ctor(void)
 	if (atomic_load(&state) != ST_RECORDING)
 		return;
 	struct rthread *t = rec_tls;
-	t->busy = 1; /* the clock thread and the fork handler allocate: unrecorded */
-	int (*create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
-	void *sym = rec_dlsym_next("pthread_create");
-	memcpy(&create, &sym, sizeof(sym));
-	pthread_t th;
-	if (create)
-		create(&th, NULL, ticker, NULL);
+	t->busy = 1; /* the fork handler's registration allocates: unrecorded */
 	pthread_atfork(NULL, NULL, atfork_child);
 	t->busy = 0;
 }

@@ -68,6 +68,7 @@ struct conv {
 	size_t runlen;
 	uint32_t runtid;
 	uint64_t live_bytes;
+	uint64_t start_tick; /* the clock when the recording started */
 	char phases[MAX_PHASES][TRACE_NAME_MAX];
 	int nphases;
 	struct convert_result *res;
@@ -282,11 +283,6 @@ static int consistent(struct conv *c, uint32_t tid, const struct spool_event *ev
 /* Takes the event (forced: it was not consistent). */
 static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int forced)
 {
-	static uintptr_t dbg = 1;
-	if (dbg == 1)
-		dbg = getenv("WIMM_CONVERT_ADDR") ? strtoull(getenv("WIMM_CONVERT_ADDR"), NULL, 16) : 0;
-	if (dbg && (ev->addr == dbg || ev->addr2 == dbg))
-		fprintf(stderr, "apply t%u op %d tick %llu forced %d\n", tid, ev->op, (unsigned long long)ev->tick, forced);
 	struct cthread *t = &c->t[tid];
 	int rc = 0;
 	uint8_t *p;
@@ -302,7 +298,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 			c->res->failed++;
 			return 0;
 		}
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		if (forced && (e = find(c, ev->addr))) {
 			c->res->lost++;
@@ -316,7 +312,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 			c->res->unmatched++;
 			return 0;
 		}
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		p = release(c, tid, e, TRACE_OP_FREE, TRACE_OP_FREE_FROM,
 		            ev->realloc0 ? TRACE_FLAG_SLOT : 0, p);
@@ -327,7 +323,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 			c->res->failed++;
 			return 0;
 		}
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		if (!(e = find(c, ev->addr))) {
 			/* The old block was never seen: a new one, as realloc(NULL). */
@@ -353,14 +349,14 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 			return 0; /* malformed: ignored */
 		c->t[ev->tid].started = 1;
 		c->t[ev->tid].parent = tid;
-		c->t[ev->tid].emitted_tick = ev->tick;
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		c->t[ev->tid].emitted_tick = ev->lo;
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		*p++ = TRACE_OP_SPAWN;
 		emit_end(c, tid, trace_put_varint(p, ev->tid));
 		return 0;
 	case SPOOL_EXIT:
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		*p++ = TRACE_OP_EXIT;
 		emit_end(c, tid, p);
@@ -369,7 +365,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 	case SPOOL_PHASE: {
 		if (phase_index(c, ev->name) < 0)
 			return 0; /* beyond the phases a run can show: dropped */
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		size_t n = strlen(ev->name);
 		*p++ = TRACE_OP_PHASE;
@@ -379,7 +375,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 		return 0;
 	}
 	case SPOOL_STEP:
-		if (!(p = emit_begin(c, tid, ev->tick, &rc)))
+		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
 		*p++ = TRACE_OP_STEP;
 		emit_end(c, tid, p);
@@ -409,13 +405,19 @@ static int advance(struct conv *c, uint32_t tid, int pop)
 }
 
 /* Whether thread i's free of another thread's block is of the life of
- * the address that is live now: not when the owner's own next event on
- * that address frees it (then this free belongs to a later life). */
+ * the address that is live now: not when another thread's own next event
+ * on that address (lookahead.c) frees it too, for one of the two frees
+ * belongs to a later life; the owner's included (it frees its block
+ * itself, then allocates X again and hands that on), and a third thread's
+ * (the owner handed X to it, and this free is of the next life).
+ * Linear in the threads; only frees of other threads' blocks ask. */
 static int safe_foreign(struct conv *c, uint32_t i)
 {
 	uintptr_t a = c->t[i].head->addr;
-	const struct cthread *o = &c->t[find(c, a)->owner];
-	return !o->have || !look_frees_first(&o->look, a);
+	for (uint32_t j = 0; j < c->n; j++)
+		if (j != i && c->t[j].have && look_frees_first(&c->t[j].look, a))
+			return 0;
+	return 1;
 }
 
 /* Takes thread i's next event if it is due by `bound` and consistent; a
@@ -424,7 +426,7 @@ static int safe_foreign(struct conv *c, uint32_t i)
 static int take(struct conv *c, uint32_t i, uint64_t bound, int foreign)
 {
 	struct cthread *t = &c->t[i];
-	if (!t->have || (t->head->op != SPOOL_START && t->head->tick > bound))
+	if (!t->have || (t->head->op != SPOOL_START && t->head->lo > bound))
 		return 0;
 	int k = consistent(c, i, t->head);
 	if (!k || (k == 2 && !foreign && !safe_foreign(c, i)))
@@ -464,70 +466,59 @@ static int foreign_step(struct conv *c, uint64_t bound)
 	uint32_t best = UINT32_MAX;
 	for (uint32_t i = 0; i < c->n; i++) {
 		struct cthread *t = &c->t[i];
-		if (!t->have || t->head->tick > bound || consistent(c, i, t->head) != 2)
+		if (!t->have || t->head->lo > bound || consistent(c, i, t->head) != 2)
 			continue;
 		if (safe_foreign(c, i))
 			return take(c, i, bound, 1);
 		for (uint32_t j = 0; j < c->n; j++)
 			if (j != i && wanted(c, j) == t->head->addr)
 				return take(c, i, bound, 1);
-		if (best == UINT32_MAX || t->head->tick < c->t[best].head->tick)
+		if (best == UINT32_MAX || t->head->lo < c->t[best].head->lo)
 			best = i;
 	}
 	return best == UINT32_MAX ? 0 : take(c, best, bound, 1);
 }
 
-/* Addresses are reused, so a free that is consistent may still belong to
- * a later life of its address: thread A frees X, allocates X again, hands
- * it to B, which frees it, all in one tick; B's free, taken before A's
- * first free, would match the wrong life. So a thread frees another
- * thread's block only when no thread can go on with its own blocks: by
- * then the owner has freed its own earlier lives of the address. */
+/* The order. Each event lies between two clock samples of its thread,
+ * [lo, hi]. The head with the smallest hi surely happened by then, so any
+ * head whose lo is not later may come first; among those, consistency
+ * decides. Addresses are reused, so a consistent free may still belong to
+ * a later life of its address (thread A frees X, allocates X again, hands
+ * it to B, which frees it, all within one sample): a thread frees another
+ * thread's block only when the owner's own next event on that address
+ * (lookahead.c) is not a free of it, or when no thread can go on
+ * otherwise. When none can, the head with the smallest hi is forced. */
 static int merge(struct conv *c)
 {
 	for (uint32_t i = 0; i < c->n; i++) {
 		c->t[i].parent = TRACE_NO_PARENT;
+		c->t[i].emitted_tick = c->start_tick;
 		if (advance(c, i, 0))
 			return -ENOMEM;
 	}
 	for (;;) {
-		uint64_t low = UINT64_MAX;
+		uint64_t frontier = UINT64_MAX;
 		uint32_t first = UINT32_MAX;
-		int any = 0;
 		for (uint32_t i = 0; i < c->n; i++) {
 			struct cthread *t = &c->t[i];
 			if (!t->have)
 				continue;
-			any = 1;
 			if (first == UINT32_MAX)
 				first = i;
-			/* A START waits for its SPAWN, not for its tick; a realloc
-			 * that took long cannot come before its allocation half. */
-			if (t->head->op != SPOOL_START && t->head->tick_end < low) {
-				low = t->head->tick_end;
+			/* A START waits for its SPAWN, not for the clock. */
+			if (t->head->op != SPOOL_START && t->head->hi < frontier) {
+				frontier = t->head->hi;
 				first = i;
 			}
 		}
-		if (!any)
+		if (first == UINT32_MAX)
 			return 0;
-		if (low == UINT64_MAX)
-			low = 0;
-		int64_t n = sweep(c, low);
+		int64_t n = sweep(c, frontier);
 		if (!n)
-			n = foreign_step(c, low);
-		if (!n)
-			n = sweep(c, low + 1);
-		if (!n)
-			n = foreign_step(c, low + 1);
+			n = foreign_step(c, frontier);
 		if (n < 0)
 			return (int)n;
 		if (n == 0) {
-			if (getenv("WIMM_CONVERT_DEBUG")) {
-				for (uint32_t i = 0; i < c->n; i++)
-					if (c->t[i].have)
-						fprintf(stderr, "  t%u op %d tick %llu addr %lx addr2 %lx live %d\n", i, c->t[i].head->op, (unsigned long long)c->t[i].head->tick, (unsigned long)c->t[i].head->addr, (unsigned long)c->t[i].head->addr2, find(c, c->t[i].head->addr) ? (int)find(c, c->t[i].head->addr)->owner : -1);
-				fprintf(stderr, "forced t%u\n", first);
-			}
 			int rc = apply(c, first, c->t[first].head, 1);
 			if (rc || (rc = advance(c, first, 1)))
 				return rc;
@@ -565,11 +556,12 @@ static int write_header(struct conv *c, const char *const *fields)
 	for (size_t i = 0; fields && fields[i] && !rc; i += 2)
 		rc = trace_writer_field(c->w, fields[i], fields[i + 1], strlen(fields[i + 1]));
 	uint64_t start = meta_u64(c, "start_ns"), end = meta_u64(c, "end_ns");
-	uint64_t maxtick = 0;
+	uint64_t maxtick = c->start_tick;
 	for (uint32_t i = 0; i < c->n; i++)
 		if (c->t[i].emitted_tick > maxtick)
 			maxtick = c->t[i].emitted_tick;
-	uint64_t duration = end > start ? end - start : maxtick * SPOOL_TICK_NS;
+	uint64_t duration =
+	    end > start ? end - start : (maxtick - c->start_tick) << SPOOL_TICK_SHIFT;
 	char phases[MAX_PHASES * TRACE_NAME_MAX];
 	size_t plen = 0;
 	for (int i = 0; i < c->nphases; i++) {
@@ -622,6 +614,7 @@ int convert_spool(const char *spool, const char *out, const char *const *fields,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
+	c.start_tick = meta_u64(&c, "start_tick");
 	if ((rc = trace_writer_open(&c.w, out, 9))) {
 		snprintf(err, errlen, "%s: cannot write: %s", out, strerror(-rc));
 		goto out;

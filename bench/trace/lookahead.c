@@ -103,23 +103,54 @@ static void link_in(struct look *l, uint64_t k)
 	}
 }
 
+/* Every event after the last sample gets hi = a sample read after it. */
+static void settle(struct look *l, uint64_t upto, uint64_t hi)
+{
+	for (; l->pending < upto; l->pending++)
+		l->ring[l->pending & MASK].hi = hi;
+}
+
+/* lo and hi from where the thread read its clock (common/trace_spool.h):
+ * before a free, after an allocation, both around a realloc. */
+static void bounds(struct look *l, struct spool_event *ev)
+{
+	if (ev->sampled || ev->op == SPOOL_REALLOC)
+		settle(l, l->tail, ev->tick);
+	ev->lo = ev->tick;
+	ev->hi = LOOK_UNKNOWN;
+	if (ev->op == SPOOL_ALLOC && ev->sampled) {
+		ev->lo = ev->tick_before;
+		ev->hi = ev->tick;
+	} else if (ev->op == SPOOL_REALLOC) {
+		ev->hi = ev->tick_end;
+	} else {
+		return; /* hi: the next sample */
+	}
+	if (l->pending == l->tail)
+		l->pending++;
+}
+
 int look_fill(struct look *l, struct spool *sp, uint32_t tid)
 {
 	while (!l->eof && l->tail - l->head < LOOK_EVENTS) {
-		if (l->tail > l->head) {
+		if (l->tail > l->head && l->pending > l->head) {
 			const struct spool_event *h = &l->ring[l->head & MASK];
 			const struct spool_event *t = &l->ring[(l->tail - 1) & MASK];
-			if (t->tick > h->tick + LOOK_TICKS)
+			if (t->lo > h->lo + LOOK_TICKS)
 				break;
 		}
 		struct spool_event *ev = &l->ring[l->tail & MASK];
 		if (spool_next(sp, tid, ev) != 1) {
 			l->eof = 1;
+			settle(l, l->tail, LOOK_UNKNOWN);
 			break;
 		}
+		bounds(l, ev);
 		link_in(l, l->tail);
 		l->tail++;
 	}
+	if (l->tail - l->head == LOOK_EVENTS)
+		settle(l, l->head + 1, LOOK_UNKNOWN); /* cannot read further: assume late */
 	return 0;
 }
 

@@ -11,7 +11,8 @@
 #include "bench/trace/spool.h"
 
 #define LOOK_EVENTS 16384 /* events read ahead, at most */
-#define LOOK_TICKS 2      /* and no further than this many ticks past the head */
+#define LOOK_TICKS 256    /* and no further than this many ticks past the head */
+#define LOOK_UNKNOWN (UINT64_MAX / 4) /* hi of a thread's last events: any time later */
 
 struct look_slot {
 	uintptr_t key; /* 0: empty */
@@ -22,6 +23,7 @@ struct look {
 	struct spool_event *ring;
 	uint64_t (*link)[2]; /* next event on the same address (addr, addr2) */
 	uint64_t head, tail;  /* absolute event numbers */
+	uint64_t pending;     /* first event whose hi is not known yet */
 	int eof;
 	struct look_slot *map;
 	size_t cap, n;
@@ -33,7 +35,9 @@ void look_finish(struct look *l);
 /* Reads ahead from thread tid of sp. Returns 0 or -ENOMEM. */
 int look_fill(struct look *l, struct spool *sp, uint32_t tid);
 
-/* The next event, or NULL when the thread has none left. */
+/* The next event, or NULL when the thread has none left. Its lo and hi
+ * are set: lo, the thread's last clock sample taken before it; hi, the
+ * first taken after it (LOOK_UNKNOWN when none was). */
 const struct spool_event *look_head(const struct look *l);
 
 /* Drops the head (then call look_fill). */

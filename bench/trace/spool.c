@@ -242,6 +242,8 @@ int spool_next(struct spool *s, uint32_t tid, struct spool_event *ev)
 	if (tid >= s->nthreads)
 		return 0;
 	struct sthread *t = &s->t[tid];
+	int sampled = 0;
+	uint64_t before = t->tick;
 	for (;;) {
 		if (t->broken)
 			return 0;
@@ -286,7 +288,10 @@ int spool_next(struct spool *s, uint32_t tid, struct spool_event *ev)
 		case SPOOL_TIME:
 			if (trace_get_varint(&p, end, &c))
 				return broken(s, tid, t, "a time step is cut off");
+			if (!sampled)
+				before = t->tick;
 			t->tick += c;
+			sampled = 1;
 			t->pos = (size_t)(p - t->buf);
 			continue; /* folded into the next event's tick */
 		case SPOOL_SPAWN:
@@ -310,8 +315,11 @@ int spool_next(struct spool *s, uint32_t tid, struct spool_event *ev)
 			return broken(s, tid, t, "an unknown event type");
 		}
 		ev->tick = t->tick;
+		ev->tick_before = before;
+		ev->sampled = sampled;
 		if (ev->op != SPOOL_REALLOC)
 			ev->tick_end = t->tick;
+		t->tick = ev->tick_end; /* a realloc read the clock after it too */
 		t->pos = (size_t)(p - t->buf);
 		return 1;
 	}
