@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "workloads/engine.h"
+#include "workloads/generators/replay.h"
 #include "common/identify.h"
 #include "common/procself.h"
 #include "common/scoreboard.h"
@@ -25,6 +26,8 @@
 static int usage(FILE *f, int code)
 {
 	fprintf(f, "usage: wimm-worker [--threads N] [--scale F] [--time-scale F] WORKLOAD.yaml\n"
+	           "       wimm-worker [--touch full|first-page|none] [--pace fast|recorded] "
+	           "TRACE.wtrace\n"
 	           "       wimm-worker --identify\n"
 	           "Runs one workload; normally started by `wimm run`, not by hand.\n");
 	return code;
@@ -62,9 +65,33 @@ static struct scoreboard *private_scoreboard(void)
 	return sb;
 }
 
+/* A recorded trace instead of a workload (workloads/generators/replay.h). */
+static int replay_main(const char *path, const struct replay_opts *o, struct scoreboard *sb,
+                       int standalone)
+{
+	struct replay_result res;
+	atomic_store(&sb->state, SB_RUNNING);
+	int rc = replay_run(path, o, sb, &res);
+	atomic_store(&sb->vmhwm_bytes, procself_vmhwm());
+	if (rc) {
+		atomic_store(&sb->state, SB_FAILED);
+		fprintf(stderr, "wimm-worker: %s\n", sb->error[0] ? sb->error : strerror(-rc));
+		return 1;
+	}
+	atomic_store(&sb->state, SB_DONE);
+	if (standalone)
+		printf("%s: %llu events, %llu ops, %u threads, %.3f s wall, %.3f s CPU, %.2f M "
+		       "events per CPU-second, recorded peak %llu bytes, malloc from %s\n",
+		       path, (unsigned long long)res.events, (unsigned long long)res.ops, res.threads,
+		       res.wall_s, res.cpu_s, res.cpu_s > 0 ? (double)res.events / res.cpu_s / 1e6 : 0,
+		       (unsigned long long)res.peak_live_bytes, sb->malloc_owner);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct engine_opts opts = {.threads = 1};
+	struct replay_opts ropts = {REPLAY_TOUCH_FULL, REPLAY_PACE_FAST};
 	double scale = 1.0, time_scale = 1.0;
 	const char *path = NULL;
 
@@ -82,6 +109,12 @@ int main(int argc, char **argv)
 			opts.threads = (int)t;
 		} else if (i + 1 < argc && !strcmp(a, "--scale")) {
 			if (parse_double(argv[++i], &scale))
+				return usage(stderr, 2);
+		} else if (i + 1 < argc && !strcmp(a, "--touch")) {
+			if (replay_parse_touch(argv[++i], &ropts.touch))
+				return usage(stderr, 2);
+		} else if (i + 1 < argc && !strcmp(a, "--pace")) {
+			if (replay_parse_pace(argv[++i], &ropts.pace))
 				return usage(stderr, 2);
 		} else if (i + 1 < argc && !strcmp(a, "--time-scale")) {
 			if (parse_double(argv[++i], &time_scale))
@@ -114,6 +147,9 @@ int main(int argc, char **argv)
 	}
 	/* The driver checks the owner now and stops a wrong cell early. */
 	atomic_store(&sb->state, SB_READY);
+	size_t plen = strlen(path);
+	if (plen > 7 && !strcmp(path + plen - 7, ".wtrace"))
+		return replay_main(path, &ropts, sb, standalone);
 
 	/* The workload struct is large; keep it off the stack and out of the
 	 * allocator under test. */
