@@ -334,7 +334,7 @@ int trace_open(const char *path, struct trace_reader **out, char *err, size_t er
 		goto out;
 	}
 	if (r->h.version == 0) {
-		rc = fail(r, 8, "format version 0; expected 1 to %d", TRACE_VERSION);
+		rc = fail(r, 8, "format version 0; expected %d", TRACE_VERSION);
 		goto out;
 	}
 	uint32_t hlen = trace_get_u32(pre + 12);
@@ -452,8 +452,13 @@ int trace_next_frame(struct trace_reader *r, int64_t only, struct trace_frame *f
 			                     "is corrupt",
 			            ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short");
 		*f = (struct trace_frame){head[1], at, r->tids, ntids, r->raw, rawlen};
-		if (head[1] == TRACE_FRAME_TRAILER)
+		if (head[1] == TRACE_FRAME_TRAILER) {
+			uint8_t extra;
+			if (pread(r->fd, &extra, 1, (off_t)r->pos) == 1)
+				return fail(r, r->pos, "bytes after the trailer; expected the end of the "
+				                       "file (two files joined?)");
 			r->done = 1;
+		}
 		return 1;
 	}
 }

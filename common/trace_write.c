@@ -176,8 +176,6 @@ int trace_writer_run(struct trace_writer *w, uint32_t tid, const uint8_t *events
 	return 0;
 }
 
-uint64_t trace_writer_bytes(const struct trace_writer *w) { return w->bytes; }
-
 static int copy_body(int from, int to)
 {
 	if (lseek(from, 0, SEEK_SET) < 0)

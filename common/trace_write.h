@@ -27,9 +27,6 @@ int trace_writer_fieldf(struct trace_writer *w, const char *key, const char *fmt
  * Returns 0 or -errno. */
 int trace_writer_run(struct trace_writer *w, uint32_t tid, const uint8_t *events, size_t len);
 
-/* Bytes of compressed frames written so far. */
-uint64_t trace_writer_bytes(const struct trace_writer *w);
-
 /* Writes the file (trailer fields: complete, events) and frees w.
  * Returns 0 or -errno; on failure nothing is left at path. */
 int trace_writer_finish(struct trace_writer *w, int complete, uint64_t events);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the YAML loaders (workload_load, allocator_load) with libFuzzer.
+# Fuzzes the YAML loaders (workload_load, allocator_load), or with
+# WIMM_FUZZ_TARGET=trace the trace reader (trace_read, trace_walk, trace
+# info), with libFuzzer.
 #
 #   scripts/fuzz.sh            # 10 minutes
 #   scripts/fuzz.sh 1800       # 30 minutes (seconds)
 #   scripts/fuzz.sh 0 FILE...  # no fuzzing: replay FILEs (a crash) through the target
+#   WIMM_FUZZ_TARGET=trace scripts/fuzz.sh 1800
 #
-# Builds tests/fuzz/fuzz_yaml in build-fuzz/ (clang, -fsanitize=fuzzer with
+# Builds tests/fuzz/fuzz_TARGET in build-fuzz/ (clang, -fsanitize=fuzzer with
 # address and undefined, every UBSan finding fatal), installing clang and
 # its runtimes when missing. The seed corpus is copied at each run from the
 # shipped presets and the test fixtures into build-fuzz/seed/; what the
@@ -48,40 +51,61 @@ if [ ! -f "$dir/build.ninja" ]; then
 	CC=clang nice -n 19 meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
 fi
-nice -n 19 ninja -C "$dir" tests/fuzz/fuzz_yaml
-target=$dir/tests/fuzz/fuzz_yaml
+name=${WIMM_FUZZ_TARGET:-yaml}
+case "$name" in
+yaml | trace) ;;
+*)
+	echo "WIMM_FUZZ_TARGET=$name: expected yaml or trace" >&2
+	exit 2
+	;;
+esac
+nice -n 19 ninja -C "$dir" "tests/fuzz/fuzz_$name"
+target=$dir/tests/fuzz/fuzz_$name
 
 if [ "$seconds" -eq 0 ]; then
 	mkdir -p "$dir/artifacts"
 	exec "$target" -artifact_prefix="$dir/artifacts/" "$@"
 fi
 
-rm -rf "$dir/seed"
-mkdir -p "$dir/seed" "$dir/corpus" "$dir/artifacts"
-cp workloads/presets/*.yaml allocators/*.yaml "$dir/seed/"
-for sub in good bad allocators crashes; do
-	for f in tests/fixtures/"$sub"/*.yaml; do
-		[ -e "$f" ] && cp "$f" "$dir/seed/$sub-$(basename "$f")"
+# Each target has its own corpus and artifacts: build-fuzz/{corpus,artifacts}
+# for yaml (as before), build-fuzz/trace-{corpus,artifacts} for trace.
+pre=""
+[ "$name" = yaml ] || pre="$name-"
+rm -rf "$dir/${pre}seed"
+mkdir -p "$dir/${pre}seed" "$dir/${pre}corpus" "$dir/${pre}artifacts"
+if [ "$name" = yaml ]; then
+	cp workloads/presets/*.yaml allocators/*.yaml "$dir/seed/"
+	for sub in good bad allocators crashes; do
+		for f in tests/fixtures/"$sub"/*.yaml; do
+			[ -e "$f" ] && cp "$f" "$dir/seed/$sub-$(basename "$f")"
+		done
 	done
-done
+	dict=tests/fuzz/yaml.dict
+else
+	# A whole-file input starts with an even byte (fuzz_trace.c).
+	for f in tests/fixtures/trace/*/*.wtrace; do
+		[ -e "$f" ] && { printf '\0'; cat "$f"; } >"$dir/${pre}seed/$(basename "$(dirname "$f")")-$(basename "$f")"
+	done
+	dict=tests/fuzz/trace.dict
+fi
 
-log=$dir/fuzz-$(date +%Y%m%d-%H%M%S).log
+log=$dir/fuzz-$name-$(date +%Y%m%d-%H%M%S).log
 echo "wimm: fuzzing for ${seconds}s; log $log" >&2
 # -max_len: the largest seed (description-too-long.yaml) is over 2 KiB.
 # -timeout: a loader must answer any input far within this, even niced.
 status=0
-nice -n 19 "$target" "$dir/corpus" "$dir/seed" \
-	-dict=tests/fuzz/yaml.dict -max_total_time="$seconds" -max_len=8192 -timeout=30 \
-	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
+nice -n 19 "$target" "$dir/${pre}corpus" "$dir/${pre}seed" \
+	-dict="$dict" -max_total_time="$seconds" -max_len=8192 -timeout=30 \
+	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/${pre}artifacts/" \
 	>"$log" 2>&1 || status=$?
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-corpus=$(find "$dir/corpus" -type f | wc -l)
-crashes=$(find "$dir/artifacts" -type f | wc -l)
+corpus=$(find "$dir/${pre}corpus" -type f | wc -l)
+crashes=$(find "$dir/${pre}artifacts" -type f | wc -l)
 echo "wimm: exit status $status, ${execs:-?} executions, corpus $corpus files, $crashes artifacts" >&2
 # One line per run, so the fuzzing done so far can be added up.
 [ -f "$dir/fuzz-runs.tsv" ] || printf 'log\tseconds\tstatus\texecutions\tcorpus\tartifacts\n' >"$dir/fuzz-runs.tsv"
 printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$log" "$seconds" "$status" "${execs:-?}" "$corpus" "$crashes" \
 	>>"$dir/fuzz-runs.tsv"
-grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_yaml: contract|artifact_prefix|Test unit written)' "$log" >&2 || true
+grep -E '^(==[0-9]+==ERROR|SUMMARY|fuzz_[a-z]*: contract|artifact_prefix|Test unit written)' "$log" >&2 || true
 exit "$status"

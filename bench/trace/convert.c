@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/trace/lookahead.h"
 #include "bench/trace/spool.h"
@@ -636,11 +637,13 @@ int convert_spool(const char *spool, const char *out, const char *const *fields,
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	res->bytes = trace_writer_bytes(c.w);
 	rc = trace_writer_finish(c.w, res->complete, res->events);
 	c.w = NULL;
+	struct stat st;
 	if (rc)
 		snprintf(err, errlen, "%s: cannot write: %s", out, strerror(-rc));
+	else if (!stat(out, &st))
+		res->bytes = (uint64_t)st.st_size;
 out:
 	trace_writer_abort(c.w);
 	for (uint32_t i = 0; c.t && i < c.n; i++) {
