@@ -3,14 +3,16 @@
  * program has ended (bench/trace/convert.c).
  *
  * The spool is cheap to write from a hot path, not compact: each thread
- * encodes its events into its own buffer with addresses (delta-encoded
- * against its previous address) and appends the buffer with one write(2)
- * when it is full. Matching frees to allocations, naming blocks by slots
+ * encodes its events into its own chunk of the file with addresses
+ * (delta-encoded against its previous address). Matching frees to allocations, naming blocks by slots
  * and compressing happen afterwards, offline, where they cost the program
  * nothing.
  *
- *   spool   := magic[8] = "WIMMSPL1", record*
- *   record  := u32 tid, u32 len, len bytes
+ *   spool   := chunk*, each SPOOL_CHUNK bytes; the first holds only the
+ *              magic "WIMMSPL1"; the others: u32 tid + 1 (0: never used),
+ *              u32 len, len bytes (the recorder maps chunks of the file and
+ *              stores len after each event, so a killed program's events
+ *              are all there)
  *   tid SPOOL_META: fields as in the trace header (trace_format.h): the
  *              first record ("pid", "ppid", "exe", "command", "tick_ns",
  *              "allocator", ...), and at the end "end" = exit | _exit | exec
@@ -39,8 +41,9 @@
 
 #define SPOOL_MAGIC "WIMMSPL1"
 #define SPOOL_MAGIC_LEN 8
-#define SPOOL_META 0xffffffffu
-#define SPOOL_RECORD_MAX (4u << 20)
+#define SPOOL_META 0xfffffffeu
+#define SPOOL_CHUNK (1u << 20)
+#define SPOOL_GROW (64u << 20) /* the file grows this much at a time (sparse) */
 #define SPOOL_TICK_SHIFT 10 /* the recorder's clock: CLOCK_MONOTONIC ns >> 10 (1.024 us) */
 
 enum spool_op {

@@ -7,8 +7,10 @@
  *
  * The hot path takes no lock, calls no malloc and makes no syscall: the
  * thread's record is one initial-exec TLS pointer; the event is encoded
- * into the thread's own 1 MiB buffer (mmapped), and only a full buffer is
- * written out, with one write(2). Time: because reading a clock per event
+ * into the thread's own 1 MiB chunk of the spool file, mapped shared, and
+ * its length stored in the chunk's header, so a program killed with
+ * SIGKILL still leaves every event it made in the page cache; only a full
+ * chunk costs system calls (unmap it, map the next). Time: because reading a clock per event
  * costs more than the rest of the recording (CLOCK_MONOTONIC_COARSE made
  * recording 2.4x slower in a prototype), each thread reads the clock every REC_SAMPLE events and writes
  * a TIME event when it moved. A free samples before the real free and an
@@ -91,13 +93,13 @@ static inline uint8_t *put_addr(struct rthread *t, uint8_t *w, const void *p)
 	return w;
 }
 
-/* Closes an event: publishes it (the exit path may write it out from
- * another thread) and flushes a full buffer. */
+/* Closes an event: its bytes count once the chunk's length says so. */
 static inline void end(struct rthread *t, uint8_t *w)
 {
-	__atomic_store_n(&t->pos, w, __ATOMIC_RELEASE);
+	t->pos = w;
+	atomic_store_explicit(t->len, (uint32_t)(w - t->buf), memory_order_relaxed);
 	if (w >= t->limit)
-		rec_flush(t);
+		rec_next_chunk(t);
 	t->busy = 0;
 }
 

@@ -1,6 +1,6 @@
 /* recorder.h - internals of libwimm-recorder.so shared by its two files:
  * recorder.c (the interposed functions and the hot path) and recorder_io.c
- * (start-up, the clock, the spool file, flushing, exit, exec and fork).
+ * (start-up, the spool file and its chunks, exit, exec and fork).
  */
 #ifndef WIMM_RECORDER_H
 #define WIMM_RECORDER_H
@@ -11,16 +11,19 @@
 
 #include "common/trace_spool.h"
 
-#define REC_BUF (1u << 20)   /* per-thread buffer: one write(2) per MiB */
-#define REC_SLACK 64         /* room for the largest event at the end */
+#define REC_SLACK 64         /* room for the largest event at the end of a chunk */
 #define REC_MAX_THREADS 65536
 #define REC_SAMPLE 32 /* the clock is read every REC_SAMPLE events */
 
-/* One recorded thread. Only its own thread encodes into buf; the flush
- * lock lets the exit path write out what other threads have buffered. */
+/* One recorded thread. Only its own thread encodes, into a chunk of the
+ * spool file mapped shared (common/trace_spool.h), and it stores the
+ * chunk's length after every event: what is in the file survives however
+ * the process ends. */
 struct rthread {
-	uint8_t *pos;   /* next free byte; published with release stores */
-	uint8_t *limit; /* buf + REC_BUF - REC_SLACK */
+	uint8_t *pos;   /* next free byte */
+	uint8_t *limit; /* the chunk's end - REC_SLACK */
+	uint8_t *buf;   /* the chunk's data; NULL: no chunk yet */
+	_Atomic uint32_t *len; /* the chunk header's length field */
 	uintptr_t last;     /* previous address, for deltas */
 	uint64_t clock;     /* ticks at the thread's last TIME event */
 	uint32_t countdown; /* events until the clock is read again */
@@ -28,11 +31,8 @@ struct rthread {
 	uint32_t tid;
 	uint32_t parent; /* tid + 1 of the pthread_create caller, 0 none */
 	int dtor_rounds;
-	_Atomic int flush_lock;
-	uint8_t *flushed; /* buf .. pos already written out */
 	void *(*start)(void *);
 	void *arg;
-	uint8_t buf[];
 };
 
 extern struct rthread rec_passive; /* busy forever: calls pass through */
@@ -69,8 +69,9 @@ void *rec_dlsym_next(const char *name);
 
 extern __thread struct rthread *rec_tls __attribute__((tls_model("initial-exec")));
 
-/* Writes out t's buffer (its owner calls this when full). */
-void rec_flush(struct rthread *t);
+/* Gives t a new chunk of the spool (its owner calls this when the current
+ * one is full, or at its first event). NULL buf when the spool is full. */
+void rec_next_chunk(struct rthread *t);
 
 /* Static memory for dlsym's own allocations during start-up: calls that
  * arrive before the real functions are known. Never freed. */

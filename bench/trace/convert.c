@@ -630,8 +630,8 @@ int convert_spool(const char *spool, const char *out, const char *const *fields,
 		snprintf(res->incomplete, sizeof(res->incomplete), "%s", spool_problem(c.sp));
 	else if (!why)
 		snprintf(res->incomplete, sizeof(res->incomplete),
-		         "the program ended without the recorder's exit (killed?): events still in "
-		         "its buffers are lost");
+		         "the program ended without running its exit (killed by a signal, or "
+		         "crashed): the trace holds its events up to then");
 	res->complete = !res->incomplete[0];
 	if ((rc = write_header(&c, fields))) {
 		snprintf(err, errlen, "out of memory");

@@ -124,42 +124,40 @@ int spool_open(const char *path, struct spool **out, char *err, size_t errlen)
 		rc = fail(err, errlen, path, 0, "not a recorder spool (expected \"%s\")", SPOOL_MAGIC);
 		goto out;
 	}
-	uint64_t off = SPOOL_MAGIC_LEN;
-	while (off < (uint64_t)size) {
+	/* Chunks never written stay zero (the file is sparse): skipped. */
+	for (uint64_t off = SPOOL_CHUNK; off + 8 <= (uint64_t)size; off += SPOOL_CHUNK) {
 		uint8_t head[8];
-		if (off + 8 > (uint64_t)size || read_at(s->fd, head, 8, off)) {
-			snprintf(s->problem, sizeof(s->problem),
-			         "the spool ends inside a record header at byte %llu",
-			         (unsigned long long)off);
-			break;
+		if (read_at(s->fd, head, 8, off)) {
+			rc = fail(err, errlen, path, off, "cannot read a chunk header");
+			goto out;
 		}
-		uint32_t tid = trace_get_u32(head), len = trace_get_u32(head + 4);
-		if (len > SPOOL_RECORD_MAX || (tid != SPOOL_META && tid >= TRACE_MAX_THREADS)) {
+		uint32_t tid1 = trace_get_u32(head), len = trace_get_u32(head + 4);
+		if (!tid1)
+			continue;
+		uint32_t tid = tid1 - 1;
+		if (len > SPOOL_CHUNK - 8 || (tid != SPOOL_META && tid >= TRACE_MAX_THREADS)) {
 			snprintf(s->problem, sizeof(s->problem),
-			         "a malformed record at byte %llu (thread %u, %u bytes); the rest is "
-			         "dropped",
+			         "a malformed chunk at byte %llu (thread %u, %u bytes), dropped",
 			         (unsigned long long)off, tid, len);
-			break;
+			continue;
 		}
 		if (off + 8 + len > (uint64_t)size) {
 			snprintf(s->problem, sizeof(s->problem),
-			         "the spool ends inside a record at byte %llu (the program was killed "
-			         "while writing it)",
-			         (unsigned long long)off);
+			         "the spool ends inside the chunk at byte %llu", (unsigned long long)off);
 			break;
 		}
 		if (tid == SPOOL_META) {
-			uint8_t buf[SPOOL_RECORD_MAX < 65536 ? SPOOL_RECORD_MAX : 65536];
-			if (len > sizeof(buf) || read_at(s->fd, buf, len, off + 8) ||
-			    add_meta(s, buf, len)) {
+			uint8_t *buf = malloc(len ? len : 1);
+			rc = !buf || read_at(s->fd, buf, len, off + 8) ? -EIO : add_meta(s, buf, len);
+			free(buf);
+			if (rc) {
 				rc = fail(err, errlen, path, off, "cannot read a META record");
 				goto out;
 			}
-		} else if ((rc = add_chunk(s, tid, off + 8, len))) {
+		} else if (len && (rc = add_chunk(s, tid, off + 8, len))) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			goto out;
 		}
-		off += 8 + (uint64_t)len;
 	}
 	*out = s;
 	return 0;

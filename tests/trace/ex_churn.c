@@ -4,8 +4,12 @@
  * realloc now and then; two phases marked. Deterministic per thread.
  *
  *   ex_churn [THREADS [OPS [LIVE [HANDOFF]]]]
+ *
+ * EX_CHURN_KILL_AFTER=N: thread 0 kills the process (SIGKILL) after N
+ * operations, for the tests of a recording cut short.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 #define QUEUE 1024
 
 static int nthreads = 4, handoff = 7;
+static long kill_after = -1;
 static long ops = 200000, live = 1024;
 
 /* One single-producer single-consumer ring per thread: blocks handed to it. */
@@ -72,6 +77,8 @@ static void *worker(void *arg)
 		drain(in);
 		if (i % 10000 == 0)
 			marker_step();
+		if (id == 0 && i == kill_after)
+			raise(SIGKILL);
 	}
 	atomic_fetch_add(&producers_done, 1);
 	while (atomic_load(&producers_done) < nthreads)
@@ -97,6 +104,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ex_churn [THREADS [OPS [LIVE [HANDOFF]]]]\n");
 		return 2;
 	}
+	const char *k = getenv("EX_CHURN_KILL_AFTER");
+	if (k)
+		kill_after = atol(k);
 	marker_phase("work");
 	pthread_t th[MAX_THREADS];
 	for (int i = 0; i < nthreads; i++)
