@@ -3,47 +3,52 @@
  * program has ended (bench/trace/convert.c).
  *
  * The spool is cheap to write from a hot path, not compact: each thread
- * encodes its events into its own chunk of the file with addresses
- * (delta-encoded against its previous address). Matching frees to allocations, naming blocks by slots
+ * encodes its events into its own buffer with addresses (delta-encoded
+ * against its previous address) and appends the buffer with one write(2)
+ * when it is full. Matching frees to allocations, naming blocks by slots
  * and compressing happen afterwards, offline, where they cost the program
  * nothing.
  *
- *   spool   := chunk*, each SPOOL_CHUNK bytes; the first holds only the
- *              magic "WIMMSPL1"; the others: u32 tid + 1 (0: never used),
- *              u32 len, len bytes (the recorder maps chunks of the file and
- *              stores len after each event, so a killed program's events
- *              are all there)
+ *   spool   := magic[8] = "WIMMSPL1", record*
+ *   record  := u32 tid, u32 len, len bytes
  *   tid SPOOL_META: fields as in the trace header (trace_format.h): the
  *              first record ("pid", "ppid", "exe", "command", "tick_ns",
  *              "allocator", ...), and at the end "end" = exit | _exit | exec
- *   other tids: that thread's events, in its order:
- *     ALLOC     op 1, call in bits 5-7: varint size, [varint alignment],
- *               varint zigzag(address - previous address)
- *     FREE      op 2: varint zigzag(address - previous); flag 0x10 realloc(p, 0)
- *     REALLOC   op 3: varint zigzag(old - previous), varint size,
- *               varint zigzag(new - old) + 1, or 0: it failed (old kept),
- *               varint ticks the call took (the free half happened at the
- *               thread's tick, the allocation half that much later)
- *     TIME      op 6: varint ticks the thread's clock moved since its last
+ *   other tids: that thread's events, in its order. Numbers are prefix
+ *   varints (spool_put below: the count of trailing one bits of the first
+ *   byte says how many more bytes follow, so the hot path encodes with one
+ *   unaligned store and no loop). Each event starts with head = payload << 4
+ *   | op:
+ *     ALLOC     op 1, payload size << 3 | call; [alignment], zigzag(address -
+ *               the thread's previous address)
+ *     FREE      op 2, payload zigzag(address - previous) << 1 | realloc(p, 0)
+ *     REALLOC   op 3, payload zigzag(old - previous); size; zigzag(new - old)
+ *               + 1, or 0: it failed (old kept); ticks the call took (the
+ *               free half happened at the thread's clock, the allocation
+ *               half that much later)
+ *     TIME      op 6, payload: ticks the thread's clock moved since its last
  *               TIME (the first: since 0). A thread samples the clock every
- *               32 events: before a free, after an allocation, so a TIME
+ *               64 events: before a free, after an allocation, so a TIME
  *               just before an ALLOC was read after it, any other after
  *               the events before it
- *     SPAWN     op 7: varint tid of the thread it started
+ *     SPAWN     op 7, payload: tid of the thread it started
  *     EXIT      op 8
- *     PHASE     op 9: varint len, name;  STEP op 10
- *     START     op 11: varint parent tid + 1 (0: not started by a recorded
- *               pthread_create), the first event of every thread
+ *     PHASE     op 9, payload: length; the name
+ *     STEP      op 10
+ *     START     op 11, payload: parent tid + 1 (0: not started by a
+ *               recorded pthread_create), the first event of every thread
  * A failed allocation is recorded with address 0 and dropped offline.
  */
 #ifndef WIMM_TRACE_SPOOL_H
 #define WIMM_TRACE_SPOOL_H
 
+#include <stdint.h>
+#include <string.h>
+
 #define SPOOL_MAGIC "WIMMSPL1"
 #define SPOOL_MAGIC_LEN 8
-#define SPOOL_META 0xfffffffeu
-#define SPOOL_CHUNK (1u << 20)
-#define SPOOL_GROW (64u << 20) /* the file grows this much at a time (sparse) */
+#define SPOOL_META 0xffffffffu
+#define SPOOL_RECORD_MAX (4u << 20)
 #define SPOOL_TICK_SHIFT 10 /* the recorder's clock: CLOCK_MONOTONIC ns >> 10 (1.024 us) */
 
 enum spool_op {
@@ -59,8 +64,49 @@ enum spool_op {
 };
 
 /* Environment of a recorded program, set by `wimm record`. */
-#define SPOOL_ENV_DIR "WIMM_RECORD_DIR"       /* where spools go */
-#define SPOOL_ENV_DRIVER "WIMM_RECORD_DRIVER" /* pid of wimm record */
+#define SPOOL_ENV_DIR "WIMM_RECORD_DIR"           /* where spools go */
+#define SPOOL_ENV_DRIVER "WIMM_RECORD_DRIVER"     /* pid of wimm record */
 #define SPOOL_ENV_CHILDREN "WIMM_RECORD_CHILDREN" /* "record" or "none" */
+
+#define SPOOL_SIZE_MAX ((1ull << 49) - 1) /* sizes above are recorded as this */
+
+/* Prefix varint: v in n bytes (1-8) as (v << n) | (n - 1 one bits), or
+ * 0xff and 8 raw bytes. Writes up to 9 bytes at p (room for 16: it stores
+ * 8 bytes at once). Returns the new end. */
+static inline uint8_t *spool_put(uint8_t *p, uint64_t v)
+{
+	static const uint8_t len[65] = {1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 3, 3,
+	                                3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5,
+	                                5, 5, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 8,
+	                                8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9};
+	unsigned n = len[64 - __builtin_clzll(v | 1)];
+	if (__builtin_expect(n <= 8, 1)) {
+		uint64_t w = (v << n) | ((1ull << (n - 1)) - 1);
+		memcpy(p, &w, 8);
+		return p + n;
+	}
+	*p = 0xff;
+	memcpy(p + 1, &v, 8);
+	return p + 9;
+}
+
+/* Decodes one from [*p, end). Returns 0, or -1 when it runs past end. */
+static inline int spool_get(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	if (*p >= end)
+		return -1;
+	unsigned n = (unsigned)__builtin_ctz(~(unsigned)**p) + 1;
+	if (n > (unsigned)(end - *p))
+		return -1;
+	if (n == 9) {
+		memcpy(v, *p + 1, 8);
+	} else {
+		uint64_t w = 0;
+		memcpy(&w, *p, n);
+		*v = n == 8 ? w >> 8 : (w >> n) & ((1ull << (7 * n)) - 1);
+	}
+	*p += n;
+	return 0;
+}
 
 #endif

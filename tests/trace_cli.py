@@ -85,7 +85,7 @@ if d:
 r = run([wimm, "record", "-o", os.path.join(tmp, "sh.wtrace"), "--", "sh", "-c", "exit 3"])
 check(r.returncode == 3, f"the program's exit status is wimm record's ({r.returncode})")
 killed = os.path.join(tmp, "killed.wtrace")
-e = dict(env, EX_CHURN_KILL_AFTER="5000")
+e = dict(env, EX_CHURN_KILL_AFTER="40000")
 r = run([wimm, "record", "-o", killed, "--", churn, "2", "100000"], env=e)
 check(r.returncode == 128 + 9, f"killed by SIGKILL: exit 137 ({r.returncode})")
 d = info(killed)

@@ -1,6 +1,6 @@
 /* recorder.h - internals of libwimm-recorder.so shared by its two files:
  * recorder.c (the interposed functions and the hot path) and recorder_io.c
- * (start-up, the spool file and its chunks, exit, exec and fork).
+ * (start-up, the clock, the spool file, flushing, exit, exec and fork).
  */
 #ifndef WIMM_RECORDER_H
 #define WIMM_RECORDER_H
@@ -11,19 +11,17 @@
 
 #include "common/trace_spool.h"
 
-#define REC_SLACK 64         /* room for the largest event at the end of a chunk */
+#define REC_BUF (64u << 10)  /* per-thread buffer: small enough to stay in cache */
+#define REC_EARLY (256u << 10) /* the start-up arena for dlsym */
+#define REC_SLACK 128        /* room for the largest event (and a TIME) at the end */
 #define REC_MAX_THREADS 65536
-#define REC_SAMPLE 32 /* the clock is read every REC_SAMPLE events */
+#define REC_SAMPLE 64 /* the clock is read every REC_SAMPLE events */
 
-/* One recorded thread. Only its own thread encodes, into a chunk of the
- * spool file mapped shared (common/trace_spool.h), and it stores the
- * chunk's length after every event: what is in the file survives however
- * the process ends. */
+/* One recorded thread. Only its own thread encodes into buf; the flush
+ * lock lets the exit path write out what other threads have buffered. */
 struct rthread {
-	uint8_t *pos;   /* next free byte */
-	uint8_t *limit; /* the chunk's end - REC_SLACK */
-	uint8_t *buf;   /* the chunk's data; NULL: no chunk yet */
-	_Atomic uint32_t *len; /* the chunk header's length field */
+	uint8_t *pos;   /* next free byte; published with release stores */
+	uint8_t *limit; /* buf + REC_BUF - REC_SLACK */
 	uintptr_t last;     /* previous address, for deltas */
 	uint64_t clock;     /* ticks at the thread's last TIME event */
 	uint32_t countdown; /* events until the clock is read again */
@@ -31,8 +29,11 @@ struct rthread {
 	uint32_t tid;
 	uint32_t parent; /* tid + 1 of the pthread_create caller, 0 none */
 	int dtor_rounds;
+	_Atomic int flush_lock;
+	uint8_t *flushed; /* buf .. pos already written out */
 	void *(*start)(void *);
 	void *arg;
+	uint8_t buf[];
 };
 
 extern struct rthread rec_passive; /* busy forever: calls pass through */
@@ -69,13 +70,12 @@ void *rec_dlsym_next(const char *name);
 
 extern __thread struct rthread *rec_tls __attribute__((tls_model("initial-exec")));
 
-/* Gives t a new chunk of the spool (its owner calls this when the current
- * one is full, or at its first event). NULL buf when the spool is full. */
-void rec_next_chunk(struct rthread *t);
+/* Writes out t's buffer (its owner calls this when full). */
+void rec_flush(struct rthread *t);
 
 /* Static memory for dlsym's own allocations during start-up: calls that
  * arrive before the real functions are known. Never freed. */
 void *rec_early_alloc(size_t n);
-int rec_is_early(const void *p);
+extern char rec_early[REC_EARLY];
 
 #endif

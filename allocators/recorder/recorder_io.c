@@ -1,21 +1,16 @@
-/* recorder_io.c - the recorder's slow paths: start-up, the spool file and
- * its chunks, thread records, the ends of a process image (exit, _exit,
- * exec) and of threads; fork.
- *
- * The spool is mapped, not written: each thread encodes into a 1 MiB
- * chunk of the file mapped MAP_SHARED and keeps the chunk's length in its
- * header, so whatever ends the process (exit, _exit, exec, a crash,
- * SIGKILL) the events it made are in the file; the kernel writes the pages
- * back. A full chunk is unmapped and the next one taken (the file grows by
- * 64 MiB at a time, sparse).
+/* recorder_io.c - the recorder's slow paths: start-up,
+ * thread records, the spool file, and the ends of a process image (exit,
+ * _exit, exec) and of threads; fork.
  *
  * Pitfalls this file exists for: dlsym allocates (served from a static
  * arena while the real functions are unknown); the recorder's own memory
- * must not come from the allocator it records (thread records are
- * mmapped); a thread's last frees come from destructors that run after
- * ours (the key destructor re-arms itself until glibc's last round); a
- * forked child must not write into its parent's spool (it stops recording
- * and leaves a note).
+ * must not come from the allocator it records (thread records and buffers
+ * are mmapped); a thread's last frees come from destructors that run after
+ * ours (the key destructor re-arms itself until glibc's last round);
+ * exit, _exit and exec end an image with other threads' buffers still
+ * full (the exit path writes out what each has published, under the
+* thread's flush lock); a forked child must not write into its parent's
+ * spool (it stops recording and leaves a note).
  *
  * Which process records: the one `wimm record` started (its parent is the
  * driver, WIMM_RECORD_DRIVER) and the images it execs. Other processes
@@ -35,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,10 +55,9 @@ static _Atomic int state;
 static __thread int in_start;
 static int spool_fd = -1;
 static pid_t owner_pid;
+static struct rthread **registry;
 static _Atomic uint32_t next_tid;
-static _Atomic uint64_t next_chunk; /* file offset of the next free chunk */
-static _Atomic uint64_t file_size;
-static _Atomic int grow_lock;
+static _Atomic int reg_lock;
 static pthread_key_t key;
 static uint64_t t0;
 static char spool_dir[PATH_MAX];
@@ -70,19 +65,14 @@ static int image;
 static void (*real_exit)(int) __attribute__((noreturn));
 
 /* dlsym's allocations before the real functions are known. */
-static _Alignas(64) char early[256 << 10];
+_Alignas(64) char rec_early[REC_EARLY];
 static _Atomic size_t early_used;
 
 void *rec_early_alloc(size_t n)
 {
 	n = (n + 63) & ~(size_t)63;
 	size_t at = atomic_fetch_add(&early_used, n);
-	return at + n <= sizeof(early) ? early + at : NULL;
-}
-
-int rec_is_early(const void *p)
-{
-	return (const char *)p >= early && (const char *)p < early + sizeof(early);
+	return at + n <= sizeof(rec_early) ? rec_early + at : NULL;
 }
 
 void *rec_dlsym_next(const char *name)
@@ -106,54 +96,49 @@ static void lock(_Atomic int *l)
 		sched_yield();
 }
 
+/* A bounded try: the exit path may run in a thread that holds the lock
+ * (a signal handler calling _exit mid-flush); then that buffer is lost. */
+static int trylock(_Atomic int *l)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (!atomic_exchange_explicit(l, 1, memory_order_acquire))
+			return 1;
+		sched_yield();
+	}
+	return 0;
+}
+
 static void unlock(_Atomic int *l) { atomic_store_explicit(l, 0, memory_order_release); }
 
-static void write_all(int fd, const void *buf, size_t len)
+static void write_all(int fd, struct iovec *iov, int n)
 {
-	const char *p = buf;
-	while (len) {
-		ssize_t w = write(fd, p, len);
+	while (n > 0) {
+		ssize_t w = writev(fd, iov, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
-		p += w;
-		len -= (size_t)w;
-	}
-}
-
-/* A chunk of the file, grown when needed. Returns its offset or 0. */
-static uint64_t take_chunk(void)
-{
-	uint64_t off = atomic_fetch_add(&next_chunk, SPOOL_CHUNK);
-	if (off + SPOOL_CHUNK > atomic_load(&file_size)) {
-		lock(&grow_lock);
-		if (off + SPOOL_CHUNK > atomic_load(&file_size)) {
-			uint64_t size = off + SPOOL_CHUNK + SPOOL_GROW;
-			if (ftruncate(spool_fd, (off_t)size)) {
-				unlock(&grow_lock);
-				return 0; /* disk full: this thread stops recording */
-			}
-			atomic_store(&file_size, size);
+			return; /* disk full: the spool ends early; the trace says so */
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
 		}
-		unlock(&grow_lock);
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
-	return off;
 }
 
-/* Maps a chunk for thread tid (SPOOL_META for the META records). */
-static uint8_t *map_chunk(uint32_t tid, _Atomic uint32_t **len)
+static void write_record(uint32_t tid, const void *data, size_t len)
 {
-	uint64_t off = spool_fd >= 0 ? take_chunk() : 0;
-	if (!off)
-		return NULL;
-	uint8_t *c = mmap(NULL, SPOOL_CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED, spool_fd, (off_t)off);
-	if (c == MAP_FAILED)
-		return NULL;
-	trace_put_u32(c + 4, 0);
-	trace_put_u32(c, tid + 1); /* 0 marks a chunk never used */
-	*len = (_Atomic uint32_t *)(void *)(c + 4);
-	return c;
+	if (spool_fd < 0 || !len)
+		return;
+	uint8_t head[8];
+	trace_put_u32(head, tid);
+	trace_put_u32(head + 4, (uint32_t)len);
+	struct iovec iov[2] = {{head, 8}, {(void *)data, len}};
+	write_all(spool_fd, iov, 2);
 }
 
 /* Fields of the META record, encoded as in the trace header. */
@@ -189,19 +174,6 @@ static size_t read_file(const char *path, char *buf, size_t len)
 	return got;
 }
 
-/* A META record: a chunk of its own (sparse: only its first page is
- * used). */
-static void write_meta_record(const uint8_t *data, size_t len)
-{
-	_Atomic uint32_t *lenp;
-	uint8_t *c = len <= SPOOL_CHUNK - 8 ? map_chunk(SPOOL_META, &lenp) : NULL;
-	if (!c)
-		return;
-	memcpy(c + 8, data, len);
-	atomic_store(lenp, (uint32_t)len);
-	munmap(c, SPOOL_CHUNK);
-}
-
 static void write_meta(void)
 {
 	static uint8_t buf[80 << 10];
@@ -226,7 +198,7 @@ static void write_meta(void)
 	p = field_num(p, end, "tick_ns", 1ull << SPOOL_TICK_SHIFT);
 	p = field_num(p, end, "start_ns", t0);
 	p = field_num(p, end, "start_tick", t0 >> SPOOL_TICK_SHIFT);
-	write_meta_record(buf, (size_t)(p - buf));
+	write_record(SPOOL_META, buf, (size_t)(p - buf));
 }
 
 static void write_end(const char *why)
@@ -234,30 +206,35 @@ static void write_end(const char *why)
 	uint8_t buf[128], *p = buf;
 	p = field(p, buf + sizeof(buf), "end", why, strlen(why));
 	p = field_num(p, buf + sizeof(buf), "end_ns", now_ns());
-	write_meta_record(buf, (size_t)(p - buf));
+	write_record(SPOOL_META, buf, (size_t)(p - buf));
 }
 
-/* The end of an image: the events are in the file already. */
-static void end_image(const char *why)
+/* Writes what every thread has published so far, then the end record. */
+static void flush_all(const char *why)
 {
-	if (spool_fd >= 0 && getpid() == owner_pid)
-		write_end(why);
-}
-
-void rec_next_chunk(struct rthread *t)
-{
-	if (t->buf)
-		munmap(t->buf - 8, SPOOL_CHUNK);
-	uint8_t *c = map_chunk(t->tid, &t->len);
-	if (!c) {
-		/* The spool cannot grow: this thread goes on unrecorded, and
-		 * the trace is marked incomplete (no end record of its own). */
-		t->buf = NULL;
-		rec_tls = &rec_passive;
+	if (spool_fd < 0 || getpid() != owner_pid)
 		return;
+	lock(&reg_lock);
+	uint32_t n = atomic_load(&next_tid);
+	for (uint32_t i = 0; i < n && i < REC_MAX_THREADS; i++) {
+		struct rthread *t = registry[i];
+		if (!t || !trylock(&t->flush_lock))
+			continue;
+		uint8_t *pos = __atomic_load_n(&t->pos, __ATOMIC_ACQUIRE);
+		write_record(t->tid, t->flushed, (size_t)(pos - t->flushed));
+		t->flushed = pos;
+		unlock(&t->flush_lock);
 	}
-	t->buf = t->pos = c + 8;
-	t->limit = c + SPOOL_CHUNK - REC_SLACK;
+	write_end(why);
+	unlock(&reg_lock);
+}
+
+void rec_flush(struct rthread *t)
+{
+	lock(&t->flush_lock);
+	write_record(t->tid, t->flushed, (size_t)(t->pos - t->flushed));
+	t->pos = t->flushed = t->buf;
+	unlock(&t->flush_lock);
 }
 
 struct rthread *rec_thread_new(uint32_t parent)
@@ -267,21 +244,27 @@ struct rthread *rec_thread_new(uint32_t parent)
 	uint32_t tid = atomic_fetch_add(&next_tid, 1);
 	if (tid >= REC_MAX_THREADS)
 		return NULL;
-	struct rthread *t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE,
+	struct rthread *t = mmap(NULL, sizeof(*t) + REC_BUF, PROT_READ | PROT_WRITE,
 	                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (t == MAP_FAILED)
 		return NULL;
+	t->pos = t->flushed = t->buf;
+	t->limit = t->buf + REC_BUF - REC_SLACK;
 	t->countdown = 1; /* its first event reads the clock */
 	t->tid = tid;
 	t->parent = parent;
+	lock(&reg_lock);
+	registry[tid] = t;
+	unlock(&reg_lock);
 	return t;
 }
 
 static void drop(struct rthread *t)
 {
-	if (t->buf)
-		munmap(t->buf - 8, SPOOL_CHUNK);
-	munmap(t, sizeof(*t));
+	lock(&reg_lock);
+	registry[t->tid] = NULL;
+	unlock(&reg_lock);
+	munmap(t, sizeof(*t) + REC_BUF);
 }
 
 void rec_thread_abandon(struct rthread *t) { drop(t); }
@@ -291,19 +274,12 @@ void rec_thread_adopt(struct rthread *t)
 	t->busy = 1;
 	rec_tls = t;
 	pthread_setspecific(key, t);
-	rec_next_chunk(t);
-	if (!t->buf)
-		return; /* passive now */
-	uint8_t *w = t->pos;
-	*w++ = SPOOL_START;
-	w = trace_put_varint(w, t->parent);
-	t->pos = w;
-	atomic_store_explicit(t->len, (uint32_t)(w - t->buf), memory_order_relaxed);
+	t->pos = spool_put(t->pos, (uint64_t)t->parent << 4 | SPOOL_START);
 	t->busy = 0;
 }
 
 /* Re-armed until glibc's last destructor round, so frees made by other
- * keys' destructors are still recorded; then EXIT, and unrecorded. */
+ * keys' destructors are still recorded; then EXIT, flush, unrecorded. */
 static void thread_dtor(void *v)
 {
 	struct rthread *t = v;
@@ -314,11 +290,9 @@ static void thread_dtor(void *v)
 		return;
 	}
 	t->busy = 1;
+	*t->pos++ = SPOOL_EXIT << 1; /* a one-byte prefix varint */
+	rec_flush(t);
 	rec_tls = &rec_passive;
-	if (t->buf) {
-		*t->pos++ = SPOOL_EXIT;
-		atomic_store_explicit(t->len, (uint32_t)(t->pos - t->buf), memory_order_relaxed);
-	}
 	drop(t);
 }
 
@@ -336,7 +310,8 @@ static void note_child(const char *how)
 			return;
 		int len = snprintf(buf, sizeof(buf), "%d\t%d\t%s\t%s\n", (int)getpid(), (int)getppid(),
 		                   how, exe);
-		write_all(fd, buf, (size_t)len);
+		struct iovec iov = {buf, (size_t)len};
+		write_all(fd, &iov, 1);
 		close(fd);
 		return;
 	}
@@ -392,7 +367,7 @@ static int open_spool(void)
 	char path[PATH_MAX + 64];
 	for (image = 0; image < 1000; image++) {
 		snprintf(path, sizeof(path), "%s/%d-%d.spool", spool_dir, (int)getpid(), image);
-		spool_fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		spool_fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 		if (spool_fd >= 0)
 			break;
 		if (errno != EEXIST)
@@ -400,9 +375,8 @@ static int open_spool(void)
 	}
 	if (spool_fd < 0)
 		return -1;
-	/* Chunks start at SPOOL_CHUNK: the first holds the magic. */
-	write_all(spool_fd, SPOOL_MAGIC, SPOOL_MAGIC_LEN);
-	atomic_store(&next_chunk, SPOOL_CHUNK);
+	struct iovec iov = {SPOOL_MAGIC, SPOOL_MAGIC_LEN};
+	write_all(spool_fd, &iov, 1);
 	return 0;
 }
 
@@ -425,7 +399,10 @@ static void start(void)
 		if (!is_recorded_process()) {
 			note_child("exec");
 		} else {
-			if (!pthread_key_create(&key, thread_dtor) && !open_spool()) {
+			registry = mmap(NULL, REC_MAX_THREADS * sizeof(*registry),
+			                PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (registry != MAP_FAILED && !pthread_key_create(&key, thread_dtor) &&
+			    !open_spool()) {
 				owner_pid = getpid();
 				t0 = now_ns();
 				write_meta();
@@ -473,14 +450,14 @@ __attribute__((constructor)) static void rec_ctor(void)
 __attribute__((destructor)) static void rec_dtor(void)
 {
 	if (atomic_load(&state) == ST_RECORDING)
-		end_image("exit");
+		flush_all("exit");
 }
 
 /* The ends of an image that skip destructors. */
 EXPORT void _exit(int status)
 {
 	if (atomic_load(&state) == ST_RECORDING)
-		end_image("_exit");
+		flush_all("_exit");
 	if (!real_exit) {
 		void *sym = dlsym(RTLD_NEXT, "_exit");
 		memcpy(&real_exit, &sym, sizeof(sym));
@@ -500,7 +477,7 @@ EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 		memcpy(&real_execve, &sym, sizeof(sym));
 	}
 	if (atomic_load(&state) == ST_RECORDING)
-		end_image("exec");
+		flush_all("exec");
 	return real_execve(path, argv, envp);
 }
 
@@ -511,7 +488,7 @@ EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 		memcpy(&real_execvpe, &sym, sizeof(sym));
 	}
 	if (atomic_load(&state) == ST_RECORDING)
-		end_image("exec");
+		flush_all("exec");
 	return real_execvpe(file, argv, envp);
 }
 
@@ -520,7 +497,7 @@ EXPORT int execv(const char *path, char *const argv[]) { return execve(path, arg
 EXPORT int execvp(const char *file, char *const argv[]) { return execvpe(file, argv, environ); }
 
 /* The variadic forms: glibc's call its internal execve, which would skip
- * the end record above. */
+ * the flush above. */
 #define EXEC_MAX_ARGS 4096
 static int collect(const char *arg0, va_list *ap, char **argv)
 {

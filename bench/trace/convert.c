@@ -631,7 +631,8 @@ int convert_spool(const char *spool, const char *out, const char *const *fields,
 	else if (!why)
 		snprintf(res->incomplete, sizeof(res->incomplete),
 		         "the program ended without running its exit (killed by a signal, or "
-		         "crashed): the trace holds its events up to then");
+		         "crashed): each thread's last events, up to 64 KiB not yet written out, "
+		         "are missing");
 	res->complete = !res->incomplete[0];
 	if ((rc = write_header(&c, fields))) {
 		snprintf(err, errlen, "out of memory");

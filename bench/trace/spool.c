@@ -124,40 +124,42 @@ int spool_open(const char *path, struct spool **out, char *err, size_t errlen)
 		rc = fail(err, errlen, path, 0, "not a recorder spool (expected \"%s\")", SPOOL_MAGIC);
 		goto out;
 	}
-	/* Chunks never written stay zero (the file is sparse): skipped. */
-	for (uint64_t off = SPOOL_CHUNK; off + 8 <= (uint64_t)size; off += SPOOL_CHUNK) {
+	uint64_t off = SPOOL_MAGIC_LEN;
+	while (off < (uint64_t)size) {
 		uint8_t head[8];
-		if (read_at(s->fd, head, 8, off)) {
-			rc = fail(err, errlen, path, off, "cannot read a chunk header");
-			goto out;
-		}
-		uint32_t tid1 = trace_get_u32(head), len = trace_get_u32(head + 4);
-		if (!tid1)
-			continue;
-		uint32_t tid = tid1 - 1;
-		if (len > SPOOL_CHUNK - 8 || (tid != SPOOL_META && tid >= TRACE_MAX_THREADS)) {
+		if (off + 8 > (uint64_t)size || read_at(s->fd, head, 8, off)) {
 			snprintf(s->problem, sizeof(s->problem),
-			         "a malformed chunk at byte %llu (thread %u, %u bytes), dropped",
+			         "the spool ends inside a record header at byte %llu",
+			         (unsigned long long)off);
+			break;
+		}
+		uint32_t tid = trace_get_u32(head), len = trace_get_u32(head + 4);
+		if (len > SPOOL_RECORD_MAX || (tid != SPOOL_META && tid >= TRACE_MAX_THREADS)) {
+			snprintf(s->problem, sizeof(s->problem),
+			         "a malformed record at byte %llu (thread %u, %u bytes); the rest is "
+			         "dropped",
 			         (unsigned long long)off, tid, len);
-			continue;
+			break;
 		}
 		if (off + 8 + len > (uint64_t)size) {
 			snprintf(s->problem, sizeof(s->problem),
-			         "the spool ends inside the chunk at byte %llu", (unsigned long long)off);
+			         "the spool ends inside a record at byte %llu (the program was killed "
+			         "while writing it)",
+			         (unsigned long long)off);
 			break;
 		}
 		if (tid == SPOOL_META) {
-			uint8_t *buf = malloc(len ? len : 1);
-			rc = !buf || read_at(s->fd, buf, len, off + 8) ? -EIO : add_meta(s, buf, len);
-			free(buf);
-			if (rc) {
+			uint8_t buf[SPOOL_RECORD_MAX < 65536 ? SPOOL_RECORD_MAX : 65536];
+			if (len > sizeof(buf) || read_at(s->fd, buf, len, off + 8) ||
+			    add_meta(s, buf, len)) {
 				rc = fail(err, errlen, path, off, "cannot read a META record");
 				goto out;
 			}
-		} else if (len && (rc = add_chunk(s, tid, off + 8, len))) {
+		} else if ((rc = add_chunk(s, tid, off + 8, len))) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			goto out;
 		}
+		off += 8 + (uint64_t)len;
 	}
 	*out = s;
 	return 0;
@@ -250,33 +252,33 @@ int spool_next(struct spool *s, uint32_t tid, struct spool_event *ev)
 			return rc < 0 ? broken(s, tid, t, "a record cannot be read") : 0;
 		/* Events never span records: each is a whole buffer's worth. */
 		const uint8_t *p = t->buf + t->pos, *end = t->buf + t->len;
-		uint8_t tag = *p++;
-		uint64_t a, b = 0, c = 0;
+		uint64_t head, a = 0, b = 0, c = 0;
+		if (spool_get(&p, end, &head))
+			return broken(s, tid, t, "an event is cut off");
+		uint64_t pay = head >> 4;
 		memset(ev, 0, offsetof(struct spool_event, name));
-		ev->op = tag & 0x0f;
-		ev->call = tag >> 5;
+		ev->op = (int)(head & 0x0f);
 		switch (ev->op) {
 		case SPOOL_ALLOC:
-			if (trace_get_varint(&p, end, &ev->size) ||
-			    (trace_call_aligned(ev->call) && trace_get_varint(&p, end, &ev->align)) ||
-			    trace_get_varint(&p, end, &a))
+			ev->size = pay >> 3;
+			ev->call = (int)(pay & 7);
+			if ((trace_call_aligned(ev->call) && spool_get(&p, end, &ev->align)) ||
+			    spool_get(&p, end, &a))
 				return broken(s, tid, t, "an allocation is cut off");
 			t->last += (uintptr_t)trace_unzigzag(a);
 			ev->addr = t->last;
 			break;
 		case SPOOL_FREE:
-			if (trace_get_varint(&p, end, &a))
-				return broken(s, tid, t, "a free is cut off");
-			t->last += (uintptr_t)trace_unzigzag(a);
+			t->last += (uintptr_t)trace_unzigzag(pay >> 1);
 			ev->addr = t->last;
-			ev->realloc0 = !!(tag & TRACE_FLAG_SLOT);
+			ev->realloc0 = (int)(pay & 1);
 			break;
 		case SPOOL_REALLOC:
-			if (trace_get_varint(&p, end, &a) || trace_get_varint(&p, end, &ev->size) ||
-			    trace_get_varint(&p, end, &b) || trace_get_varint(&p, end, &c))
+			if (spool_get(&p, end, &ev->size) || spool_get(&p, end, &b) ||
+			    spool_get(&p, end, &c))
 				return broken(s, tid, t, "a realloc is cut off");
 			ev->tick_end = t->tick + c;
-			t->last += (uintptr_t)trace_unzigzag(a);
+			t->last += (uintptr_t)trace_unzigzag(pay);
 			ev->addr = t->last;
 			if (b) {
 				t->last += (uintptr_t)trace_unzigzag(b - 1);
@@ -284,27 +286,24 @@ int spool_next(struct spool *s, uint32_t tid, struct spool_event *ev)
 			}
 			break;
 		case SPOOL_TIME:
-			if (trace_get_varint(&p, end, &c))
-				return broken(s, tid, t, "a time step is cut off");
 			if (!sampled)
 				before = t->tick;
-			t->tick += c;
+			t->tick += pay;
 			sampled = 1;
 			t->pos = (size_t)(p - t->buf);
 			continue; /* folded into the next event's tick */
 		case SPOOL_SPAWN:
 		case SPOOL_START:
-			if (trace_get_varint(&p, end, &a) || a > TRACE_MAX_THREADS)
+			if (pay > TRACE_MAX_THREADS)
 				return broken(s, tid, t, "a thread event is malformed");
-			ev->tid = (uint32_t)a;
+			ev->tid = (uint32_t)pay;
 			break;
 		case SPOOL_PHASE:
-			if (trace_get_varint(&p, end, &a) || a == 0 || a >= sizeof(ev->name) ||
-			    a > (uint64_t)(end - p))
+			if (pay == 0 || pay >= sizeof(ev->name) || pay > (uint64_t)(end - p))
 				return broken(s, tid, t, "a phase name is malformed");
-			memcpy(ev->name, p, a);
-			ev->name[a] = 0;
-			p += a;
+			memcpy(ev->name, p, pay);
+			ev->name[pay] = 0;
+			p += pay;
 			break;
 		case SPOOL_EXIT:
 		case SPOOL_STEP:
