@@ -28,6 +28,7 @@
 
 #include "bench/cli/cmd.h"
 #include "bench/plan/allocator.h"
+#include "bench/plan/catalog.h"
 #include "bench/run/childenv.h"
 #include "bench/trace/convert.h"
 #include "bench/trace/progcheck.h"
@@ -142,11 +143,7 @@ static int find_allocator(const char *arg, struct allocator *out)
 	return 0;
 }
 
-static const char *recorder_path(void)
-{
-	const char *p = getenv("WIMM_RECORDER");
-	return p && *p ? p : WIMM_RECORDER_PATH;
-}
+static const char *recorder_path(void) { return catalog_recorder_path(); }
 
 /* The child's environment: the measured-child rules (childenv), then the
  * recorder first in LD_PRELOAD so its malloc is the one bound, the

@@ -101,6 +101,13 @@ const char *catalog_probe_path(void)
 	                                   "libwimm-probe.so", WIMM_PROBE_PATH));
 }
 
+const char *catalog_recorder_path(void)
+{
+	static char buf[PATH_MAX];
+	return env_or("WIMM_RECORDER", locate(buf, sizeof(buf), WIMM_INSTALL_LIBDIR,
+	                                      "libwimm-recorder.so", WIMM_RECORDER_PATH));
+}
+
 /* By name without ".yaml", so glibc.yaml sorts before glibc-arena1.yaml. */
 static int cmp_str(const void *a, const void *b)
 {
