@@ -28,7 +28,7 @@
  *               half that much later)
  *     TIME      op 6, payload: ticks the thread's clock moved since its last
  *               TIME (the first: since 0). A thread samples the clock every
- *               64 events: before a free, after an allocation, so a TIME
+ *               16 events: before a free, after an allocation, so a TIME
  *               just before an ALLOC was read after it, any other after
  *               the events before it
  *     SPAWN     op 7, payload: tid of the thread it started

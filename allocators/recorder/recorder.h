@@ -15,7 +15,7 @@
 #define REC_EARLY (256u << 10) /* the start-up arena for dlsym */
 #define REC_SLACK 128        /* room for the largest event (and a TIME) at the end */
 #define REC_MAX_THREADS 65536
-#define REC_SAMPLE 64 /* the clock is read every REC_SAMPLE events */
+#define REC_SAMPLE 16 /* the clock is read every REC_SAMPLE events */
 
 /* One recorded thread. Only its own thread encodes into buf; the flush
  * lock lets the exit path write out what other threads have buffered. */

@@ -9,6 +9,7 @@
 
 #include "bench/plan/catalog.h"
 #include "bench/cli/cmd.h"
+#include "bench/trace/trace_workload.h"
 #include "common/log.h"
 #include "bench/plan/matrix.h"
 #include "bench/run/session.h"
@@ -22,19 +23,24 @@ struct run_opts {
 	int threads[WORKLOAD_MAX_AXIS]; /* -t override */
 	int nthreads;
 	double scale, time_scale;
+	const char *touch, *pace; /* trace replays: passed to the worker */
 };
 
 static const char usage_head[] =
     "usage: wimm run [WORKLOAD ...] [options]\n"
     "Runs each workload under each allocator, each cell in its own process, and\n"
-    "records memory over time. WORKLOAD is a preset name (`wimm list`) or a YAML\n"
-    "file; without one, every shipped preset runs.\n"
+    "records memory over time. WORKLOAD is a preset name (`wimm list`), a YAML\n"
+    "file or a trace from `wimm record` (FILE.wtrace, replayed as recorded);\n"
+    "without one, every shipped preset runs.\n"
     "\n"
     "  -t, --threads LIST      thread counts, replacing each workload's axis (up to\n"
     "                          16 distinct counts from 0 to 64)\n"
     "      --timeout DUR       per-cell timeout (default: the workload's, else 300s)\n"
     "      --scale F           multiply the workloads' work by F\n"
-    "      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n";
+    "      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n"
+    "      --touch MODE        traces: write each block full (default), first-page\n"
+    "                          or none\n"
+    "      --pace MODE         traces: fast (default) or recorded (keep the gaps)\n";
 static const char usage_tail[] =
     "  -h, --help              this help\n"
     "\n"
@@ -86,12 +92,14 @@ static int parse_threads(const char *arg, int *out)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK };
+	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK, O_TOUCH, O_PACE };
 	static const struct option longopts[] = {
 	    SESSION_LONGOPTS,
 	    {"threads", required_argument, NULL, 't'},
 	    {"scale", required_argument, NULL, O_SCALE},
 	    {"quick", no_argument, NULL, O_QUICK},
+	    {"touch", required_argument, NULL, O_TOUCH},
+	    {"pace", required_argument, NULL, O_PACE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -125,6 +133,21 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->scale = 0.1;
 			o->time_scale = 0.25;
 			break;
+		case O_TOUCH:
+			if (strcmp(optarg, "full") && strcmp(optarg, "first-page") &&
+			    strcmp(optarg, "none")) {
+				log_error("--touch %s: expected full, first-page or none", optarg);
+				return -1;
+			}
+			o->touch = optarg;
+			break;
+		case O_PACE:
+			if (strcmp(optarg, "fast") && strcmp(optarg, "recorded")) {
+				log_error("--pace %s: expected fast or recorded", optarg);
+				return -1;
+			}
+			o->pace = optarg;
+			break;
 		case 'h':
 			session_print_help(usage_head, usage_tail);
 			exit(EXIT_OK);
@@ -154,7 +177,11 @@ static int load_workloads(char **args, int nargs, const struct run_opts *o, stru
 	}
 	for (int i = 0; i < total && !rc; i++) {
 		const char *arg = nargs ? args[i] : paths[i];
-		if (catalog_find_workload(arg, path, sizeof(path))) {
+		if (trace_workload_is_trace(arg)) {
+			/* A recorded trace replays as recorded: no scale, no axis. */
+			if ((rc = trace_workload_load(arg, &w[i], err, sizeof(err)) ? -1 : 0))
+				log_error("%s", err);
+		} else if (catalog_find_workload(arg, path, sizeof(path))) {
 			log_error("no workload '%s': not a file, nor a preset in %s", arg,
 			          catalog_workloads_dir());
 			rc = -1;
@@ -208,8 +235,10 @@ int cmd_run(int argc, char **argv)
 	    check_threads(&o, w, nw))
 		goto out;
 	for (int i = 0; i < nw; i++) {
-		axis[i] = o.nthreads ? o.threads : w[i].axis;
-		naxis[i] = o.nthreads ? o.nthreads : w[i].naxis;
+		int own =
+		    !o.nthreads || trace_workload_is_trace(w[i].path); /* a trace: as recorded */
+		axis[i] = own ? w[i].axis : o.threads;
+		naxis[i] = own ? w[i].naxis : o.nthreads;
 		names[i] = w[i].name;
 		per_allocator += (size_t)naxis[i] * (size_t)o.s.reps;
 	}
@@ -236,6 +265,10 @@ int cmd_run(int argc, char **argv)
 		                 scale,
 		                 "--time-scale",
 		                 time_scale,
+		                 "--touch",
+		                 (char *)(o.touch ? o.touch : "full"),
+		                 "--pace",
+		                 (char *)(o.pace ? o.pace : "fast"),
 		                 (char *)wl->path,
 		                 NULL};
 		struct session_cell sc = {

@@ -415,9 +415,15 @@ static int advance(struct conv *c, uint32_t tid, int pop)
 static int safe_foreign(struct conv *c, uint32_t i)
 {
 	uintptr_t a = c->t[i].head->addr;
-	for (uint32_t j = 0; j < c->n; j++)
-		if (j != i && c->t[j].have && look_frees_first(&c->t[j].look, a))
+	uint64_t hi = c->t[i].head->hi;
+	for (uint32_t j = 0; j < c->n; j++) {
+		const struct cthread *o = &c->t[j];
+		/* A window that ends before this free may have happened does
+		 * not tell: wait (foreign_step decides if all are waiting). */
+		if (j != i && o->have &&
+		    (look_frees_first(&o->look, a) || !look_covers(&o->look, hi)))
 			return 0;
+	}
 	return 1;
 }
 
@@ -436,15 +442,29 @@ static int take(struct conv *c, uint32_t i, uint64_t bound, int foreign)
 	return rc ? rc : advance(c, i, 1) ? -ENOMEM : 1;
 }
 
-/* Every thread, as far as it can go without freeing another thread's
- * block. Returns the events taken or -errno. */
-static int64_t sweep(struct conv *c, uint64_t bound)
+/* One event: of the heads that may come now (lo not past the frontier,
+ * consistent, and not a free of another thread's block unless that is
+ * safe), the one that may have happened first (smallest lo). Taking the
+ * earliest first matters when threads hand blocks around: several frees
+ * of one address, by several threads, may all be consistent with the
+ * life that is live now, and the earliest is the one that freed it.
+ * Returns 1 taken, 0 none, or -errno. */
+static int step(struct conv *c, uint64_t frontier)
 {
-	int64_t taken = 0, rc = 0;
-	for (uint32_t i = 0; i < c->n; i++)
-		while ((rc = take(c, i, bound, 0)) == 1)
-			taken++;
-	return rc < 0 ? rc : taken;
+	uint32_t best = UINT32_MAX;
+	for (uint32_t i = 0; i < c->n; i++) {
+		const struct cthread *t = &c->t[i];
+		if (!t->have || (t->head->op != SPOOL_START && t->head->lo > frontier) ||
+		    (best != UINT32_MAX && t->head->lo >= c->t[best].head->lo))
+			continue;
+		int k = consistent(c, i, t->head);
+		if (k == 1 || (k == 2 && safe_foreign(c, i)))
+			best = i;
+	}
+	if (best == UINT32_MAX)
+		return 0;
+	int rc = apply(c, best, c->t[best].head, 0);
+	return rc ? rc : advance(c, best, 1) ? -ENOMEM : 1;
 }
 
 /* The address thread i's head waits for to be freed, or 0. */
@@ -514,7 +534,7 @@ static int merge(struct conv *c)
 		}
 		if (first == UINT32_MAX)
 			return 0;
-		int64_t n = sweep(c, frontier);
+		int64_t n = step(c, frontier);
 		if (!n)
 			n = foreign_step(c, frontier);
 		if (n < 0)
@@ -548,8 +568,8 @@ static uint64_t meta_u64(struct conv *c, const char *key)
 
 static int write_header(struct conv *c, const char *const *fields)
 {
-	static const char *const copied[] = {"pid", "ppid", "image", "exe", "command",
-	                                      "cwd", "allocator", "tick_ns"};
+	static const char *const copied[] = {"pid",     "ppid", "image",     "exe",
+	                                     "command", "cwd",  "allocator", "tick_ns"};
 	struct convert_result *r = c->res;
 	int rc = 0;
 	for (size_t i = 0; i < sizeof(copied) / sizeof(*copied) && !rc; i++)
@@ -570,13 +590,16 @@ static int write_header(struct conv *c, const char *const *fields)
 		memcpy(phases + plen, c->phases[i], n + 1);
 		plen += n + 1;
 	}
-	rc = rc ? rc : trace_writer_fieldf(c->w, "duration_ns", "%llu", (unsigned long long)duration);
+	rc = rc ? rc
+	        : trace_writer_fieldf(c->w, "duration_ns", "%llu", (unsigned long long)duration);
 	rc = rc ? rc : trace_writer_fieldf(c->w, "threads", "%u", c->n);
 	rc = rc ? rc : trace_writer_fieldf(c->w, "events", "%llu", (unsigned long long)r->events);
 	rc = rc ? rc : trace_writer_fieldf(c->w, "allocs", "%llu", (unsigned long long)r->allocs);
-	rc = rc ? rc : trace_writer_fieldf(c->w, "peak_live_bytes", "%llu",
-	                                   (unsigned long long)r->peak_live);
-	rc = rc ? rc : trace_writer_fieldf(c->w, "unmatched", "%llu", (unsigned long long)r->unmatched);
+	rc = rc ? rc
+	        : trace_writer_fieldf(c->w, "peak_live_bytes", "%llu",
+	                              (unsigned long long)r->peak_live);
+	rc = rc ? rc
+	        : trace_writer_fieldf(c->w, "unmatched", "%llu", (unsigned long long)r->unmatched);
 	rc = rc ? rc : trace_writer_fieldf(c->w, "complete", "%d", r->complete);
 	if (!rc && !r->complete)
 		rc = trace_writer_field(c->w, "incomplete", r->incomplete, strlen(r->incomplete));

@@ -13,9 +13,9 @@
 #include "common/trace_walk.h"
 #include "common/units.h"
 
-static const char *const call_names[TRACE_NCALLS] = {
-    "malloc", "calloc", "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc",
-    "realloc(NULL)"};
+static const char *const call_names[TRACE_NCALLS] = {"malloc",         "calloc",        "memalign",
+                                                     "posix_memalign", "aligned_alloc", "valloc",
+                                                     "pvalloc",        "realloc(NULL)"};
 static const char *const life_names[INFO_LIFE_BUCKETS] = {
     "< 1 ms", "1-10 ms", "10-100 ms", "0.1-1 s", "1-10 s", ">= 10 s", "never freed"};
 
@@ -37,8 +37,14 @@ static int on_event(void *ctx, uint32_t tid, const struct trace_event *ev, uint6
 	struct trace_stats *st = ((struct collect *)ctx)->st;
 	(void)live;
 	if (freed) {
-		uint64_t ms = (now > freed->t_alloc ? now - freed->t_alloc : 0) * st->tick_ns / 1000000;
-		int b = ms < 1 ? 0 : ms < 10 ? 1 : ms < 100 ? 2 : ms < 1000 ? 3 : ms < 10000 ? 4 : 5;
+		uint64_t ms =
+		    (now > freed->t_alloc ? now - freed->t_alloc : 0) * st->tick_ns / 1000000;
+		int b = ms < 1       ? 0
+		        : ms < 10    ? 1
+		        : ms < 100   ? 2
+		        : ms < 1000  ? 3
+		        : ms < 10000 ? 4
+		                     : 5;
 		st->life[b]++;
 		if (freed->owner != tid)
 			st->frees_other_thread++;
@@ -125,10 +131,9 @@ static const char *text(struct trace_reader *r, const char *key, char *buf, size
 	return buf;
 }
 
-static const char *const context_keys[] = {"command",  "exe",       "allocator", "recorded_under",
-                                           "host",     "kernel",    "started_utc", "pid",
-                                           "ppid",     "children",  "exit",      "incomplete",
-                                           "wimm"};
+static const char *const context_keys[] = {
+    "command", "exe",  "allocator", "recorded_under", "host",       "kernel", "started_utc",
+    "pid",     "ppid", "children",  "exit",           "incomplete", "wimm"};
 
 static void bucket_label(int b, char *buf, size_t len)
 {
@@ -145,31 +150,38 @@ static void print_json(struct trace_reader *r, const struct trace_stats *st, FIL
 	char buf[8192];
 	for (size_t i = 0; i < sizeof(context_keys) / sizeof(*context_keys); i++)
 		if (trace_field(r, context_keys[i], NULL))
-			json_object_object_add(ctx, context_keys[i],
-			                       json_object_new_string(text(r, context_keys[i], buf,
-			                                                   sizeof(buf))));
+			json_object_object_add(
+			    ctx, context_keys[i],
+			    json_object_new_string(text(r, context_keys[i], buf, sizeof(buf))));
 	const struct trace_header *h = trace_header(r);
 	json_object_object_add(o, "context", ctx);
 	json_object_object_add(o, "format_version", json_object_new_int((int)h->version));
 	json_object_object_add(o, "complete", json_object_new_boolean(h->complete));
-	json_object_object_add(o, "duration_s", json_object_new_double((double)st->duration_ns / 1e9));
+	json_object_object_add(o, "duration_s",
+	                       json_object_new_double((double)st->duration_ns / 1e9));
 	json_object_object_add(o, "threads", json_object_new_int64(st->threads));
 	json_object_object_add(o, "events", json_object_new_int64((int64_t)st->events));
 	json_object *calls = json_object_new_object();
 	for (int i = 0; i < TRACE_NCALLS; i++)
-		json_object_object_add(calls, call_names[i], json_object_new_int64((int64_t)st->calls[i]));
-	json_object_object_add(calls, "realloc", json_object_new_int64((int64_t)(
-	                                             st->realloc_grow + st->realloc_shrink + st->realloc_same)));
+		json_object_object_add(calls, call_names[i],
+		                       json_object_new_int64((int64_t)st->calls[i]));
+	json_object_object_add(
+	    calls, "realloc",
+	    json_object_new_int64(
+	        (int64_t)(st->realloc_grow + st->realloc_shrink + st->realloc_same)));
 	json_object_object_add(calls, "free", json_object_new_int64((int64_t)st->frees));
 	json_object_object_add(o, "calls", calls);
 	json_object_object_add(o, "peak_live_bytes", json_object_new_int64((int64_t)st->peak_live));
-	json_object_object_add(o, "peak_at_s", json_object_new_double((double)st->peak_at_ns / 1e9));
-	json_object_object_add(o, "live_at_end_bytes", json_object_new_int64((int64_t)st->live_end));
+	json_object_object_add(o, "peak_at_s",
+	                       json_object_new_double((double)st->peak_at_ns / 1e9));
+	json_object_object_add(o, "live_at_end_bytes",
+	                       json_object_new_int64((int64_t)st->live_end));
 	json_object_object_add(o, "blocks_at_end", json_object_new_int64((int64_t)st->blocks_end));
 	json_object_object_add(o, "frees_by_other_thread",
 	                       json_object_new_int64((int64_t)st->frees_other_thread));
 	json_object_object_add(o, "realloc_grow", json_object_new_int64((int64_t)st->realloc_grow));
-	json_object_object_add(o, "realloc_shrink", json_object_new_int64((int64_t)st->realloc_shrink));
+	json_object_object_add(o, "realloc_shrink",
+	                       json_object_new_int64((int64_t)st->realloc_shrink));
 	json_object_object_add(o, "realloc_same", json_object_new_int64((int64_t)st->realloc_same));
 	json_object_object_add(o, "unmatched_frees", json_object_new_int64((int64_t)h->unmatched));
 	json_object *sizes = json_object_new_array();
@@ -177,17 +189,20 @@ static void print_json(struct trace_reader *r, const struct trace_stats *st, FIL
 		if (!st->size_count[b])
 			continue;
 		json_object *e = json_object_new_object();
-		json_object_object_add(e, "max_bytes",
-		                       b == INFO_SIZE_BUCKETS - 1 ? NULL
-		                                                  : json_object_new_int64(8ll << b));
-		json_object_object_add(e, "blocks", json_object_new_int64((int64_t)st->size_count[b]));
-		json_object_object_add(e, "bytes", json_object_new_int64((int64_t)st->size_bytes[b]));
+		json_object_object_add(
+		    e, "max_bytes",
+		    b == INFO_SIZE_BUCKETS - 1 ? NULL : json_object_new_int64(8ll << b));
+		json_object_object_add(e, "blocks",
+		                       json_object_new_int64((int64_t)st->size_count[b]));
+		json_object_object_add(e, "bytes",
+		                       json_object_new_int64((int64_t)st->size_bytes[b]));
 		json_object_array_add(sizes, e);
 	}
 	json_object_object_add(o, "sizes", sizes);
 	json_object *life = json_object_new_object();
 	for (int b = 0; b < INFO_LIFE_BUCKETS; b++)
-		json_object_object_add(life, life_names[b], json_object_new_int64((int64_t)st->life[b]));
+		json_object_object_add(life, life_names[b],
+		                       json_object_new_int64((int64_t)st->life[b]));
 	json_object_object_add(o, "lifetimes", life);
 	json_object *ph = json_object_new_array();
 	for (int i = 0; i < h->nphases; i++)
@@ -206,18 +221,22 @@ static void print_text(struct trace_reader *r, const struct trace_stats *st, FIL
 			fprintf(out, "%-16s %s\n", context_keys[i],
 			        text(r, context_keys[i], buf, sizeof(buf)));
 	fprintf(out, "%-16s %s\n", "complete", h->complete ? "yes" : "NO (see incomplete)");
-	fprintf(out, "%-16s %s\n", "duration", units_format_duration((double)st->duration_ns / 1e9, a, sizeof(a)));
-	fprintf(out, "%-16s %u (%u started by another)\n", "threads", st->threads, st->threads_spawned);
+	fprintf(out, "%-16s %s\n", "duration",
+	        units_format_duration((double)st->duration_ns / 1e9, a, sizeof(a)));
+	fprintf(out, "%-16s %u (%u started by another)\n", "threads", st->threads,
+	        st->threads_spawned);
 	fprintf(out, "%-16s %llu\n", "events", (unsigned long long)st->events);
 	fprintf(out, "\ncalls\n");
 	for (int i = 0; i < TRACE_NCALLS; i++)
 		if (st->calls[i])
-			fprintf(out, "  %-16s %14llu\n", call_names[i], (unsigned long long)st->calls[i]);
+			fprintf(out, "  %-16s %14llu\n", call_names[i],
+			        (unsigned long long)st->calls[i]);
 	uint64_t re = st->realloc_grow + st->realloc_shrink + st->realloc_same;
 	if (re)
-		fprintf(out, "  %-16s %14llu  (%llu grow, %llu shrink, %llu same size)\n", "realloc",
-		        (unsigned long long)re, (unsigned long long)st->realloc_grow,
-		        (unsigned long long)st->realloc_shrink, (unsigned long long)st->realloc_same);
+		fprintf(out, "  %-16s %14llu  (%llu grow, %llu shrink, %llu same size)\n",
+		        "realloc", (unsigned long long)re, (unsigned long long)st->realloc_grow,
+		        (unsigned long long)st->realloc_shrink,
+		        (unsigned long long)st->realloc_same);
 	fprintf(out, "  %-16s %14llu  (%.1f%% freed by another thread", "free",
 	        (unsigned long long)st->frees,
 	        st->frees ? 100.0 * (double)st->frees_other_thread / (double)st->frees : 0.0);
@@ -227,7 +246,8 @@ static void print_text(struct trace_reader *r, const struct trace_stats *st, FIL
 	if (h->unmatched)
 		fprintf(out, "  %-16s %14llu  (dropped: never seen allocated)\n", "unmatched free",
 		        (unsigned long long)h->unmatched);
-	fprintf(out, "\npeak live heap   %s at %s\n", units_format_size(st->peak_live, a, sizeof(a)),
+	fprintf(out, "\npeak live heap   %s at %s\n",
+	        units_format_size(st->peak_live, a, sizeof(a)),
 	        units_format_duration((double)st->peak_at_ns / 1e9, b, sizeof(b)));
 	fprintf(out, "live at the end  %s in %llu blocks\n",
 	        units_format_size(st->live_end, a, sizeof(a)), (unsigned long long)st->blocks_end);

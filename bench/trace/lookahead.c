@@ -185,3 +185,8 @@ int look_frees_first(const struct look *l, uintptr_t addr)
 	const struct spool_event *ev = &l->ring[e->first & MASK];
 	return (ev->op == SPOOL_FREE || ev->op == SPOOL_REALLOC) && ev->addr == addr;
 }
+
+int look_covers(const struct look *l, uint64_t t)
+{
+	return l->eof || (l->tail > l->head && l->ring[(l->tail - 1) & MASK].lo > t);
+}

@@ -10,8 +10,8 @@
 
 #include "bench/trace/spool.h"
 
-#define LOOK_EVENTS 16384 /* events read ahead, at most */
-#define LOOK_TICKS 256    /* and no further than this many ticks past the head */
+#define LOOK_EVENTS 16384             /* events read ahead, at most */
+#define LOOK_TICKS 256                /* and no further than this many ticks past the head */
 #define LOOK_UNKNOWN (UINT64_MAX / 4) /* hi of a thread's last events: any time later */
 
 struct look_slot {
@@ -22,8 +22,8 @@ struct look_slot {
 struct look {
 	struct spool_event *ring;
 	uint64_t (*link)[2]; /* next event on the same address (addr, addr2) */
-	uint64_t head, tail;  /* absolute event numbers */
-	uint64_t pending;     /* first event whose hi is not known yet */
+	uint64_t head, tail; /* absolute event numbers */
+	uint64_t pending;    /* first event whose hi is not known yet */
 	int eof;
 	struct look_slot *map;
 	size_t cap, n;
@@ -46,5 +46,9 @@ void look_pop(struct look *l);
 /* 1 when the first event on addr in the window releases it (a free of it,
  * or a realloc of it), 0 when it allocates it or none touches it. */
 int look_frees_first(const struct look *l, uintptr_t addr);
+
+/* 1 when the window holds every event of the thread that may have happened
+ * by tick t (it reaches past t, or the thread has no more). */
+int look_covers(const struct look *l, uint64_t t);
 
 #endif

@@ -19,7 +19,8 @@
 static int check_elf(int fd, const char *path, char *why, size_t len)
 {
 	Elf64_Ehdr eh;
-	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG)) {
 		snprintf(why, len, "%s is neither an ELF executable nor a #! script", path);
 		return -ENOEXEC;
 	}

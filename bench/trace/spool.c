@@ -121,7 +121,8 @@ int spool_open(const char *path, struct spool **out, char *err, size_t errlen)
 	uint8_t magic[SPOOL_MAGIC_LEN];
 	if (size < SPOOL_MAGIC_LEN || read_at(s->fd, magic, sizeof(magic), 0) ||
 	    memcmp(magic, SPOOL_MAGIC, SPOOL_MAGIC_LEN)) {
-		rc = fail(err, errlen, path, 0, "not a recorder spool (expected \"%s\")", SPOOL_MAGIC);
+		rc = fail(err, errlen, path, 0, "not a recorder spool (expected \"%s\")",
+		          SPOOL_MAGIC);
 		goto out;
 	}
 	uint64_t off = SPOOL_MAGIC_LEN;
@@ -135,17 +136,19 @@ int spool_open(const char *path, struct spool **out, char *err, size_t errlen)
 		}
 		uint32_t tid = trace_get_u32(head), len = trace_get_u32(head + 4);
 		if (len > SPOOL_RECORD_MAX || (tid != SPOOL_META && tid >= TRACE_MAX_THREADS)) {
-			snprintf(s->problem, sizeof(s->problem),
-			         "a malformed record at byte %llu (thread %u, %u bytes); the rest is "
-			         "dropped",
-			         (unsigned long long)off, tid, len);
+			snprintf(
+			    s->problem, sizeof(s->problem),
+			    "a malformed record at byte %llu (thread %u, %u bytes); the rest is "
+			    "dropped",
+			    (unsigned long long)off, tid, len);
 			break;
 		}
 		if (off + 8 + len > (uint64_t)size) {
-			snprintf(s->problem, sizeof(s->problem),
-			         "the spool ends inside a record at byte %llu (the program was killed "
-			         "while writing it)",
-			         (unsigned long long)off);
+			snprintf(
+			    s->problem, sizeof(s->problem),
+			    "the spool ends inside a record at byte %llu (the program was killed "
+			    "while writing it)",
+			    (unsigned long long)off);
 			break;
 		}
 		if (tid == SPOOL_META) {

@@ -13,15 +13,15 @@ struct spool_event {
 	int call;
 	int realloc0;
 	uint64_t size, align;
-	uintptr_t addr; /* ALLOC: the block; FREE: the block; REALLOC: old */
-	uintptr_t addr2; /* REALLOC: new, 0 when it failed */
-	uint64_t tick;     /* the thread's clock at the event (a realloc: its start) */
-	uint64_t tick_end; /* a realloc: when it returned; else tick */
+	uintptr_t addr;       /* ALLOC: the block; FREE: the block; REALLOC: old */
+	uintptr_t addr2;      /* REALLOC: new, 0 when it failed */
+	uint64_t tick;        /* the thread's clock at the event (a realloc: its start) */
+	uint64_t tick_end;    /* a realloc: when it returned; else tick */
 	uint64_t tick_before; /* the clock before the TIME just before it */
 	int sampled;          /* a TIME just before it (an ALLOC: read after it) */
 	uint64_t lo, hi;      /* it happened within [lo, hi] (set by lookahead.c) */
-	uint32_t tid;    /* SPAWN: the child; START: parent + 1 */
-	char name[48];   /* PHASE */
+	uint32_t tid;         /* SPAWN: the child; START: parent + 1 */
+	char name[48];        /* PHASE */
 };
 
 struct spool;

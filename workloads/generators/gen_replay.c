@@ -461,13 +461,23 @@ int replay_run(const char *path, const struct replay_opts *o, struct scoreboard 
 		}
 	}
 	atomic_store(&sb->checkpoint_peak_bytes, (int64_t)tot.peak_live);
+	/* Phase 0 "start", then the trace's, or one "replay" phase when the
+	 * program marked none (trace_workload.c names them the same way). */
 	sb->nphases = 1 + (rp.h->nphases < SCOREBOARD_PHASES - 1 ? rp.h->nphases
 	                                                           : SCOREBOARD_PHASES - 1);
 	snprintf(sb->phase_names[0], sizeof(sb->phase_names[0]), "start");
 	for (int i = 1; i < sb->nphases; i++)
 		snprintf(sb->phase_names[i], sizeof(sb->phase_names[i]), "%s", rp.h->phases[i - 1]);
+	if (!rp.h->nphases) {
+		sb->nphases = 2;
+		snprintf(sb->phase_names[1], sizeof(sb->phase_names[1]), "replay");
+	}
 	double c0 = cpu_s();
 	rp.start_ns = now_ns();
+	if (!rp.h->nphases) {
+		atomic_store(&sb->checkpoints[1].start_ns, (int64_t)rp.start_ns);
+		atomic_store(&sb->phase, 1);
+	}
 	for (uint32_t i = 0; i < n && !rc; i++)
 		if (rp.h->threads[i].parent == TRACE_NO_PARENT)
 			rc = spawn(&rp, i, 0);
