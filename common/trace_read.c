@@ -96,7 +96,8 @@ static void release(void *bufp, size_t *cap)
 int trace_reader_fail(struct trace_reader *r, uint64_t at, const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(r->err, sizeof(r->err), "%s: byte %llu: ", r->path, (unsigned long long)at);
+	int n =
+	    snprintf(r->err, sizeof(r->err), "%s: byte %llu: ", r->path, (unsigned long long)at);
 	va_start(ap, fmt);
 	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -107,8 +108,9 @@ int trace_frame_fail(struct trace_reader *r, const struct trace_frame *f, size_t
                      const char *fmt, ...)
 {
 	va_list ap;
-	int n = snprintf(r->err, sizeof(r->err), "%s: frame at byte %llu, byte %zu of its content: ",
-	                 r->path, (unsigned long long)f->offset, at);
+	int n = snprintf(r->err, sizeof(r->err),
+	                 "%s: frame at byte %llu, byte %zu of its content: ", r->path,
+	                 (unsigned long long)f->offset, at);
 	va_start(ap, fmt);
 	vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
 	va_end(ap);
@@ -129,9 +131,10 @@ static int read_at(struct trace_reader *r, void *buf, size_t len, uint64_t off, 
 		if (n < 0)
 			return fail(r, off + got, "cannot read: %s", strerror(errno));
 		if (n == 0)
-			return fail(r, off + got,
-			            "the file ends here (truncated?); expected %zu more bytes of %s",
-			            len - got, what);
+			return fail(
+			    r, off + got,
+			    "the file ends here (truncated?); expected %zu more bytes of %s",
+			    len - got, what);
 		got += (size_t)n;
 	}
 	return 0;
@@ -159,12 +162,14 @@ static int parse_fields(struct trace_reader *r)
 		uint64_t klen, vlen;
 		if (trace_get_varint(&p, end, &klen) || klen == 0 || klen > 64 ||
 		    klen > (uint64_t)(end - p))
-			return fail(r, at, "bad header field name length; expected 1-64 bytes within "
-			                   "the header");
+			return fail(r, at,
+			            "bad header field name length; expected 1-64 bytes within "
+			            "the header");
 		size_t key = (size_t)(p - r->hdr);
 		p += klen;
 		if (trace_get_varint(&p, end, &vlen) || vlen > (uint64_t)(end - p))
-			return fail(r, at, "header field '%.*s': its value runs past the header's end",
+			return fail(r, at,
+			            "header field '%.*s': its value runs past the header's end",
 			            (int)klen, (const char *)r->hdr + key);
 		if (reserve(&r->fields, &r->fieldscap, (r->nfields + 1) * sizeof(struct field)))
 			return fail(r, at, "out of memory");
@@ -221,20 +226,25 @@ static int parse_threads(struct trace_reader *r)
 		if (trace_get_varint(&p, end, &tid) || trace_get_varint(&p, end, &parent) ||
 		    trace_get_varint(&p, end, &nslots) || trace_get_varint(&p, end, &nevents) ||
 		    p != end)
-			return fail(r, at, "bad 'thread' field; expected four varints (tid, parent + 1, "
-			                   "slots, events)");
+			return fail(r, at,
+			            "bad 'thread' field; expected four varints (tid, parent + 1, "
+			            "slots, events)");
 		if (tid != seen)
-			return fail(r, at, "'thread' field for tid %llu; expected tid %u (in order)",
+			return fail(r, at,
+			            "'thread' field for tid %llu; expected tid %u (in order)",
 			            (unsigned long long)tid, seen);
 		if (seen >= n)
-			return fail(r, at, "more 'thread' fields than the %llu threads the header says",
+			return fail(r, at,
+			            "more 'thread' fields than the %llu threads the header says",
 			            (unsigned long long)n);
 		if (parent > n || parent == tid + 1)
-			return fail(r, at, "thread %u has parent %lld; expected none or another thread",
+			return fail(r, at,
+			            "thread %u has parent %lld; expected none or another thread",
 			            seen, (long long)parent - 1);
 		if (nslots > nevents)
-			return fail(r, at, "thread %u: %llu slots for %llu events; expected no more "
-			                   "slots than events",
+			return fail(r, at,
+			            "thread %u: %llu slots for %llu events; expected no more "
+			            "slots than events",
 			            seen, (unsigned long long)nslots, (unsigned long long)nevents);
 		h->threads[seen].parent = parent ? (uint32_t)(parent - 1) : TRACE_NO_PARENT;
 		h->threads[seen].nslots = nslots;
@@ -322,14 +332,16 @@ int trace_open(const char *path, struct trace_reader **out, char *err, size_t er
 	if ((rc = read_at(r, pre, sizeof(pre), 0, "the preamble (magic, version, header length)")))
 		goto out;
 	if (memcmp(pre, TRACE_MAGIC, TRACE_MAGIC_LEN)) {
-		rc = fail(r, 0, "not a wimm trace: expected the magic bytes \\x89WTRACE\\n "
-		                "(a file written by `wimm record`)");
+		rc = fail(r, 0,
+		          "not a wimm trace: expected the magic bytes \\x89WTRACE\\n "
+		          "(a file written by `wimm record`)");
 		goto out;
 	}
 	r->h.version = trace_get_u32(pre + 8);
 	if (r->h.version > TRACE_VERSION) {
-		rc = fail(r, 8, "format version %u is newer than this wimm reads (version %d); "
-		                "read it with a newer wimm",
+		rc = fail(r, 8,
+		          "format version %u is newer than this wimm reads (version %d); "
+		          "read it with a newer wimm",
 		          r->h.version, TRACE_VERSION);
 		goto out;
 	}
@@ -402,7 +414,8 @@ int trace_next_frame(struct trace_reader *r, int64_t only, struct trace_frame *f
 		if (rc)
 			return rc;
 		if (head[0] != TRACE_FRAME_MARK)
-			return fail(r, at, "0x%02x; expected a frame mark (0xf5): the file is corrupt",
+			return fail(r, at,
+			            "0x%02x; expected a frame mark (0xf5): the file is corrupt",
 			            head[0]);
 		if (head[1] > TRACE_FRAME_TRAILER)
 			return fail(r, at + 1, "frame kind %u; expected 0 (events) or 1 (trailer)",
@@ -413,11 +426,12 @@ int trace_next_frame(struct trace_reader *r, int64_t only, struct trace_frame *f
 			return fail(r, at + 2, "frame lists %u threads; the trace has %u", ntids,
 			            r->h.nthreads);
 		if (rawlen > TRACE_FRAME_RAW_MAX)
-			return fail(r, at + 8, "frame content of %u bytes; expected at most %u", rawlen,
-			            TRACE_FRAME_RAW_MAX);
+			return fail(r, at + 8, "frame content of %u bytes; expected at most %u",
+			            rawlen, TRACE_FRAME_RAW_MAX);
 		if (stored > ZSTD_compressBound(rawlen) || stored == 0)
-			return fail(r, at + 4, "%u compressed bytes for %u bytes of content; expected "
-			                       "1 to %zu",
+			return fail(r, at + 4,
+			            "%u compressed bytes for %u bytes of content; expected "
+			            "1 to %zu",
 			            stored, rawlen, ZSTD_compressBound(rawlen));
 		if (ntids && reserve(&r->tids, &r->tidscap, ntids * 4u))
 			return fail(r, at, "out of memory");
@@ -428,35 +442,41 @@ int trace_next_frame(struct trace_reader *r, int64_t only, struct trace_frame *f
 			/* read_at filled raw bytes; make them host order. */
 			r->tids[i] = trace_get_u32((const uint8_t *)&r->tids[i]);
 			if (r->tids[i] >= r->h.nthreads || (i && r->tids[i] <= r->tids[i - 1]))
-				return fail(r, at + TRACE_FRAME_HEAD + 4 * i,
-				            "thread %u in the frame's list; expected increasing thread "
-				            "ids below %u",
-				            r->tids[i], r->h.nthreads);
+				return fail(
+				    r, at + TRACE_FRAME_HEAD + 4 * i,
+				    "thread %u in the frame's list; expected increasing thread "
+				    "ids below %u",
+				    r->tids[i], r->h.nthreads);
 		}
 		uint64_t data = at + TRACE_FRAME_HEAD + 4ull * ntids;
 		r->pos = data + stored;
-		if (head[1] == TRACE_FRAME_EVENTS && only >= 0 && !listed(r->tids, ntids, (uint32_t)only))
+		if (head[1] == TRACE_FRAME_EVENTS && only >= 0 &&
+		    !listed(r->tids, ntids, (uint32_t)only))
 			continue;
-		if (reserve(&r->stored, &r->storedcap, stored) || reserve(&r->raw, &r->rawcap, rawlen + 1))
+		if (reserve(&r->stored, &r->storedcap, stored) ||
+		    reserve(&r->raw, &r->rawcap, rawlen + 1))
 			return fail(r, at, "out of memory");
 		if ((rc = read_at(r, r->stored, stored, data, "compressed frame content")))
 			return rc;
 		unsigned long long csize = ZSTD_getFrameContentSize(r->stored, stored);
 		if (csize != rawlen || ZSTD_findFrameCompressedSize(r->stored, stored) != stored)
-			return fail(r, data, "not one zstd frame of %u bytes in %u bytes: the frame is "
-			                     "corrupt",
+			return fail(r, data,
+			            "not one zstd frame of %u bytes in %u bytes: the frame is "
+			            "corrupt",
 			            rawlen, stored);
 		size_t n = ZSTD_decompressDCtx(r->dctx, r->raw, rawlen, r->stored, stored);
 		if (ZSTD_isError(n) || n != rawlen)
-			return fail(r, data, "the compressed content does not decode (%s): the frame "
-			                     "is corrupt",
+			return fail(r, data,
+			            "the compressed content does not decode (%s): the frame "
+			            "is corrupt",
 			            ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short");
 		*f = (struct trace_frame){head[1], at, r->tids, ntids, r->raw, rawlen};
 		if (head[1] == TRACE_FRAME_TRAILER) {
 			uint8_t extra;
 			if (pread(r->fd, &extra, 1, (off_t)r->pos) == 1)
-				return fail(r, r->pos, "bytes after the trailer; expected the end of the "
-				                       "file (two files joined?)");
+				return fail(r, r->pos,
+				            "bytes after the trailer; expected the end of the "
+				            "file (two files joined?)");
 			r->done = 1;
 		}
 		return 1;
@@ -470,8 +490,8 @@ int trace_next_run(const uint8_t **p, const uint8_t *end, uint32_t *tid, const u
 		return 0;
 	const uint8_t *q = *p;
 	uint64_t t, n;
-	if (trace_get_varint(&q, end, &t) || trace_get_varint(&q, end, &n) || t >= TRACE_MAX_THREADS ||
-	    n > (uint64_t)(end - q))
+	if (trace_get_varint(&q, end, &t) || trace_get_varint(&q, end, &n) ||
+	    t >= TRACE_MAX_THREADS || n > (uint64_t)(end - q))
 		return -1;
 	*tid = (uint32_t)t;
 	*run = q;

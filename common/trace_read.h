@@ -34,11 +34,11 @@ struct trace_header {
 };
 
 struct trace_frame {
-	int kind;              /* enum trace_frame_kind */
-	uint64_t offset;       /* of its first byte in the file */
-	const uint32_t *tids;  /* threads with a run in it */
+	int kind;             /* enum trace_frame_kind */
+	uint64_t offset;      /* of its first byte in the file */
+	const uint32_t *tids; /* threads with a run in it */
 	uint32_t ntids;
-	const uint8_t *data;   /* decompressed content */
+	const uint8_t *data; /* decompressed content */
 	size_t len;
 };
 

@@ -11,7 +11,7 @@
 
 struct slot {
 	uint64_t size1; /* size + 1; 0 when the slot is empty (mmap gives zeros) */
-	uint64_t seq;  /* the owner's allocation count when it was made */
+	uint64_t seq;   /* the owner's allocation count when it was made */
 	uint64_t t_alloc;
 };
 
@@ -26,8 +26,8 @@ static void *map(size_t bytes)
 {
 	if (!bytes)
 		return NULL;
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-	               -1, 0);
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	return p == MAP_FAILED ? NULL : p;
 }
 
@@ -62,7 +62,8 @@ static const char *empty(struct walk *w, uint32_t tid, const struct trace_event 
 	if (!s->size1)
 		return "a free of a slot that holds no block";
 	if (ev->owner != tid && s->seq != ev->seq)
-		return "a free of another thread's block names an allocation the slot does not hold";
+		return "a free of another thread's block names an allocation the slot does not "
+		       "hold";
 	*b = (struct trace_walk_block){s->size1 - 1, s->t_alloc, ev->owner};
 	w->tot.live_end -= b->size;
 	w->tot.frees++;
@@ -96,8 +97,8 @@ static int step(struct walk *w, const struct trace_frame *f, uint32_t tid, const
 		break;
 	case TRACE_OP_SPAWN:
 		if (w->t[ev.child].started)
-			return trace_frame_fail(w->r, f, at, "thread %u starts thread %u twice", tid,
-			                        ev.child);
+			return trace_frame_fail(w->r, f, at, "thread %u starts thread %u twice",
+			                        tid, ev.child);
 		w->t[ev.child].started = 1;
 		w->t[ev.child].now = t->now;
 		break;
@@ -108,9 +109,9 @@ static int step(struct walk *w, const struct trace_frame *f, uint32_t tid, const
 	if ((ev.op == TRACE_OP_ALLOC || ev.op == TRACE_OP_REALLOC ||
 	     ev.op == TRACE_OP_REALLOC_FROM) &&
 	    fill(w, t, ev.new_slot, ev.size))
-		return trace_frame_fail(w->r, f, at,
-		                        "thread %u: an allocation into slot %llu, which holds a block",
-		                        tid, (unsigned long long)ev.new_slot);
+		return trace_frame_fail(
+		    w->r, f, at, "thread %u: an allocation into slot %llu, which holds a block",
+		    tid, (unsigned long long)ev.new_slot);
 	if (w->tot.live_end > w->tot.peak_live) {
 		w->tot.peak_live = w->tot.live_end;
 		w->tot.peak_at_ticks = t->now;
@@ -144,8 +145,8 @@ static int walk_frame(struct walk *w, const struct trace_frame *f)
 		for (uint32_t i = 0; i < f->ntids; i++)
 			is_listed |= f->tids[i] == tid;
 		if (!is_listed)
-			return trace_frame_fail(w->r, f, at,
-			                        "a run of thread %u, which the frame does not list", tid);
+			return trace_frame_fail(
+			    w->r, f, at, "a run of thread %u, which the frame does not list", tid);
 		const uint8_t *q = run, *qend = run + len;
 		while (q < qend) {
 			if ((rc = step(w, f, tid, f->data, &q, qend)))
@@ -167,8 +168,8 @@ static int check_end(struct walk *w, const struct trace_frame *f)
 	for (uint32_t i = 0; i < w->h->nthreads; i++)
 		if (w->t[i].events != w->h->threads[i].nevents)
 			return trace_frame_fail(w->r, f, 0,
-			                        "thread %u has %llu events; the header says %llu", i,
-			                        (unsigned long long)w->t[i].events,
+			                        "thread %u has %llu events; the header says %llu",
+			                        i, (unsigned long long)w->t[i].events,
 			                        (unsigned long long)w->h->threads[i].nevents);
 	if (w->tot.events != w->h->nevents)
 		return trace_frame_fail(w->r, f, 0, "%llu events; the header says %llu",
@@ -190,10 +191,11 @@ int trace_walk(struct trace_reader *r, trace_walk_fn fn, void *ctx, struct trace
 		uint64_t ns = w.h->threads[i].nslots;
 		if (ns > (1ull << 40) / sizeof(struct slot) || trace_tstate_init(&w.t[i].ts, ns) ||
 		    (ns && !(w.t[i].slots = map(ns * sizeof(struct slot))))) {
-			rc = trace_reader_fail(r, 8,
-			                       "cannot map the tables for thread %u's %llu slots (the "
-			                       "header's count; is it corrupt?)",
-			                       i, (unsigned long long)ns);
+			rc = trace_reader_fail(
+			    r, 8,
+			    "cannot map the tables for thread %u's %llu slots (the "
+			    "header's count; is it corrupt?)",
+			    i, (unsigned long long)ns);
 			goto out;
 		}
 		w.t[i].started = w.h->threads[i].parent == TRACE_NO_PARENT;

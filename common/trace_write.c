@@ -105,7 +105,8 @@ int trace_writer_fieldf(struct trace_writer *w, const char *key, const char *fmt
 	va_end(ap);
 	if (n < 0)
 		return -EINVAL;
-	return trace_writer_field(w, key, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	return trace_writer_field(w, key, buf,
+	                          (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 /* Compresses one frame of `kind` from raw[0..len) into the scratch file

@@ -4,7 +4,10 @@ replays them, and compares, program by program:
 
 - the peak heap heaptrack measures on the original program with the
   trace's peak live heap (exact, in the order the trace was merged in) and
-  the replay's (the worker's count, sampled with the run);
+  the replay's (the worker's count, sampled with the run). heaptrack and the
+  recorder watch the same run (the recorder preloaded first, heaptrack's
+  library after it, as heaptrack's own script sets it up), because a
+  multi-threaded program's peak differs from run to run;
 - the operations recorded (mallocs, frees, reallocs) with those replayed;
 - peak RSS of the original (`wimm exec`) and of the replay (`wimm run
   FILE.wtrace`) under each allocator: the allocators' order, and each one's
@@ -35,6 +38,7 @@ a = p.parse_args()
 build = os.path.abspath(a.build)
 src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 wimm = os.path.join(build, "bench", "wimm")
+recorder = os.path.join(build, "allocators", "recorder", "libwimm-recorder.so")
 ex = os.path.join(build, "tests", "trace")
 python = shutil.which("python3", path=os.path.expanduser("~/.pyenv/shims") + ":" +
                       os.environ.get("PATH", ""))
@@ -66,13 +70,31 @@ def run(argv, e=None, **kw):
     return r
 
 
-def heaptrack_peak(name, argv, e):
-    """heaptrack's 'peak heap memory consumption', in bytes."""
-    base = os.path.join(out, f"{name}.heaptrack")
-    run(["heaptrack", "-o", base] + argv, e)
-    files = [f for f in os.listdir(out) if f.startswith(f"{name}.heaptrack")]
-    r = run(["heaptrack_print", "-f", os.path.join(out, files[0]), "-s", "0", "-p", "0",
-             "-a", "0", "-T", "0", "-l", "0"])
+HEAPTRACK = "/usr/lib/heaptrack"
+
+
+def record_with_heaptrack(name, argv, e, trace):
+    """One run of argv watched by the recorder and by heaptrack (what
+    /usr/bin/heaptrack does: a fifo read by heaptrack_interpret, its library
+    in LD_PRELOAD, here after the recorder). Returns heaptrack's peak in
+    bytes and its line; writes the trace."""
+    spool = tempfile.mkdtemp(dir=out, prefix=f".{name}-spool-")
+    fifo = os.path.join(spool, "fifo")
+    os.mkfifo(fifo)
+    data = os.path.join(out, f"{name}.heaptrack.zst")
+    reader = subprocess.Popen(f"{HEAPTRACK}/libexec/heaptrack_interpret < {fifo} | zstd -q -c > {data}",
+                              shell=True)
+    e = dict(e, LD_PRELOAD=f"{recorder} {HEAPTRACK}/libheaptrack_preload.so",
+             DUMP_HEAPTRACK_OUTPUT=fifo, WIMM_RECORD_DIR=spool,
+             WIMM_RECORD_DRIVER=str(os.getpid()))
+    proc = subprocess.Popen(argv, env=e, stdout=subprocess.DEVNULL)
+    if proc.wait() or reader.wait():
+        sys.exit(f"trace_faithful: {name} under heaptrack and the recorder failed")
+    with open(os.path.join(spool, "root"), "w") as f:
+        f.write(f"{proc.pid}\nsystem\nexit status 0\n{' '.join(argv)}\n")
+    run([wimm, "record", "--from-spool", spool, "-o", trace])
+    shutil.rmtree(spool)
+    r = run(["heaptrack_print", "-f", data, "-s", "0", "-p", "0", "-a", "0", "-T", "0", "-l", "0"])
     m = re.search(r"peak heap memory consumption: ([\d.]+)([KMGT]?)", r.stdout)
     scale = {"": 1, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12}[m.group(2)]
     return float(m.group(1)) * scale, m.group(0)
@@ -102,9 +124,8 @@ for name, argv, extra in programs:
         continue
     e = dict(env, **extra)
     trace = os.path.join(out, f"{name}.wtrace")
-    run([wimm, "record", "-o", trace, "--"] + argv, e)
+    ht, ht_text = record_with_heaptrack(name, argv, e, trace)
     info = json.loads(run([wimm, "trace", "info", "--json", trace]).stdout)
-    ht, ht_text = heaptrack_peak(name, argv, e)
     calls = info["calls"]
     recorded_ops = sum(calls.values())
     res_exec = os.path.join(out, f"{name}-exec")
@@ -119,7 +140,7 @@ for name, argv, extra in programs:
     print(f"\n### {name}: `{' '.join(os.path.basename(x) for x in argv)}`\n")
     print(f"{info['threads']} threads, {info['events']} events; heaptrack: {ht_text}; "
           f"unmatched frees dropped: {info['unmatched_frees']}\n")
-    print("| | heaptrack (original) | trace (recorded order) | replay (sampled, glibc) |")
+    print("| | heaptrack (the recorded run) | trace (merged order) | replay (glibc) |")
     print("|---|---|---|---|")
     print(f"| peak heap | {ht / 1e6:.2f} MB | {info['peak_live_bytes'] / 1e6:.2f} MB "
           f"({pct(info['peak_live_bytes'], ht):+.2f}%) | {peak_rep / 1e6:.2f} MB "

@@ -108,7 +108,8 @@ static const char *walk(const char *path, struct trace_walk_totals *tot)
 
 TEST(varint)
 {
-	static const uint64_t values[] = {0, 1, 127, 128, 300, 16383, 16384, UINT32_MAX, UINT64_MAX};
+	static const uint64_t values[] = {0,     1,     127,        128,       300,
+	                                  16383, 16384, UINT32_MAX, UINT64_MAX};
 	for (size_t i = 0; i < sizeof(values) / sizeof(*values); i++) {
 		uint8_t buf[16];
 		const uint8_t *p = buf;
@@ -139,14 +140,14 @@ static void two_threads(struct build *b, const char *name, int bad)
 	b_open(b, name, 2, slots, parents, events, 12);
 	EV(b, 1, PHASE, 4, 'w', 'o', 'r', 'k');
 	EV(b, 1, SPAWN, 1);
-	EV(b, 1, ALLOC, 100);                     /* slot 0, 100 B */
+	EV(b, 1, ALLOC, 100);                             /* slot 0, 100 B */
 	EV(b, 1, ALLOC | TRACE_CALL_CALLOC << 5, 200, 1); /* slot 1, 200 B */
 	b_run(b, 0);
 	EV(b, 1, TIME, 5);
 	EV(b, 1, FROM, 0, 0, bad == 1 ? 2 : 1); /* thread 0's slot 0, its allocation 1 */
 	b_run(b, 1);
 	EV(b, 1, REALLOC, 2, 0x90, 0x03); /* own slot 1 (zigzag 2: +1 from 0), to 400 B */
-	EV(b, 1, FREE, bad == 2 ? 4 : 0);   /* slot 1 again (delta 0) */
+	EV(b, 1, FREE, bad == 2 ? 4 : 0); /* slot 1 again (delta 0) */
 	EV(b, 1, TIME, 1);
 	b_run(b, 0);
 	EV(b, 1, ALLOC, 64); /* thread 1's slot 0 */
@@ -214,7 +215,10 @@ TEST(single_faults)
 	} cases[] = {
 	    {"unknown-op", {0x0f}, 1, "an unknown event type"},
 	    {"flags-on-time", {TIME | 0x20, 1}, 2, "flags on an event that takes none"},
-	    {"slot-beyond", {ALLOC, 10, ALLOC, 10}, 4, "more live blocks than the thread's slot count"},
+	    {"slot-beyond",
+	     {ALLOC, 10, ALLOC, 10},
+	     4,
+	     "more live blocks than the thread's slot count"},
 	    {"named-unused", {ALLOC | TRACE_FLAG_SLOT, 5, 10}, 3, "names a slot never used"},
 	    {"align-not-pow2", {ALLOC | TRACE_CALL_MEMALIGN << 5, 10, 3}, 3, "power of two"},
 	    {"free-cut", {FREE}, 1, "cut off"},
@@ -280,8 +284,8 @@ TEST(count_and_order_faults)
 
 static struct scoreboard *private_scoreboard(void)
 {
-	struct scoreboard *sb = mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE,
-	                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct scoreboard *sb =
+	    mmap(NULL, sizeof(*sb), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sb == MAP_FAILED)
 		abort();
 	sb->magic = SCOREBOARD_MAGIC;
@@ -371,10 +375,15 @@ int main(int argc, char **argv)
 	fixtures = argv[1];
 	if (!mkdtemp(dir))
 		return 2;
-	int rc = tap_run((struct tap_test[]){TAP(varint), TAP(round_trip), TAP(event_faults),
-	                                     TAP(single_faults), TAP(count_and_order_faults),
-	                                     TAP(replay_cross_thread), TAP(replay_refuses_bad),
-	                                     TAP(good_fixture), {0}});
+	int rc = tap_run((struct tap_test[]){TAP(varint),
+	                                     TAP(round_trip),
+	                                     TAP(event_faults),
+	                                     TAP(single_faults),
+	                                     TAP(count_and_order_faults),
+	                                     TAP(replay_cross_thread),
+	                                     TAP(replay_refuses_bad),
+	                                     TAP(good_fixture),
+	                                     {0}});
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd)) {

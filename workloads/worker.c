@@ -82,8 +82,9 @@ static int replay_main(const char *path, const struct replay_opts *o, struct sco
 	if (standalone)
 		printf("%s: %llu events, %llu ops, %u threads, %.3f s wall, %.3f s CPU, %.2f M "
 		       "events per CPU-second, recorded peak %llu bytes, malloc from %s\n",
-		       path, (unsigned long long)res.events, (unsigned long long)res.ops, res.threads,
-		       res.wall_s, res.cpu_s, res.cpu_s > 0 ? (double)res.events / res.cpu_s / 1e6 : 0,
+		       path, (unsigned long long)res.events, (unsigned long long)res.ops,
+		       res.threads, res.wall_s, res.cpu_s,
+		       res.cpu_s > 0 ? (double)res.events / res.cpu_s / 1e6 : 0,
 		       (unsigned long long)res.peak_live_bytes, sb->malloc_owner);
 	return 0;
 }

@@ -14,15 +14,13 @@
  * slower than the bare program on the benchmark; a killed program loses
  * at most each thread's last 64 KiB.) Time: because reading a clock per event
  * costs more than the rest of the recording (CLOCK_MONOTONIC_COARSE made
- * recording 2.4x slower in a prototype), each thread reads the clock every REC_SAMPLE events and writes
- * a TIME event when it moved. A free samples before the real free and an
- * allocation after the real allocation, a realloc both before and after:
- * so every event lies between two samples of its thread, and a block freed
- * by one thread and handed out again to another is never put in the wrong
- * order by the offline merge (bench/trace/convert.c). (A global tick
- * bumped by a timer thread was tried first: on a loaded machine the timer
- * thread waits for a CPU for milliseconds, and ticks that long leave
- * thousands of frees ambiguous.)
+ * recording 2.4x slower in a prototype), each thread reads the clock every REC_SAMPLE events and
+ * writes a TIME event when it moved. A free samples before the real free and an allocation after
+ * the real allocation, a realloc both before and after: so every event lies between two samples of
+ * its thread, and a block freed by one thread and handed out again to another is never put in the
+ * wrong order by the offline merge (bench/trace/convert.c). (A global tick bumped by a timer thread
+ * was tried first: on a loaded machine the timer thread waits for a CPU for milliseconds, and ticks
+ * that long leave thousands of frees ambiguous.)
  *
  * `busy` is set while a thread is inside the recorder: a call that arrives
  * then (the allocator calling malloc itself, a signal handler, the
@@ -295,8 +293,7 @@ static void *trampoline(void *arg)
 	return t->start(t->arg);
 }
 
-EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *),
-                          void *arg)
+EXPORT int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
 {
 	struct rthread *t = self();
 	if (!real_create) {

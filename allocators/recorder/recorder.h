@@ -11,17 +11,17 @@
 
 #include "common/trace_spool.h"
 
-#define REC_BUF (64u << 10)  /* per-thread buffer: small enough to stay in cache */
+#define REC_BUF (64u << 10)    /* per-thread buffer: small enough to stay in cache */
 #define REC_EARLY (256u << 10) /* the start-up arena for dlsym */
-#define REC_SLACK 128        /* room for the largest event (and a TIME) at the end */
+#define REC_SLACK 128          /* room for the largest event (and a TIME) at the end */
 #define REC_MAX_THREADS 65536
 #define REC_SAMPLE 16 /* the clock is read every REC_SAMPLE events */
 
 /* One recorded thread. Only its own thread encodes into buf; the flush
  * lock lets the exit path write out what other threads have buffered. */
 struct rthread {
-	uint8_t *pos;   /* next free byte; published with release stores */
-	uint8_t *limit; /* buf + REC_BUF - REC_SLACK */
+	uint8_t *pos;       /* next free byte; published with release stores */
+	uint8_t *limit;     /* buf + REC_BUF - REC_SLACK */
 	uintptr_t last;     /* previous address, for deltas */
 	uint64_t clock;     /* ticks at the thread's last TIME event */
 	uint32_t countdown; /* events until the clock is read again */

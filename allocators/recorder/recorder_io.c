@@ -9,7 +9,7 @@
  * ours (the key destructor re-arms itself until glibc's last round);
  * exit, _exit and exec end an image with other threads' buffers still
  * full (the exit path writes out what each has published, under the
-* thread's flush lock); a forked child must not write into its parent's
+ * thread's flush lock); a forked child must not write into its parent's
  * spool (it stops recording and leaves a note).
  *
  * Which process records: the one `wimm record` started (its parent is the
@@ -185,9 +185,8 @@ static void write_meta(void)
 	if (cl && !cmd[cl - 1])
 		cl--; /* NUL-separated, no trailing NUL */
 	Dl_info info;
-	const char *owner = dladdr(*(void **)&rec_malloc, &info) && info.dli_fname
-	                        ? info.dli_fname
-	                        : "";
+	const char *owner =
+	    dladdr(*(void **)&rec_malloc, &info) && info.dli_fname ? info.dli_fname : "";
 	p = field_num(p, end, "pid", (unsigned long long)getpid());
 	p = field_num(p, end, "ppid", (unsigned long long)getppid());
 	p = field_num(p, end, "image", (unsigned long long)image);
@@ -308,8 +307,8 @@ static void note_child(const char *how)
 			continue;
 		if (fd < 0)
 			return;
-		int len = snprintf(buf, sizeof(buf), "%d\t%d\t%s\t%s\n", (int)getpid(), (int)getppid(),
-		                   how, exe);
+		int len = snprintf(buf, sizeof(buf), "%d\t%d\t%s\t%s\n", (int)getpid(),
+		                   (int)getppid(), how, exe);
 		struct iovec iov = {buf, (size_t)len};
 		write_all(fd, &iov, 1);
 		close(fd);

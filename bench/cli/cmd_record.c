@@ -69,10 +69,13 @@ struct record_opts {
 static int parse(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'},   {"allocator", required_argument, NULL, 'a'},
-	    {"children", required_argument, NULL, 'c'}, {"keep-spool", no_argument, NULL, 'k'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"allocator", required_argument, NULL, 'a'},
+	    {"children", required_argument, NULL, 'c'},
+	    {"keep-spool", no_argument, NULL, 'k'},
 	    {"from-spool", required_argument, NULL, 'f'},
-	    {"help", no_argument, NULL, 'h'},           {0},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	memset(o, 0, sizeof(*o));
 	optind = 1;
@@ -297,10 +300,11 @@ static void report(const char *path, const struct convert_result *r, const char 
 	         (unsigned long long)r->threads, path, size,
 	         r->events ? (double)r->bytes / (double)r->events : 0.0);
 	if (r->unmatched || r->lost || r->failed)
-		log_warn("%s: %llu frees of blocks never seen allocated (dropped), %llu blocks whose "
-		         "free was never seen, %llu failed allocations",
-		         path, (unsigned long long)r->unmatched, (unsigned long long)r->lost,
-		         (unsigned long long)r->failed);
+		log_warn(
+		    "%s: %llu frees of blocks never seen allocated (dropped), %llu blocks whose "
+		    "free was never seen, %llu failed allocations",
+		    path, (unsigned long long)r->unmatched, (unsigned long long)r->lost,
+		    (unsigned long long)r->failed);
 	if (!r->complete)
 		log_warn("%s is incomplete: %s", path, r->incomplete);
 	if (strcmp(children, "none started"))
@@ -337,10 +341,10 @@ static int convert_all(const char *dir, const char *out, pid_t root, const char 
 			int stem = n > 7 && !strcmp(out + n - 7, ".wtrace") ? (int)n - 7 : (int)n;
 			snprintf(target, sizeof(target), "%.*s.%d.wtrace", stem, out, pid);
 		}
-		const char *fields[] = {"wimm",   WIMM_VERSION, "host",         host,
-		                        "kernel", kernel,       "started_utc",  when,
-		                        "children", children,   "recorded_under", alloc_name,
-		                        "exit",   exit_how,     "command_given", command,
+		const char *fields[] = {"wimm",     WIMM_VERSION, "host",           host,
+		                        "kernel",   kernel,       "started_utc",    when,
+		                        "children", children,     "recorded_under", alloc_name,
+		                        "exit",     exit_how,     "command_given",  command,
 		                        NULL};
 		struct convert_result r;
 		if (convert_spool(path, target, fields, &r, err, sizeof(err))) {
@@ -395,7 +399,8 @@ static int from_spool(const struct record_opts *o)
 	snprintf(path, sizeof(path), "%s/root", o->from);
 	FILE *f = fopen(path, "r");
 	if (!f) {
-		log_error("%s: not a kept recording (no 'root' file): %s", o->from, strerror(errno));
+		log_error("%s: not a kept recording (no 'root' file): %s", o->from,
+		          strerror(errno));
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < 4 && fgets(line[i], sizeof(line[i]), f); i++)
@@ -435,7 +440,8 @@ int cmd_record(int argc, char **argv)
 	if (o.alloc && find_allocator(o.alloc, &alloc))
 		return EXIT_USAGE;
 	if (access(recorder_path(), R_OK)) {
-		log_error("the recorder %s is missing: build wimm (ninja -C build)", recorder_path());
+		log_error("the recorder %s is missing: build wimm (ninja -C build)",
+		          recorder_path());
 		return EXIT_USAGE;
 	}
 	if (o.out) {

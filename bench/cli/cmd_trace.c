@@ -31,7 +31,8 @@ int cmd_trace(int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	if (strcmp(argv[1], "info")) {
-		log_error("unknown trace command '%s'; expected info (see wimm trace --help)", argv[1]);
+		log_error("unknown trace command '%s'; expected info (see wimm trace --help)",
+		          argv[1]);
 		return EXIT_USAGE;
 	}
 	for (int i = 2; i < argc; i++) {

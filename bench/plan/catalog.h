@@ -17,7 +17,7 @@ const char *catalog_workloads_dir(void);
 const char *catalog_allocators_dir(void);
 const char *catalog_scripts_dir(void); /* the gnuplot scripts */
 const char *catalog_worker_path(void);
-const char *catalog_probe_path(void); /* WIMM_PROBE overrides */
+const char *catalog_probe_path(void);    /* WIMM_PROBE overrides */
 const char *catalog_recorder_path(void); /* WIMM_RECORDER overrides */
 
 /* Sorted paths of the .yaml files in DIR. Returns 0 or -errno; free with

@@ -43,7 +43,8 @@ static uint64_t next_rand(uint64_t *s)
 
 static void drain(struct ring *r)
 {
-	unsigned long t = atomic_load(&r->tail), h = atomic_load_explicit(&r->head, memory_order_acquire);
+	unsigned long t = atomic_load(&r->tail),
+	              h = atomic_load_explicit(&r->head, memory_order_acquire);
 	for (; t != h; t++)
 		free(r->slot[t % QUEUE]);
 	atomic_store_explicit(&r->tail, t, memory_order_release);

@@ -152,8 +152,9 @@ static void *call(int c, uint64_t size, uint64_t align)
 	case TRACE_CALL_MEMALIGN:
 		return memalign(align, size);
 	case TRACE_CALL_POSIX_MEMALIGN:
-		return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size) ? NULL
-		                                                                                 : p;
+		return posix_memalign(&p, align < sizeof(void *) ? sizeof(void *) : align, size)
+		           ? NULL
+		           : p;
 	case TRACE_CALL_ALIGNED_ALLOC:
 		return aligned_alloc(align, (size + align - 1) / align * align);
 	case TRACE_CALL_VALLOC:
@@ -207,8 +208,8 @@ static int new_block(struct replay *rp, struct rthread *t, const struct trace_ev
 	touch(rp, p, touched_from, ev->size);
 	s->size = ev->size;
 	atomic_store_explicit(&s->ptr, p, memory_order_relaxed);
-	atomic_store_explicit(&t->allocs_done, atomic_load_explicit(&t->allocs_done,
-	                                                             memory_order_relaxed) + 1,
+	atomic_store_explicit(&t->allocs_done,
+	                      atomic_load_explicit(&t->allocs_done, memory_order_relaxed) + 1,
 	                      memory_order_release);
 	return 0;
 }
@@ -217,14 +218,15 @@ static void pace(struct replay *rp, uint64_t clock)
 {
 	uint64_t target = rp->start_ns + clock * rp->h->tick_ns;
 	if (now_ns() < target) {
-		struct timespec ts = {(time_t)(target / 1000000000ull), (long)(target % 1000000000ull)};
+		struct timespec ts = {(time_t)(target / 1000000000ull),
+		                      (long)(target % 1000000000ull)};
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 }
 
 /* One event of thread t. Returns 0, 1 at EXIT, or -errno. */
-static int step(struct replay *rp, struct rthread *t, struct sb_slot *sl, const struct trace_event *ev,
-                uint64_t *clock)
+static int step(struct replay *rp, struct rthread *t, struct sb_slot *sl,
+                const struct trace_event *ev, uint64_t *clock)
 {
 	struct rslot *s;
 	void *p;
@@ -276,11 +278,13 @@ static int step(struct replay *rp, struct rthread *t, struct sb_slot *sl, const 
 	case TRACE_OP_PHASE:
 		for (int i = 0; i < rp->h->nphases; i++)
 			if (strlen(rp->h->phases[i]) == ev->namelen &&
-			    !memcmp(rp->h->phases[i], ev->name, ev->namelen) && i + 1 < SCOREBOARD_PHASES) {
+			    !memcmp(rp->h->phases[i], ev->name, ev->namelen) &&
+			    i + 1 < SCOREBOARD_PHASES) {
 				int old = atomic_load(&rp->sb->phase);
 				uint64_t now = now_ns();
 				if (old > 0 && old < SCOREBOARD_PHASES)
-					atomic_store(&rp->sb->checkpoints[old].end_ns, (int64_t)now);
+					atomic_store(&rp->sb->checkpoints[old].end_ns,
+					             (int64_t)now);
 				atomic_store(&rp->sb->checkpoints[i + 1].start_ns, (int64_t)now);
 				atomic_store(&rp->sb->phase, i + 1);
 			}
@@ -308,7 +312,8 @@ static int replay_thread(struct replay *rp, struct rthread *t, struct sb_slot *s
 	uint64_t clock = t->clock0;
 	struct trace_frame f;
 	int done = 0;
-	while (!done && (rc = trace_next_frame(r, t->tid, &f)) == 1 && f.kind == TRACE_FRAME_EVENTS) {
+	while (!done && (rc = trace_next_frame(r, t->tid, &f)) == 1 &&
+	       f.kind == TRACE_FRAME_EVENTS) {
 		const uint8_t *p = f.data, *end = f.data + f.len, *run;
 		uint32_t tid;
 		size_t len;
@@ -320,8 +325,9 @@ static int replay_thread(struct replay *rp, struct rthread *t, struct sb_slot *s
 				struct trace_event ev;
 				const char *e = trace_decode(&ts, t->tid, rp->h, &q, qend, &ev);
 				if (e) {
-					rc = fail(rp, "thread %u: %s (the trace changed since it was "
-					              "checked?)",
+					rc = fail(rp,
+					          "thread %u: %s (the trace changed since it was "
+					          "checked?)",
 					          t->tid, e);
 					goto out;
 				}
@@ -354,8 +360,9 @@ static void *thread_main(void *arg)
 	struct replay *rp = t->rp;
 	int slot = take_sb_slot(rp);
 	if (slot < 0)
-		fail(rp, "more than %d threads alive at once; the replay counts the heap in %d "
-		         "scoreboard slots",
+		fail(rp,
+		     "more than %d threads alive at once; the replay counts the heap in %d "
+		     "scoreboard slots",
 		     SCOREBOARD_SLOTS, SCOREBOARD_SLOTS);
 	else {
 		replay_thread(rp, t, &rp->sb->slots[slot]);
@@ -463,8 +470,8 @@ int replay_run(const char *path, const struct replay_opts *o, struct scoreboard 
 	atomic_store(&sb->checkpoint_peak_bytes, (int64_t)tot.peak_live);
 	/* Phase 0 "start", then the trace's, or one "replay" phase when the
 	 * program marked none (trace_workload.c names them the same way). */
-	sb->nphases = 1 + (rp.h->nphases < SCOREBOARD_PHASES - 1 ? rp.h->nphases
-	                                                           : SCOREBOARD_PHASES - 1);
+	sb->nphases =
+	    1 + (rp.h->nphases < SCOREBOARD_PHASES - 1 ? rp.h->nphases : SCOREBOARD_PHASES - 1);
 	snprintf(sb->phase_names[0], sizeof(sb->phase_names[0]), "start");
 	for (int i = 1; i < sb->nphases; i++)
 		snprintf(sb->phase_names[i], sizeof(sb->phase_names[i]), "%s", rp.h->phases[i - 1]);
