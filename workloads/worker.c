@@ -65,13 +65,10 @@ static struct scoreboard *private_scoreboard(void)
 	return sb;
 }
 
-/* A recorded trace instead of a workload (workloads/generators/replay.h). */
-static int replay_main(const char *path, const struct replay_opts *o, struct scoreboard *sb,
-                       int standalone)
+/* The end of the work: the true peak, and done or failed (with why).
+ * Returns 0, or 1 when the work failed. */
+static int finish(struct scoreboard *sb, int rc)
 {
-	struct replay_result res;
-	atomic_store(&sb->state, SB_RUNNING);
-	int rc = replay_run(path, o, sb, &res);
 	atomic_store(&sb->vmhwm_bytes, procself_vmhwm());
 	if (rc) {
 		atomic_store(&sb->state, SB_FAILED);
@@ -79,6 +76,17 @@ static int replay_main(const char *path, const struct replay_opts *o, struct sco
 		return 1;
 	}
 	atomic_store(&sb->state, SB_DONE);
+	return 0;
+}
+
+/* A recorded trace instead of a workload (workloads/generators/replay.h). */
+static int replay_main(const char *path, const struct replay_opts *o, struct scoreboard *sb,
+                       int standalone)
+{
+	struct replay_result res;
+	atomic_store(&sb->state, SB_RUNNING);
+	if (finish(sb, replay_run(path, o, sb, &res)))
+		return 1;
 	if (standalone)
 		printf("%s: %llu events, %llu ops, %u threads, %.3f s wall, %.3f s CPU, %.2f M "
 		       "events per CPU-second, recorded peak %llu bytes, malloc from %s\n",
@@ -170,14 +178,8 @@ int main(int argc, char **argv)
 		         w->phases[i].name);
 	atomic_store(&sb->state, SB_RUNNING);
 
-	rc = engine_run(w, &opts, sb);
-	atomic_store(&sb->vmhwm_bytes, procself_vmhwm());
-	if (rc) {
-		atomic_store(&sb->state, SB_FAILED);
-		fprintf(stderr, "wimm-worker: %s\n", sb->error[0] ? sb->error : strerror(-rc));
+	if (finish(sb, engine_run(w, &opts, sb)))
 		return 1;
-	}
-	atomic_store(&sb->state, SB_DONE);
 	if (standalone)
 		printf("%s: %llu ops, checkpoint peak %lld bytes, malloc from %s\n", w->name,
 		       (unsigned long long)scoreboard_ops(sb),

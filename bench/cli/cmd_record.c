@@ -31,7 +31,7 @@
 #include "bench/plan/catalog.h"
 #include "bench/run/childenv.h"
 #include "bench/trace/convert.h"
-#include "bench/trace/progcheck.h"
+#include "bench/run/program.h"
 #include "common/log.h"
 #include "common/trace_spool.h"
 #include "common/units.h"
@@ -181,25 +181,6 @@ static char **child_env(const struct allocator *a, const char *dir, int children
 		return NULL;
 	}
 	return env;
-}
-
-static int find_command(const char *cmd, char *out, size_t len)
-{
-	if (strchr(cmd, '/')) {
-		snprintf(out, len, "%s", cmd);
-		return access(out, X_OK) ? -errno : 0;
-	}
-	const char *path = getenv("PATH");
-	char copy[8192];
-	snprintf(copy, sizeof(copy), "%s", path && *path ? path : "/usr/bin:/bin");
-	char *save = NULL;
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		struct stat st;
-		snprintf(out, len, "%s/%s", *d ? d : ".", cmd);
-		if (!stat(out, &st) && S_ISREG(st.st_mode) && !access(out, X_OK))
-			return 0;
-	}
-	return -ENOENT;
 }
 
 /* Spool files and child notes in dir. */
@@ -429,14 +410,14 @@ int cmd_record(int argc, char **argv)
 		log_error("no command: give it after --, e.g. wimm record -- ./myprog input");
 		return EXIT_USAGE;
 	}
-	if (find_command(argv[first], command, sizeof(command))) {
-		log_error("cannot run '%s': not found or not executable", argv[first]);
+	/* The checks of `wimm exec`: a program the recorder cannot be
+	 * preloaded into (static, set-user-ID, ...) is refused with why. */
+	struct program prog;
+	if (program_find(argv[first], &prog, why, sizeof(why))) {
+		log_error("cannot record: %s", why);
 		return EXIT_USAGE;
 	}
-	if (progcheck(command, why, sizeof(why))) {
-		log_error("cannot record %s", why);
-		return EXIT_USAGE;
-	}
+	snprintf(command, sizeof(command), "%s", prog.path);
 	if (o.alloc && find_allocator(o.alloc, &alloc))
 		return EXIT_USAGE;
 	if (access(recorder_path(), R_OK)) {
@@ -480,7 +461,15 @@ int cmd_record(int argc, char **argv)
 	if (pid == 0) {
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGQUIT, &old_quit, NULL);
-		execve(command, argv + first, env);
+		/* execvp's rule, as exec has it: no ELF header nor #! is sh
+		 * (argv[first - 1] is ours: "--" or an option). */
+		if (prog.via_sh) {
+			argv[first - 1] = "/bin/sh";
+			argv[first] = command;
+			execve("/bin/sh", argv + first - 1, env);
+		} else {
+			execve(command, argv + first, env);
+		}
 		fprintf(stderr, "wimm: error: cannot run %s: %s\n", command, strerror(errno));
 		_exit(127);
 	}

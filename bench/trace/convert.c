@@ -1,19 +1,19 @@
 /* convert.c - spool to trace, offline, so recording costs the program
  * nothing but the encoding (see common/trace_spool.h and trace_format.h).
  *
- * The merge. Each thread's events are in its own order, stamped with the
- * 1 ms tick they happened in; across threads only the ticks order them.
- * The merge takes, tick by tick, each thread's events while they are
- * consistent with the blocks live so far: an allocation needs its address
- * free, a free needs its address live. A free of a block another thread
- * allocated in the same tick waits for that allocation, which another
- * pass over the threads finds. When no thread can go on within the tick,
- * the next tick is let in (a thread reads the tick a little before or after
- * the call it stamps); when still none can, the first blocked event is
- * forced: a free of an address never allocated is dropped (counted as
- * unmatched), an allocation at an address still live frees the old block
- * first (counted as lost: its free was never seen). The prototype matched
- * 100% of 40 M events of a 4-thread churn this way.
+ * The merge (merge() below). Each thread's events are in its own order;
+ * across threads only the threads' clock samples order them: an event lies
+ * between the sample its thread took before it and the one after
+ * (lookahead.c works out both). Of the threads' next events, one that may
+ * have happened first and is consistent with the blocks live so far is
+ * taken: an allocation needs its address free, a free needs its address
+ * live. Addresses are reused, so the free of another thread's block waits
+ * while another thread's own next event on that address frees it too.
+ * When no thread can go on, the event that surely happened first is
+ * forced: a free of an address not live is dropped (counted as unmatched),
+ * an allocation at an address still live frees the old block first
+ * (counted as lost: its free was never seen). README ("Record once, replay
+ * anywhere") gives how often that happens.
  *
  * Blocks get slots as the format says, with one choice left to the writer:
  * a slot freed by another thread is reused only when the thread's own

@@ -98,34 +98,34 @@ static int fail(struct replay *rp, const char *fmt, ...)
 	return -EIO;
 }
 
-/* Waits until *v >= want (acquire). 0, or -1 when the replay stops. */
-static int wait_count(struct replay *rp, _Atomic uint64_t *v, uint64_t want)
+/* Backs off while waiting: spin, then yield, then sleep 50 us at a time.
+ * Returns -1 when the replay stops (a thread failed), else 0. */
+static int pause_for(struct replay *rp, unsigned spin)
 {
-	for (unsigned spin = 0; atomic_load_explicit(v, memory_order_acquire) < want; spin++) {
-		if (atomic_load_explicit(&rp->stop, memory_order_relaxed))
-			return -1;
-		if (spin < 64)
-			continue;
-		if (spin < 256)
-			sched_yield();
-		else
-			nanosleep(&(struct timespec){0, 50000}, NULL);
-	}
+	if (atomic_load_explicit(&rp->stop, memory_order_relaxed))
+		return -1;
+	if (spin >= 256)
+		nanosleep(&(struct timespec){0, 50000}, NULL);
+	else if (spin >= 64)
+		sched_yield();
 	return 0;
 }
 
+/* Waits until *v >= want (acquire). 0, or -1 when the replay stops. */
+static int wait_count(struct replay *rp, _Atomic uint64_t *v, uint64_t want)
+{
+	for (unsigned spin = 0; atomic_load_explicit(v, memory_order_acquire) < want; spin++)
+		if (pause_for(rp, spin))
+			return -1;
+	return 0;
+}
+
+/* Waits until the slot is empty (acquire). 0, or -1 when the replay stops. */
 static int wait_empty(struct replay *rp, struct rslot *s)
 {
-	for (unsigned spin = 0; atomic_load_explicit(&s->ptr, memory_order_acquire); spin++) {
-		if (atomic_load_explicit(&rp->stop, memory_order_relaxed))
+	for (unsigned spin = 0; atomic_load_explicit(&s->ptr, memory_order_acquire); spin++)
+		if (pause_for(rp, spin))
 			return -1;
-		if (spin < 64)
-			continue;
-		if (spin < 256)
-			sched_yield();
-		else
-			nanosleep(&(struct timespec){0, 50000}, NULL);
-	}
 	return 0;
 }
 
