@@ -73,9 +73,11 @@
 #define TRACE_PREAMBLE_LEN 16
 #define TRACE_FRAME_MARK 0xF5
 #define TRACE_FRAME_HEAD 16
-#define TRACE_HEADER_MAX (16u << 20)    /* header bytes a reader accepts */
-#define TRACE_FRAME_RAW_MAX (8u << 20)  /* decompressed bytes of a frame */
-#define TRACE_FRAME_TARGET (256u << 10) /* what the writer aims for */
+#define TRACE_HEADER_MAX (16u << 20)   /* header bytes a reader accepts */
+#define TRACE_FRAME_RAW_MAX (8u << 20) /* decompressed bytes of a frame */
+#define TRACE_FRAME_TARGET                                                                         \
+	(64u << 10) /* what the writer aims for: each replay thread                                \
+	             * holds one frame, in the measured process */
 #define TRACE_MAX_THREADS 65536
 #define TRACE_NAME_MAX 48 /* phase names, as the scoreboard's */
 

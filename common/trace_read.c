@@ -395,6 +395,15 @@ void trace_close(struct trace_reader *r)
 
 const struct trace_header *trace_header(const struct trace_reader *r) { return &r->h; }
 
+void trace_drop_frames(struct trace_reader *r)
+{
+	release(&r->stored, &r->storedcap);
+	release(&r->raw, &r->rawcap);
+	ZSTD_freeDCtx(r->dctx);
+	r->dctx = NULL;
+	r->done = 1; /* no more frames from this reader */
+}
+
 static int listed(const uint32_t *tids, uint32_t n, uint32_t tid)
 {
 	for (uint32_t i = 0; i < n; i++)

@@ -60,6 +60,10 @@ const char *trace_field(const struct trace_reader *r, const char *key, size_t *l
  * (trace_error). A file that ends without a trailer is an error. */
 int trace_next_frame(struct trace_reader *r, int64_t only, struct trace_frame *f);
 
+/* Frees the frame buffers and the decompressor; the header stays. For a
+ * reader kept open only for its header (the replay's). */
+void trace_drop_frames(struct trace_reader *r);
+
 /* The message of the last failure ("PATH: byte N: ..."). */
 const char *trace_error(const struct trace_reader *r);
 

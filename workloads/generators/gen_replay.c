@@ -445,7 +445,9 @@ int replay_run(const char *path, const struct replay_opts *o, struct scoreboard 
 		trace_close(r);
 		return rc;
 	}
-	/* The header stays valid while r is open; the walk only read frames. */
+	/* The header stays valid while r is open; its frame buffers go, so
+	 * they do not count in the replay's RSS. */
+	trace_drop_frames(r);
 	struct replay rp = {.path = path, .o = o, .h = trace_header(r), .sb = sb};
 	uint32_t n = rp.h->nthreads;
 	pthread_mutex_init(&rp.lock, NULL);
