@@ -3,7 +3,8 @@
 #   scripts/deps.sh          what building and running wimm needs
 #   scripts/deps.sh --test   and what the tests and benchmarks use (chromium
 #                            for the report test, heaptrack and GNU time as
-#                            independent references, rsvg-convert)
+#                            independent references, rsvg-convert, zstd for
+#                            scripts/trace_faithful.py)
 #   scripts/deps.sh --dev    and the checks CI runs (clang, clang-format)
 # --no-install-recommends: gperftools would otherwise pull in ImageMagick
 # and ghostscript. Called by build.sh, test.sh and check.sh; safe to rerun.
@@ -17,7 +18,7 @@ packages=(
 )
 for arg in "$@"; do
 	case "$arg" in
-	--test) packages+=(librsvg2-bin chromium heaptrack time) ;;
+	--test) packages+=(librsvg2-bin chromium heaptrack time zstd) ;;
 	--dev) packages+=(clang clang-format) ;;
 	*)
 		echo "usage: scripts/deps.sh [--test] [--dev]" >&2
