@@ -83,7 +83,7 @@ def record_with_heaptrack(name, argv, e, trace):
     os.mkfifo(fifo)
     data = os.path.join(out, f"{name}.heaptrack.zst")
     reader = subprocess.Popen(f"{HEAPTRACK}/libexec/heaptrack_interpret < {fifo} | zstd -q -c > {data}",
-                              shell=True)
+                              shell=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     e = dict(e, LD_PRELOAD=f"{recorder} {HEAPTRACK}/libheaptrack_preload.so",
              DUMP_HEAPTRACK_OUTPUT=fifo, WIMM_RECORD_DIR=spool,
              WIMM_RECORD_DRIVER=str(os.getpid()))
