@@ -123,7 +123,7 @@ os.chmod(suid, os.stat(suid).st_mode | stat.S_ISUID)
 r = run([wimm, "record", "-o", os.path.join(tmp, "u.wtrace"), "--", suid])
 check(r.returncode == 2 and "set-user-ID" in r.stderr, f"a set-user-ID program is refused: {r.stderr.strip()}")
 r = run([wimm, "record", "--", "/nonexistent/prog"])
-check(r.returncode == 2 and "not found" in r.stderr, f"a missing program: {r.stderr.strip()}")
+check(r.returncode == 2 and "No such file" in r.stderr, f"a missing program: {r.stderr.strip()}")
 r = run([wimm, "record", "-a", "nosuch", "--", churn])
 check(r.returncode == 2 and "no such allocator" in r.stderr, f"an unknown allocator: {r.stderr.strip()}")
 
