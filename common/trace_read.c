@@ -154,6 +154,24 @@ const char *trace_field(const struct trace_reader *r, const char *key, size_t *l
 	return NULL;
 }
 
+/* Untrusted bytes for an error message: printable ASCII as is, the rest
+ * as \xNN, at most 40 bytes (a terminal never gets an escape sequence). */
+static const char *shown(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n && i < 40 && o + 5 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (n > 40 && o + 4 < len)
+		o += (size_t)snprintf(buf + o, len - o, "...");
+	buf[o] = 0;
+	return buf;
+}
+
 static int parse_fields(struct trace_reader *r)
 {
 	const uint8_t *p = r->hdr, *end = r->hdr + r->hdrlen;
@@ -167,10 +185,12 @@ static int parse_fields(struct trace_reader *r)
 			            "the header");
 		size_t key = (size_t)(p - r->hdr);
 		p += klen;
-		if (trace_get_varint(&p, end, &vlen) || vlen > (uint64_t)(end - p))
+		if (trace_get_varint(&p, end, &vlen) || vlen > (uint64_t)(end - p)) {
+			char name[256];
 			return fail(r, at,
-			            "header field '%.*s': its value runs past the header's end",
-			            (int)klen, (const char *)r->hdr + key);
+			            "header field '%s': its value runs past the header's end",
+			            shown((const char *)r->hdr + key, klen, name, sizeof(name)));
+		}
 		if (reserve(&r->fields, &r->fieldscap, (r->nfields + 1) * sizeof(struct field)))
 			return fail(r, at, "out of memory");
 		r->fields[r->nfields++] = (struct field){key, klen, (size_t)(p - r->hdr), vlen};
@@ -196,10 +216,11 @@ static int field_u64(struct trace_reader *r, const char *key, int required, uint
 	}
 	*out = x;
 	return 0;
-bad:
+bad:;
+	char text[256];
 	return fail(r, TRACE_PREAMBLE_LEN + (uint64_t)((const uint8_t *)v - r->hdr),
-	            "header field '%s' is '%.*s'; expected a decimal number", key,
-	            (int)(len > 40 ? 40 : len), v);
+	            "header field '%s' is '%s'; expected a decimal number", key,
+	            shown(v, len, text, sizeof(text)));
 }
 
 static int parse_threads(struct trace_reader *r)

@@ -145,5 +145,15 @@ for name in sorted(os.listdir(bad)):
     r = run([worker, path], timeout=20)
     check(r.returncode != 0 and "byte " in r.stderr, f"worker refuses {name} ({r.stderr.strip()[:120]})")
 
+# What the fuzzer found worth keeping (tests/fixtures/trace/fuzz/): each is
+# refused with a byte offset, and the message shows untrusted bytes escaped.
+fuzz = os.path.join(fixtures, "fuzz")
+for name in sorted(os.listdir(fuzz)):
+    path = os.path.join(fuzz, name)
+    r = run([wimm, "trace", "info", path], timeout=20)
+    printable = all(c == "\n" or " " <= c <= "~" for c in r.stderr)
+    check(r.returncode == 2 and "byte " in r.stderr and printable,
+          f"trace info on fuzz finding {name}: refused, printable ({r.stderr.strip()[:160]!r})")
+
 shutil.rmtree(tmp)
 finish()
