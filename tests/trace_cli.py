@@ -81,6 +81,16 @@ if d:
         check(r.returncode == 0 and got == recorded_ops - d["calls"]["realloc"] * 0,
               f"replay under {a}: {got} ops, recorded {recorded_ops} ({r.stderr[-200:]})")
 
+    # --pace recorded keeps the recorded gaps: the replay takes about as
+    # long as the recording; --touch does not change what is called.
+    r = run([worker, "--pace", "recorded", "--touch", "none", out])
+    wall = float(r.stdout.split(" s wall")[0].split()[-1]) if r.returncode == 0 else 0
+    check(r.returncode == 0 and wall >= 0.7 * d["duration_s"],
+          f"--pace recorded: {wall:.2f} s for a {d['duration_s']:.2f} s recording")
+    r = run([worker, "--touch", "first-page", out])
+    check(r.returncode == 0 and f" {recorded_ops} ops," in r.stdout,
+          f"--touch first-page replays the same calls ({r.stdout.strip()[:120]})")
+
 # Exit status and signals pass through.
 r = run([wimm, "record", "-o", os.path.join(tmp, "sh.wtrace"), "--", "sh", "-c", "exit 3"])
 check(r.returncode == 3, f"the program's exit status is wimm record's ({r.returncode})")
