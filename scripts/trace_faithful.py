@@ -17,7 +17,7 @@ replays them, and compares, program by program:
 
 Prints a Markdown table per program and a summary line per check; exits 1
 when a check fails (peak within 0.5%, operations equal, same order, ratios
-within 10%). Needs heaptrack (scripts/deps.sh --test).
+within 10%), 77 (skipped) without heaptrack and zstd (scripts/deps.sh --test).
 """
 import argparse
 import json
@@ -35,6 +35,10 @@ p.add_argument("--out", default=None)
 p.add_argument("--only", default=None)
 a = p.parse_args()
 
+if not shutil.which("heaptrack_print") or not os.path.exists(
+        "/usr/lib/heaptrack/libheaptrack_preload.so") or not shutil.which("zstd"):
+    print("trace_faithful: skipped: heaptrack or zstd is missing (scripts/deps.sh --test)")
+    sys.exit(77)
 build = os.path.abspath(a.build)
 src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 wimm = os.path.join(build, "bench", "wimm")
