@@ -201,6 +201,17 @@ EXPORT void *realloc(void *p, size_t n)
 	return q;
 }
 
+/* glibc's own reallocarray may call its realloc internally, past ours. */
+EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, total);
+}
+
 EXPORT void *memalign(size_t align, size_t n)
 {
 	struct rthread *t = self();
