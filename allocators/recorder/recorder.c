@@ -37,37 +37,8 @@
 #include "common/trace_format.h"
 
 #define EXPORT __attribute__((visibility("default")))
-#define LIKELY(x) __builtin_expect(!!(x), 1)
 
 __thread struct rthread *rec_tls;
-
-/* The calling thread's record, or NULL when the call must pass through
- * (not recording, nested, this thread's first call while starting). */
-static inline struct rthread *self(void)
-{
-	struct rthread *t = rec_tls;
-	if (__builtin_expect(!t, 0))
-		t = rec_thread_slow();
-	return LIKELY(!t->busy) ? t : NULL;
-}
-
-static inline uint64_t ticks(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) >> SPOOL_TICK_SHIFT;
-}
-
-/* Reads the clock and writes a TIME event if it moved. */
-static inline uint8_t *sample(struct rthread *t, uint8_t *w)
-{
-	uint64_t now = ticks();
-	if (now != t->clock) {
-		w = spool_put(w, (now - t->clock) << 4 | SPOOL_TIME);
-		t->clock = now;
-	}
-	return w;
-}
 
 static inline uint8_t *maybe_sample(struct rthread *t, uint8_t *w)
 {
@@ -95,16 +66,6 @@ static inline uint64_t delta(struct rthread *t, const void *p)
 }
 
 static inline uint64_t clamp(size_t n) { return n < SPOOL_SIZE_MAX ? n : SPOOL_SIZE_MAX; }
-
-/* Closes an event: publishes it (the exit path may write it out from
- * another thread) and flushes a full buffer. */
-static inline void end(struct rthread *t, uint8_t *w)
-{
-	__atomic_store_n(&t->pos, w, __ATOMIC_RELEASE);
-	if (w >= t->limit)
-		rec_flush(t);
-	t->busy = 0;
-}
 
 static void record_alloc(struct rthread *t, int call, size_t size, size_t align, void *p)
 {

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <time.h>
+
+#include "common/trace_format.h"
 #include "common/trace_spool.h"
 
 #define REC_BUF (64u << 10)    /* per-thread buffer: small enough to stay in cache */
@@ -77,5 +80,46 @@ void rec_flush(struct rthread *t);
  * arrive before the real functions are known. Never freed. */
 void *rec_early_alloc(size_t n);
 extern char rec_early[REC_EARLY];
+
+/* Hot-path helpers shared by recorder.c and recorder_wait.c. */
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+
+/* The calling thread's record, or NULL when the call must pass through
+ * (not recording, nested, this thread's first call while starting). */
+static inline struct rthread *self(void)
+{
+	struct rthread *t = rec_tls;
+	if (__builtin_expect(!t, 0))
+		t = rec_thread_slow();
+	return LIKELY(!t->busy) ? t : NULL;
+}
+
+static inline uint64_t ticks(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec) >> SPOOL_TICK_SHIFT;
+}
+
+/* Reads the clock and writes a TIME event if it moved. */
+static inline uint8_t *sample(struct rthread *t, uint8_t *w)
+{
+	uint64_t now = ticks();
+	if (now != t->clock) {
+		w = spool_put(w, (now - t->clock) << 4 | SPOOL_TIME);
+		t->clock = now;
+	}
+	return w;
+}
+
+/* Closes an event: publishes it (the exit path may write it out from
+ * another thread) and flushes a full buffer. */
+static inline void end(struct rthread *t, uint8_t *w)
+{
+	__atomic_store_n(&t->pos, w, __ATOMIC_RELEASE);
+	if (w >= t->limit)
+		rec_flush(t);
+	t->busy = 0;
+}
 
 #endif
