@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench/trace/livemap.h"
 #include "bench/trace/lookahead.h"
 #include "bench/trace/spool.h"
 #include "common/trace_format.h"
@@ -36,12 +37,6 @@
 
 #define RUN_MAX (64u << 10)
 #define MAX_PHASES 16
-
-struct live {
-	uintptr_t addr; /* 0: empty */
-	uint32_t owner;
-	uint64_t slot, seq, size;
-};
 
 struct u64vec {
 	uint64_t *v;
@@ -63,8 +58,7 @@ struct conv {
 	struct trace_writer *w;
 	struct cthread *t;
 	uint32_t n;
-	struct live *tab;
-	size_t cap, nlive;
+	struct livemap live;
 	uint8_t *run;
 	size_t runlen;
 	uint32_t runtid;
@@ -87,71 +81,6 @@ static int push(struct u64vec *v, uint64_t x)
 	}
 	v->v[v->n++] = x;
 	return 0;
-}
-
-/* The live blocks: open addressing, linear probing, deletion by shifting
- * back, so there are no tombstones to clean up. */
-static size_t hash(uintptr_t a, size_t cap)
-{
-	return (size_t)(((uint64_t)a >> 4) * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
-}
-
-static struct live *find(struct conv *c, uintptr_t a)
-{
-	for (size_t i = hash(a, c->cap);; i = (i + 1) & (c->cap - 1)) {
-		if (c->tab[i].addr == a)
-			return &c->tab[i];
-		if (!c->tab[i].addr)
-			return NULL;
-	}
-}
-
-static int insert(struct conv *c, const struct live *e);
-
-static int grow_table(struct conv *c)
-{
-	struct live *old = c->tab;
-	size_t oldcap = c->cap;
-	c->cap = oldcap ? oldcap * 2 : 1 << 16;
-	c->tab = calloc(c->cap, sizeof(*c->tab));
-	if (!c->tab)
-		return -ENOMEM;
-	c->nlive = 0;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].addr)
-			insert(c, &old[i]);
-	free(old);
-	return 0;
-}
-
-static int insert(struct conv *c, const struct live *e)
-{
-	if ((c->nlive + 1) * 2 > c->cap && grow_table(c))
-		return -ENOMEM;
-	size_t i = hash(e->addr, c->cap);
-	while (c->tab[i].addr)
-		i = (i + 1) & (c->cap - 1);
-	c->tab[i] = *e;
-	c->nlive++;
-	return 0;
-}
-
-static void erase(struct conv *c, struct live *e)
-{
-	size_t i = (size_t)(e - c->tab), j = i;
-	for (;;) {
-		j = (j + 1) & (c->cap - 1);
-		if (!c->tab[j].addr)
-			break;
-		size_t h = hash(c->tab[j].addr, c->cap);
-		/* Move j back to i unless its home lies cyclically in (i, j]. */
-		if ((j > i && (h <= i || h > j)) || (j < i && h <= i && h > j)) {
-			c->tab[i] = c->tab[j];
-			i = j;
-		}
-	}
-	c->tab[i].addr = 0;
-	c->nlive--;
 }
 
 /* Output: one open run at a time, flushed when another thread emits. */
@@ -218,7 +147,7 @@ static int new_block(struct conv *c, uint32_t tid, uint8_t *tag, int call,
 	if (c->live_bytes > c->res->peak_live)
 		c->res->peak_live = c->live_bytes;
 	struct live e = {addr, tid, slot, t->allocs, ev->size};
-	return insert(c, &e);
+	return livemap_insert(&c->live, &e);
 }
 
 /* Releases the live block e as thread tid: writes the op and the block's
@@ -241,7 +170,7 @@ static uint8_t *release(struct conv *c, uint32_t tid, struct live *e, int own_op
 	}
 	c->live_bytes -= e->size;
 	c->res->frees++;
-	erase(c, e);
+	livemap_erase(&c->live, e);
 	return p;
 }
 
@@ -265,15 +194,15 @@ static int consistent(struct conv *c, uint32_t tid, const struct spool_event *ev
 	case SPOOL_START:
 		return ev->tid == 0 || c->t[tid].started;
 	case SPOOL_ALLOC:
-		return !ev->addr || !find(c, ev->addr);
+		return !ev->addr || !livemap_find(&c->live, ev->addr);
 	case SPOOL_FREE:
-		e = find(c, ev->addr);
+		e = livemap_find(&c->live, ev->addr);
 		return !e ? 0 : e->owner == tid ? 1 : 2;
 	case SPOOL_REALLOC:
 		if (!ev->addr2)
 			return 1; /* failed: dropped */
-		e = find(c, ev->addr);
-		if (!e || (ev->addr2 != ev->addr && find(c, ev->addr2)))
+		e = livemap_find(&c->live, ev->addr);
+		if (!e || (ev->addr2 != ev->addr && livemap_find(&c->live, ev->addr2)))
 			return 0;
 		return e->owner == tid ? 1 : 2;
 	default:
@@ -301,7 +230,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 		}
 		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
-		if (forced && (e = find(c, ev->addr))) {
+		if (forced && (e = livemap_find(&c->live, ev->addr))) {
 			c->res->lost++;
 			p = release(c, tid, e, TRACE_OP_FREE, TRACE_OP_FREE_FROM, 0, p);
 			emit_end(c, tid, p);
@@ -309,7 +238,7 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 		}
 		return new_block(c, tid, NULL, ev->call, ev, ev->addr, p);
 	case SPOOL_FREE:
-		if (!(e = find(c, ev->addr))) {
+		if (!(e = livemap_find(&c->live, ev->addr))) {
 			c->res->unmatched++;
 			return 0;
 		}
@@ -326,19 +255,19 @@ static int apply(struct conv *c, uint32_t tid, const struct spool_event *ev, int
 		}
 		if (!(p = emit_begin(c, tid, ev->lo, &rc)))
 			return rc;
-		if (!(e = find(c, ev->addr))) {
+		if (!(e = livemap_find(&c->live, ev->addr))) {
 			/* The old block was never seen: a new one, as realloc(NULL). */
 			c->res->unmatched++;
 			return new_block(c, tid, NULL, TRACE_CALL_REALLOC, ev, ev->addr2, p);
 		}
 		if (forced && ev->addr2 != ev->addr) {
-			struct live *old = find(c, ev->addr2);
+			struct live *old = livemap_find(&c->live, ev->addr2);
 			if (old) {
 				c->res->lost++;
 				p = release(c, tid, old, TRACE_OP_FREE, TRACE_OP_FREE_FROM, 0, p);
 				emit_end(c, tid, p);
 				p = c->run + c->runlen;
-				e = find(c, ev->addr);
+				e = livemap_find(&c->live, ev->addr);
 			}
 		}
 		uint8_t *tag = p;
@@ -473,9 +402,10 @@ static uintptr_t wanted(struct conv *c, uint32_t i)
 	const struct spool_event *ev = c->t[i].head;
 	if (!c->t[i].have)
 		return 0;
-	if (ev->op == SPOOL_ALLOC && ev->addr && find(c, ev->addr))
+	if (ev->op == SPOOL_ALLOC && ev->addr && livemap_find(&c->live, ev->addr))
 		return ev->addr;
-	if (ev->op == SPOOL_REALLOC && ev->addr2 && ev->addr2 != ev->addr && find(c, ev->addr2))
+	if (ev->op == SPOOL_REALLOC && ev->addr2 && ev->addr2 != ev->addr &&
+	    livemap_find(&c->live, ev->addr2))
 		return ev->addr2;
 	return 0;
 }
@@ -633,7 +563,7 @@ int convert_spool(const char *spool, const char *out, const char *const *fields,
 	}
 	c.t = calloc(c.n, sizeof(*c.t));
 	c.run = malloc(RUN_MAX + 256);
-	if (!c.t || !c.run || grow_table(&c)) {
+	if (!c.t || !c.run || livemap_init(&c.live)) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto out;
@@ -676,7 +606,7 @@ out:
 		look_finish(&c.t[i].look);
 	}
 	free(c.t);
-	free(c.tab);
+	livemap_finish(&c.live);
 	free(c.run);
 	spool_close(c.sp);
 	return rc;
