@@ -223,6 +223,29 @@ static void print_trimmed(char *buf, size_t len, double x, int decimals, const c
 	snprintf(buf, len, "%s %s", num, unit);
 }
 
+/* bytes in unit 2^shift with at most 2 decimals, exactly, into buf
+ * ("1.25 MiB", "128 MiB"); false when that cannot be exact. Two, not
+ * three: a page-granular RSS is a multiple of 1/256 MiB, and one in 32 of
+ * them would otherwise print as "263.625 MiB" beside "263.6 MiB". */
+static bool format_exact(uint64_t bytes, int shift, const char *unit, char *buf, size_t len)
+{
+	static const uint64_t pow10[] = {1, 10, 100};
+	uint64_t mask = (UINT64_C(1) << shift) - 1, whole = bytes >> shift, rem = bytes & mask;
+	/* rem < 2^40, so rem * 100 cannot overflow. */
+	for (int d = 0; d <= 2; d++) {
+		if ((rem * pow10[d]) & mask)
+			continue;
+		uint64_t frac = (rem * pow10[d]) >> shift;
+		if (d == 0)
+			snprintf(buf, len, "%llu %s", (unsigned long long)whole, unit);
+		else
+			snprintf(buf, len, "%llu.%0*llu %s", (unsigned long long)whole, d,
+			         (unsigned long long)frac, unit);
+		return true;
+	}
+	return false;
+}
+
 char *units_format_size(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -237,7 +260,10 @@ char *units_format_size(uint64_t bytes, char *buf, size_t len)
 		x /= 1024.0;
 		u++;
 	}
-	snprintf(buf, len, "%.1f %s", x, names[u]);
+	/* Exact when that is short: 1280 KiB is "1.25 MiB", never the
+	 * rounded "1.2 MiB". A measured 5030 KiB still reads "4.9 MiB". */
+	if (!format_exact(bytes, 10 * u, names[u], buf, len))
+		snprintf(buf, len, "%.1f %s", x, names[u]);
 	return buf;
 }
 

@@ -1,5 +1,5 @@
 /* units.h - human units both ways: parse "256 KiB", "20 ms", "5M"; print
- * "128.0 MiB", "2.31 s", "1.93x".
+ * "1.25 MiB", "2.31 s", "1.93x".
  *
  * Parsers take the whole string (surrounding blanks allowed, a space between
  * number and unit optional) and return 0, -EINVAL when it is not a number
@@ -30,10 +30,13 @@ int units_parse_duration(const char *s, int64_t *ns);
 int units_parse_count(const char *s, uint64_t *count);
 
 /* Formatters write into buf (at least 32 bytes is always enough; shorter
- * buffers truncate) and return buf. Sizes keep one decimal above 1 KiB;
+ * buffers truncate) and return buf. Sizes print in the largest unit that
+ * keeps the number under 1024, exactly when that takes at most 2 decimals
+ * ("1.25 MiB" for 1280 KiB, never "1.2 MiB"; "128 MiB", "1000 KiB"), else
+ * rounded to one decimal ("263.6 MiB"; the ".0" of "1.0 MiB" says so);
  * durations keep three significant digits without trailing zeros ("1 s",
  * "2.5 s"); NaN and infinities print "n/a". */
-char *units_format_size(uint64_t bytes, char *buf, size_t len); /* "128.0 MiB" */
+char *units_format_size(uint64_t bytes, char *buf, size_t len); /* "1.25 MiB" */
 char *units_format_duration(double s, char *buf, size_t len);   /* "850 ms", "2.31 s" */
 char *units_format_ratio(double r, char *buf, size_t len);      /* "1.93x" */
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "common/suggest.h"
 #include "common/units.h"
 
 struct ynode_doc {
@@ -564,10 +565,15 @@ int ynode_check_keys(struct ynode_doc *d, const struct ynode *map, const char *w
 	for (int i = 0; i < map->n; i++) {
 		const struct ynode *k = map->key[i];
 		if (!in_list(known, k->text, k->len)) {
-			char keys[512];
+			char keys[512], hint[96];
+			struct suggest s;
 			join(known, keys, sizeof(keys));
-			return ynode_fail(d, k, "unknown key %s in %s; known keys: %s",
-			                  ynode_describe(k, desc, sizeof(desc)), what, keys);
+			suggest_init(&s, k->text);
+			suggest_add_list(&s, known);
+			suggest_phrase(&s, hint, sizeof(hint));
+			return ynode_fail(d, k, "unknown key %s in %s%s%s known keys: %s",
+			                  ynode_describe(k, desc, sizeof(desc)), what, hint,
+			                  hint[0] ? "" : ";", keys);
 		}
 	}
 	for (; required && *required; required++)

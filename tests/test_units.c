@@ -221,12 +221,25 @@ TEST(format_size)
 {
 	fmt_size(0, "0 B");
 	fmt_size(1023, "1023 B");
-	fmt_size(1024, "1.0 KiB");
+	fmt_size(1024, "1 KiB");
 	fmt_size(1536, "1.5 KiB");
-	fmt_size(UINT64_C(128) << 20, "128.0 MiB");
+	fmt_size(1280 * 1024, "1.25 MiB");          /* exact, never "1.2 MiB" */
+	fmt_size(1152 * 1024, "1.1 MiB");           /* 1.125 MiB: three decimals, rounded */
+	fmt_size(UINT64_C(276430848), "263.6 MiB"); /* 263.625 MiB */
+	fmt_size(UINT64_C(139198464), "132.75 MiB");
+	fmt_size(1088 * 1024, "1.1 MiB"); /* 1.0625 MiB: four decimals, rounded */
+	fmt_size(5030 * 1024, "4.9 MiB"); /* 4.912109375 MiB */
+	fmt_size(1000 * 1024, "1000 KiB");
+	fmt_size(UINT64_C(5000) << 20, "4.9 GiB");
+	fmt_size(UINT64_C(128) << 20, "128 MiB");
+	fmt_size(UINT64_C(1536) << 20, "1.5 GiB");
+	fmt_size(131072, "128 KiB");
+	fmt_size(1025, "1.0 KiB");    /* 1.0009765625 KiB: rounded, and the ".0" says so */
+	fmt_size(1258291, "1.2 MiB"); /* 1.19999980926513671875 MiB */
 	fmt_size((UINT64_C(1) << 20) - 1, "1.0 MiB"); /* not "1024.0 KiB" */
-	fmt_size(UINT64_C(5) << 30, "5.0 GiB");
-	fmt_size(UINT64_C(3) << 40, "3.0 TiB");
+	fmt_size(UINT64_C(10000) << 20, "9.8 GiB");
+	fmt_size(UINT64_C(5) << 30, "5 GiB");
+	fmt_size(UINT64_C(3) << 40, "3 TiB");
 	fmt_size(UINT64_MAX, "16777216.0 TiB");
 	/* Short buffers truncate instead of overflowing. */
 	char small[4];
@@ -262,7 +275,15 @@ TEST(format_ratio)
 /* What the formatters print, the parsers read back. */
 TEST(round_trip)
 {
-	static const uint64_t sizes[] = {0, 1, 1024, 1536, UINT64_C(128) << 20, UINT64_C(7) << 40};
+	static const uint64_t sizes[] = {0,
+	                                 1,
+	                                 1024,
+	                                 1536,
+	                                 1280 * 1024,
+	                                 UINT64_C(139198464),
+	                                 1000 * 1024,
+	                                 UINT64_C(128) << 20,
+	                                 UINT64_C(7) << 40};
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		char buf[32];
 		uint64_t back = 1;

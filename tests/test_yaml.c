@@ -381,8 +381,9 @@ TEST(exact_positions)
 		const char *file, *msg;
 	} cases[] = {
 	    {"duplicate-key.yaml", "9:5: duplicate key 'ops' (first at 8:5)"},
-	    {"unknown-phase-key.yaml", "8:5: unknown key 'opz' in phase 'work'; known keys: "
-	                               "name, generator, threads, ops, live, sizes"},
+	    {"unknown-phase-key.yaml",
+	     "8:5: unknown key 'opz' in phase 'work'; did you mean 'ops'? known keys: "
+	     "name, generator, threads, ops, live, sizes"},
 	    {"threads-duplicate.yaml", "4:17: key 'threads': 4 is listed twice (first at 4:14)"},
 	    {"missing-phases.yaml", "2:1: the workload is missing required key 'phases'"},
 	    {"idle-no-duration.yaml", "12:5: phase 'rest' is missing required key 'duration'"},
