@@ -1,8 +1,8 @@
 /* worker.c - wimm-worker: runs one workload at one thread count, in the
  * process whose memory the driver measures.
  *
- *   wimm-worker [--threads N] [--scale F] [--time-scale F] WORKLOAD.yaml
- *   wimm-worker --identify
+ *   wimm-worker [--threads N] [--scale F] [--time-scale F] [--idle SECONDS] WORKLOAD.yaml
+ *   wimm-worker --identify | --settings
  *
  * The driver starts it with the allocator preloaded and WIMM_SCOREBOARD set;
  * everything the worker reports goes through the scoreboard. Run by hand
@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "workloads/alloc_settings.h"
 #include "workloads/engine.h"
 #include "workloads/generators/replay.h"
 #include "common/identify.h"
@@ -25,11 +26,13 @@
 
 static int usage(FILE *f, int code)
 {
-	fprintf(f, "usage: wimm-worker [--threads N] [--scale F] [--time-scale F] WORKLOAD.yaml\n"
-	           "       wimm-worker [--touch full|first-page|none] [--pace fast|recorded] "
-	           "TRACE.wtrace\n"
-	           "       wimm-worker --identify\n"
-	           "Runs one workload; normally started by `wimm run`, not by hand.\n");
+	fprintf(f,
+	        "usage: wimm-worker [--threads N] [--scale F] [--time-scale F] [--idle SECONDS]\n"
+	        "                   WORKLOAD.yaml\n"
+	        "       wimm-worker [--touch full|first-page|none] [--pace fast|recorded] "
+	        "TRACE.wtrace\n"
+	        "       wimm-worker --identify | --settings\n"
+	        "Runs one workload; normally started by `wimm run`, not by hand.\n");
 	return code;
 }
 
@@ -101,13 +104,18 @@ int main(int argc, char **argv)
 {
 	struct engine_opts opts = {.threads = 1};
 	struct replay_opts ropts = {REPLAY_TOUCH_FULL, REPLAY_PACE_FAST};
-	double scale = 1.0, time_scale = 1.0;
+	double scale = 1.0, time_scale = 1.0, idle_s = 0;
 	const char *path = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--identify"))
 			return identify_only();
+		if (!strcmp(a, "--settings")) {
+			char buf[256];
+			printf("wimm-settings\t%s\n", alloc_settings_read(buf, sizeof(buf)));
+			return 0;
+		}
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return usage(stdout, 0);
 		if (i + 1 < argc && !strcmp(a, "--threads")) {
@@ -127,6 +135,9 @@ int main(int argc, char **argv)
 				return usage(stderr, 2);
 		} else if (i + 1 < argc && !strcmp(a, "--time-scale")) {
 			if (parse_double(argv[++i], &time_scale))
+				return usage(stderr, 2);
+		} else if (i + 1 < argc && !strcmp(a, "--idle")) {
+			if (parse_double(argv[++i], &idle_s))
 				return usage(stderr, 2);
 		} else if (a[0] == '-' || path) {
 			return usage(stderr, 2);
@@ -171,6 +182,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	workload_scale(w, scale, time_scale);
+	if (idle_s > 0)
+		workload_set_idle(w, idle_s);
 	sb->nphases = w->nphases + 1;
 	strcpy(sb->phase_names[0], "start");
 	for (int i = 0; i < w->nphases; i++)

@@ -148,6 +148,14 @@ const char *workload_generator_name(enum generator gen);
  * the driver both call it, so they agree on budgets and counts. */
 void workload_scale(struct workload *w, double scale, double time_scale);
 
+/* Sets the length of every idle phase to seconds (wimm run --idle), after
+ * workload_scale: the driver and the worker both call it. Returns the
+ * number of idle phases. */
+int workload_set_idle(struct workload *w, double seconds);
+
+/* Seconds the workload's idle phases last together. */
+double workload_idle_seconds(const struct workload *w);
+
 /* The largest memory budget a phase declares (the tile cache's), or 0. */
 uint64_t workload_budget(const struct workload *w);
 

@@ -51,6 +51,26 @@ void workload_scale(struct workload *w, double scale, double time_scale)
 	}
 }
 
+int workload_set_idle(struct workload *w, double seconds)
+{
+	int n = 0;
+	for (int i = 0; i < w->nphases; i++)
+		if (w->phases[i].gen == GEN_IDLE) {
+			w->phases[i].u.idle.duration_s = seconds;
+			n++;
+		}
+	return n;
+}
+
+double workload_idle_seconds(const struct workload *w)
+{
+	double s = 0;
+	for (int i = 0; i < w->nphases; i++)
+		if (w->phases[i].gen == GEN_IDLE)
+			s += w->phases[i].u.idle.duration_s;
+	return s;
+}
+
 uint64_t workload_budget(const struct workload *w)
 {
 	uint64_t budget = 0;

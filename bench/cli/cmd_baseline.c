@@ -82,6 +82,7 @@ static int update(int argc, char **argv)
 	const char *out_root = "results";
 	int force = 0, c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -94,7 +95,7 @@ static int update(int argc, char **argv)
 			fputs(help_text, stdout);
 			return EXIT_OK;
 		default:
-			log_error("see wimm baseline --help");
+			cmd_bad_option("baseline", longopts, "h", argv, optind, optopt);
 			return EXIT_USAGE;
 		}
 	}

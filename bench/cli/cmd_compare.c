@@ -160,6 +160,7 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 	char err[512], *end;
 	int c;
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
@@ -208,7 +209,7 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 			out->gab = optarg;
 			break;
 		default:
-			log_error("see wimm compare --help");
+			cmd_bad_option("compare", longopts, "h", argv, optind, optopt);
 			return -1;
 		}
 	}

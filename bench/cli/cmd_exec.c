@@ -143,8 +143,8 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 			session_print_help(usage_head, usage_tail);
 			exit(EXIT_OK);
 		default:
-			log_error("unknown or incomplete option '%s'; see `wimm exec --help`",
-			          argv[optind - 1]);
+			cmd_bad_option("exec", longopts, SESSION_SHORTOPTS "h", argv, optind,
+			               optopt);
 			return -1;
 		}
 	}

@@ -105,7 +105,7 @@ int cmd_plot(int argc, char **argv)
 			fputs(usage, stdout);
 			return EXIT_OK;
 		default:
-			log_error("unknown option '%s'; see `wimm plot --help`", argv[optind - 1]);
+			cmd_bad_option("plot", longopts, "h", argv, optind, optopt);
 			return EXIT_USAGE;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "bench/cli/cmd.h"
 #include "bench/trace/trace_workload.h"
 #include "common/log.h"
+#include "common/units.h"
 #include "bench/plan/matrix.h"
 #include "bench/run/session.h"
 
@@ -24,6 +25,7 @@ struct run_opts {
 	int nthreads;
 	double scale, time_scale;
 	const char *touch, *pace; /* trace replays: passed to the worker */
+	int64_t idle_ns;          /* --idle; 0 = the workloads' own */
 };
 
 static const char usage_head[] =
@@ -38,6 +40,8 @@ static const char usage_head[] =
     "      --timeout DUR       per-cell timeout (default: the workload's, else 300s)\n"
     "      --scale F           multiply the workloads' work by F\n"
     "      --quick             a fast smoke run: --scale 0.1, idle phases x0.25\n"
+    "      --idle DUR          every idle phase lasts DUR (jemalloc's dirty pages\n"
+    "                          decay over 10s: --idle 12s shows it), from 1ms to 1h\n"
     "      --touch MODE        traces: write each block full (default), first-page\n"
     "                          or none\n"
     "      --pace MODE         traces: fast (default) or recorded (keep the gaps)\n";
@@ -92,7 +96,7 @@ static int parse_threads(const char *arg, int *out)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK, O_TOUCH, O_PACE };
+	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK, O_TOUCH, O_PACE, O_IDLE };
 	static const struct option longopts[] = {
 	    SESSION_LONGOPTS,
 	    {"threads", required_argument, NULL, 't'},
@@ -100,6 +104,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	    {"quick", no_argument, NULL, O_QUICK},
 	    {"touch", required_argument, NULL, O_TOUCH},
 	    {"pace", required_argument, NULL, O_PACE},
+	    {"idle", required_argument, NULL, O_IDLE},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -148,12 +153,20 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			}
 			o->pace = optarg;
 			break;
+		case O_IDLE:
+			if (units_parse_duration(optarg, &o->idle_ns) || o->idle_ns < 1000000 ||
+			    o->idle_ns > INT64_C(3600) * 1000000000) {
+				log_error("--idle %s: expected a duration from 1ms to 1h, e.g. 12s",
+				          optarg);
+				return -1;
+			}
+			break;
 		case 'h':
 			session_print_help(usage_head, usage_tail);
 			exit(EXIT_OK);
 		default:
-			log_error("unknown or incomplete option '%s'; see `wimm run --help`",
-			          argv[optind - 1]);
+			cmd_bad_option("run", longopts, SESSION_SHORTOPTS "t:h", argv, optind,
+			               optopt);
 			return -1;
 		}
 	}
@@ -192,6 +205,8 @@ static int load_workloads(char **args, int nargs, const struct run_opts *o, stru
 			/* The worker scales its own copy the same way; the driver's
 			 * copy gives budgets and iteration counts for the figures. */
 			workload_scale(&w[i], o->scale, o->time_scale);
+			if (o->idle_ns && !workload_set_idle(&w[i], (double)o->idle_ns / 1e9))
+				log_info("--idle: %s has no idle phase", w[i].name);
 		}
 		for (int j = 0; j < i && !rc; j++)
 			if (!strcmp(w[i].name, w[j].name)) {
@@ -243,6 +258,7 @@ int cmd_run(int argc, char **argv)
 		per_allocator += (size_t)naxis[i] * (size_t)o.s.reps;
 	}
 	o.s.scale = o.scale;
+	o.s.idle_s = (double)o.idle_ns / 1e9;
 	if ((code = session_create(&s, &o.s, argc, argv, w, nw, per_allocator)))
 		goto out;
 	if (matrix_build(nw, axis, naxis, session_nallocators(s), o.s.reps, o.s.seed, &plan,
@@ -254,23 +270,35 @@ int cmd_run(int argc, char **argv)
 	for (size_t i = 0; i < ncells && !session_stopping(); i++) {
 		const struct plan_cell *pc = &plan[i];
 		const struct workload *wl = &w[pc->workload];
-		char threads[16], scale[32], time_scale[32];
+		char threads[16], scale[32], time_scale[32], idle[32];
 		snprintf(threads, sizeof(threads), "%d", pc->threads);
 		snprintf(scale, sizeof(scale), "%g", o.scale);
 		snprintf(time_scale, sizeof(time_scale), "%g", o.time_scale);
-		char *wargv[] = {(char *)catalog_worker_path(),
-		                 "--threads",
-		                 threads,
-		                 "--scale",
-		                 scale,
-		                 "--time-scale",
-		                 time_scale,
-		                 "--touch",
-		                 (char *)(o.touch ? o.touch : "full"),
-		                 "--pace",
-		                 (char *)(o.pace ? o.pace : "fast"),
-		                 (char *)wl->path,
-		                 NULL};
+		snprintf(idle, sizeof(idle), "%.9f", (double)o.idle_ns / 1e9);
+		char *wargv[16];
+		int k = 0;
+		wargv[k++] = (char *)catalog_worker_path();
+		wargv[k++] = "--threads";
+		wargv[k++] = threads;
+		wargv[k++] = "--scale";
+		wargv[k++] = scale;
+		wargv[k++] = "--time-scale";
+		wargv[k++] = time_scale;
+		wargv[k++] = "--touch";
+		wargv[k++] = (char *)(o.touch ? o.touch : "full");
+		wargv[k++] = "--pace";
+		wargv[k++] = (char *)(o.pace ? o.pace : "fast");
+		if (o.idle_ns) {
+			wargv[k++] = "--idle";
+			wargv[k++] = idle;
+		}
+		wargv[k++] = (char *)wl->path;
+		wargv[k] = NULL;
+		/* The default timeout grows with the work, and with the idle
+		 * time --idle adds (it can be an hour a phase). */
+		double timeout_s =
+		    (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) * fmax(1.0, o.scale) +
+		    workload_idle_seconds(wl);
 		struct session_cell sc = {
 		    .workload = wl,
 		    .name = wl->name,
@@ -278,11 +306,7 @@ int cmd_run(int argc, char **argv)
 		    .allocator = pc->allocator,
 		    .rep = pc->rep,
 		    .argv = wargv,
-		    .timeout_ns = (int64_t)llround(
-		        fmin(MAX_TIMEOUT_S,
-		             (wl->timeout_s > 0 ? wl->timeout_s : DEFAULT_TIMEOUT_S) *
-		                 fmax(1.0, o.scale)) *
-		        1e9),
+		    .timeout_ns = (int64_t)llround(fmin(MAX_TIMEOUT_S, timeout_s) * 1e9),
 		};
 		int rc = session_run_cell(s, &sc, i, ncells);
 		if (rc) /* interrupted, or results can no longer be written */

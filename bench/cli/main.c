@@ -5,6 +5,7 @@
 #include "bench/cli/cmd.h"
 #include "config.h"
 #include "common/log.h"
+#include "common/suggest.h"
 
 static const char usage_text[] =
     "usage: wimm COMMAND [options]\n"
@@ -30,6 +31,16 @@ static const char usage_text[] =
     "130 interrupted (finished cells kept).\n"
     "compare: 0 no regression, 1 a regression, 2 bad usage or I/O, 3 not comparable.\n";
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"run", cmd_run},           {"exec", cmd_exec},       {"list", cmd_list},
+    {"validate", cmd_validate}, {"compare", cmd_compare}, {"baseline", cmd_baseline},
+    {"plot", cmd_plot},         {"record", cmd_record},   {"trace", cmd_trace},
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -45,26 +56,18 @@ int main(int argc, char **argv)
 		printf("wimm %s\n", WIMM_VERSION);
 		return EXIT_OK;
 	}
-	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
-	if (!strcmp(cmd, "exec"))
-		return cmd_exec(argc - 1, argv + 1);
-	if (!strcmp(cmd, "list"))
-		return cmd_list(argc - 1, argv + 1);
-	if (!strcmp(cmd, "validate"))
-		return cmd_validate(argc - 1, argv + 1);
-	if (!strcmp(cmd, "compare"))
-		return cmd_compare(argc - 1, argv + 1);
-	if (!strcmp(cmd, "baseline"))
-		return cmd_baseline(argc - 1, argv + 1);
-	if (!strcmp(cmd, "plot"))
-		return cmd_plot(argc - 1, argv + 1);
-	if (!strcmp(cmd, "record"))
-		return cmd_record(argc - 1, argv + 1);
-	if (!strcmp(cmd, "trace"))
-		return cmd_trace(argc - 1, argv + 1);
-	log_error("unknown command '%s'; commands are run, exec, list, validate, compare, "
-	          "baseline, plot, record, trace (see wimm --help)",
-	          cmd);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	char list[256] = "", hint[96];
+	struct suggest s;
+	suggest_init(&s, cmd);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		suggest_add(&s, commands[i].name);
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", i ? ", " : "",
+		         commands[i].name);
+	}
+	log_error("unknown command '%s'%s commands are %s (see wimm --help)", cmd,
+	          suggest_best(&s) ? suggest_phrase(&s, hint, sizeof(hint)) : ";", list);
 	return EXIT_USAGE;
 }

@@ -43,6 +43,40 @@ static bool is_env_name(const char *s, size_t len)
 	return true;
 }
 
+bool allocator_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	bool ok = n > 0 && n < ALLOCATOR_NAME_MAX;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = is_name_char(s[i]);
+	return ok;
+}
+
+const char *allocator_env_problem(const char *name, size_t len, char *buf, size_t buflen)
+{
+	if (!is_env_name(name, len)) {
+		snprintf(buf, buflen,
+		         "'%.*s' is not a variable name; use letters, digits and '_', not "
+		         "starting with a digit",
+		         (int)(len > 64 ? 64 : len), name);
+		return buf;
+	}
+	/* The driver sets LD_PRELOAD from library:, and two sources for it
+	 * would make the measured allocator ambiguous. */
+	if (len == 10 && !strncmp(name, "LD_PRELOAD", len))
+		return "LD_PRELOAD cannot be set here; wimm preloads the allocator's library "
+		       "(set library: in its file, or use --allocator NAME=/path/lib.so)";
+	/* wimm's channel to the child (WIMM_SCOREBOARD) and its own
+	 * settings are the driver's: a file that set them would
+	 * redirect or disable the measurement. */
+	if (len >= 5 && !strncmp(name, "WIMM_", 5)) {
+		snprintf(buf, buflen, "%.*s cannot be set here; WIMM_* variables are wimm's own",
+		         (int)(len > 64 ? 64 : len), name);
+		return buf;
+	}
+	return NULL;
+}
+
 static bool is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -59,26 +93,10 @@ static int parse_environment(struct ynode_doc *d, const struct ynode *root, stru
 		                  ALLOCATOR_MAX_ENV, env->n);
 	for (int i = 0; i < env->n; i++) {
 		const struct ynode *k = env->key[i], *v = env->val[i];
-		char desc[64], value[ALLOCATOR_ENV_MAX];
-		if (!is_env_name(k->text, k->len))
-			return ynode_fail(d, k,
-			                  "key 'environment': %s is not a variable name; use "
-			                  "letters, digits and '_', not starting with a digit",
-			                  ynode_describe(k, desc, sizeof(desc)));
-		/* The driver sets LD_PRELOAD from library:, and two sources for it
-		 * would make the measured allocator ambiguous. */
-		if (strcmp(k->text, "LD_PRELOAD") == 0)
-			return ynode_fail(d, k,
-			                  "key 'environment': LD_PRELOAD cannot be set here; "
-			                  "set library: instead");
-		/* wimm's channel to the child (WIMM_SCOREBOARD) and its own
-		 * settings are the driver's: a file that set them would
-		 * redirect or disable the measurement. */
-		if (strncmp(k->text, "WIMM_", 5) == 0)
-			return ynode_fail(d, k,
-			                  "key 'environment': %s cannot be set here; WIMM_* "
-			                  "variables are wimm's own",
-			                  k->text);
+		char why[160], value[ALLOCATOR_ENV_MAX];
+		const char *problem = allocator_env_problem(k->text, k->len, why, sizeof(why));
+		if (problem)
+			return ynode_fail(d, k, "key 'environment': %s", problem);
 		if ((r = ynode_as_str(d, v, k->text, value, sizeof(value))) < 0)
 			return r;
 		int n = snprintf(a->env[i], sizeof(a->env[i]), "%s=%s", k->text, value);
@@ -167,10 +185,10 @@ int allocator_from_arg(const char *arg, struct allocator *out, char *err, size_t
 		return -EINVAL;
 	}
 	size_t nlen = (size_t)(eq - arg);
-	bool ok = nlen > 0 && nlen < sizeof(out->name);
-	for (size_t i = 0; ok && i < nlen; i++)
-		ok = is_name_char(arg[i]);
-	if (!ok) {
+	char name[ALLOCATOR_NAME_MAX + 1];
+	snprintf(name, sizeof(name), "%.*s", (int)(nlen < sizeof(name) ? nlen : sizeof(name) - 1),
+	         arg);
+	if (nlen >= sizeof(out->name) || !allocator_name_ok(name)) {
 		snprintf(err, errlen,
 		         "--allocator '%s': the name before '=' must be 1 to %zu "
 		         "letters, digits, '_', '.' or '-'",

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/plan/plan_json.h"
 #include "bench/results/cell_io.h"
 #include "config.h"
 #include "bench/results/jsonw.h"
@@ -243,6 +244,7 @@ static struct json_object *allocator_json(const struct allocator *a, const char 
 	rc |= a->colour[0] ? jsonw_add_str(o, "colour", a->colour) : jsonw_add_null(o, "colour");
 	rc |= a->variant_of[0] ? jsonw_add_str(o, "variant_of", a->variant_of)
 	                       : jsonw_add_null(o, "variant_of");
+	rc |= plan_allocator_json(o, a);
 	if (rc) {
 		json_object_put(o);
 		return NULL;
@@ -311,6 +313,9 @@ static struct json_object *build_meta(const struct results *r, const struct run_
 	rc |= info->probe ? jsonw_add_str(o, "probe", info->probe) : jsonw_add_null(o, "probe");
 	rc |= info->mem_guard_bytes > 0 ? jsonw_add_int(o, "mem_guard_bytes", info->mem_guard_bytes)
 	                                : jsonw_add_null(o, "mem_guard_bytes");
+	rc |= jsonw_add(o, "sweeps", plan_sweeps_json(info->sweeps, info->nsweeps));
+	rc |= info->idle_s > 0 ? jsonw_add_real(o, "idle_s", info->idle_s)
+	                       : jsonw_add_null(o, "idle_s");
 	rc |= jsonw_add_str(o, "testbed", sysinfo_testbed(testbed, sizeof(testbed)));
 	rc |= jsonw_add(o, "host", host);
 	rc |= jsonw_add(o, "allocators", allocs);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "bench/plan/allocator.h"
+#include "bench/plan/sweep.h"
 #include "bench/results/cell.h"
 #include "bench/results/phases.h"
 #include "bench/run/series.h"
@@ -34,6 +35,9 @@ struct run_info {
 	const char *env_removed; /* e.g. "MALLOC_PERTURB_" or "" */
 	const char *probe;       /* the probe library preloaded, or NULL */
 	int64_t mem_guard_bytes; /* cells are killed above this RSS; 0 = none */
+	const struct sweep *sweeps; /* --sweep, recorded with the allocators they made */
+	int nsweeps;
+	double idle_s; /* --idle: every idle phase's length; 0 = the workloads' own */
 };
 
 struct results;

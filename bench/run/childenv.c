@@ -144,16 +144,18 @@ static int read_answer(int fd, char *buf, size_t len, size_t *got)
 	}
 }
 
-int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
-                      size_t version_len)
+/* Runs `wimm-worker FLAG` under a and reads what it prints on stdout into
+ * buf. Returns 0 when it exited 0, -ECHILD when it died or failed,
+ * -ETIMEDOUT (killed) or -errno. */
+static int ask_worker(const struct allocator *a, const char *flag, char *buf, size_t len)
 {
 	char **env = NULL;
 	int pipefd[2] = {-1, -1}, rc;
-	char *argv[] = {(char *)catalog_worker_path(), "--identify", NULL};
+	char *argv[] = {(char *)catalog_worker_path(), (char *)flag, NULL};
 	struct spawn_child ch;
 	enum spawn_stage stage;
 
-	owner[0] = version[0] = 0;
+	buf[0] = 0;
 	if ((rc = childenv_build(a, -1, NULL, &env)))
 		return rc;
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
@@ -173,35 +175,78 @@ int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, 
 			;
 		goto out;
 	}
-	char buf[1024];
 	size_t got = 0;
 	int status = 0;
-	rc = read_answer(pipefd[0], buf, sizeof(buf), &got);
+	rc = read_answer(pipefd[0], buf, len, &got);
 	buf[got] = 0;
 	if (rc)
 		kill(-ch.pid, SIGKILL);
 	while (waitpid(ch.pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		rc = -ECHILD;
+out:
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	childenv_free(env);
+	return rc;
+}
+
+int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
+                      size_t version_len)
+{
+	char buf[1024];
+	owner[0] = version[0] = 0;
+	int rc = ask_worker(a, "--identify", buf, sizeof(buf));
 	if (rc)
-		goto out;
+		return rc;
 	/* Output: OWNER \t FAMILY \t VERSION \n */
 	char *tab1 = strchr(buf, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) || !tab2) {
-		rc = -ECHILD;
-		goto out;
-	}
+	if (!tab2)
+		return -ECHILD;
 	*tab1 = 0;
 	buf[strcspn(buf, "\n")] = 0;
 	tab2[strcspn(tab2, "\n")] = 0;
 	snprintf(owner, owner_len, "%s", buf);
 	snprintf(version, version_len, "%s", tab2 + 1);
 	const char *want = childenv_expected_owner(a);
-	rc = !want || same_file(owner, want) ? 0 : -EPROTO;
-out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
-	childenv_free(env);
-	return rc;
+	return !want || same_file(owner, want) ? 0 : -EPROTO;
+}
+
+/* A settings word: key=value of [a-z0-9_] and a value of [-a-z0-9]. */
+static int settings_ok(const char *s)
+{
+	for (const char *w = s; *w; w += strspn(w, " ")) {
+		size_t k = strspn(w, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (!k || w[k] != '=')
+			return 0;
+		size_t v = strspn(w + k + 1, "-abcdefghijklmnopqrstuvwxyz0123456789");
+		if (!v || (w[k + 1 + v] && w[k + 1 + v] != ' '))
+			return 0;
+		w += k + 1 + v;
+	}
+	return 1;
+}
+
+int childenv_settings(const struct allocator *a, char *out, size_t len)
+{
+	char buf[1024];
+	out[0] = 0;
+	int rc = ask_worker(a, "--settings", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	/* The worker's line among whatever a preloaded library printed. */
+	for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, "wimm-settings\t", 14))
+			continue;
+		line += 14;
+		line[strcspn(line, "\n")] = 0;
+		if (!settings_ok(line) || strlen(line) >= len)
+			return -EPROTO;
+		snprintf(out, len, "%s", line);
+		return 0;
+	}
+	return -EPROTO;
 }
 
 void childenv_warn_inherited(void)

@@ -43,6 +43,12 @@ int childenv_asan_build(void);
 int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
                       size_t version_len);
 
+/* Runs `wimm-worker --settings` under a: the configuration the allocator
+ * reports, "key=value ..." (jemalloc's dirty_decay_ms, muzzy_decay_ms,
+ * background_thread; "" for the others), into out. Returns 0, or -EPROTO
+ * when the answer is not one, or as childenv_identify. */
+int childenv_settings(const struct allocator *a, char *out, size_t len);
+
 /* Warns once about allocator tunables set in the user's own environment:
  * they reach every cell, which is rarely what a comparison wants. */
 void childenv_warn_inherited(void);

@@ -61,9 +61,14 @@ static void on_signal(int sig)
 int session_stopping(void) { return stop_requested; }
 
 static const char opts_help[] =
-    "  -a, --allocators LIST   comma-separated names, or `all` (default: the base\n"
-    "                          allocators that are installed; variants on request)\n"
+    "  -a, --allocators LIST   allocators: names, `all`, allocator files (a path), and\n"
+    "                          a variant NAME:VAR=value[ VAR=value...] (it takes the\n"
+    "                          rest of its -a); -a adds up when repeated (default:\n"
+    "                          the base allocators that are installed)\n"
     "      --allocator N=PATH  also run the allocator library PATH under name N\n"
+    "      --sweep 'VAR=..{A,B}..'  a variant of each allocator per value, named after\n"
+    "                          it; several --sweep multiply (GLIBC_TUNABLES and\n"
+    "                          MALLOC_CONF settings join the allocator's own)\n"
     "  -r, --reps N            repetitions of every cell (default 1)\n"
     "      --interval DUR      sampling interval (default 10ms)\n"
     "      --out DIR           results root (default ./results)\n"
@@ -97,8 +102,36 @@ int session_opt(struct session_opts *o, int code, const char *arg)
 	char *end;
 	switch (code) {
 	case 'a':
-		o->allocators = arg;
+		if (o->nalists == SESSION_MAX_ALISTS) {
+			log_error(
+			    "at most %d -a options; give several allocators in one, separated "
+			    "by commas",
+			    SESSION_MAX_ALISTS);
+			return -1;
+		}
+		o->alists[o->nalists++] = arg;
 		return 1;
+	case SESSION_O_SWEEP: {
+		char err[2048];
+		if (o->nsweeps == SWEEP_MAX) {
+			log_error("at most %d --sweep options", SWEEP_MAX);
+			return -1;
+		}
+		if (sweep_parse(arg, &o->sweeps[o->nsweeps], err, sizeof(err))) {
+			log_error("%s", err);
+			return -1;
+		}
+		for (int i = 0; i < o->nsweeps; i++)
+			if (!strcmp(o->sweeps[i].variable, o->sweeps[o->nsweeps].variable) &&
+			    !strcmp(o->sweeps[i].setting, o->sweeps[o->nsweeps].setting)) {
+				log_error("--sweep '%s': %s is swept twice; give its values in one "
+				          "{...}",
+				          arg, o->sweeps[i].setting);
+				return -1;
+			}
+		o->nsweeps++;
+		return 1;
+	}
 	case SESSION_O_ALLOCATOR:
 		if (o->nextra == SESSION_MAX_EXTRA) {
 			log_error("at most %d --allocator options", SESSION_MAX_EXTRA);
@@ -235,6 +268,9 @@ static int create_results(struct session *s, int argc, char **argv,
 		    .env_removed = childenv_removed,
 		    .probe = s->probe,
 		    .mem_guard_bytes = s->o.mem_guard_bytes,
+		    .sweeps = s->o.sweeps,
+		    .nsweeps = s->o.nsweeps,
+		    .idle_s = s->o.idle_s,
 		};
 		rc = results_create(s->o.out, &info, &s->results, err, sizeof(err));
 		if (rc)
@@ -266,7 +302,7 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 		    avail > 0 ? (int64_t)((double)avail * s->o.mem_guard_share) : 0;
 	}
 	if (alloc_choice_load(&s->alloc, s->o.extra, s->o.nextra) ||
-	    alloc_choice_select(&s->alloc, s->o.allocators, s->o.nextra))
+	    alloc_choice_select(&s->alloc, s->o.alists, s->o.nalists, s->o.sweeps, s->o.nsweeps))
 		return EXIT_USAGE;
 	childenv_warn_inherited();
 	if (!s->o.no_probe && childenv_asan_build()) {

@@ -10,12 +10,15 @@
 #include <stdint.h>
 
 #include "bench/plan/allocator.h"
+#include "bench/plan/sweep.h"
 #include "workloads/workload.h"
 
 #define SESSION_MAX_EXTRA 16
+#define SESSION_MAX_ALISTS 16 /* -a options */
 
 struct session_opts {
-	const char *allocators;         /* -a list, NULL = the base allocators */
+	const char *alists[SESSION_MAX_ALISTS]; /* each -a; none = the base allocators */
+	int nalists;
 	char *extra[SESSION_MAX_EXTRA]; /* --allocator NAME=PATH */
 	int nextra;
 	int reps;
@@ -24,10 +27,13 @@ struct session_opts {
 	const char *out;
 	uint64_t seed;
 	int no_probe;
-	double scale;            /* --scale, recorded in meta.json (run only) */
-	int64_t mem_guard_bytes; /* 0 = the default share of MemAvailable */
-	double mem_guard_share;  /* that share, or what --mem-guard N% gave */
-	int mem_guard_given;     /* --mem-guard was on the command line */
+	double scale;                   /* --scale, recorded in meta.json (run only) */
+	int64_t mem_guard_bytes;        /* 0 = the default share of MemAvailable */
+	double mem_guard_share;         /* that share, or what --mem-guard N% gave */
+	int mem_guard_given;            /* --mem-guard was on the command line */
+	struct sweep sweeps[SWEEP_MAX]; /* --sweep, in order */
+	int nsweeps;
+	double idle_s; /* --idle (run only), recorded in meta.json; 0 = the workloads' own */
 };
 
 /* Option codes of the shared long options (above any short option). */
@@ -40,6 +46,7 @@ enum {
 	SESSION_O_NO_PROBE,
 	SESSION_O_MEM_GUARD,
 	SESSION_O_NO_SAMPLE,
+	SESSION_O_SWEEP,
 	SESSION_O_FIRST_FREE, /* commands number their own options from here */
 };
 
@@ -55,8 +62,9 @@ enum {
 	    {"seed", required_argument, NULL, SESSION_O_SEED},                                     \
 	    {"no-probe", no_argument, NULL, SESSION_O_NO_PROBE},                                   \
 	    {"mem-guard", required_argument, NULL, SESSION_O_MEM_GUARD},                           \
+	    {"no-sample", no_argument, NULL, SESSION_O_NO_SAMPLE},                                 \
 	{                                                                                          \
-		"no-sample", no_argument, NULL, SESSION_O_NO_SAMPLE                                \
+		"sweep", required_argument, NULL, SESSION_O_SWEEP                                  \
 	}
 #define SESSION_SHORTOPTS "a:r:"
 
