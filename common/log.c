@@ -14,8 +14,11 @@
 #include "common/text.h"
 
 static enum log_level max_level = LOG_INFO;
+static void (*interrupt)(void);
 
 void log_set_level(enum log_level level) { max_level = level; }
+
+void log_set_interrupt(void (*fn)(void)) { interrupt = fn; }
 
 static int use_colour(void)
 {
@@ -49,6 +52,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	int colour = use_colour() && colours[level][0];
 	const char *shown = clean ? text_clean(clean, room, msg, 0)
 	                          : text_clean(msg, strlen(msg) + 1, msg, 0); /* cut if it grows */
+	if (interrupt)
+		interrupt();
 	fprintf(stderr, "wimm: %s%s:%s %s\n", colour ? colours[level] : "", names[level],
 	        colour ? "\033[0m" : "", shown);
 	free(clean);

@@ -191,9 +191,8 @@ static void unknown(const struct alloc_choice *c, const char *name)
 	for (int i = 0; i < c->nall; i++)
 		suggest_add(&s, c->all[i].name);
 	suggest_add(&s, "all");
-	log_error("unknown allocator '%s'%s `wimm list` shows the known ones; an allocator file "
-	          "is given by its path (./my-variant.yaml), a variant as "
-	          "'glibc:GLIBC_TUNABLES=glibc.malloc.arena_max=2'",
+	log_error("unknown allocator '%s'%s `wimm list` shows the known ones (a file is given "
+	          "by its path, a variant as NAME:VAR=value)",
 	          name, suggest_best(&s) ? suggest_phrase(&s, hint, sizeof(hint)) : ";");
 }
 

@@ -11,6 +11,7 @@
 #include "bench/cli/cmd.h"
 #include "bench/trace/trace_workload.h"
 #include "common/log.h"
+#include "common/suggest.h"
 #include "common/units.h"
 #include "bench/plan/matrix.h"
 #include "bench/run/session.h"
@@ -173,6 +174,27 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	return session_opts_check(&o->s) ? -1 : optind;
 }
 
+/* "; did you mean 'tile-cache'?" for a preset name with a typo, or "". */
+static const char *preset_hint(const char *arg, char *buf, size_t len)
+{
+	char **paths = NULL;
+	int n = 0;
+	buf[0] = 0;
+	if (strchr(arg, '/') || catalog_list_yaml(catalog_workloads_dir(), &paths, &n))
+		return buf;
+	struct suggest s;
+	suggest_init(&s, arg);
+	for (int i = 0; i < n; i++) {
+		char *base = strrchr(paths[i], '/');
+		base = base ? base + 1 : paths[i];
+		base[strlen(base) - 5] = 0; /* ".yaml": catalog_list_yaml's rule */
+		suggest_add(&s, base);
+	}
+	suggest_phrase(&s, buf, len);
+	catalog_free_paths(paths, n);
+	return buf;
+}
+
 /* Loads the workloads named on the command line, or every shipped preset. */
 static int load_workloads(char **args, int nargs, const struct run_opts *o, struct workload *w,
                           int *nw)
@@ -195,8 +217,9 @@ static int load_workloads(char **args, int nargs, const struct run_opts *o, stru
 			if ((rc = trace_workload_load(arg, &w[i], err, sizeof(err)) ? -1 : 0))
 				log_error("%s", err);
 		} else if (catalog_find_workload(arg, path, sizeof(path))) {
-			log_error("no workload '%s': not a file, nor a preset in %s", arg,
-			          catalog_workloads_dir());
+			char hint[128];
+			log_error("no workload '%s': not a file, nor a preset in %s%s", arg,
+			          catalog_workloads_dir(), preset_hint(arg, hint, sizeof(hint)));
 			rc = -1;
 		} else if (workload_load(path, &w[i], err, sizeof(err))) {
 			log_error("%s", err);

@@ -122,6 +122,8 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 		o->over_guard = 1;
 	o->final_rss = rss;
 	series_append(s, &row);
+	if (c->on_sample)
+		c->on_sample(c->on_sample_ctx, &row);
 }
 
 /* Checks malloc's owner once the worker has written it. 1 = wrong. */

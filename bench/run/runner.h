@@ -41,6 +41,10 @@ struct runner_cell {
 	 * tail; without a file, stderr is only read for its last line. */
 	const char *stdin_path, *stdout_path, *stderr_path;
 	uint64_t output_cap;
+	/* Called with each row sampled (NULL: nothing), inside the sampling
+	 * loop: it must return at once (progress.h rate-limits itself). */
+	void (*on_sample)(void *ctx, const struct sample *row);
+	void *on_sample_ctx;
 };
 
 struct runner_outcome {

@@ -20,6 +20,7 @@
 #include "bench/plan/catalog.h"
 #include "bench/results/cell.h"
 #include "bench/run/childenv.h"
+#include "bench/run/progress.h"
 #include "bench/run/reaper.h"
 #include "bench/cli/cmd.h"
 #include "bench/regress/history.h"
@@ -42,6 +43,7 @@ struct session {
 	size_t ncells, planned;
 	int failed;
 	int write_failed; /* some result file could not be written */
+	struct progress *progress;
 };
 
 #define NS_PER_MS INT64_C(1000000)
@@ -335,7 +337,12 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	}
 	if (create_results(s, argc, argv, workloads, nworkloads))
 		return EXIT_IO;
-	log_info("%zu cells -> %s", s->planned, results_dir(s->results));
+	log_info("%zu cell%s -> %s", s->planned, s->planned == 1 ? "" : "s",
+	         results_dir(s->results));
+	if (progress_create(&s->progress, s->planned, progress_live())) {
+		log_error("out of memory");
+		return EXIT_IO;
+	}
 	/* A closed terminal or a dropped SSH session (SIGHUP) is a stop like
 	 * Ctrl-C: the cell is killed and finished cells are kept. */
 	struct sigaction sa = {.sa_handler = on_signal};
@@ -449,6 +456,25 @@ static int cell_ok(const struct session_cell *sc, const struct runner_outcome *o
 	return !sc->workload || atomic_load(&sb->state) == SB_DONE;
 }
 
+/* The live line's view of a sample: RSS and the phase the scoreboard
+ * names (the child writes the names; read bounded, shown cleaned). */
+struct tick_ctx {
+	struct progress *progress;
+	const struct scoreboard *sb;
+};
+
+static void on_tick(void *ctx, const struct sample *row)
+{
+	const struct tick_ctx *t = ctx;
+	char phase[sizeof(t->sb->phase_names[0])] = "";
+	if (!progress_due(t->progress, row->t_s))
+		return;
+	if (row->phase >= 0 && row->phase < t->sb->nphases && row->phase < SCOREBOARD_PHASES)
+		text_clean_n(phase, sizeof(phase), t->sb->phase_names[row->phase],
+		             sizeof(t->sb->phase_names[row->phase]), TEXT_ONE_LINE);
+	progress_sample(t->progress, row->t_s, row->rss_bytes, phase);
+}
+
 /* output/<name>-<allocator>-r<rep>.stdout and .stderr for a real program. */
 static int output_paths(struct session *s, const struct session_cell *sc, const char *alloc,
                         char *out, char *err, size_t len)
@@ -526,11 +552,17 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	    .stderr_path = sc->save_output ? err_path : NULL,
 	    .output_cap = sc->output_cap,
 	};
+	char label[256];
 	if (sc->threads >= 0)
-		log_info("[%zu/%zu] %s, %d thread%s, %s, rep %d", index + 1, total, sc->name,
-		         sc->threads, sc->threads == 1 ? "" : "s", a->name, sc->rep);
+		snprintf(label, sizeof(label), "%s, %d thread%s, %s, rep %d", sc->name, sc->threads,
+		         sc->threads == 1 ? "" : "s", a->name, sc->rep);
 	else
-		log_info("[%zu/%zu] %s, %s, rep %d", index + 1, total, sc->name, a->name, sc->rep);
+		snprintf(label, sizeof(label), "%s, %s, rep %d", sc->name, a->name, sc->rep);
+	(void)total; /* the session planned the total itself */
+	progress_cell(s->progress, index, label);
+	struct tick_ctx tick = {s->progress, sb};
+	rcell.on_sample = on_tick;
+	rcell.on_sample_ctx = &tick;
 	if ((rc = runner_run(&rcell, &series, &o))) {
 		log_error("cannot observe cell %s/%s: %s", sc->name, a->name, strerror(-rc));
 		goto out;
@@ -591,6 +623,8 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 {
 	int code = EXIT_OK;
 	size_t not_run = s->planned - s->ncells;
+	/* The live line goes before the table reaches the same terminal. */
+	progress_finish(s->progress, s->ncells);
 	if (results_finish(s->results, (int)not_run) || s->write_failed)
 		code = EXIT_IO;
 	/* For `wimm plot --history`. The history is kept because the user
@@ -646,6 +680,7 @@ void session_destroy(struct session *s)
 	if (!s)
 		return;
 	results_destroy(s->results);
+	progress_destroy(s->progress);
 	free(s->cells);
 	alloc_choice_finish(&s->alloc);
 	free(s);
