@@ -1,5 +1,6 @@
 /* cmd_list.c - `wimm list` and `wimm validate`. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,13 @@ int cmd_validate(int argc, char **argv)
 		if (!strcmp(argv[i], "--allocator")) {
 			as_allocator = 1;
 			continue;
+		}
+		if (!strncmp(argv[i], "--", 2)) {
+			static const struct option opts[] = {{"allocator", no_argument, NULL, 0},
+			                                     {"help", no_argument, NULL, 'h'},
+			                                     {0}};
+			cmd_bad_option("validate", opts, "h", argv, i + 1, 0);
+			return EXIT_USAGE;
 		}
 		int rc = as_allocator ? allocator_load(argv[i], &a, err, sizeof(err))
 		                      : workload_load(argv[i], &w, err, sizeof(err));
