@@ -35,9 +35,12 @@ struct run_info {
 	const char *env_removed; /* e.g. "MALLOC_PERTURB_" or "" */
 	const char *probe;       /* the probe library preloaded, or NULL */
 	int64_t mem_guard_bytes; /* cells are killed above this RSS; 0 = none */
-	const struct sweep *sweeps; /* --sweep, recorded with the allocators they made */
+
+	/* --sweep, recorded with the allocators they made */
+	const struct sweep *sweeps;
 	int nsweeps;
-	double idle_s; /* --idle: every idle phase's length; 0 = the workloads' own */
+	/* --idle: every idle phase's length; 0 = the workloads' own */
+	double idle_s;
 };
 
 struct results;
