@@ -63,14 +63,12 @@ static void on_signal(int sig)
 int session_stopping(void) { return stop_requested; }
 
 static const char opts_help[] =
-    "  -a, --allocators LIST   allocators: names, `all`, allocator files (a path), and\n"
-    "                          a variant NAME:VAR=value[ VAR=value...] (it takes the\n"
-    "                          rest of its -a); -a adds up when repeated (default:\n"
-    "                          the base allocators that are installed)\n"
+    "  -a, --allocators LIST   names, `all`, allocator files (paths) or a variant\n"
+    "                          NAME:VAR=value[ VAR=value...] (taking the rest of its\n"
+    "                          -a); repeatable (default: the installed base ones)\n"
     "      --allocator N=PATH  also run the allocator library PATH under name N\n"
-    "      --sweep 'VAR=..{A,B}..'  a variant of each allocator per value, named after\n"
-    "                          it; several --sweep multiply (GLIBC_TUNABLES and\n"
-    "                          MALLOC_CONF settings join the allocator's own)\n"
+    "      --sweep 'VAR=..{A,B}..'  a variant of each allocator per value; several\n"
+    "                          multiply (see wimm(1), VARIANTS AND SWEEPS)\n"
     "  -r, --reps N            repetitions of every cell (default 1)\n"
     "      --interval DUR      sampling interval (default 10ms)\n"
     "      --out DIR           results root (default ./results)\n"
