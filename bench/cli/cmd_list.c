@@ -50,6 +50,10 @@ static int print_allocators(void)
 		       tag);
 		if (a->note[0])
 			printf("  %-18s %s\n", "", a->note);
+		/* What explains how long freed memory stays (jemalloc's decay). */
+		if (!strcmp(status, "ok") &&
+		    !childenv_settings(a, a->settings, sizeof(a->settings)) && a->settings[0])
+			printf("  %-18s reports %s\n", "", a->settings);
 	}
 	free(all);
 	return 0;
@@ -108,7 +112,8 @@ int cmd_list(int argc, char **argv)
 	if (wants_help(argc, argv)) {
 		puts("usage: wimm list\n"
 		     "Lists the allocators (status ok, missing or broken; the version the\n"
-		     "library reports; the file preloaded) and the shipped workloads.\n"
+		     "library reports; the file preloaded; the settings it reports, such as\n"
+		     "jemalloc's decay) and the shipped workloads.\n"
 		     "Exit: 0, or 2 when a file could not be read (each one said).");
 		return EXIT_OK;
 	}
