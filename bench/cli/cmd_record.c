@@ -106,8 +106,7 @@ static int parse(int argc, char **argv, struct record_opts *o)
 			fputs(usage_text, stdout);
 			exit(EXIT_OK);
 		default:
-			log_error("unknown or incomplete option '%s'; see `wimm record --help`",
-			          argv[optind - 1]);
+			cmd_bad_option("record", longopts, "+o:a:h", argv, optind, optopt);
 			return -1;
 		}
 	}
