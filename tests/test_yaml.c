@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,43 @@ TEST(good_files)
 	expect(n >= 3, "found %d good fixtures", n);
 }
 
+/* A role's parameter through the generator's table; an absent key gives
+ * a value no test expects. */
+static uint64_t u64(const struct role *r, const char *key)
+{
+	uint64_t v = UINT64_MAX;
+	workload_param_u64(r, key, &v);
+	return v;
+}
+
+static double real(const struct role *r, const char *key)
+{
+	double v = -1;
+	workload_param_real(r, key, &v);
+	return v;
+}
+
+static int flag(const struct role *r, const char *key)
+{
+	bool v = false;
+	return workload_param_bool(r, key, &v) == 0 ? v : -1;
+}
+
+/* Part i of a distribution parameter. */
+static const struct dist_part *part(const struct workload *w, const struct role *r, const char *key,
+                                    uint32_t i)
+{
+	static const struct dist_part none = {.lo = UINT64_MAX};
+	const struct dist *d = workload_param_dist(r, key);
+	return d && i < d->n ? &w->pool[d->first + i] : &none;
+}
+
+static uint32_t parts(const struct role *r, const char *key)
+{
+	const struct dist *d = workload_param_dist(r, key);
+	return d ? d->n : UINT32_MAX;
+}
+
 TEST(churn_fields)
 {
 	static struct workload w;
@@ -95,24 +133,39 @@ TEST(churn_fields)
 	expect(w.timeout_s == 120.0, "timeout 120 s (got %g)", w.timeout_s);
 	expect_int(w.nphases, 2);
 	const struct phase *p = &w.phases[0];
+	const struct role *c = &p->roles[0];
 	expect_str(p->name, "work");
-	expect_int(p->gen, GEN_CHURN);
-	expect_int(p->threads, 2);
-	expect_int(p->u.churn.ops, 5000000);
-	expect_int(p->u.churn.live, 16384);
-	expect_int(p->u.churn.sizes.n, 2);
-	const struct size_class *c = p->u.churn.sizes.classes;
-	expect_int(c[0].min, 16);
-	expect_int(c[0].max, 256);
-	expect(c[0].weight == 70.0, "weight 70 (got %g)", c[0].weight);
-	expect_int(c[1].min, 4096);
-	expect_int(c[1].max, 4096);
-	expect(c[1].weight == 1.0, "default weight 1 (got %g)", c[1].weight);
+	expect_int(p->nroles, 1);
+	expect_str(c->name, "work");
+	expect_str(workload_role_generator(c), "churn");
+	expect_int(c->threads, 2);
+	expect_int(u64(c, "ops"), 5000000);
+	expect_int(u64(c, "live"), 16384);
+	expect_int(parts(c, "sizes"), 2);
+	expect_int(part(&w, c, "sizes", 0)->lo, 16);
+	expect_int(part(&w, c, "sizes", 0)->hi, 256);
+	expect(part(&w, c, "sizes", 0)->cum == 70.0, "weight 70 (got %g)",
+	       part(&w, c, "sizes", 0)->cum);
+	expect_int(part(&w, c, "sizes", 1)->lo, 4096);
+	expect_int(part(&w, c, "sizes", 1)->hi, 4096);
+	expect(part(&w, c, "sizes", 1)->cum == 71.0, "default weight 1 (cumulative 71, got %g)",
+	       part(&w, c, "sizes", 1)->cum);
+	const struct dist *d = workload_param_dist(c, "sizes");
+	/* 70 x mean(16..256) + 1 x 4096, over 71. */
+	expect(fabs(d->mean - (70 * 136.0 + 4096) / 71) < 1e-9, "mean size %g", d->mean);
+	const struct touch *t = workload_param_touch(c, "touch");
+	expect(t && t->mode == TOUCH_FULL && t->passes == 1, "touch defaults to full");
+	const struct calls *k = workload_param_calls(c, "calls");
+	expect(k && k->only_malloc, "calls default to malloc");
+	int victim = -1;
+	expect(workload_param_int(c, "victim", &victim) == 0 && victim == 0, "victim fifo");
 	p = &w.phases[1];
 	expect_str(p->name, "rest");
-	expect_int(p->gen, GEN_IDLE);
-	expect_int(p->threads, 0);
-	expect(p->u.idle.duration_s == 2.0, "idle 2 s (got %g)", p->u.idle.duration_s);
+	expect_str(workload_role_generator(&p->roles[0]), "idle");
+	expect_int(workload_phase_kind(p), WORKLOAD_PHASE_IDLE);
+	expect_int(p->roles[0].threads, 0);
+	expect(real(&p->roles[0], "duration") == 2.0, "idle 2 s (got %g)",
+	       real(&p->roles[0], "duration"));
 }
 
 TEST(defaults_and_styles)
@@ -126,8 +179,8 @@ TEST(defaults_and_styles)
 		expect(w.timeout_s == 0, "no timeout given (got %g)", w.timeout_s);
 		expect_int(w.naxis, 1);
 		expect_int(w.axis[0], 1);
-		expect_int(w.phases[0].threads, 0);
-		expect_int(w.phases[0].u.churn.sizes.classes[0].min, 64);
+		expect_int(w.phases[0].roles[0].threads, 0);
+		expect_int(part(&w, &w.phases[0].roles[0], "sizes", 0)->lo, 64);
 	}
 	path_of(path, sizeof(path), "good", "styles.yaml");
 	r = workload_load(path, &w, err, sizeof(err));
@@ -137,9 +190,9 @@ TEST(defaults_and_styles)
 		expect(w.seed == INT64_MAX, "largest seed (got %llu)", (unsigned long long)w.seed);
 		expect(w.timeout_s == 86400.0, "timeout 24 h (got %g)", w.timeout_s);
 		expect_int(w.axis[0], 64);
-		expect_int(w.phases[0].u.churn.ops, 1000000000000LL);
-		expect_int(w.phases[0].u.churn.sizes.classes[1].min, 1536);
-		expect(w.phases[1].u.idle.duration_s == 3600.0, "idle 60 min");
+		expect_int(u64(&w.phases[0].roles[0], "ops"), 1000000000000LL);
+		expect_int(part(&w, &w.phases[0].roles[0], "sizes", 1)->lo, 1536);
+		expect(real(&w.phases[1].roles[0], "duration") == 3600.0, "idle 60 min");
 	}
 	path_of(path, sizeof(path), "good", "idle-baseline.yaml");
 	r = workload_load(path, &w, err, sizeof(err));
@@ -149,8 +202,6 @@ TEST(defaults_and_styles)
 		                          "every other workload is compared with.");
 		expect_int(w.axis[0], 0);
 	}
-	expect_str(workload_generator_name(GEN_CHURN), "churn");
-	expect_str(workload_generator_name(GEN_IDLE), "idle");
 }
 
 /* grow, stamps, leak and free-all: fields, defaults, and what --scale
@@ -162,67 +213,71 @@ TEST(seed_generator_fields)
 	path_of(path, sizeof(path), "good", "grow.yaml");
 	int r = workload_load(path, &w, err, sizeof(err));
 	if (expect(r == 0, "grow.yaml loads (%s)", r ? err : "")) {
-		const struct grow_params *g = &w.phases[0].u.grow;
-		expect_int(w.phases[0].gen, GEN_GROW);
-		expect_int(g->iterations, 1500);
-		expect_int(g->from, 100 * 1024);
-		expect_int(g->to, 32 * 1024 * 1024);
-		expect(g->jitter == 0.5, "jitter 0.5 (got %g)", g->jitter);
-		expect(!g->copy, "copy: false");
-		expect_int(g->keep_per_iter, 100);
-		expect_int(g->keep_sizes.n, 1);
-		expect_int(g->keep_sizes.classes[0].max, 255);
-		expect_int(g->temps_per_iter, 20);
-		expect_int(g->temp_sizes.n, 2);
-		expect_int(g->temp_sizes.classes[1].min, 64 * 1024);
-		expect_int(w.phases[1].gen, GEN_FREE_ALL);
-		expect_str(workload_generator_name(GEN_FREE_ALL), "free-all");
+		const struct role *g = &w.phases[0].roles[0];
+		expect_str(workload_role_generator(g), "grow");
+		expect_int(u64(g, "iterations"), 1500);
+		expect_int(u64(g, "from"), 100 * 1024);
+		expect_int(u64(g, "to"), 32 * 1024 * 1024);
+		expect(real(g, "jitter") == 0.5, "jitter 0.5 (got %g)", real(g, "jitter"));
+		expect_int(flag(g, "copy"), 0);
+		expect_int(u64(g, "keep_per_iteration"), 100);
+		expect_int(parts(g, "keep_sizes"), 1);
+		expect_int(part(&w, g, "keep_sizes", 0)->hi, 255);
+		expect_int(u64(g, "temps_per_iteration"), 20);
+		expect_int(parts(g, "temp_sizes"), 2);
+		expect_int(part(&w, g, "temp_sizes", 1)->lo, 64 * 1024);
+		expect_str(workload_role_generator(&w.phases[1].roles[0]), "free-all");
+		expect_int(workload_phase_kind(&w.phases[1]), WORKLOAD_PHASE_FREE_ALL);
 		workload_scale(&w, 0.5, 1.0);
-		expect_int(g->iterations, 750);
-		expect_int(g->to, 32 * 1024 * 1024);
+		expect_int(u64(g, "iterations"), 750);
+		expect_int(u64(g, "to"), 32 * 1024 * 1024);
 	}
 	path_of(path, sizeof(path), "good", "grow-defaults.yaml");
 	r = workload_load(path, &w, err, sizeof(err));
 	if (expect(r == 0, "grow-defaults.yaml loads (%s)", r ? err : "")) {
-		const struct grow_params *g = &w.phases[0].u.grow;
-		expect(g->jitter == 0.25, "default jitter 0.25 (got %g)", g->jitter);
-		expect(g->copy, "copy by default");
-		expect_int(g->keep_per_iter, 0);
-		expect_int(g->keep_sizes.n, 0);
-		expect_int(g->temps_per_iter, 0);
+		const struct role *g = &w.phases[0].roles[0];
+		expect(real(g, "jitter") == 0.25, "default jitter 0.25 (got %g)",
+		       real(g, "jitter"));
+		expect_int(flag(g, "copy"), 1);
+		expect_int(flag(g, "realloc"), 0);
+		expect_int(u64(g, "keep_per_iteration"), 0);
+		expect_int(parts(g, "keep_sizes"), 0);
+		expect_int(u64(g, "temps_per_iteration"), 0);
 	}
 	path_of(path, sizeof(path), "good", "stamps.yaml");
 	r = workload_load(path, &w, err, sizeof(err));
 	if (expect(r == 0, "stamps.yaml loads (%s)", r ? err : "")) {
-		const struct stamps_params *s = &w.phases[0].u.stamps;
-		expect_int(w.phases[0].gen, GEN_STAMPS);
-		expect_int(s->ops, 1000000);
-		expect_int(s->live, 16384);
-		expect_int(s->sizes.n, 2);
-		expect(s->handoff == 0, "default handoff 0 (got %g)", s->handoff);
-		s = &w.phases[1].u.stamps;
-		expect_int(w.phases[1].threads, 2);
-		expect(s->handoff == 0.5, "handoff 0.5 (got %g)", s->handoff);
-		expect_int(s->sizes.classes[0].min, 1024);
+		const struct role *s = &w.phases[0].roles[0];
+		expect_str(workload_role_generator(s), "stamps");
+		expect_int(u64(s, "ops"), 1000000);
+		expect_int(u64(s, "live"), 16384);
+		expect_int(parts(s, "sizes"), 2);
+		expect(real(s, "handoff") == 0, "default handoff 0 (got %g)", real(s, "handoff"));
+		s = &w.phases[1].roles[0];
+		expect_int(s->threads, 2);
+		expect(real(s, "handoff") == 0.5, "handoff 0.5 (got %g)", real(s, "handoff"));
+		expect_int(part(&w, s, "sizes", 0)->lo, 1024);
 		workload_scale(&w, 2.0, 1.0);
-		expect_int(s->ops, 4000000);
+		expect_int(u64(s, "ops"), 4000000);
 	}
 	path_of(path, sizeof(path), "good", "leak.yaml");
 	r = workload_load(path, &w, err, sizeof(err));
 	if (expect(r == 0, "leak.yaml loads (%s)", r ? err : "")) {
-		const struct leak_params *l = &w.phases[0].u.leak;
-		expect_int(w.phases[0].gen, GEN_LEAK);
-		expect_int(l->iterations, 4000);
-		expect_int(l->leak, 16 * 1024);
-		expect_int(l->leak_sizes.n, 2);
-		expect(l->leak_sizes.classes[0].weight == 3.0, "weight 3 (got %g)",
-		       l->leak_sizes.classes[0].weight);
-		expect_int(l->ops_per_iter, 0);
-		expect_int(l->live, 4096);
-		expect_int(l->sizes.classes[0].max, 1024);
+		const struct role *l = &w.phases[0].roles[0];
+		expect_str(workload_role_generator(l), "leak");
+		expect_int(u64(l, "iterations"), 4000);
+		expect_int(u64(l, "leak"), 16 * 1024);
+		expect_int(workload_phase_leak(&w.phases[0]), 16 * 1024);
+		expect_int(workload_phase_leak(&w.phases[1]), 0);
+		expect_int(parts(l, "leak_sizes"), 2);
+		expect(part(&w, l, "leak_sizes", 0)->cum == 3.0, "weight 3 (got %g)",
+		       part(&w, l, "leak_sizes", 0)->cum);
+		expect_int(u64(l, "ops_per_iteration"), 0);
+		expect_int(u64(l, "live"), 4096);
+		expect_int(part(&w, l, "sizes", 0)->hi, 1024);
 		workload_scale(&w, 0.1, 1.0);
-		expect_int(l->iterations, 400);
-		expect_int(l->leak, 16 * 1024);
+		expect_int(u64(l, "iterations"), 400);
+		expect_int(u64(l, "leak"), 16 * 1024);
 	}
 }
 
@@ -382,8 +437,9 @@ TEST(exact_positions)
 	} cases[] = {
 	    {"duplicate-key.yaml", "9:5: duplicate key 'ops' (first at 8:5)"},
 	    {"unknown-phase-key.yaml",
-	     "8:5: unknown key 'opz' in phase 'work'; did you mean 'ops'? known keys: "
-	     "name, generator, threads, ops, live, sizes"},
+	     "8:5: unknown key 'opz' in phase 'work'; did you mean 'ops'? known keys: name, "
+	     "generator, threads, ops, duration, rate, live, sizes, victim, lifetime, touch, calls, "
+	     "generation, fill_from"},
 	    {"threads-duplicate.yaml", "4:17: key 'threads': 4 is listed twice (first at 4:14)"},
 	    {"missing-phases.yaml", "2:1: the workload is missing required key 'phases'"},
 	    {"idle-no-duration.yaml", "12:5: phase 'rest' is missing required key 'duration'"},

@@ -1,11 +1,17 @@
-/* engine.c - phase loop, threads and the quiescent checkpoint.
+/* engine.c - phase loop, roles, threads, queues and the quiescent
+ * checkpoint.
  *
  * Threads are created per phase so each phase runs at its own thread count;
- * the scoreboard slot of thread i is the same in every phase, which keeps
- * per-thread live bytes continuous across phases.
+ * the roles of a phase take consecutive scoreboard slots in their order
+ * (role 0 from slot 0), and the slot of a thread is the same in every
+ * phase, which keeps per-thread live bytes continuous across phases.
+ *
+ * A thread whose generator hands over to a successor (thread generations)
+ * exits; the successor joins it before it starts, so at most one thread of
+ * a generation chain runs at a time and every thread is joined once: the
+ * last of each chain by the engine.
  */
 #include "workloads/engine.h"
-#include "common/procself.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -14,9 +20,28 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "common/procself.h"
+#include "workloads/keys.h"
+#include "workloads/queue.h"
+
+_Static_assert(WORKLOAD_MAX_THREADS <= SCOREBOARD_SLOTS, "a slot per thread of a phase");
+_Static_assert(WORKLOAD_MAX_PHASES + 1 <= SCOREBOARD_PHASES, "phase 0 is the start");
+_Static_assert(WORKLOAD_NAME_MAX <= sizeof(((struct scoreboard *)0)->phase_names[0]),
+               "phase names fit the scoreboard");
+
+/* What the threads of a phase report back. */
+struct phase_run {
+	pthread_mutex_t lock;
+	pthread_cond_t done;
+	int running; /* logical threads (generation chains) not finished */
+	int rc;      /* the first failure */
+};
+
 struct thread_arg {
 	struct gen_ctx ctx;
-	int rc;
+	struct phase_run *run;
+	pthread_t prev; /* the generation this thread took over from, to join */
+	pthread_t last; /* the chain's final thread, for the engine to join */
 };
 
 /* Blocks kept past their phase: one growable list per scoreboard slot,
@@ -33,31 +58,38 @@ static struct retained retained[WORKLOAD_MAX_THREADS];
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
-	switch (a->ctx.phase->gen) {
-	case GEN_CHURN:
-		a->rc = gen_churn_run(&a->ctx);
-		break;
-	case GEN_TILE_CACHE:
-		a->rc = gen_tile_cache_run(&a->ctx);
-		break;
-	case GEN_GROW:
-		a->rc = gen_grow_run(&a->ctx);
-		break;
-	case GEN_STAMPS:
-		a->rc = gen_stamps_run(&a->ctx);
-		break;
-	case GEN_LEAK:
-		a->rc = gen_leak_run(&a->ctx);
-		break;
-	default:
-		a->rc = -EINVAL;
-	}
+	if (a->ctx.generation > 0)
+		pthread_join(a->prev, NULL); /* it returned right after starting us */
+	int rc = a->ctx.role->gen->run(&a->ctx);
+	if (rc == GEN_HANDED_OVER)
+		return NULL; /* a successor has a, and runs on */
+	struct phase_run *run = a->run;
+	a->last = pthread_self();
+	pthread_mutex_lock(&run->lock);
+	if (rc && !run->rc)
+		run->rc = rc;
+	if (--run->running == 0)
+		pthread_cond_signal(&run->done);
+	pthread_mutex_unlock(&run->lock);
 	return NULL;
+}
+
+int engine_next_generation(struct gen_ctx *ctx)
+{
+	struct thread_arg *a =
+	    (struct thread_arg *)((char *)ctx - offsetof(struct thread_arg, ctx));
+	pthread_t t;
+	a->prev = pthread_self();
+	a->ctx.generation++;
+	int err = pthread_create(&t, NULL, thread_main, a);
+	if (err)
+		a->ctx.generation--;
+	return -err;
 }
 
 int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size)
 {
-	struct retained *r = &retained[ctx->tid];
+	struct retained *r = &retained[ctx->slot - ctx->sb->slots];
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 4096;
 		void *grown = engine_scratch_alloc(cap * sizeof(*r->items));
@@ -105,49 +137,115 @@ void engine_checkpoint(struct gen_ctx *ctx)
 	pthread_barrier_wait(ctx->barrier);
 }
 
-static int run_threads(const struct workload *w, int index, const struct phase *ph, int nthreads,
-                       struct scoreboard *sb)
+/* Threads a role runs at in this cell. */
+static int role_threads(const struct role *r, const struct engine_opts *opts)
 {
-	pthread_t tids[WORKLOAD_MAX_THREADS];
-	/* Thread bookkeeping from mmap too: nothing here goes through malloc. */
-	struct thread_arg *args = engine_scratch_alloc(sizeof(*args) * (size_t)nthreads);
-	pthread_barrier_t barrier;
-	void *shared = NULL;
-	int started = 0, rc = 0;
+	return (r->threads ? r->threads : opts->threads) + r->gen->extra_threads;
+}
 
-	if (!args)
-		return -ENOMEM;
-	pthread_barrier_init(&barrier, NULL, (unsigned)nthreads);
-	for (int i = 0; i < nthreads; i++) {
-		args[i].ctx = (struct gen_ctx){
-		    .phase = ph,
-		    .phase_index = index,
-		    .tid = i,
-		    .nthreads = nthreads,
-		    .seed = w->seed,
-		    .slot = &sb->slots[i],
-		    .sb = sb,
-		    .barrier = &barrier,
-		    .shared = &shared,
-		};
-		int err = pthread_create(&tids[i], NULL, thread_main, &args[i]);
-		if (err) {
-			/* The barrier counts nthreads: the started ones would wait
-			 * forever, so this is fatal for the worker. */
-			snprintf(sb->error, sizeof(sb->error),
-			         "phase '%s': cannot start thread %d: %s", ph->name, i,
-			         strerror(err));
-			return -err;
+/* The queues of a phase, each knowing how many threads push into it and
+ * how many take their first blocks from it (its KEY_QUEUE keys' flags). */
+static int make_queues(const struct phase *ph, const int *counts, struct queue **queues)
+{
+	for (int q = 0; q < ph->nqueues; q++) {
+		int producers = 0, fillers = 0;
+		for (int i = 0; i < ph->nroles; i++) {
+			const struct role *r = &ph->roles[i];
+			for (const struct key_def *k = r->gen->keys; k->name; k++) {
+				if (k->type != KEY_QUEUE ||
+				    *(const int *)(r->params + k->offset) != q)
+					continue;
+				if (k->flags & KEY_PUSH)
+					producers += counts[i];
+				if (k->flags & KEY_FILL)
+					fillers += counts[i];
+			}
 		}
-		started++;
+		int rc = queue_create(&ph->queues[q], producers, fillers, &queues[q]);
+		if (rc < 0)
+			return rc;
 	}
-	for (int i = 0; i < started; i++) {
-		pthread_join(tids[i], NULL);
-		if (args[i].rc && !rc)
-			rc = args[i].rc;
+	return 0;
+}
+
+static int run_threads(const struct workload *w, int index, const struct phase *ph,
+                       const struct engine_opts *opts, struct scoreboard *sb)
+{
+	int counts[WORKLOAD_MAX_ROLES], total = 0, rc = 0;
+	for (int i = 0; i < ph->nroles; i++)
+		total += counts[i] = role_threads(&ph->roles[i], opts);
+	if (total < 1 || total > WORKLOAD_MAX_THREADS) {
+		snprintf(sb->error, sizeof(sb->error), "phase '%s' cannot run at %d threads",
+		         ph->name, total);
+		return -EINVAL;
 	}
+	struct queue *queues[WORKLOAD_MAX_QUEUES] = {0};
+	pthread_barrier_t barrier, role_barriers[WORKLOAD_MAX_ROLES];
+	void *shared[WORKLOAD_MAX_ROLES] = {0};
+	struct phase_run run = {.running = total};
+	/* Thread bookkeeping from mmap too: nothing here goes through malloc. */
+	struct thread_arg *args = engine_scratch_alloc(sizeof(*args) * (size_t)total);
+	if (!args || make_queues(ph, counts, queues) < 0) {
+		snprintf(sb->error, sizeof(sb->error),
+		         "phase '%s': no scratch memory for its queues", ph->name);
+		rc = -ENOMEM;
+		goto out;
+	}
+	pthread_mutex_init(&run.lock, NULL);
+	pthread_cond_init(&run.done, NULL);
+	pthread_barrier_init(&barrier, NULL, (unsigned)total);
+	for (int i = 0; i < ph->nroles; i++)
+		pthread_barrier_init(&role_barriers[i], NULL, (unsigned)counts[i]);
+
+	int t = 0;
+	for (int i = 0; i < ph->nroles; i++)
+		for (int k = 0; k < counts[i]; k++, t++) {
+			args[t].run = &run;
+			args[t].ctx = (struct gen_ctx){
+			    .w = w,
+			    .phase = ph,
+			    .role = &ph->roles[i],
+			    .params = ph->roles[i].params,
+			    .phase_index = index,
+			    .role_index = i,
+			    .tid = k,
+			    .nthreads = counts[i],
+			    .seed = w->seed,
+			    .slot = &sb->slots[t],
+			    .sb = sb,
+			    .barrier = &barrier,
+			    .role_barrier = &role_barriers[i],
+			    .shared = &shared[i],
+			    .queues = queues,
+			};
+			pthread_t tid;
+			int err = pthread_create(&tid, NULL, thread_main, &args[t]);
+			if (err) {
+				/* The barriers count every thread: the started ones would
+				 * wait forever, so this is fatal for the worker. */
+				snprintf(sb->error, sizeof(sb->error),
+				         "phase '%s': cannot start thread %d: %s", ph->name, t,
+				         strerror(err));
+				return -err;
+			}
+		}
+	pthread_mutex_lock(&run.lock);
+	while (run.running > 0)
+		pthread_cond_wait(&run.done, &run.lock);
+	rc = run.rc;
+	pthread_mutex_unlock(&run.lock);
+	for (int i = 0; i < total; i++)
+		pthread_join(args[i].last, NULL);
+
 	pthread_barrier_destroy(&barrier);
-	engine_scratch_free(args, sizeof(*args) * (size_t)nthreads);
+	for (int i = 0; i < ph->nroles; i++)
+		pthread_barrier_destroy(&role_barriers[i]);
+	pthread_cond_destroy(&run.done);
+	pthread_mutex_destroy(&run.lock);
+out:
+	for (int q = 0; q < ph->nqueues; q++)
+		queue_destroy(queues[q]);
+	engine_scratch_free(args, sizeof(*args) * (size_t)total);
 	return rc;
 }
 
@@ -158,28 +256,33 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Idle and free-all: the worker's main thread, as a program's own. */
+static int run_main(const struct workload *w, int index, const struct phase *ph,
+                    struct scoreboard *sb)
+{
+	struct gen_ctx ctx = {
+	    .w = w,
+	    .phase = ph,
+	    .role = &ph->roles[0],
+	    .params = ph->roles[0].params,
+	    .phase_index = index,
+	    .nthreads = 1,
+	    .seed = w->seed,
+	    .slot = &sb->slots[0],
+	    .sb = sb,
+	};
+	return ph->roles[0].gen->run(&ctx);
+}
+
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb)
 {
 	for (int i = 0; i < w->nphases; i++) {
 		const struct phase *ph = &w->phases[i];
-		int nthreads = ph->threads ? ph->threads : opts->threads;
-		if (ph->gen == GEN_TILE_CACHE)
-			nthreads++; /* the detection thread */
 		atomic_store(&sb->checkpoints[i + 1].start_ns, now_ns());
 		atomic_store(&sb->phase, i + 1);
-		int rc;
-		if (ph->gen == GEN_IDLE) {
-			rc = gen_idle_run(ph);
-		} else if (ph->gen == GEN_FREE_ALL) {
-			engine_free_retained(sb);
-			rc = 0;
-		} else if (nthreads < 1 || nthreads > WORKLOAD_MAX_THREADS) {
-			snprintf(sb->error, sizeof(sb->error),
-			         "phase '%s' cannot run at %d threads", ph->name, nthreads);
-			rc = -EINVAL;
-		} else {
-			rc = run_threads(w, i, ph, nthreads, sb);
-		}
+		int rc = ph->nroles == 1 && ph->roles[0].gen->threads == GEN_MAIN_THREAD
+		             ? run_main(w, i, ph, sb)
+		             : run_threads(w, i, ph, opts, sb);
 		atomic_store(&sb->checkpoints[i + 1].end_ns, now_ns());
 		if (rc)
 			return rc;

@@ -1,7 +1,9 @@
-/* engine.h - runs a workload's phases in the worker, thread by thread.
+/* engine.h - runs a workload's phases in the worker: roles, threads,
+ * queues and the phase barrier.
  *
- * The engine owns the threads and the phase barrier; generators own the
- * allocation pattern. A generator sees only its gen_ctx.
+ * The engine owns the threads, the queues and the barriers; generators own
+ * the allocation pattern. A generator sees only its gen_ctx
+ * (workloads/generators/gen.h).
  */
 #ifndef WIMM_ENGINE_H
 #define WIMM_ENGINE_H
@@ -10,22 +12,8 @@
 #include <stdint.h>
 
 #include "common/scoreboard.h"
+#include "workloads/generators/gen.h"
 #include "workloads/workload.h"
-
-struct gen_ctx {
-	const struct phase *phase;
-	int phase_index;
-	int tid; /* 0 .. nthreads-1 */
-	int nthreads;
-	uint64_t seed; /* the workload's seed */
-	struct sb_slot *slot;
-	struct scoreboard *sb;
-	pthread_barrier_t *barrier; /* all threads of the phase */
-	/* One pointer per phase, NULL at its start, for state the threads of a
-	 * generator share (the tile cache, handoff queues). Set it before a
-	 * barrier so the others see it after. */
-	void **shared;
-};
 
 struct engine_opts {
 	int threads; /* the cell's thread count from the axis */
@@ -40,6 +28,13 @@ int engine_run(const struct workload *w, const struct engine_opts *opts, struct 
  * exact live heap in sb->checkpoint_peak_bytes. */
 void engine_checkpoint(struct gen_ctx *ctx);
 
+/* Starts a new thread that runs the role's generator with the same ctx
+ * (generation + 1, same state, slot and barriers), for generators whose
+ * threads exit and are replaced while their blocks live on. The caller
+ * returns GEN_HANDED_OVER right after, touching nothing the successor may
+ * use. Returns 0 or -errno (then the caller goes on itself). */
+int engine_next_generation(struct gen_ctx *ctx);
+
 /* Keeps a block alive after its phase, until a free-all phase frees it.
  * Each thread appends to its own list: no lock. Returns 0 or -ENOMEM. */
 int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size);
@@ -47,16 +42,6 @@ int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size);
 /* Frees every retained block from the calling thread (the main thread, as
  * a program's teardown would), accounted in slot 0. */
 void engine_free_retained(struct scoreboard *sb);
-
-/* Generators: return 0 or -errno (message in ctx->sb->error). Threaded
- * generators run once per thread; tile-cache runs with threads + 1 (thread
- * 0 detects, the others measure). */
-int gen_churn_run(struct gen_ctx *ctx);
-int gen_tile_cache_run(struct gen_ctx *ctx);
-int gen_grow_run(struct gen_ctx *ctx);
-int gen_stamps_run(struct gen_ctx *ctx);
-int gen_leak_run(struct gen_ctx *ctx);
-int gen_idle_run(const struct phase *phase);
 
 /* Scratch memory for generator bookkeeping, from mmap so the allocator
  * under test sees only the workload's own blocks. */

@@ -1,10 +1,17 @@
 /* workload.h - a workload as loaded from its YAML file: plain data.
  *
  * A workload is a named list of phases run one after the other by the
- * worker; each phase runs one generator (C code) with parameters (data).
- * The thread axis lists the thread counts the driver runs it at; a phase
- * with threads == 0 uses the axis value of the cell being run.
- * Fixed-size arrays keep the record copyable and malloc-free in the worker.
+ * worker. A phase runs one or more roles at the same time; a role is a
+ * group of threads running one generator (C code, workloads/generators/)
+ * with its parameters (data), and roles may be connected by queues that
+ * carry blocks from one to another. A phase written with `generator:` is a
+ * phase of one role with the phase's name.
+ *
+ * The thread axis lists the thread counts the driver runs a workload at; a
+ * role with threads == 0 runs at the axis value of the cell. Fixed-size
+ * arrays keep the record copyable and malloc-free in the worker: the
+ * variable-length data (size classes, histograms) lives in the workload's
+ * own pool, addressed by index, so a copy of the struct is a whole copy.
  */
 #ifndef WIMM_WORKLOAD_H
 #define WIMM_WORKLOAD_H
@@ -16,105 +23,110 @@
 
 #define WORKLOAD_MAX_PHASES 16
 #define WORKLOAD_MAX_AXIS 16
-#define WORKLOAD_MAX_THREADS 64 /* scoreboard slots */
-#define WORKLOAD_MAX_SIZE_CLASSES 16
+#define WORKLOAD_MAX_THREADS 64 /* scoreboard slots: all roles of a phase together */
+#define WORKLOAD_MAX_ROLES 8    /* roles in one phase */
+#define WORKLOAD_MAX_QUEUES 8   /* queues in one phase */
+#define WORKLOAD_PARAMS_MAX 512 /* bytes of one role's generator parameters */
+/* Parts of all the distributions of a workload together: one per size
+ * class, shape or histogram line. Bounds the struct (48 bytes a part),
+ * not any one list: a histogram may use all of it. */
+#define WORKLOAD_POOL_PARTS 16384
 #define WORKLOAD_NAME_MAX 48
 #define WORKLOAD_DESC_MAX 2048
 
-enum generator {
-	GEN_CHURN,      /* per-thread ring of live blocks, replaced one by one */
-	GEN_IDLE,       /* nothing allocates; sampling goes on */
-	GEN_TILE_CACHE, /* SExtractor: image read through an LRU tile cache */
-	GEN_GROW,       /* git-cinnabar: buffers that grow (and shrink) over the run */
-	GEN_STAMPS,     /* per-thread short-lived blocks, some freed by another thread */
-	GEN_LEAK,       /* churn that never frees a set number of bytes per iteration */
-	GEN_FREE_ALL,   /* frees every block earlier phases kept alive */
+struct gen_def; /* workloads/generators/gen.h */
+
+/* One part of a distribution of integers (sizes in bytes, lifetimes in
+ * operations): a class drawn uniformly, or a shape over [lo, hi]. */
+enum dist_shape {
+	DIST_UNIFORM,     /* every integer of [lo, hi] alike */
+	DIST_POWER,       /* density ~ x^k, k = param: inverse-square is -2, log-uniform -1 */
+	DIST_EXPONENTIAL, /* lo + an exponential of mean param, cut at hi */
 };
 
-/* Block sizes drawn uniformly in [min, max] from a class picked by weight. */
-struct size_class {
-	uint64_t min, max;
-	double weight;
+struct dist_part {
+	uint64_t lo, hi; /* inclusive */
+	double cum;      /* sum of the weights up to and including this part */
+	double a, b;     /* precomputed for the shape's inverse CDF (see dist.h) */
+	float param;
+	uint32_t shape;
 };
 
-struct size_dist {
-	int n;
-	struct size_class classes[WORKLOAD_MAX_SIZE_CLASSES];
+/* A weighted mixture of parts: pool[first .. first + n). n == 0: absent. */
+struct dist {
+	uint32_t first, n;
+	double total;    /* sum of the weights */
+	double mean, sd; /* of one draw, for memory estimates and messages */
+	uint64_t lo, hi; /* smallest and largest possible draw */
 };
 
-struct churn_params {
-	uint64_t ops;  /* frees+mallocs per thread (one op = one replace) */
-	uint64_t live; /* blocks in each thread's live window */
-	struct size_dist sizes;
+/* How much of a block is written, and how often. */
+enum touch_mode {
+	TOUCH_FULL,     /* every byte */
+	TOUCH_NONE,     /* nothing: only what the allocator itself writes */
+	TOUCH_BYTES,    /* the first `bytes` ("first" is 1) */
+	TOUCH_FRACTION, /* the first `fraction` of the block, at least one byte */
 };
 
-struct idle_params {
-	double duration_s;
+struct touch {
+	uint32_t mode;
+	uint32_t passes;  /* writes of the touched part at allocation, >= 1 */
+	uint64_t bytes;   /* TOUCH_BYTES */
+	double fraction;  /* TOUCH_FRACTION */
+	uint64_t revisit; /* live blocks rewritten per operation (window generators) */
 };
 
-/* One detection thread scans the image tile row by tile row, loading tiles
- * through a shared LRU cache of `budget` bytes and detecting sources; the
- * phase's threads are measurement threads that take sources from an
- * unbounded queue, load the tiles they need themselves (evicting by the
- * same budget), cut a stamp, work on it, and free it. 0 measurement
- * threads: detection measures inline. */
-struct tile_cache_params {
-	uint64_t width, height;   /* image size in pixels (4-byte floats) */
-	uint64_t tile;            /* tile side in pixels */
-	uint64_t budget;          /* cache limit in bytes */
-	uint64_t sources;         /* sources detected per tile */
-	struct size_dist objects; /* per-source object, kept until measured */
-	struct size_dist stamps;  /* stamp cut out of a tile */
-	uint64_t work;            /* passes over each stamp: makes measurement lag */
-	bool keep;                /* leave the cache alive for a free-all phase */
+/* Which call makes a block; a weighted mix. */
+enum call {
+	CALL_MALLOC,
+	CALL_CALLOC,
+	CALL_REALLOC, /* resizes a live block instead of replacing it */
+	CALL_ALIGNED_ALLOC,
+	CALL_POSIX_MEMALIGN,
+	CALL_N,
 };
 
-/* Manifest-like buffers: each iteration allocates a buffer whose size grows
- * geometrically from `from` to `to` with +-jitter (so sizes go up and down),
- * fills it, and frees the previous one (copy: the previous is alive while the
- * next fills); plus long-lived small blocks and short-lived temporaries. */
-struct grow_params {
-	uint64_t iterations;
-	uint64_t from, to;
-	double jitter; /* fraction, 0 .. 0.9 */
-	bool copy;
-	uint64_t keep_per_iter; /* long-lived small blocks per iteration */
-	struct size_dist keep_sizes;
-	uint64_t temps_per_iter; /* temporaries per iteration */
-	struct size_dist temp_sizes;
+struct calls {
+	double cum[CALL_N]; /* cumulative weights, in enum order */
+	double total;
+	uint64_t alignment; /* for aligned_alloc and posix_memalign */
+	bool only_malloc;   /* the default: no draw at all */
 };
 
-/* Churn where a `handoff` fraction of the blocks is freed by another thread
- * (producer/consumer). */
-struct stamps_params {
-	uint64_t ops, live;
-	struct size_dist sizes;
-	double handoff; /* 0 .. 1 */
+/* How long a looping generator runs: a count of its operations, or a
+ * duration; and optionally at most `rate` operations a second. */
+struct bound {
+	uint64_t ops;      /* 0 when bounded by time */
+	double duration_s; /* 0 when bounded by operations */
+	double rate;       /* per thread and second; 0 = as fast as it goes */
 };
 
-/* Churn that keeps `leak` bytes per iteration and never frees them (until
- * a free-all phase). */
-struct leak_params {
-	uint64_t iterations;
-	uint64_t leak; /* bytes kept per iteration */
-	struct size_dist leak_sizes;
-	uint64_t ops_per_iter; /* churn replacements per iteration */
-	uint64_t live;
-	struct size_dist sizes;
+enum queue_order { QUEUE_FIFO, QUEUE_LIFO };
+
+/* A queue between the roles of a phase: batches of blocks. */
+struct queue_def {
+	char name[WORKLOAD_NAME_MAX];
+	uint64_t capacity; /* batches it holds before producers wait; 0 = unbounded */
+	uint64_t batch;    /* blocks per batch */
+	int order;         /* enum queue_order: which batch a consumer gets */
+	bool carrier;      /* each batch travels in a malloc'd array of its pointers */
+};
+
+/* A group of threads running one generator. */
+struct role {
+	char name[WORKLOAD_NAME_MAX];
+	const struct gen_def *gen;
+	int threads;                 /* fixed count; 0 = the cell's count from the axis */
+	int min_threads;             /* the fewest the role can run at */
+	const char *min_threads_why; /* the reason, when above the generator's own */
+	_Alignas(16) unsigned char params[WORKLOAD_PARAMS_MAX]; /* the generator's */
 };
 
 struct phase {
 	char name[WORKLOAD_NAME_MAX];
-	enum generator gen;
-	int threads; /* 0 = the cell's thread count from the axis */
-	union {
-		struct churn_params churn;
-		struct idle_params idle;
-		struct tile_cache_params tile;
-		struct grow_params grow;
-		struct stamps_params stamps;
-		struct leak_params leak;
-	} u;
+	int nroles, nqueues;
+	struct role roles[WORKLOAD_MAX_ROLES];
+	struct queue_def queues[WORKLOAD_MAX_QUEUES];
 };
 
 struct workload {
@@ -127,6 +139,8 @@ struct workload {
 	int nphases;
 	struct phase phases[WORKLOAD_MAX_PHASES];
 	double timeout_s; /* per-cell timeout; 0 = the driver's default */
+	uint32_t npool;   /* parts of pool in use; the loader touches no more */
+	struct dist_part pool[WORKLOAD_POOL_PARTS];
 };
 
 /* Loads and strictly validates a workload file. Returns 0, or -EINVAL with
@@ -140,12 +154,10 @@ int workload_load(const char *path, struct workload *out, char *err, size_t errl
  * file's axis). Returns 0 or -EINVAL with a message in err. */
 int workload_check_threads(const struct workload *w, int threads, char *err, size_t errlen);
 
-/* Name of a generator as written in YAML ("churn", "idle"). */
-const char *workload_generator_name(enum generator gen);
-
-/* Applies --scale (work: operation counts, iterations; the tile cache's
- * image area and budget) and the idle time scale, in place. The worker and
- * the driver both call it, so they agree on budgets and counts. */
+/* Applies --scale (work: operation counts, iterations, durations of work;
+ * the tile cache's image area and budget) and the idle time scale, in
+ * place. The worker and the driver both call it, so they agree on budgets
+ * and counts. */
 void workload_scale(struct workload *w, double scale, double time_scale);
 
 /* Sets the length of every idle phase to seconds (wimm run --idle), after
@@ -158,5 +170,27 @@ double workload_idle_seconds(const struct workload *w);
 
 /* The largest memory budget a phase declares (the tile cache's), or 0. */
 uint64_t workload_budget(const struct workload *w);
+
+/* What a phase is, for the figures: work, an idle tail, or the teardown. */
+enum workload_phase_kind { WORKLOAD_PHASE_WORK, WORKLOAD_PHASE_IDLE, WORKLOAD_PHASE_FREE_ALL };
+enum workload_phase_kind workload_phase_kind(const struct phase *p);
+
+/* Bytes a phase leaks per unit of progress (a leak generator's iteration),
+ * or 0 for a phase that leaks nothing on purpose. */
+uint64_t workload_phase_leak(const struct phase *p);
+
+/* The generator's name as written in YAML ("churn"). */
+const char *workload_role_generator(const struct role *r);
+
+/* A role's parameter by its YAML key, through the generator's key table
+ * (for tests and tools; generators read their own struct). 0 and the
+ * value, or -ENOENT when the generator has no such key of that type. */
+int workload_param_u64(const struct role *r, const char *key, uint64_t *out);
+int workload_param_real(const struct role *r, const char *key, double *out);
+int workload_param_bool(const struct role *r, const char *key, bool *out);
+int workload_param_int(const struct role *r, const char *key, int *out); /* choices, queues */
+const struct dist *workload_param_dist(const struct role *r, const char *key);
+const struct touch *workload_param_touch(const struct role *r, const char *key);
+const struct calls *workload_param_calls(const struct role *r, const char *key);
 
 #endif

@@ -101,9 +101,10 @@ void phases_compute(const struct series *s, const struct workload *w,
 			st->system_over_in_use_end =
 			    (double)st->alloc_system_end_bytes / (double)st->alloc_in_use_end_bytes;
 		/* Series phase i + 1 is workload phase i. */
-		if (i == 0 || i > w->nphases || w->phases[i - 1].gen != GEN_LEAK || !st->samples)
+		if (i == 0 || i > w->nphases || !workload_phase_leak(&w->phases[i - 1]) ||
+		    !st->samples)
 			continue;
-		st->leak_per_iter_bytes = (int64_t)w->phases[i - 1].u.leak.leak;
+		st->leak_per_iter_bytes = (int64_t)workload_phase_leak(&w->phases[i - 1]);
 		leak_growth(s, i, st);
 	}
 }
@@ -118,8 +119,7 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 	}
 	/* The work phase: the first that is neither idle nor free-all. */
 	for (int i = 1; i < ps->n && i <= w->nphases; i++) {
-		enum generator g = w->phases[i - 1].gen;
-		if (g != GEN_IDLE && g != GEN_FREE_ALL) {
+		if (workload_phase_kind(&w->phases[i - 1]) == WORKLOAD_PHASE_WORK) {
 			c->work_end_rss_over_heap = isnan(ps->p[i].snapshot_rss_over_heap)
 			                                ? ps->p[i].rss_over_heap_end
 			                                : ps->p[i].snapshot_rss_over_heap;
@@ -128,7 +128,9 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 		}
 	}
 	for (int i = ps->n - 1; i >= 1; i--)
-		if (i <= w->nphases && w->phases[i - 1].gen == GEN_IDLE && ps->p[i].samples) {
+		if (i <= w->nphases &&
+		    workload_phase_kind(&w->phases[i - 1]) == WORKLOAD_PHASE_IDLE &&
+		    ps->p[i].samples) {
 			c->idle_end_rss_bytes = ps->p[i].rss_end_bytes;
 			if (c->peak_rss_bytes > 0)
 				c->idle_end_over_peak =

@@ -9,6 +9,7 @@
 
 #include "common/trace_read.h"
 #include "common/trace_walk.h"
+#include "workloads/generators/gen.h"
 
 int trace_workload_is_trace(const char *path)
 {
@@ -70,8 +71,11 @@ int trace_workload_load(const char *path, struct workload *w, char *err, size_t 
 	for (int i = 0; i < w->nphases; i++) {
 		snprintf(w->phases[i].name, sizeof(w->phases[i].name), "%s",
 		         h->nphases ? h->phases[i] : "replay");
-		w->phases[i].gen = GEN_CHURN;      /* a phase of work: neither idle nor free-all */
-		w->phases[i].threads = w->axis[0]; /* fixed: -t does not apply */
+		struct role *r = &w->phases[i].roles[0];
+		w->phases[i].nroles = 1;
+		snprintf(r->name, sizeof(r->name), "%s", w->phases[i].name);
+		r->gen = gen_find("churn"); /* a phase of work: neither idle nor free-all */
+		r->threads = w->axis[0];    /* fixed: -t does not apply */
 	}
 	trace_close(r);
 	return 0;

@@ -31,37 +31,45 @@ int main(int argc, char **argv)
 		        argc == 2 ? err : "");
 		return 2;
 	}
+	/* The first churn phase (or stamps without handoff): ops, live and
+	 * sizes through the generator's key table. */
 	int index = -1;
-	for (int i = 0; i < w.nphases && index < 0; i++)
-		if (w.phases[i].gen == GEN_CHURN ||
-		    (w.phases[i].gen == GEN_STAMPS && w.phases[i].u.stamps.handoff == 0))
+	const struct role *role = NULL;
+	for (int i = 0; i < w.nphases && index < 0; i++) {
+		const struct role *r = &w.phases[i].roles[0];
+		const char *g = workload_role_generator(r);
+		double handoff = 0;
+		workload_param_real(r, "handoff", &handoff);
+		if (w.phases[i].nroles == 1 &&
+		    (!strcmp(g, "churn") || (!strcmp(g, "stamps") && handoff == 0))) {
 			index = i;
+			role = r;
+		}
+	}
 	if (index < 0) {
 		fprintf(stderr, "churn_loop: %s has no churn phase (nor stamps without handoff)\n",
 		        argv[1]);
 		return 2;
 	}
-	/* churn and stamps share the layout of ops, live and sizes. */
-	const struct phase *ph = &w.phases[index];
-	uint64_t ops = ph->gen == GEN_CHURN ? ph->u.churn.ops : ph->u.stamps.ops;
-	uint64_t live = ph->gen == GEN_CHURN ? ph->u.churn.live : ph->u.stamps.live;
-	const struct size_dist *sizes =
-	    ph->gen == GEN_CHURN ? &ph->u.churn.sizes : &ph->u.stamps.sizes;
+	uint64_t ops = 0, live = 0;
+	workload_param_u64(role, "ops", &ops);
+	workload_param_u64(role, "live", &live);
+	const struct dist *sizes = workload_param_dist(role, "sizes");
 	void **ring = calloc(live, sizeof(*ring));
 	if (!ring)
 		return 1;
 	struct rng r;
 	rng_seed(&r, w.seed, (uint64_t)index, 0);
-	double total = gen_total_weight(sizes), t0 = now();
+	double t0 = now();
 	for (uint64_t i = 0; i < live; i++) {
-		uint64_t n = gen_pick_size(&r, sizes, total);
+		uint64_t n = dist_draw(sizes, w.pool, &r);
 		ring[i] = malloc(n);
 		gen_touch(ring[i], 0x5a, n);
 	}
 	uint64_t slot = 0;
 	for (uint64_t i = 0; i < ops; i++) {
 		free(ring[slot]);
-		uint64_t n = gen_pick_size(&r, sizes, total);
+		uint64_t n = dist_draw(sizes, w.pool, &r);
 		ring[slot] = malloc(n);
 		gen_touch(ring[slot], 0x5a, n);
 		if (++slot == live)

@@ -1,18 +1,26 @@
-/* gen_common.h - what every generator does the same way: draw a size,
- * allocate a block and count it, free it and uncount it.
+/* gen_common.h - what every generator does the same way: draw a size, make
+ * a block with the call the mix picks, write as much of it as the touch
+ * says, free it; count each in the scoreboard; and stop when the bound
+ * (a count of operations, or a deadline) is reached.
  *
  * Inline, because these run for every malloc and free of the workload,
- * where a call into another file would be the harness's own overhead.
+ * where a call into another file would be the harness's own overhead. The
+ * defaults (malloc, every byte written once) take the shortest path and
+ * draw nothing more from the RNG than the first generators did.
  */
 #ifndef WIMM_GEN_COMMON_H
 #define WIMM_GEN_COMMON_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "workloads/dist.h"
 #include "workloads/engine.h"
+#include "workloads/generators/gen.h"
 #include "workloads/generators/rng.h"
 
 struct block {
@@ -21,29 +29,13 @@ struct block {
 };
 
 /* Through a volatile pointer so the compiler cannot drop the writes to a
- * block it can see being freed: RSS must count every byte we allocate. */
+ * block it can see being freed: RSS must count every byte we write. */
 static void *(*volatile gen_touch)(void *, int, size_t) = memset;
 
-static inline double gen_total_weight(const struct size_dist *d)
+/* A draw from d, with the workload's pool. */
+static inline uint64_t gen_draw(const struct gen_ctx *ctx, const struct dist *d, struct rng *r)
 {
-	double total = 0;
-	for (int i = 0; i < d->n; i++)
-		total += d->classes[i].weight;
-	return total;
-}
-
-/* A class by weight (total = gen_total_weight(d)), then a size uniformly
- * within it. */
-static inline uint64_t gen_pick_size(struct rng *r, const struct size_dist *d, double total)
-{
-	double x = rng_unit(r) * total;
-	int i = 0;
-	for (; i < d->n - 1; i++) {
-		x -= d->classes[i].weight;
-		if (x < 0)
-			break;
-	}
-	return rng_range(r, d->classes[i].min, d->classes[i].max);
+	return dist_draw(d, ctx->w->pool, r);
 }
 
 /* Writes "phase 'P', thread T: WHAT(SIZE) failed" for the driver. */
@@ -54,21 +46,106 @@ static inline int gen_fail(struct gen_ctx *ctx, const char *what, uint64_t size)
 	return -ENOMEM;
 }
 
-/* Allocates and fills a block. Counted before the fill: a block is live
- * once malloc returns, and a large one takes long to fill; counted after,
- * every sample taken during the fill would show RSS far above the heap. */
-static inline int gen_alloc_block(struct gen_ctx *ctx, struct block *b, uint64_t size)
+/* Bytes of a block of `size` the touch writes. */
+static inline uint64_t gen_touch_len(const struct touch *t, uint64_t size)
 {
-	void *p = malloc(size);
+	switch (t->mode) {
+	case TOUCH_NONE:
+		return 0;
+	case TOUCH_BYTES:
+		return t->bytes < size ? t->bytes : size;
+	case TOUCH_FRACTION: {
+		uint64_t n = (uint64_t)((double)size * t->fraction + 0.5);
+		return n < 1 ? 1 : n > size ? size : n;
+	}
+	default:
+		return size;
+	}
+}
+
+/* Writes the touched part of p, passes times (each pass another byte
+ * value, so no pass is a no-op a clever memset could skip). */
+static inline void gen_write(void *p, uint64_t size, const struct touch *t)
+{
+	uint64_t n = gen_touch_len(t, size);
+	if (n == 0)
+		return;
+	gen_touch(p, 0x5a, n);
+	for (uint32_t i = 1; i < t->passes; i++)
+		gen_touch(p, 0x5a + (int)i, n);
+}
+
+/* Which call makes the next block: none is drawn for malloc alone. */
+static inline int gen_pick_call(const struct calls *c, struct rng *r)
+{
+	if (c->only_malloc)
+		return CALL_MALLOC;
+	double x = rng_unit(r) * c->total;
+	int i = 0;
+	while (i < CALL_N - 1 && x >= c->cum[i])
+		i++;
+	return i;
+}
+
+static inline void *gen_call(int call, uint64_t size, uint64_t alignment)
+{
+	void *p = NULL;
+	switch (call) {
+	case CALL_CALLOC:
+		return calloc(1, size);
+	case CALL_ALIGNED_ALLOC:
+		/* C11 wants a multiple of the alignment. */
+		return aligned_alloc(alignment, (size + alignment - 1) & ~(alignment - 1));
+	case CALL_POSIX_MEMALIGN:
+		return posix_memalign(&p, alignment, size) == 0 ? p : NULL;
+	default:
+		return malloc(size);
+	}
+}
+
+static const char *const gen_call_names[CALL_N] = {"malloc", "calloc", "realloc", "aligned_alloc",
+                                                   "posix_memalign"};
+
+/* Makes a block of `size` with `call` (never CALL_REALLOC) and writes it.
+ * Counted before the write: a block is live once the call returns, and a
+ * large one takes long to fill; counted after, every sample taken during
+ * the fill would show RSS far above the heap. */
+static inline int gen_make(struct gen_ctx *ctx, struct block *b, uint64_t size, int call,
+                           uint64_t alignment, const struct touch *t)
+{
+	void *p = gen_call(call, size, alignment);
 	if (!p) {
 		b->ptr = NULL;
-		return gen_fail(ctx, "malloc", size);
+		return gen_fail(ctx, gen_call_names[call], size);
 	}
 	scoreboard_add(ctx->slot, (int64_t)size);
-	gen_touch(p, 0x5a, size);
+	gen_write(p, size, t);
 	b->ptr = p;
 	b->size = size;
 	return 0;
+}
+
+/* realloc of a live block to `size`: one operation; the bytes it gains are
+ * written as the touch says. */
+static inline int gen_resize(struct gen_ctx *ctx, struct block *b, uint64_t size,
+                             const struct touch *t)
+{
+	void *p = realloc(b->ptr, size);
+	if (!p)
+		return gen_fail(ctx, "realloc", size); /* b is still live and counted */
+	scoreboard_add(ctx->slot, (int64_t)size - (int64_t)b->size);
+	if (size > b->size)
+		gen_write((char *)p + b->size, size - b->size, t);
+	b->ptr = p;
+	b->size = size;
+	return 0;
+}
+
+/* malloc and every byte written: what the first generators do. */
+static inline int gen_alloc_block(struct gen_ctx *ctx, struct block *b, uint64_t size)
+{
+	static const struct touch full = {.mode = TOUCH_FULL, .passes = 1};
+	return gen_make(ctx, b, size, CALL_MALLOC, 0, &full);
 }
 
 /* Frees a block (a no-op on an empty one), counted on the calling
@@ -80,6 +157,28 @@ static inline void gen_free_block(struct gen_ctx *ctx, struct block *b)
 	scoreboard_add(ctx->slot, -(int64_t)b->size);
 	free(b->ptr);
 	b->ptr = NULL;
+}
+
+/* A loop's bound at run time (see struct bound). */
+struct gen_pace {
+	uint64_t limit;      /* operations; UINT64_MAX when bounded by time */
+	int64_t start_ns;    /* CLOCK_MONOTONIC at the start */
+	int64_t deadline_ns; /* 0: none */
+	double ns_per_op;    /* 0: no rate */
+	uint64_t mask;       /* the clock is read when (done & mask) == 0 */
+};
+
+void gen_pace_start(struct gen_pace *p, const struct bound *b);
+bool gen_pace_check(struct gen_pace *p, uint64_t done); /* reads the clock, may sleep */
+
+/* Whether to do operation number `done` (from 0). */
+static inline bool gen_more(struct gen_pace *p, uint64_t done)
+{
+	if (done >= p->limit)
+		return false;
+	if ((done & p->mask) == 0 && (p->deadline_ns || p->ns_per_op > 0))
+		return gen_pace_check(p, done);
+	return true;
 }
 
 #endif

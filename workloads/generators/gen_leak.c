@@ -15,20 +15,68 @@
  * phase, so a later free-all phase frees them.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "workloads/engine.h"
 #include "workloads/generators/gen_common.h"
 #include "workloads/generators/rng.h"
+
+/* Churn that keeps `leak` bytes per iteration and never frees them (until
+ * a free-all phase). */
+struct leak_params {
+	uint64_t iterations;
+	uint64_t leak; /* bytes kept per iteration */
+	struct dist leak_sizes;
+	uint64_t ops_per_iter; /* churn replacements per iteration */
+	uint64_t live;
+	struct dist sizes;
+};
+_Static_assert(sizeof(struct leak_params) <= WORKLOAD_PARAMS_MAX, "leak's parameters fit");
+
+#define P(member) offsetof(struct leak_params, member)
+static const struct key_def keys[] = {
+    {"iterations", KEY_COUNT, KEY_REQUIRED | KEY_SCALE_WORK, P(iterations), 1, 1e12, NULL, NULL,
+     "iterations per thread (runs of the simulation)", NULL},
+    {"leak", KEY_SIZE, KEY_REQUIRED, P(leak), 1, 1 << 30, NULL, NULL,
+     "bytes leaked per iteration, exactly", NULL},
+    {"leak_sizes", KEY_SIZES, KEY_REQUIRED, P(leak_sizes), 0, 0, NULL, NULL,
+     "sizes of the leaked blocks (the last one of an iteration is trimmed)", NULL},
+    {"ops_per_iteration", KEY_COUNT, KEY_REQUIRED, P(ops_per_iter), 0, 1e12, NULL, NULL,
+     "churn replacements per iteration, around the leak", NULL},
+    {"live", KEY_COUNT, KEY_REQUIRED, P(live), 1, 1e8, NULL, NULL,
+     "blocks in each thread's churn window", NULL},
+    {"sizes", KEY_SIZES, KEY_REQUIRED, P(sizes), 0, 0, NULL, NULL, "the churn's block sizes", NULL},
+    {0},
+};
+
+static int check(struct gen_check *c)
+{
+	const struct leak_params *l = c->params;
+	/* The leak is the point: all of it stays, on top of the churn window. */
+	double leaked = (double)l->iterations * (double)l->leak;
+	char lb[32];
+	c->mean_bytes = leaked * c->max_threads;
+	snprintf(c->why, sizeof(c->why), "%s leaked x %d thread%s",
+	         units_format_size((uint64_t)fmin(leaked, 1.8e19), lb, sizeof(lb)), c->max_threads,
+	         c->max_threads == 1 ? "" : "s");
+	gen_check_window(c, &l->sizes, (double)l->live, c->max_threads);
+	return 0;
+}
+
+static uint64_t leak_bytes(const void *params)
+{
+	return ((const struct leak_params *)params)->leak;
+}
 
 struct leak {
 	struct gen_ctx *ctx;
 	const struct leak_params *p;
 	struct rng rng;
-	double total, leak_total; /* weights of the two size distributions */
 	struct block *ring;
 	uint64_t slot; /* next ring entry to replace */
 	struct block *leaked;
@@ -43,7 +91,7 @@ static int churn(struct leak *l, uint64_t ops)
 	for (uint64_t i = 0; i < ops && !rc; i++) {
 		gen_free_block(l->ctx, &l->ring[l->slot]);
 		rc = gen_alloc_block(l->ctx, &l->ring[l->slot],
-		                     gen_pick_size(&l->rng, &l->p->sizes, l->total));
+		                     gen_draw(l->ctx, &l->p->sizes, &l->rng));
 		if (++l->slot == l->p->live)
 			l->slot = 0;
 	}
@@ -55,7 +103,7 @@ static int leak_once(struct leak *l)
 	uint64_t left = l->p->leak;
 	int rc = 0;
 	while (left > 0 && !rc) {
-		uint64_t size = gen_pick_size(&l->rng, &l->p->leak_sizes, l->leak_total);
+		uint64_t size = gen_draw(l->ctx, &l->p->leak_sizes, &l->rng);
 		if (size > left)
 			size = left; /* the last block makes the total exact */
 		rc = gen_alloc_block(l->ctx, &l->leaked[l->nleaked], size);
@@ -73,10 +121,7 @@ static int leak_once(struct leak *l)
 static int setup(struct leak *l)
 {
 	const struct leak_params *p = l->p;
-	uint64_t smallest = UINT64_MAX;
-	for (int i = 0; i < p->leak_sizes.n; i++)
-		if (p->leak_sizes.classes[i].min < smallest)
-			smallest = p->leak_sizes.classes[i].min;
+	uint64_t smallest = p->leak_sizes.lo;
 	uint64_t per_iter = (p->leak + smallest - 1) / smallest;
 	size_t max_blocks = SIZE_MAX / sizeof(struct block);
 	if (p->live > max_blocks || p->iterations > max_blocks / per_iter)
@@ -112,17 +157,16 @@ static int retain_leaked(struct leak *l)
 	return rc;
 }
 
-int gen_leak_run(struct gen_ctx *ctx)
+static int run(struct gen_ctx *ctx)
 {
-	struct leak l = {.ctx = ctx, .p = &ctx->phase->u.leak};
+	struct leak l = {.ctx = ctx, .p = ctx->params};
 	const struct leak_params *p = l.p;
 	int rc = setup(&l);
 
-	l.total = gen_total_weight(&p->sizes);
-	l.leak_total = gen_total_weight(&p->leak_sizes);
-	rng_seed(&l.rng, ctx->seed, (uint64_t)ctx->phase_index, (uint64_t)ctx->tid);
+	rng_seed(&l.rng, ctx->seed, (uint64_t)ctx->phase_index,
+	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
 	for (uint64_t i = 0; i < p->live && !rc; i++)
-		rc = gen_alloc_block(ctx, &l.ring[i], gen_pick_size(&l.rng, &p->sizes, l.total));
+		rc = gen_alloc_block(ctx, &l.ring[i], gen_draw(ctx, &p->sizes, &l.rng));
 	/* The leak in the middle of the iteration's churn, so leaked blocks
 	 * land among blocks that are freed later, as in a real program. */
 	uint64_t half = p->ops_per_iter / 2;
@@ -143,3 +187,21 @@ int gen_leak_run(struct gen_ctx *ctx)
 	engine_scratch_free(l.leaked, l.leaked_cap * sizeof(*l.leaked));
 	return rc ? rc : kept_rc;
 }
+
+const struct gen_def gen_leak = {
+    .name = "leak",
+    .summary = "churn that never frees a set number of bytes per iteration (myokit)",
+    .doc = "Each thread keeps a churn window of `live` blocks; per iteration it does "
+           "ops_per_iteration replacements and, in their middle, allocates exactly `leak` "
+           "bytes in blocks drawn from leak_sizes that it never frees (until a free-all "
+           "phase). Shows whether RSS follows a leak one for one or hides it for a while "
+           "in reused free space.",
+    .keys = keys,
+    .params_size = sizeof(struct leak_params),
+    .kind = WORKLOAD_PHASE_WORK,
+    .threads = GEN_THREADED,
+    .min_threads = 1,
+    .check = check,
+    .leak = leak_bytes,
+    .run = run,
+};

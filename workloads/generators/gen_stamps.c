@@ -10,8 +10,8 @@
  * plain churn never shows.
  *
  * The handoff goes through one single-producer single-consumer ring per
- * thread (its inbox), in mmap'd scratch set up by thread 0 before a
- * barrier: acquire/release loads and stores, no lock and no read-modify-
+ * thread (its inbox), in mmap'd scratch set up by thread 0 before the
+ * role's barrier: acquire/release loads and stores, no lock and no read-modify-
  * write on the hot path. A thread done with its operations drains its
  * inbox until its producer is done too, so the checkpoint sees empty
  * inboxes and the window alone. Which blocks are handed off is drawn from the
@@ -34,12 +34,60 @@
 #include "workloads/generators/gen_common.h"
 #include "workloads/generators/rng.h"
 
-/* Smallest inbox, in blocks; the loader's RAM check (workloads/generators/workload_gens.c)
- * uses the same constant. 64K blocks cover tens of milliseconds of a
- * descheduled consumer at millions of operations a second, at 1 MiB of
- * scratch per thread. */
+/* Smallest inbox, in blocks; the memory check below counts it. 64K
+ * blocks cover tens of milliseconds of a descheduled consumer at millions
+ * of operations a second, at 1 MiB of scratch per thread. */
 #define INBOX_MIN UINT64_C(65536)
 #define DRAIN_EVERY 16 /* operations between inbox drains (a power of two) */
+
+struct stamps_params {
+	uint64_t ops, live;
+	struct dist sizes;
+	double handoff; /* 0 .. 1 */
+};
+_Static_assert(sizeof(struct stamps_params) <= WORKLOAD_PARAMS_MAX, "stamps' parameters fit");
+
+#define P(member) offsetof(struct stamps_params, member)
+static const struct key_def keys[] = {
+    {"ops", KEY_COUNT, KEY_REQUIRED | KEY_SCALE_WORK, P(ops), 1, 1e12, NULL, NULL,
+     "replacements per thread", NULL},
+    {"live", KEY_COUNT, KEY_REQUIRED, P(live), 1, 1e8, NULL, NULL, "blocks in each thread's window",
+     NULL},
+    {"sizes", KEY_SIZES, KEY_REQUIRED, P(sizes), 0, 0, NULL, NULL, "block sizes", NULL},
+    {"handoff", KEY_REAL, 0, P(handoff), 0, 1, "0", NULL,
+     "share of the blocks leaving a window that the next thread ((tid + 1) % n) frees", NULL},
+    {0},
+};
+
+static int check(struct gen_check *c)
+{
+	const struct stamps_params *s = c->params;
+	if (s->handoff > 0) {
+		c->role->min_threads = 2;
+		c->role->min_threads_why = "hands blocks to another thread";
+	}
+	if (s->handoff > 0 && c->min_threads < 2) {
+		char fix[96];
+		if (c->role->threads)
+			snprintf(fix, sizeof(fix), "set the phase's threads to 2 or more");
+		else
+			snprintf(fix, sizeof(fix),
+			         "remove %d from the axis or set threads: 2 or more in the phase",
+			         c->min_threads);
+		return gen_check_fail(
+		    c, "handoff",
+		    "handoff %g needs at least 2 threads (a handed-off block is "
+		    "freed by the next thread), but the phase can run at %d; %s, or "
+		    "set handoff: 0",
+		    s->handoff, c->min_threads, fix);
+	}
+	/* Handed-off blocks wait in the next thread's inbox, still allocated,
+	 * and an inbox holds max(live, INBOX_MIN) of them. */
+	uint64_t inbox = s->live > INBOX_MIN ? s->live : INBOX_MIN;
+	gen_check_window(c, &s->sizes, (double)(s->handoff > 0 ? s->live + inbox : s->live),
+	                 c->max_threads);
+	return 0;
+}
 
 /* One SPSC ring. head and tail on their own cache lines: the consumer
  * writes head only, the producer tail and done only. */
@@ -139,9 +187,9 @@ static void report_full(struct gen_ctx *ctx, uint64_t full, uint64_t handed)
 		return; /* nothing better to do with a failed note */
 }
 
-int gen_stamps_run(struct gen_ctx *ctx)
+static int run(struct gen_ctx *ctx)
 {
-	const struct stamps_params *p = &ctx->phase->u.stamps;
+	const struct stamps_params *p = ctx->params;
 	bool handoff = p->handoff > 0 && ctx->nthreads > 1;
 	size_t ring_bytes = sizeof(struct block) * p->live;
 	struct block *ring = engine_scratch_alloc(ring_bytes);
@@ -149,13 +197,12 @@ int gen_stamps_run(struct gen_ctx *ctx)
 	struct inbox *in = NULL, *out = NULL;
 	uint64_t out_head = 0, handed = 0, full = 0;
 	struct rng r;
-	double total = 0;
 	int rc = 0;
 
 	if (handoff) {
 		if (ctx->tid == 0)
 			*ctx->shared = create_shared(ctx, p->live);
-		pthread_barrier_wait(ctx->barrier);
+		pthread_barrier_wait(ctx->role_barrier);
 		sh = *ctx->shared;
 		if (sh) {
 			in = &sh->inbox[ctx->tid];
@@ -170,12 +217,11 @@ int gen_stamps_run(struct gen_ctx *ctx)
 		         ctx->phase->name, ctx->tid, (unsigned long long)p->live);
 		rc = -ENOMEM;
 	}
-	for (int i = 0; i < p->sizes.n; i++)
-		total += p->sizes.classes[i].weight;
-	rng_seed(&r, ctx->seed, (uint64_t)ctx->phase_index, (uint64_t)ctx->tid);
+	rng_seed(&r, ctx->seed, (uint64_t)ctx->phase_index,
+	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
 
 	for (uint64_t i = 0; i < p->live && !rc; i++)
-		rc = gen_alloc_block(ctx, &ring[i], gen_pick_size(&r, &p->sizes, total));
+		rc = gen_alloc_block(ctx, &ring[i], gen_draw(ctx, &p->sizes, &r));
 	uint64_t slot = 0;
 	for (uint64_t i = 0; i < p->ops && !rc; i++) {
 		struct block *b = &ring[slot];
@@ -192,7 +238,7 @@ int gen_stamps_run(struct gen_ctx *ctx)
 		} else {
 			gen_free_block(ctx, b);
 		}
-		rc = gen_alloc_block(ctx, b, gen_pick_size(&r, &p->sizes, total));
+		rc = gen_alloc_block(ctx, b, gen_draw(ctx, &p->sizes, &r));
 		scoreboard_step(ctx->slot);
 		if (++slot == p->live)
 			slot = 0;
@@ -220,3 +266,20 @@ int gen_stamps_run(struct gen_ctx *ctx)
 		report_full(ctx, full, handed);
 	return rc;
 }
+
+const struct gen_def gen_stamps = {
+    .name = "stamps",
+    .summary = "churn where a share of the blocks is freed by the next thread",
+    .doc = "SExtractor's measurement stamps: each thread keeps a window of `live` blocks "
+           "and replaces the oldest `ops` times; a `handoff` share of the blocks leaving "
+           "a window go to the next thread's inbox ((tid + 1) % n, a lock-free ring) and "
+           "that thread frees them: remote frees, which allocators with per-thread heaps "
+           "pay for. For other shapes of producer and consumer, use roles and queues.",
+    .keys = keys,
+    .params_size = sizeof(struct stamps_params),
+    .kind = WORKLOAD_PHASE_WORK,
+    .threads = GEN_THREADED,
+    .min_threads = 1,
+    .check = check,
+    .run = run,
+};

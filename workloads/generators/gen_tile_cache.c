@@ -17,14 +17,123 @@
  * every allocator); reloads and evictions depend on timing (`extra_ops`).
  */
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/units.h"
 #include "workloads/engine.h"
 #include "workloads/generators/gen_common.h"
 #include "workloads/generators/rng.h"
+
+#define PIXEL 4 /* bytes: a float */
+
+/* One detection thread scans the image tile row by tile row, loading tiles
+ * through a shared LRU cache of `budget` bytes and detecting sources; the
+ * role's threads are measurement threads that take sources from an
+ * unbounded queue, load the tiles they need themselves (evicting by the
+ * same budget), cut a stamp, work on it, and free it. 0 measurement
+ * threads: detection measures inline. */
+struct tile_cache_params {
+	uint64_t width, height; /* image size in pixels (4-byte floats) */
+	uint64_t tile;          /* tile side in pixels */
+	uint64_t budget;        /* cache limit in bytes */
+	uint64_t sources;       /* sources detected per tile */
+	struct dist objects;    /* per-source object, kept until measured */
+	struct dist stamps;     /* stamp cut out of a tile */
+	uint64_t work;          /* passes over each stamp: makes measurement lag */
+	bool keep;              /* leave the cache alive for a free-all phase */
+};
+_Static_assert(sizeof(struct tile_cache_params) <= WORKLOAD_PARAMS_MAX, "tile-cache fits");
+
+#define P(member) offsetof(struct tile_cache_params, member)
+static const struct key_def keys[] = {
+    {"width", KEY_COUNT, KEY_REQUIRED, P(width), 16, 1000000, NULL, NULL,
+     "image width in pixels (4-byte floats), a whole number of tiles", NULL},
+    {"height", KEY_COUNT, KEY_REQUIRED, P(height), 16, 1000000, NULL, NULL,
+     "image height in pixels, a whole number of tiles", NULL},
+    {"tile", KEY_COUNT, KEY_REQUIRED, P(tile), 16, 8192, NULL, NULL,
+     "tile side in pixels: 256 makes 256 KiB tiles", NULL},
+    {"budget", KEY_SIZE, KEY_REQUIRED, P(budget), 1, (double)(UINT64_C(1) << 40), NULL, NULL,
+     "the cache's limit: the most tile bytes the program holds", NULL},
+    {"sources", KEY_COUNT, KEY_REQUIRED, P(sources), 1, 100000, NULL, NULL,
+     "sources detected per tile", NULL},
+    {"objects", KEY_SIZES, KEY_REQUIRED, P(objects), 0, 0, NULL, NULL,
+     "size of each source's object, kept until it is measured", NULL},
+    {"stamps", KEY_SIZES, KEY_REQUIRED, P(stamps), 0, 0, NULL, NULL,
+     "size of the stamp cut out of a tile per source (at most a tile)", NULL},
+    {"work", KEY_COUNT, KEY_REQUIRED, P(work), 0, 1000000, NULL, NULL,
+     "passes over each stamp: what makes measurement lag behind detection", NULL},
+    {"keep", KEY_BOOL, 0, P(keep), 0, 0, "false", NULL,
+     "leave the cache's tiles for a free-all phase instead of freeing them at the end", NULL},
+    {0},
+};
+
+static int whole_tiles(struct gen_check *c, const char *key, uint64_t pixels, uint64_t tile)
+{
+	if (pixels % tile == 0)
+		return 0;
+	return gen_check_fail(c, key,
+	                      "key '%s': %llu is not a whole number of %llu-pixel tiles; use %llu "
+	                      "or %llu",
+	                      key, (unsigned long long)pixels, (unsigned long long)tile,
+	                      (unsigned long long)(pixels / tile * tile),
+	                      (unsigned long long)((pixels / tile + 1) * tile));
+}
+
+static int check(struct gen_check *c)
+{
+	const struct tile_cache_params *t = c->params;
+	char a[32], b[32];
+	int r;
+	if ((r = whole_tiles(c, "width", t->width, t->tile)) < 0 ||
+	    (r = whole_tiles(c, "height", t->height, t->tile)) < 0)
+		return r;
+	uint64_t tile_bytes = t->tile * t->tile * PIXEL;
+	if (t->budget < tile_bytes)
+		return gen_check_fail(
+		    c, "budget", "key 'budget': %s cannot hold one %s tile; give at least that",
+		    units_format_size(t->budget, a, sizeof(a)),
+		    units_format_size(tile_bytes, b, sizeof(b)));
+	if (t->stamps.hi > tile_bytes)
+		return gen_check_fail(
+		    c, "stamps",
+		    "key 'stamps': a stamp is cut out of one tile, so it can be at "
+		    "most %s",
+		    units_format_size(tile_bytes, a, sizeof(a)));
+	/* The cache holds `budget`; an allocator that doubles it (the point of
+	 * this generator) needs twice that. */
+	c->mean_bytes = 2.0 * (double)t->budget;
+	snprintf(c->why, sizeof(c->why), "twice the %s budget",
+	         units_format_size(t->budget, a, sizeof(a)));
+	return 0;
+}
+
+static uint64_t times(uint64_t v, double f)
+{
+	double x = (double)v * f;
+	return x < 1 ? 1 : (uint64_t)llround(x);
+}
+
+/* More work is a larger image and budget together, so the budget keeps
+ * its share of the image (scale 4 turns 8192^2 / 128 MiB into 16384^2 /
+ * 512 MiB); whole tiles, so the budget stays a whole number of them. */
+static void scale(void *params, double scale, double time_scale)
+{
+	struct tile_cache_params *t = params;
+	double side = sqrt(scale);
+	(void)time_scale;
+	t->width = times(t->width / t->tile, side) * t->tile;
+	t->height = times(t->height / t->tile, side) * t->tile;
+	t->budget = times(t->budget, scale);
+}
+
+static uint64_t budget(const void *params)
+{
+	return ((const struct tile_cache_params *)params)->budget;
+}
 
 struct tile_slot {
 	float *data;         /* NULL when not loaded */
@@ -52,7 +161,6 @@ struct cache {
 	struct source *queue;
 	size_t queued, taken, queue_cap;
 	int detection_done;
-	double objects_weight, stamps_weight; /* totals of the size classes */
 };
 
 #define NIL UINT32_MAX
@@ -129,7 +237,7 @@ static float *get_tile(struct gen_ctx *ctx, struct cache *c, uint32_t i, int scr
  * evicted), works on it, and frees it and the source's object. */
 static int measure(struct gen_ctx *ctx, struct cache *c, const struct source *s)
 {
-	const struct tile_cache_params *p = &ctx->phase->u.tile;
+	const struct tile_cache_params *p = ctx->params;
 	float *stamp = malloc(s->stamp_size);
 	if (!stamp)
 		return gen_fail(ctx, "malloc stamp", s->stamp_size);
@@ -182,15 +290,15 @@ static int enqueue(struct cache *c, const struct source *s)
  * them (or measures them at once when there are no measurement threads). */
 static int detect_tile(struct gen_ctx *ctx, struct cache *c, struct rng *r, uint32_t i)
 {
-	const struct tile_cache_params *p = &ctx->phase->u.tile;
+	const struct tile_cache_params *p = ctx->params;
 	int rc = 0;
 	for (uint64_t k = 0; k < p->sources && !rc; k++) {
 		struct source s = {.tile = i};
-		s.stamp_size = gen_pick_size(r, &p->stamps, c->stamps_weight) & ~(uint64_t)3;
+		s.stamp_size = gen_draw(ctx, &p->stamps, r) & ~(uint64_t)3;
 		if (s.stamp_size < 4)
 			s.stamp_size = 4;
 		s.offset = (uint32_t)rng_range(r, 0, (c->tile_bytes - s.stamp_size) / 4) * 4;
-		s.object_size = gen_pick_size(r, &p->objects, c->objects_weight);
+		s.object_size = gen_draw(ctx, &p->objects, r);
 		s.object = malloc(s.object_size);
 		if (!s.object)
 			return gen_fail(ctx, "malloc object", s.object_size);
@@ -268,8 +376,6 @@ static struct cache *cache_create(const struct tile_cache_params *p)
 	c->tile_bytes = p->tile * p->tile * sizeof(float);
 	c->capacity = p->budget / c->tile_bytes;
 	c->head = c->tail = NIL;
-	c->objects_weight = gen_total_weight(&p->objects);
-	c->stamps_weight = gen_total_weight(&p->stamps);
 	c->slots = engine_scratch_alloc(c->ntiles * sizeof(*c->slots));
 	c->queue_cap = 4096;
 	c->queue = engine_scratch_alloc(c->queue_cap * sizeof(*c->queue));
@@ -291,7 +397,7 @@ static int cache_finish(struct gen_ctx *ctx, struct cache *c)
 		void *data = c->slots[i].data;
 		if (!data)
 			continue;
-		if (ctx->phase->u.tile.keep) {
+		if (((const struct tile_cache_params *)ctx->params)->keep) {
 			rc = rc ? rc : engine_retain(ctx, data, c->tile_bytes);
 		} else {
 			scoreboard_add_extra(ctx->slot, -(int64_t)c->tile_bytes);
@@ -306,12 +412,12 @@ static int cache_finish(struct gen_ctx *ctx, struct cache *c)
 	return rc;
 }
 
-int gen_tile_cache_run(struct gen_ctx *ctx)
+static int run(struct gen_ctx *ctx)
 {
 	int rc = 0;
-	if (ctx->tid == 0 && !(*ctx->shared = cache_create(&ctx->phase->u.tile)))
+	if (ctx->tid == 0 && !(*ctx->shared = cache_create(ctx->params)))
 		rc = gen_fail(ctx, "mmap cache", sizeof(struct cache));
-	pthread_barrier_wait(ctx->barrier);
+	pthread_barrier_wait(ctx->role_barrier);
 	struct cache *c = *ctx->shared;
 	if (c)
 		rc = ctx->tid == 0 ? detect(ctx, c) : measure_loop(ctx, c);
@@ -322,3 +428,25 @@ int gen_tile_cache_run(struct gen_ctx *ctx)
 	}
 	return rc;
 }
+
+const struct gen_def gen_tile_cache = {
+    .name = "tile-cache",
+    .summary = "SExtractor's tile cache: one detection thread, threads measurement threads",
+    .doc = "An image read through an LRU cache of tiles with a byte budget. One detection "
+           "thread (besides the role's threads) scans it tile row by tile row and queues "
+           "`sources` objects per tile; the role's threads measure: they take sources "
+           "from an unbounded queue, reload the tiles detection has evicted, cut a stamp, "
+           "work on it and free it. Measurement lags, so several threads allocate tiles; "
+           "with per-thread arenas each holds up to the budget. threads: 0 makes "
+           "detection measure inline.",
+    .keys = keys,
+    .params_size = sizeof(struct tile_cache_params),
+    .kind = WORKLOAD_PHASE_WORK,
+    .threads = GEN_THREADED,
+    .min_threads = 0,
+    .extra_threads = 1,
+    .check = check,
+    .scale = scale,
+    .budget = budget,
+    .run = run,
+};
