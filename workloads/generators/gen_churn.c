@@ -92,7 +92,10 @@ struct mortal {
 };
 
 struct churn {
-	struct rng rng;
+	/* Two streams: sizes (the one churn always drew, so a plain window
+	 * makes the same blocks as before) and every other choice. */
+	struct rng rng, pick;
+	struct gen_feed feed;
 	struct gen_pace pace;
 	uint64_t done, since; /* operations done; since the last generation began */
 	struct block *ring;   /* the window (live blocks) */
@@ -154,8 +157,10 @@ static int start(struct gen_ctx *ctx, const struct churn_params *p, struct churn
 	else
 		s->ring = (struct block *)(s + 1);
 	s->top = p->live ? p->live - 1 : 0;
-	rng_seed(&s->rng, ctx->seed, (uint64_t)ctx->phase_index,
-	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
+	uint64_t sub = (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536;
+	rng_seed(&s->rng, ctx->seed, (uint64_t)ctx->phase_index, sub);
+	rng_seed(&s->pick, ctx->seed, (uint64_t)ctx->phase_index, sub | UINT64_C(1) << 40);
+	s->feed.next = GEN_FEED;
 	uint64_t have = 0;
 	if (p->fill_from >= 0) {
 		struct queue *q = ctx->queues[p->fill_from];
@@ -164,8 +169,8 @@ static int start(struct gen_ctx *ctx, const struct churn_params *p, struct churn
 	}
 	int rc = 0;
 	for (uint64_t i = have; !lifetime && i < p->live && !rc; i++)
-		rc = gen_make(ctx, &s->ring[i], gen_draw(ctx, &p->sizes, &s->rng),
-		              gen_pick_call(&p->calls, &s->rng), p->calls.alignment, &p->touch);
+		rc = gen_make(ctx, &s->ring[i], gen_feed(&s->feed, ctx, &p->sizes, &s->rng),
+		              gen_pick_call(&p->calls, &s->pick), p->calls.alignment, &p->touch);
 	gen_pace_start(&s->pace, &p->bound);
 	return rc;
 }
@@ -177,7 +182,7 @@ static uint64_t victim(struct churn *s, const struct churn_params *p)
 	case VICTIM_LIFO:
 		return s->top;
 	case VICTIM_RANDOM:
-		return rng_range(&s->rng, 0, p->live - 1);
+		return rng_range(&s->pick, 0, p->live - 1);
 	default:
 		i = s->slot;
 		if (++s->slot == p->live)
@@ -186,11 +191,12 @@ static uint64_t victim(struct churn *s, const struct churn_params *p)
 	}
 }
 
+/* Any window: call mixes with realloc, revisits. */
 static int replace(struct gen_ctx *ctx, struct churn *s, const struct churn_params *p)
 {
 	struct block *b = &s->ring[victim(s, p)];
-	int call = gen_pick_call(&p->calls, &s->rng);
-	uint64_t size = gen_draw(ctx, &p->sizes, &s->rng);
+	int call = gen_pick_call(&p->calls, &s->pick);
+	uint64_t size = gen_feed(&s->feed, ctx, &p->sizes, &s->rng);
 	int rc;
 	if (call == CALL_REALLOC && b->ptr) {
 		rc = gen_resize(ctx, b, size, &p->touch);
@@ -200,7 +206,7 @@ static int replace(struct gen_ctx *ctx, struct churn *s, const struct churn_para
 		              p->calls.alignment, &p->touch);
 	}
 	for (uint64_t k = 0; k < p->touch.revisit && !rc; k++) {
-		struct block *r = &s->ring[rng_range(&s->rng, 0, p->live - 1)];
+		struct block *r = &s->ring[rng_range(&s->pick, 0, p->live - 1)];
 		if (r->ptr)
 			gen_write(r->ptr, r->size, &p->touch);
 	}
@@ -214,13 +220,68 @@ static int age(struct gen_ctx *ctx, struct churn *s, const struct churn_params *
 		struct mortal m = heap_pop(s);
 		gen_free_block(ctx, &m.b);
 	}
-	uint64_t life = gen_draw(ctx, &p->lifetime, &s->rng);
+	uint64_t life = gen_draw(ctx, &p->lifetime, &s->pick);
 	struct mortal m = {.death = s->done + life};
-	int call = gen_pick_call(&p->calls, &s->rng);
-	int rc = gen_make(ctx, &m.b, gen_draw(ctx, &p->sizes, &s->rng), call, p->calls.alignment,
-	                  &p->touch);
+	int call = gen_pick_call(&p->calls, &s->pick);
+	int rc = gen_make(ctx, &m.b, gen_feed(&s->feed, ctx, &p->sizes, &s->rng), call,
+	                  p->calls.alignment, &p->touch);
 	if (!rc)
 		heap_push(s, m);
+	return rc;
+}
+
+/* The common window (malloc only, no revisits) with its state in locals:
+ * malloc and free may write any memory as far as the compiler knows, so
+ * state read through s would be loaded again after each of them, and
+ * that reloading is the harness's cost, not the allocator's. */
+static inline __attribute__((always_inline)) int window(struct gen_ctx *ctx, struct churn *s,
+                                                        const struct churn_params *p, uint64_t n,
+                                                        const int kind)
+{
+	struct block *ring = s->ring;
+	struct rng pick = s->pick;
+	struct gen_pace pace = s->pace;
+	const struct touch touch = p->touch;
+	uint64_t live = p->live, slot = s->slot, done = s->done, end = done + n;
+	int rc = 0;
+	for (; done < end && gen_more(&pace, done); done++) {
+		uint64_t i = kind == VICTIM_RANDOM ? rng_range(&pick, 0, live - 1)
+		             : kind == VICTIM_LIFO ? s->top
+		                                   : slot;
+		if (kind == VICTIM_FIFO && ++slot == live)
+			slot = 0;
+		uint64_t size = gen_feed(&s->feed, ctx, &p->sizes, &s->rng);
+		gen_free_block(ctx, &ring[i]);
+		if ((rc = gen_make(ctx, &ring[i], size, CALL_MALLOC, 0, &touch)))
+			break;
+		scoreboard_step(ctx->slot);
+	}
+	s->pick = pick;
+	s->pace = pace;
+	s->slot = slot;
+	s->done = done;
+	return rc;
+}
+
+/* Up to n operations; fewer only when the bound is reached or on error. */
+static int stretch(struct gen_ctx *ctx, struct churn *s, const struct churn_params *p, uint64_t n)
+{
+	if (!p->lifetime.n && p->calls.only_malloc && !p->touch.revisit) {
+		switch (p->victim) {
+		case VICTIM_RANDOM:
+			return window(ctx, s, p, n, VICTIM_RANDOM);
+		case VICTIM_LIFO:
+			return window(ctx, s, p, n, VICTIM_LIFO);
+		default:
+			return window(ctx, s, p, n, VICTIM_FIFO);
+		}
+	}
+	int rc = 0;
+	for (uint64_t end = s->done + n; !rc && s->done < end && gen_more(&s->pace, s->done);
+	     s->done++) {
+		rc = p->lifetime.n ? age(ctx, s, p) : replace(ctx, s, p);
+		scoreboard_step(ctx->slot);
+	}
 	return rc;
 }
 
@@ -233,14 +294,18 @@ static int run(struct gen_ctx *ctx)
 		rc = start(ctx, p, &s);
 		ctx->state = s;
 	}
-	for (; !rc && s && gen_more(&s->pace, s->done); s->done++, s->since++) {
+	while (!rc && s) {
 		if (p->generation && s->since == p->generation) {
 			s->since = 0;
 			if (engine_next_generation(ctx) == 0)
 				return GEN_HANDED_OVER;
 		}
-		rc = p->lifetime.n ? age(ctx, s, p) : replace(ctx, s, p);
-		scoreboard_step(ctx->slot);
+		uint64_t n = p->generation ? p->generation - s->since : UINT64_MAX - s->done;
+		uint64_t before = s->done;
+		rc = stretch(ctx, s, p, n);
+		s->since += s->done - before;
+		if (s->done - before < n)
+			break; /* the bound, or a failure */
 	}
 	/* Every thread reaches the checkpoint, even after a failure, or the
 	 * others would wait at the barrier for ever. */
