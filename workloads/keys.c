@@ -300,9 +300,9 @@ const struct key_def keys_touch[] = {
      "how much of each block is written: full, none, first (one byte), a size (the first "
      "bytes), a fraction (0.25: the first quarter)",
      "full | none | first | SIZE | FRACTION"},
-    {"passes", KEY_COUNT, 0, offsetof(struct touch, passes), 1, 1000000, NULL, NULL,
+    {"passes", KEY_COUNT, 0, offsetof(struct touch, passes), 1, 1000000, "1", NULL,
      "times the written part is written when the block is made (cache traffic)", NULL},
-    {"revisit", KEY_COUNT, 0, offsetof(struct touch, revisit), 0, 1000000, NULL, NULL,
+    {"revisit", KEY_COUNT, 0, offsetof(struct touch, revisit), 0, 1000000, "0", NULL,
      "live blocks rewritten per operation, chosen at random (writes spread over a "
      "block's life; roles with a live window only)",
      NULL},
@@ -355,19 +355,19 @@ struct calls_map {
 };
 
 const struct key_def keys_calls[] = {
-    {"malloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_MALLOC]), 0, 1e9, NULL, NULL,
+    {"malloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_MALLOC]), 0, 1e9, "0", NULL,
      "weight of malloc", NULL},
-    {"calloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_CALLOC]), 0, 1e9, NULL, NULL,
+    {"calloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_CALLOC]), 0, 1e9, "0", NULL,
      "weight of calloc(1, size)", NULL},
-    {"realloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_REALLOC]), 0, 1e9, NULL, NULL,
+    {"realloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_REALLOC]), 0, 1e9, "0", NULL,
      "weight of realloc: a live block is resized to the new size (up or down) instead of "
      "being freed and replaced, so blocks go through realloc chains (roles with a live "
      "window only)",
      NULL},
     {"aligned_alloc", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_ALIGNED_ALLOC]), 0, 1e9, NULL,
      NULL, "weight of aligned_alloc(alignment, size rounded up to the alignment)", NULL},
-    {"posix_memalign", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_POSIX_MEMALIGN]), 0, 1e9,
-     NULL, NULL, "weight of posix_memalign(&p, alignment, size)", NULL},
+    {"posix_memalign", KEY_REAL, 0, offsetof(struct calls_map, w[CALL_POSIX_MEMALIGN]), 0, 1e9, "0",
+     NULL, "weight of posix_memalign(&p, alignment, size)", NULL},
     {"alignment", KEY_SIZE, 0, offsetof(struct calls_map, alignment), 8, 1 << 20, "64 B", NULL,
      "alignment of the aligned calls: a power of two", NULL},
     {0},
@@ -506,26 +506,49 @@ const char *keys_range(const struct key_def *k, char *buf, size_t len)
 	return buf;
 }
 
+/* Prints text after indent, wrapped at 78 columns. */
+static void print_wrapped(FILE *f, const char *indent, const char *text)
+{
+	size_t col = 0, ind = strlen(indent);
+	for (const char *p = text; *p;) {
+		size_t word = strcspn(p, " ");
+		if (col && col + 1 + word > 78) {
+			fputc('\n', f);
+			col = 0;
+		}
+		fputs(col ? " " : indent, f);
+		col += col ? 1 : ind;
+		fwrite(p, 1, word, f);
+		col += word;
+		p += word + strspn(p + word, " ");
+	}
+	if (col)
+		fputc('\n', f);
+}
+
 void keys_print(FILE *f, const struct key_def *keys, const char *indent)
 {
-	const struct key_def *bound = NULL;
+	char bound[128] = "", more[160];
 	for (const struct key_def *k = keys; k && k->name; k++)
-		if ((k->flags & KEY_BOUND) && !bound)
-			bound = k;
+		if (k->flags & KEY_BOUND)
+			snprintf(bound + strlen(bound), sizeof(bound) - strlen(bound), "%s%s",
+			         bound[0] ? " or " : "", k->name);
+	snprintf(more, sizeof(more), "%s    ", indent);
 	for (const struct key_def *k = keys; k && k->name; k++) {
-		char syntax[160], range[96], need[96];
+		char syntax[160], range[96], need[160], line[512];
 		keys_syntax(k, syntax, sizeof(syntax));
 		keys_range(k, range, sizeof(range));
 		if (k->flags & KEY_REQUIRED)
 			snprintf(need, sizeof(need), "required");
 		else if (k->flags & KEY_BOUND)
-			snprintf(need, sizeof(need), "required: this or another bound key");
+			snprintf(need, sizeof(need), "required: %s", bound);
 		else if (k->def)
 			snprintf(need, sizeof(need), "default %s", k->def);
 		else
 			snprintf(need, sizeof(need), "optional");
-		fprintf(f, "%s%s: %s%s%s; %s\n", indent, k->name, syntax, range[0] ? ", " : "",
-		        range, need);
-		fprintf(f, "%s    %s\n", indent, k->help);
+		snprintf(line, sizeof(line), "%s: %s%s%s; %s", k->name, syntax,
+		         range[0] ? ", " : "", range, need);
+		print_wrapped(f, indent, line);
+		print_wrapped(f, more, k->help);
 	}
 }

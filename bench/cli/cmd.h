@@ -16,7 +16,9 @@ int cmd_run(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
-int cmd_compare(int argc, char **argv); /* own exit codes: see its --help */
+int cmd_help(int argc, char **argv);     /* help workloads */
+int cmd_describe(int argc, char **argv); /* describe [GENERATOR] */
+int cmd_compare(int argc, char **argv);  /* own exit codes: see its --help */
 int cmd_baseline(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_record(int argc, char **argv); /* the program's exit status: see its --help */

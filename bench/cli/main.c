@@ -17,6 +17,8 @@ static const char usage_text[] =
     "  exec -- COMMAND ...    run a real program under each allocator\n"
     "  list                   allocators found (library, version) and shipped workloads\n"
     "  validate FILE ...      check workload files (--allocator for allocator files)\n"
+    "  help workloads         the workload format: every key, value and generator\n"
+    "  describe [GENERATOR]   one generator and its keys (without one: the list)\n"
     "  compare BASE NEW       regressions of a run against another or a baseline\n"
     "  baseline update [RUN]  make the run the baseline of its testbed\n"
     "  plot [RUN_DIR]         figures and report of a run again (--history: over runs)\n"
@@ -38,6 +40,7 @@ static const struct {
     {"run", cmd_run},           {"exec", cmd_exec},       {"list", cmd_list},
     {"validate", cmd_validate}, {"compare", cmd_compare}, {"baseline", cmd_baseline},
     {"plot", cmd_plot},         {"record", cmd_record},   {"trace", cmd_trace},
+    {"describe", cmd_describe},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -48,6 +51,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") && argc > 2)
+		return cmd_help(argc - 1, argv + 1);
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return EXIT_OK;
