@@ -84,30 +84,4 @@ static inline uint64_t dist_draw(const struct dist *d, const struct dist_part *p
 	return v > p->hi ? p->hi : v;
 }
 
-/* n values of d into out: the same values, in the same order, as n calls
- * of dist_draw, with the common one-part shapes in loops of their own so
- * the steps of consecutive values overlap. */
-static inline void dist_fill(const struct dist *d, const struct dist_part *pool, struct rng *r,
-                             uint64_t *out, int n)
-{
-	const struct dist_part *p = pool + d->first;
-	if (d->n == 1 && p->shape == DIST_UNIFORM) {
-		for (int i = 0; i < n; i++) {
-			(void)rng_next(r); /* the part's pick, as dist_draw makes it */
-			out[i] = rng_range(r, p->lo, p->hi);
-		}
-		return;
-	}
-	if (d->n == 1 && p->shape == DIST_POWER && p->param == -2.0f) {
-		double lo = (double)p->lo, hi = (double)p->hi;
-		for (int i = 0; i < n; i++) {
-			double x = 1.0 / (p->a + rng_unit(r) * p->b);
-			out[i] = (uint64_t)(x < lo ? lo : x > hi ? hi : x);
-		}
-		return;
-	}
-	for (int i = 0; i < n; i++)
-		out[i] = dist_draw(d, pool, r);
-}
-
 #endif

@@ -7,9 +7,11 @@
  * phase, which keeps per-thread live bytes continuous across phases.
  *
  * A thread whose generator hands over to a successor (thread generations)
- * exits; the successor joins it before it starts, so at most one thread of
- * a generation chain runs at a time and every thread is joined once: the
- * last of each chain by the engine.
+ * starts it and exits, as larson's threads do: the successor's first
+ * mallocs may come before its predecessor is gone, which decides whether
+ * it reuses the predecessor's arena or heap. Each thread joins its own
+ * predecessor when its work is done, and the engine joins the last of
+ * each chain, so every thread is joined once.
  */
 #include "workloads/engine.h"
 
@@ -40,7 +42,7 @@ struct phase_run {
 struct thread_arg {
 	struct gen_ctx ctx;
 	struct phase_run *run;
-	pthread_t prev; /* the generation this thread took over from, to join */
+	pthread_t prev; /* the generation the next thread takes over from */
 	pthread_t last; /* the chain's final thread, for the engine to join */
 };
 
@@ -55,12 +57,18 @@ struct retained {
 };
 static struct retained retained[WORKLOAD_MAX_THREADS];
 
+static _Atomic uint64_t threads_started; /* every pthread_create, generations too */
+
+uint64_t engine_threads_started(void) { return atomic_load(&threads_started); }
+
 static void *thread_main(void *p)
 {
 	struct thread_arg *a = p;
-	if (a->ctx.generation > 0)
-		pthread_join(a->prev, NULL); /* it returned right after starting us */
+	int first = a->ctx.generation == 0;
+	pthread_t prev = a->prev;
 	int rc = a->ctx.role->gen->run(&a->ctx);
+	if (!first)
+		pthread_join(prev, NULL); /* long gone: it returned after starting us */
 	if (rc == GEN_HANDED_OVER)
 		return NULL; /* a successor has a, and runs on */
 	struct phase_run *run = a->run;
@@ -84,6 +92,8 @@ int engine_next_generation(struct gen_ctx *ctx)
 	int err = pthread_create(&t, NULL, thread_main, a);
 	if (err)
 		a->ctx.generation--;
+	else
+		atomic_fetch_add(&threads_started, 1);
 	return -err;
 }
 
@@ -220,6 +230,8 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 			};
 			pthread_t tid;
 			int err = pthread_create(&tid, NULL, thread_main, &args[t]);
+			if (!err)
+				atomic_fetch_add(&threads_started, 1);
 			if (err) {
 				/* The barriers count every thread: the started ones would
 				 * wait forever, so this is fatal for the worker. */

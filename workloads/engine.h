@@ -35,6 +35,9 @@ void engine_checkpoint(struct gen_ctx *ctx);
  * use. Returns 0 or -errno (then the caller goes on itself). */
 int engine_next_generation(struct gen_ctx *ctx);
 
+/* Threads the engine has started so far, thread generations included. */
+uint64_t engine_threads_started(void);
+
 /* Keeps a block alive after its phase, until a free-all phase frees it.
  * Each thread appends to its own list: no lock. Returns 0 or -ENOMEM. */
 int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size);

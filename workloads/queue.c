@@ -85,7 +85,22 @@ static int grow(struct queue *q)
 	return 0;
 }
 
-struct queue_batch *queue_batch_get(struct queue *q)
+/* xmalloc-test's batch is a malloc'd struct holding the object pointers,
+ * made before its objects (so it lies below them in the heap) and filled
+ * as they are made; here the pointers are written when it is pushed. */
+static int make_carrier(struct gen_ctx *ctx, struct queue *q, struct queue_batch *b)
+{
+	uint64_t size = sizeof(void *) * (q->def.batch + 1);
+	void **p = malloc(size);
+	if (!p)
+		return gen_fail(ctx, "malloc carrier", size);
+	scoreboard_add(ctx->slot, (int64_t)size);
+	p[0] = NULL;
+	b->carrier = (struct block){.ptr = p, .size = size};
+	return 0;
+}
+
+struct queue_batch *queue_batch_get(struct gen_ctx *ctx, struct queue *q, int *rc)
 {
 	pthread_mutex_lock(&q->lock);
 	struct queue_batch *b = q->free;
@@ -98,28 +113,17 @@ struct queue_batch *queue_batch_get(struct queue *q)
 		b->carrier = (struct block){0};
 	}
 	pthread_mutex_unlock(&q->lock);
+	*rc = b ? 0 : gen_fail(ctx, "mmap batch", q->batch_bytes);
+	if (b && q->def.carrier)
+		*rc = make_carrier(ctx, q, b); /* on failure the batch goes without one */
 	return b;
 }
 
-/* xmalloc-test's batch is a malloc'd struct holding the object pointers:
- * the producer writes one pointer per block into it. */
-static int make_carrier(struct gen_ctx *ctx, struct queue_batch *b)
+void queue_push(struct queue *q, struct queue_batch *b)
 {
-	uint64_t size = sizeof(void *) * ((uint64_t)b->n + 1);
-	void **p = malloc(size);
-	if (!p)
-		return gen_fail(ctx, "malloc carrier", size);
-	scoreboard_add(ctx->slot, (int64_t)size);
-	p[0] = NULL;
-	for (uint32_t i = 0; i < b->n; i++)
-		p[i + 1] = b->blocks[i].ptr;
-	b->carrier = (struct block){.ptr = p, .size = size};
-	return 0;
-}
-
-int queue_push(struct gen_ctx *ctx, struct queue *q, struct queue_batch *b)
-{
-	int rc = q->def.carrier ? make_carrier(ctx, b) : 0;
+	void **carrier = b->carrier.ptr;
+	for (uint32_t i = 0; carrier && i < b->n; i++)
+		carrier[i + 1] = b->blocks[i].ptr;
 	pthread_mutex_lock(&q->lock);
 	while (q->def.capacity && q->count >= q->def.capacity)
 		pthread_cond_wait(&q->not_full, &q->lock);
@@ -136,7 +140,6 @@ int queue_push(struct gen_ctx *ctx, struct queue *q, struct queue_batch *b)
 	q->count++;
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->lock);
-	return rc;
 }
 
 /* Unlinks the head (lock held, queue not empty). */

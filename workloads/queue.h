@@ -34,14 +34,15 @@ struct queue;
 int queue_create(const struct queue_def *def, int producers, int fillers, struct queue **out);
 void queue_destroy(struct queue *q); /* NULL is a no-op */
 
-/* An empty batch to fill (n = 0), or NULL when scratch memory ran out. */
-struct queue_batch *queue_batch_get(struct queue *q);
+/* An empty batch to fill (n = 0), with its carrier made when the queue
+ * has carriers (counted in ctx's slot). NULL when scratch memory ran out;
+ * *rc is 0 or -ENOMEM with the message written (a batch whose carrier
+ * failed is returned, without one). */
+struct queue_batch *queue_batch_get(struct gen_ctx *ctx, struct queue *q, int *rc);
 uint32_t queue_batch_size(const struct queue *q);
 
-/* Pushes a filled batch, waiting while a bounded queue is full. With a
- * carrier, the producer's ctx makes it first (counted in its slot);
- * 0 or -ENOMEM (the batch is pushed without one). */
-int queue_push(struct gen_ctx *ctx, struct queue *q, struct queue_batch *b);
+/* Pushes a filled batch, waiting while a bounded queue is full. */
+void queue_push(struct queue *q, struct queue_batch *b);
 
 /* The next batch (FIFO or LIFO, as the queue says), waiting while it is
  * empty and open; NULL once every producer is done and it is empty. The

@@ -100,6 +100,25 @@ static int replay_main(const char *path, const struct replay_opts *o, struct sco
 	return 0;
 }
 
+/* Run by hand: what the driver would have read from the scoreboard. */
+static void print_summary(const struct workload *w, const struct scoreboard *sb)
+{
+	printf("%s: %llu ops, %llu extra ops, %llu threads started, checkpoint peak %lld bytes, "
+	       "malloc from %s\n",
+	       w->name, (unsigned long long)scoreboard_ops(sb),
+	       (unsigned long long)scoreboard_extra_ops(sb),
+	       (unsigned long long)engine_threads_started(),
+	       (long long)atomic_load(&sb->checkpoint_peak_bytes), sb->malloc_owner);
+	for (int i = 0; i < w->nphases && i + 1 < SCOREBOARD_PHASES; i++)
+		printf("  phase %s: heap %lld bytes, rss %lld bytes at its checkpoint, %.3f s\n",
+		       w->phases[i].name,
+		       (long long)atomic_load(&sb->checkpoints[i + 1].heap_bytes),
+		       (long long)atomic_load(&sb->checkpoints[i + 1].rss_bytes),
+		       (double)(atomic_load(&sb->checkpoints[i + 1].end_ns) -
+		                atomic_load(&sb->checkpoints[i + 1].start_ns)) /
+		           1e9);
+}
+
 int main(int argc, char **argv)
 {
 	struct engine_opts opts = {.threads = 1};
@@ -194,8 +213,6 @@ int main(int argc, char **argv)
 	if (finish(sb, engine_run(w, &opts, sb)))
 		return 1;
 	if (standalone)
-		printf("%s: %llu ops, checkpoint peak %lld bytes, malloc from %s\n", w->name,
-		       (unsigned long long)scoreboard_ops(sb),
-		       (long long)atomic_load(&sb->checkpoint_peak_bytes), sb->malloc_owner);
+		print_summary(w, sb);
 	return 0;
 }

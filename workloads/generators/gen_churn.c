@@ -95,7 +95,6 @@ struct churn {
 	/* Two streams: sizes (the one churn always drew, so a plain window
 	 * makes the same blocks as before) and every other choice. */
 	struct rng rng, pick;
-	struct gen_feed feed;
 	struct gen_pace pace;
 	uint64_t done, since; /* operations done; since the last generation began */
 	struct block *ring;   /* the window (live blocks) */
@@ -160,7 +159,6 @@ static int start(struct gen_ctx *ctx, const struct churn_params *p, struct churn
 	uint64_t sub = (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536;
 	rng_seed(&s->rng, ctx->seed, (uint64_t)ctx->phase_index, sub);
 	rng_seed(&s->pick, ctx->seed, (uint64_t)ctx->phase_index, sub | UINT64_C(1) << 40);
-	s->feed.next = GEN_FEED;
 	uint64_t have = 0;
 	if (p->fill_from >= 0) {
 		struct queue *q = ctx->queues[p->fill_from];
@@ -169,7 +167,7 @@ static int start(struct gen_ctx *ctx, const struct churn_params *p, struct churn
 	}
 	int rc = 0;
 	for (uint64_t i = have; !lifetime && i < p->live && !rc; i++)
-		rc = gen_make(ctx, &s->ring[i], gen_feed(&s->feed, ctx, &p->sizes, &s->rng),
+		rc = gen_make(ctx, &s->ring[i], gen_draw(ctx, &p->sizes, &s->rng),
 		              gen_pick_call(&p->calls, &s->pick), p->calls.alignment, &p->touch);
 	gen_pace_start(&s->pace, &p->bound);
 	return rc;
@@ -196,7 +194,7 @@ static int replace(struct gen_ctx *ctx, struct churn *s, const struct churn_para
 {
 	struct block *b = &s->ring[victim(s, p)];
 	int call = gen_pick_call(&p->calls, &s->pick);
-	uint64_t size = gen_feed(&s->feed, ctx, &p->sizes, &s->rng);
+	uint64_t size = gen_draw(ctx, &p->sizes, &s->rng);
 	int rc;
 	if (call == CALL_REALLOC && b->ptr) {
 		rc = gen_resize(ctx, b, size, &p->touch);
@@ -223,8 +221,8 @@ static int age(struct gen_ctx *ctx, struct churn *s, const struct churn_params *
 	uint64_t life = gen_draw(ctx, &p->lifetime, &s->pick);
 	struct mortal m = {.death = s->done + life};
 	int call = gen_pick_call(&p->calls, &s->pick);
-	int rc = gen_make(ctx, &m.b, gen_feed(&s->feed, ctx, &p->sizes, &s->rng), call,
-	                  p->calls.alignment, &p->touch);
+	int rc = gen_make(ctx, &m.b, gen_draw(ctx, &p->sizes, &s->rng), call, p->calls.alignment,
+	                  &p->touch);
 	if (!rc)
 		heap_push(s, m);
 	return rc;
@@ -239,26 +237,40 @@ static inline __attribute__((always_inline)) int window(struct gen_ctx *ctx, str
                                                         const int kind)
 {
 	struct block *ring = s->ring;
+	struct sb_slot *slot = ctx->slot;
 	struct rng pick = s->pick;
 	struct gen_pace pace = s->pace;
 	const struct touch touch = p->touch;
-	uint64_t live = p->live, slot = s->slot, done = s->done, end = done + n;
+	uint64_t live = p->live, next = s->slot, done = s->done, end = done + n;
+	const struct dist_part *pool = ctx->w->pool;
 	int rc = 0;
 	for (; done < end && gen_more(&pace, done); done++) {
 		uint64_t i = kind == VICTIM_RANDOM ? rng_range(&pick, 0, live - 1)
 		             : kind == VICTIM_LIFO ? s->top
-		                                   : slot;
-		if (kind == VICTIM_FIFO && ++slot == live)
-			slot = 0;
-		uint64_t size = gen_feed(&s->feed, ctx, &p->sizes, &s->rng);
-		gen_free_block(ctx, &ring[i]);
-		if ((rc = gen_make(ctx, &ring[i], size, CALL_MALLOC, 0, &touch)))
+		                                   : next;
+		if (kind == VICTIM_FIFO && ++next == live)
+			next = 0;
+		uint64_t size = dist_draw(&p->sizes, pool, &s->rng);
+		struct block *b = &ring[i];
+		if (b->ptr) {
+			scoreboard_add(slot, -(int64_t)b->size);
+			free(b->ptr);
+		}
+		void *m = malloc(size);
+		if (!m) {
+			b->ptr = NULL;
+			rc = gen_fail(ctx, "malloc", size);
 			break;
-		scoreboard_step(ctx->slot);
+		}
+		scoreboard_add(slot, (int64_t)size);
+		gen_write(m, size, &touch);
+		b->ptr = m;
+		b->size = size;
+		scoreboard_step(slot);
 	}
 	s->pick = pick;
 	s->pace = pace;
-	s->slot = slot;
+	s->slot = next;
 	s->done = done;
 	return rc;
 }
@@ -296,6 +308,8 @@ static int run(struct gen_ctx *ctx)
 	}
 	while (!rc && s) {
 		if (p->generation && s->since == p->generation) {
+			if (!gen_more(&s->pace, s->done))
+				break; /* done: no successor for nothing */
 			s->since = 0;
 			if (engine_next_generation(ctx) == 0)
 				return GEN_HANDED_OVER;

@@ -38,28 +38,6 @@ static inline uint64_t gen_draw(const struct gen_ctx *ctx, const struct dist *d,
 	return dist_draw(d, ctx->w->pool, r);
 }
 
-/* Draws from d made ahead, GEN_FEED at a time. A shape's inverse CDF is a
- * chain of dependent floating-point steps (a division for inverse-square);
- * drawn one by one between mallocs, the chain's latency is the harness's
- * own cost per operation, which dilutes every allocator's figures. Drawn in
- * a batch the steps of different values overlap. The values and their
- * order are the same: only when they are computed changes. */
-#define GEN_FEED 64
-struct gen_feed {
-	uint32_t next; /* GEN_FEED when empty: set it so before the first draw */
-	uint64_t v[GEN_FEED];
-};
-
-static inline uint64_t gen_feed(struct gen_feed *f, const struct gen_ctx *ctx, const struct dist *d,
-                                struct rng *r)
-{
-	if (f->next >= GEN_FEED) {
-		dist_fill(d, ctx->w->pool, r, f->v, GEN_FEED);
-		f->next = 0;
-	}
-	return f->v[f->next++];
-}
-
 /* Writes "phase 'P', thread T: WHAT(SIZE) failed" for the driver. */
 static inline int gen_fail(struct gen_ctx *ctx, const char *what, uint64_t size)
 {

@@ -76,9 +76,10 @@ static int run(struct gen_ctx *ctx)
 	 * make what is missing themselves. */
 	uint32_t size = queue_batch_size(q);
 	for (uint64_t i = 0; i < made;) {
-		struct queue_batch *b = queue_batch_get(q);
+		int brc = 0;
+		struct queue_batch *b = queue_batch_get(ctx, q, &brc);
+		rc = rc ? rc : brc;
 		if (!b) {
-			rc = rc ? rc : gen_fail(ctx, "mmap batch", size);
 			for (; i < made; i++)
 				gen_free_block(ctx, &all[i]);
 			break;
@@ -86,8 +87,7 @@ static int run(struct gen_ctx *ctx)
 		for (; i < made && b->n < size; i++)
 			if (all[i].ptr)
 				b->blocks[b->n++] = all[i];
-		int prc = queue_push(ctx, q, b);
-		rc = rc ? rc : prc;
+		queue_push(q, b);
 	}
 	queue_producer_done(q);
 	engine_scratch_free(all, bytes);

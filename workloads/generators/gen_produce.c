@@ -69,10 +69,8 @@ static int run(struct gen_ctx *ctx)
 	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
 	gen_pace_start(&pace, &p->bound);
 	for (uint64_t i = 0; !rc && gen_more(&pace, i); i++) {
-		if (!b && !(b = queue_batch_get(q))) {
-			rc = gen_fail(ctx, "mmap batch", sizeof(*b));
+		if (!b && (!(b = queue_batch_get(ctx, q, &rc)) || rc))
 			break;
-		}
 		int call = gen_pick_call(&p->calls, &r);
 		rc = gen_make(ctx, &b->blocks[b->n], gen_draw(ctx, &p->sizes, &r), call,
 		              p->calls.alignment, &p->touch);
@@ -80,13 +78,13 @@ static int run(struct gen_ctx *ctx)
 			break;
 		scoreboard_step(ctx->slot);
 		if (++b->n == size) {
-			rc = queue_push(ctx, q, b);
+			queue_push(q, b);
 			b = NULL;
 		}
 	}
 	/* What was made goes on, even after a failure: consumers free it. */
 	if (b && b->n)
-		rc = rc ? rc : queue_push(ctx, q, b);
+		queue_push(q, b);
 	else if (b)
 		queue_release(ctx, q, b);
 	queue_producer_done(q);
