@@ -55,9 +55,13 @@ static inline const struct dist_part *dist_pick(const struct dist *d, const stru
 	return p + lo;
 }
 
-/* One value of d; pool is the workload's. */
+/* One value of d; pool is the workload's. A single fixed value draws
+ * nothing: there is no choice to make (and the shipped presets' streams
+ * stay the same, none having a fixed size followed by other draws). */
 static inline uint64_t dist_draw(const struct dist *d, const struct dist_part *pool, struct rng *r)
 {
+	if (d->lo == d->hi)
+		return d->lo;
 	const struct dist_part *p = pool + d->first;
 	if (d->n > 1 || p->shape == DIST_UNIFORM)
 		p = dist_pick(d, pool, rng_unit(r) * d->total);

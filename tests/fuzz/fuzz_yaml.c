@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "bench/plan/allocator.h"
+#include "workloads/generators/gen.h"
+#include "workloads/keys.h"
 #include "workloads/workload.h"
 #include "common/ynode.h"
 
@@ -96,6 +98,43 @@ static const char *const template[] = {
     "    ops_per_iteration: 10",
     "    live: 10",
     "    sizes: [{size: 32 B}]",
+    "  - name: r",
+    "    queues:",
+    "      - {name: q, capacity: 4, batch: 8, order: lifo, carrier: true}",
+    "      - {name: h}",
+    "    roles:",
+    "      - name: p",
+    "        generator: produce",
+    "        queue: q",
+    "        ops: 100",
+    "        rate: 1M/s",
+    "        sizes: [{shape: inverse-square, min: 4 B, max: 32 KiB}, 64 B]",
+    "        touch: {write: 0.5, passes: 2}",
+    "        calls: {malloc: 3, calloc: 1, aligned_alloc: 1, alignment: 64 B}",
+    "      - name: c",
+    "        generator: consume",
+    "        queue: q",
+    "        threads: 1",
+    "      - name: m",
+    "        generator: prefill",
+    "        queue: h",
+    "        sizes: {shape: power-law, exponent: -1.5, min: 8 B, max: 1 KiB}",
+    "        warmup: 4",
+    "      - name: w",
+    "        generator: churn",
+    "        fill_from: h",
+    "        live: 10",
+    "        duration: 10 ms",
+    "        victim: random",
+    "        generation: 50",
+    "        touch: {write: 2 B, revisit: 1}",
+    "        calls: {malloc: 1, realloc: 1}",
+    "        sizes: {min: 8 B, max: 999 B}",
+    "      - name: l",
+    "        generator: churn",
+    "        ops: 100",
+    "        lifetime: {shape: exponential, mean: 20}",
+    "        sizes: {shape: log-uniform, min: 16 B, max: 4 KiB}",
     "  - name: f",
     "    generator: free-all",
     "  - name: i",
@@ -131,7 +170,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	/* The templates must load as they are, or the second half of each
 	 * run would only ever test an error path. */
-	static char doc[4096], err[1024];
+	static char doc[8192], err[1024];
 	static struct workload w;
 	static struct allocator a;
 	size_t n = 0;
@@ -162,13 +201,40 @@ static void check_error(const char *err, size_t errlen)
 	REQUIRE(strlen(err) > n + 2);
 }
 
-static void check_dist(const struct size_dist *d)
+static void check_dist(const struct workload *w, const struct dist *d)
 {
-	REQUIRE(d->n >= 0 && d->n <= WORKLOAD_MAX_SIZE_CLASSES);
-	for (int i = 0; i < d->n; i++) {
-		const struct size_class *c = &d->classes[i];
-		REQUIRE(c->min >= 1 && c->min <= c->max);
-		REQUIRE(c->weight > 0);
+	REQUIRE(d->n <= WORKLOAD_POOL_PARTS && d->first + d->n <= w->npool);
+	REQUIRE(d->n == 0 || (d->total > 0 && d->lo >= 1 && d->lo <= d->hi));
+	double prev = 0;
+	for (uint32_t i = 0; i < d->n; i++) {
+		const struct dist_part *p = &w->pool[d->first + i];
+		REQUIRE(p->lo >= 1 && p->lo <= p->hi);
+		REQUIRE(p->cum > prev);
+		prev = p->cum;
+	}
+}
+
+/* A role's parameters, generator by generator, through its key table. */
+static void check_role(const struct workload *w, const struct phase *p, const struct role *r)
+{
+	REQUIRE(r->name[0] && r->gen);
+	REQUIRE(strcmp(workload_role_generator(r), r->gen->name) == 0);
+	REQUIRE(r->threads >= 0 && r->threads <= WORKLOAD_MAX_THREADS);
+	REQUIRE(r->gen->params_size <= sizeof(r->params));
+	for (const struct key_def *k = r->gen->keys; k->name; k++) {
+		int q;
+		if (k->type == KEY_SIZES || k->type == KEY_LIFETIMES)
+			check_dist(w, workload_param_dist(r, k->name));
+		if (k->type == KEY_QUEUE && workload_param_int(r, k->name, &q) == 0)
+			REQUIRE(q >= -1 && q < p->nqueues &&
+			        (q >= 0 || !(k->flags & KEY_REQUIRED)));
+		if (k->type == KEY_TOUCH)
+			REQUIRE(workload_param_touch(r, k->name)->passes >= 1);
+		if (k->type == KEY_CALLS) {
+			const struct calls *c = workload_param_calls(r, k->name);
+			REQUIRE(c->total > 0 && c->alignment >= 8 &&
+			        (c->alignment & (c->alignment - 1)) == 0);
+		}
 	}
 }
 
@@ -180,47 +246,18 @@ static void check_workload(const struct workload *w)
 	for (int i = 0; i < w->naxis; i++)
 		REQUIRE(w->axis[i] >= 0 && w->axis[i] <= WORKLOAD_MAX_THREADS);
 	REQUIRE(w->nphases >= 1 && w->nphases <= WORKLOAD_MAX_PHASES);
+	REQUIRE(w->npool <= WORKLOAD_POOL_PARTS);
 	for (int i = 0; i < w->nphases; i++) {
 		const struct phase *p = &w->phases[i];
 		REQUIRE(p->name[0]);
-		REQUIRE(p->threads >= 0 && p->threads <= WORKLOAD_MAX_THREADS);
+		REQUIRE(p->nroles >= 1 && p->nroles <= WORKLOAD_MAX_ROLES);
+		REQUIRE(p->nqueues >= 0 && p->nqueues <= WORKLOAD_MAX_QUEUES);
 		for (int j = 0; j < i; j++)
 			REQUIRE(strcmp(w->phases[j].name, p->name) != 0);
-		REQUIRE(strcmp(workload_generator_name(p->gen), "unknown") != 0);
-		switch (p->gen) {
-		case GEN_CHURN:
-			REQUIRE(p->u.churn.ops > 0 && p->u.churn.live > 0);
-			REQUIRE(p->u.churn.sizes.n >= 1);
-			check_dist(&p->u.churn.sizes);
-			break;
-		case GEN_IDLE:
-			REQUIRE(p->u.idle.duration_s > 0);
-			break;
-		case GEN_TILE_CACHE:
-			REQUIRE(p->u.tile.tile > 0 && p->u.tile.width % p->u.tile.tile == 0 &&
-			        p->u.tile.height % p->u.tile.tile == 0);
-			REQUIRE(p->u.tile.budget >= p->u.tile.tile * p->u.tile.tile * 4);
-			check_dist(&p->u.tile.objects);
-			check_dist(&p->u.tile.stamps);
-			break;
-		case GEN_GROW:
-			REQUIRE(p->u.grow.from <= p->u.grow.to);
-			check_dist(&p->u.grow.keep_sizes);
-			check_dist(&p->u.grow.temp_sizes);
-			break;
-		case GEN_STAMPS:
-			REQUIRE(p->u.stamps.handoff >= 0 && p->u.stamps.handoff <= 1);
-			check_dist(&p->u.stamps.sizes);
-			break;
-		case GEN_LEAK:
-			check_dist(&p->u.leak.leak_sizes);
-			check_dist(&p->u.leak.sizes);
-			break;
-		case GEN_FREE_ALL:
-			break;
-		default:
-			REQUIRE(!"unknown generator");
-		}
+		for (int j = 0; j < p->nroles; j++)
+			check_role(w, p, &p->roles[j]);
+		for (int j = 0; j < p->nqueues; j++)
+			REQUIRE(p->queues[j].name[0] && p->queues[j].batch >= 1);
 	}
 	/* What the driver does next with a loaded workload. */
 	char err[1024];
@@ -235,6 +272,8 @@ static void check_workload(const struct workload *w)
 		scaled = *w;
 		workload_scale(&scaled, scales[i], 0.25);
 		(void)workload_budget(&scaled);
+		for (int p = 0; p < scaled.nphases; p++)
+			(void)workload_phase_leak(&scaled.phases[p]);
 	}
 }
 
