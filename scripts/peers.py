@@ -2,6 +2,7 @@
 """wimm's presets against the real programs they model.
 
 usage: peers.py WIMM OUT_DIR
+       peers.py --report OUT_DIR/peers.json    (the table and checks again)
 
 For larson, xmalloc-test and glibc's bench-malloc-thread (as mimalloc-bench
 runs them, 2 threads), runs the real program under every base allocator
@@ -95,45 +96,29 @@ def measure_wimm(wimm, out, preset, seed):
 
 def order_ok(real, wimm):
     """Pairs the real rounds separate must come in the same order in wimm's
-    medians. real and wimm: allocator -> list of values over rounds."""
-    bad = []
+    medians. real and wimm: allocator -> list of values over rounds.
+    Returns the pairs reversed, and the ties (pairs the real rounds do not
+    separate) whose medians wimm orders the other way."""
+    bad, ties = [], []
     for i, a in enumerate(ALLOCS):
         for b in ALLOCS[i + 1:]:
             ra, rb = real[a], real[b]
-            if max(ra) < min(rb):
-                want = -1
-            elif max(rb) < min(ra):
-                want = 1
-            else:
-                continue  # the real program does not tell them apart
             ma, mb = statistics.median(wimm[a]), statistics.median(wimm[b])
-            if (ma - mb) * want <= 0:
-                bad.append(f"{a} {'<' if want < 0 else '>'} {b}")
-    return bad
+            if max(ra) < min(rb) or max(rb) < min(ra):
+                want = -1 if max(ra) < min(rb) else 1
+                if (ma - mb) * want <= 0:
+                    bad.append(f"{a} {'<' if want < 0 else '>'} {b}")
+            elif (statistics.median(ra) - statistics.median(rb)) * (ma - mb) < 0:
+                ties.append(f"{a}/{b}")
+    return bad, ties
 
 
 def by_median(values):
     return " < ".join(sorted(ALLOCS, key=lambda a: statistics.median(values[a])))
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    wimm, out = sys.argv[1:]
-    peers_dir = os.environ.get("WIMM_PEERS_DIR")
-    if not peers_dir:
-        print("peers: SKIP: WIMM_PEERS_DIR is not set; build larson, xmalloc-test and "
-              "glibc-thread from mimalloc-bench's sources into a directory and name it there "
-              "(scripts/peers.py --help)")
-        return SKIP
-    missing = [f for _, f, *_ in PEERS if not os.access(os.path.join(peers_dir, f), os.X_OK)]
-    if missing:
-        print(f"peers: SKIP: not in {peers_dir} (or not executable): {', '.join(missing)}")
-        return SKIP
-    rounds = int(os.environ.get("WIMM_PEERS_ROUNDS", "5"))
-    os.makedirs(out, exist_ok=True)
-
-    # name -> side -> allocator -> [(cpu per op relative to glibc, peak RSS)]
+def measure(wimm, out, peers_dir, rounds):
+    """name -> side -> allocator -> [(CPU per op relative to glibc, peak RSS)]"""
     data = {p[0]: {"real": {a: [] for a in ALLOCS}, "wimm": {a: [] for a in ALLOCS}}
             for p in PEERS}
     for r in range(rounds):
@@ -150,9 +135,13 @@ def main():
                 f"{side} " + " ".join(f"{a} {data[name][side][a][-1][0]:.2f}x/"
                                       f"{data[name][side][a][-1][1] / 2**20:.1f}M" for a in ALLOCS)
                 for side in ("real", "wimm")), flush=True)
+    return data
 
+
+def report(data, rounds, out):
+    """Prints the table and the checks, writes peers.md; 0 or 1."""
     results, table = [], []
-    table.append("| program | allocator | CPU/op vs glibc, real | wimm | wimm / real "
+    table.append("| program / preset | allocator | CPU/op vs glibc, real | wimm | wimm / real "
                  "| peak RSS, real | wimm |")
     table.append("|---|---|---|---|---|---|---|")
     for name, _, _, preset, _ in PEERS:
@@ -172,21 +161,46 @@ def main():
                                 f"{name}: {a} CPU/op vs glibc {wt:.2f} within 15% of the real "
                                 f"{rt:.2f} ({wt / rt - 1:+.0%})"))
         for what, v in (("time", t), ("peak RSS", m)):
-            bad = order_ok(v["real"], v["wimm"])
+            bad, ties = order_ok(v["real"], v["wimm"])
+            note = (f"; reversed: {', '.join(bad)}" if bad else
+                    f"; the same but for ties the real rounds do not separate: {', '.join(ties)}"
+                    if ties else "; the same")
             results.append((not bad, f"{name}: {what} order, real {by_median(v['real'])}, wimm "
-                                     f"{by_median(v['wimm'])}" +
-                            (f"; reversed: {', '.join(bad)}" if bad else "")))
+                                     f"{by_median(v['wimm'])}{note}"))
     md = "\n".join(table) + "\n"
-    open(os.path.join(out, "peers.md"), "w").write(md)
-    json.dump({"rounds": rounds, "allocators": ALLOCS, "data": data},
-              open(os.path.join(out, "peers.json"), "w"), indent=1)
+    if out:
+        open(os.path.join(out, "peers.md"), "w").write(md)
     print(md)
     for n, (ok, text) in enumerate(results, 1):
         print(f"{'ok' if ok else 'not ok'} {n} - {text}")
     failed = sum(not ok for ok, _ in results)
-    print(f"{len(results) - failed} passed, {failed} failed ({rounds} rounds; table in "
-          f"{os.path.join(out, 'peers.md')})")
+    print(f"{len(results) - failed} passed, {failed} failed ({rounds} rounds)")
     return 1 if failed else 0
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--report":
+        saved = json.load(open(sys.argv[2]))
+        return report(saved["data"], saved["rounds"], None)
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    wimm, out = sys.argv[1:]
+    peers_dir = os.environ.get("WIMM_PEERS_DIR")
+    if not peers_dir:
+        print("peers: SKIP: WIMM_PEERS_DIR is not set; build larson, xmalloc-test and "
+              "glibc-thread from mimalloc-bench's sources into a directory and name it there "
+              "(see scripts/peers.py)")
+        return SKIP
+    missing = [f for _, f, *_ in PEERS if not os.access(os.path.join(peers_dir, f), os.X_OK)]
+    if missing:
+        print(f"peers: SKIP: not in {peers_dir} (or not executable): {', '.join(missing)}")
+        return SKIP
+    rounds = int(os.environ.get("WIMM_PEERS_ROUNDS", "5"))
+    os.makedirs(out, exist_ok=True)
+    data = measure(wimm, out, peers_dir, rounds)
+    json.dump({"rounds": rounds, "allocators": ALLOCS, "data": data},
+              open(os.path.join(out, "peers.json"), "w"), indent=1)
+    return report(data, rounds, out)
 
 
 if __name__ == "__main__":

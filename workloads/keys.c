@@ -208,7 +208,7 @@ int keys_check(struct keys_ctx *c, const struct ynode *map, const char *const *c
 	return 0;
 }
 
-static uint64_t times(uint64_t v, double f)
+uint64_t keys_times(uint64_t v, double f)
 {
 	if (v == 0)
 		return 0;
@@ -226,7 +226,7 @@ void keys_scale(const struct key_def *keys, void *base, double scale, double tim
 		if (f == 1.0)
 			continue;
 		if (k->type == KEY_COUNT)
-			*(uint64_t *)p = times(*(uint64_t *)p, f);
+			*(uint64_t *)p = keys_times(*(uint64_t *)p, f);
 		else if (k->type == KEY_DURATION)
 			*(double *)p *= f;
 	}

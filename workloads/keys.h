@@ -86,6 +86,10 @@ int keys_parse(struct keys_ctx *c, const struct ynode *map, const struct key_def
 /* The entry for name, or NULL. */
 const struct key_def *keys_find(const struct key_def *keys, const char *name);
 
+/* A count times f, rounded, at least 1 unless it was 0: how a count
+ * scales. */
+uint64_t keys_times(uint64_t v, double f);
+
 /* Multiplies what the flags say by scale and time_scale, in place. */
 void keys_scale(const struct key_def *keys, void *base, double scale, double time_scale);
 

@@ -156,9 +156,8 @@ static int start(struct gen_ctx *ctx, const struct churn_params *p, struct churn
 	else
 		s->ring = (struct block *)(s + 1);
 	s->top = p->live ? p->live - 1 : 0;
-	uint64_t sub = (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536;
-	rng_seed(&s->rng, ctx->seed, (uint64_t)ctx->phase_index, sub);
-	rng_seed(&s->pick, ctx->seed, (uint64_t)ctx->phase_index, sub | UINT64_C(1) << 40);
+	gen_seed(ctx, &s->rng, 0);
+	gen_seed(ctx, &s->pick, 1);
 	uint64_t have = 0;
 	if (p->fill_from >= 0) {
 		struct queue *q = ctx->queues[p->fill_from];

@@ -32,6 +32,16 @@ struct block {
  * block it can see being freed: RSS must count every byte we write. */
 static void *(*volatile gen_touch)(void *, int, size_t) = memset;
 
+/* Seeds r for this thread of this role in this phase, stream `stream`
+ * (0, or another for a second independent sequence): the same operations
+ * under every allocator, and role 0's thread t draws what the first
+ * workloads' thread t drew. */
+static inline void gen_seed(const struct gen_ctx *ctx, struct rng *r, uint64_t stream)
+{
+	uint64_t sub = (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536 + (stream << 40);
+	rng_seed(r, ctx->seed, (uint64_t)ctx->phase_index, sub);
+}
+
 /* A draw from d, with the workload's pool. */
 static inline uint64_t gen_draw(const struct gen_ctx *ctx, const struct dist *d, struct rng *r)
 {

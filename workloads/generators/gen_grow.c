@@ -283,8 +283,7 @@ static int run(struct gen_ctx *ctx)
 	struct grow g = {.ctx = ctx, .p = ctx->params};
 	int rc = setup(&g);
 
-	rng_seed(&g.rng, ctx->seed, (uint64_t)ctx->phase_index,
-	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
+	gen_seed(ctx, &g.rng, 0);
 	for (uint64_t i = 0; i < g.p->iterations && !rc; i++) {
 		rc = iterate(&g, i);
 		scoreboard_step(ctx->slot);

@@ -163,8 +163,7 @@ static int run(struct gen_ctx *ctx)
 	const struct leak_params *p = l.p;
 	int rc = setup(&l);
 
-	rng_seed(&l.rng, ctx->seed, (uint64_t)ctx->phase_index,
-	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
+	gen_seed(ctx, &l.rng, 0);
 	for (uint64_t i = 0; i < p->live && !rc; i++)
 		rc = gen_alloc_block(ctx, &l.ring[i], gen_draw(ctx, &p->sizes, &l.rng));
 	/* The leak in the middle of the iteration's churn, so leaked blocks

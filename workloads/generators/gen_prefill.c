@@ -46,8 +46,7 @@ static int run(struct gen_ctx *ctx)
 	struct rng r;
 	int rc = 0;
 
-	rng_seed(&r, ctx->seed, (uint64_t)ctx->phase_index,
-	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
+	gen_seed(ctx, &r, 0);
 	if (n && !all)
 		rc = gen_fail(ctx, "mmap prefill list", bytes);
 	uint64_t made = 0;

@@ -65,8 +65,7 @@ static int run(struct gen_ctx *ctx)
 	struct rng r;
 	int rc = 0;
 
-	rng_seed(&r, ctx->seed, (uint64_t)ctx->phase_index,
-	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
+	gen_seed(ctx, &r, 0);
 	gen_pace_start(&pace, &p->bound);
 	for (uint64_t i = 0; !rc && gen_more(&pace, i); i++) {
 		if (!b && (!(b = queue_batch_get(ctx, q, &rc)) || rc))

@@ -217,8 +217,7 @@ static int run(struct gen_ctx *ctx)
 		         ctx->phase->name, ctx->tid, (unsigned long long)p->live);
 		rc = -ENOMEM;
 	}
-	rng_seed(&r, ctx->seed, (uint64_t)ctx->phase_index,
-	         (uint64_t)ctx->tid + (uint64_t)ctx->role_index * 65536);
+	gen_seed(ctx, &r, 0);
 
 	for (uint64_t i = 0; i < p->live && !rc; i++)
 		rc = gen_alloc_block(ctx, &ring[i], gen_draw(ctx, &p->sizes, &r));

@@ -111,12 +111,6 @@ static int check(struct gen_check *c)
 	return 0;
 }
 
-static uint64_t times(uint64_t v, double f)
-{
-	double x = (double)v * f;
-	return x < 1 ? 1 : (uint64_t)llround(x);
-}
-
 /* More work is a larger image and budget together, so the budget keeps
  * its share of the image (scale 4 turns 8192^2 / 128 MiB into 16384^2 /
  * 512 MiB); whole tiles, so the budget stays a whole number of them. */
@@ -125,9 +119,9 @@ static void scale(void *params, double scale, double time_scale)
 	struct tile_cache_params *t = params;
 	double side = sqrt(scale);
 	(void)time_scale;
-	t->width = times(t->width / t->tile, side) * t->tile;
-	t->height = times(t->height / t->tile, side) * t->tile;
-	t->budget = times(t->budget, scale);
+	t->width = keys_times(t->width / t->tile, side) * t->tile;
+	t->height = keys_times(t->height / t->tile, side) * t->tile;
+	t->budget = keys_times(t->budget, scale);
 }
 
 static uint64_t budget(const void *params)
