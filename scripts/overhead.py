@@ -33,7 +33,7 @@ import tempfile
 WIMM, LOOP, WORKLOAD = sys.argv[1:4]
 PAIRS = int(sys.argv[4]) if len(sys.argv) > 4 else 9
 HERE = os.path.dirname(os.path.abspath(__file__))
-STAMPS = os.path.join(HERE, "..", "workloads", "stamps.yaml")
+STAMPS = os.path.join(HERE, "..", "workloads", "presets", "stamps.yaml")
 MIMALLOC = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"
 ENV = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
 results = []

@@ -105,31 +105,16 @@ int gen_check_fail(struct gen_check *c, const char *key, const char *fmt, ...)
 void gen_check_window(struct gen_check *c, const struct dist *d, double blocks, int threads);
 
 /* The keys that bound a loop: a count (named `ops`, or `iterations`...),
- * or a duration, and an optional rate. */
-#define GEN_BOUND_KEYS(type, member, count_name, count_help)                                       \
-	{count_name,                                                                               \
-	 KEY_COUNT,                                                                                \
-	 KEY_BOUND | KEY_SCALE_WORK,                                                               \
-	 offsetof(type, member.ops),                                                               \
-	 1,                                                                                        \
-	 1e12,                                                                                     \
-	 NULL,                                                                                     \
-	 NULL,                                                                                     \
-	 count_help,                                                                               \
-	 NULL},                                                                                    \
-	    {"duration",                                                                           \
-	     KEY_DURATION,                                                                         \
-	     KEY_BOUND | KEY_SCALE_WORK,                                                           \
-	     offsetof(type, member.duration_s),                                                    \
-	     1e-3,                                                                                 \
-	     24 * 3600.0,                                                                          \
-	     NULL,                                                                                 \
-	     NULL,                                                                                 \
-	     "run for this long instead (operations then depend on the allocator's speed)",        \
-	     NULL},                                                                                \
-	{                                                                                          \
-		"rate", KEY_RATE, 0, offsetof(type, member.rate), 1e-3, 1e10, NULL, NULL,          \
-		    "at most this many operations a second per thread, sleeping in between", NULL  \
-	}
+ * or a duration, and an optional rate; type's `member` is a struct bound. */
+/* clang-format off */
+#define GEN_BOUND_KEYS(type, member, count_name, count_help)                                   \
+	{count_name, KEY_COUNT, KEY_BOUND | KEY_SCALE_WORK, offsetof(type, member.ops), 1, 1e12,  \
+	 NULL, NULL, count_help, NULL},                                                           \
+	{"duration", KEY_DURATION, KEY_BOUND | KEY_SCALE_WORK, offsetof(type, member.duration_s), \
+	 1e-3, 24 * 3600.0, NULL, NULL,                                                           \
+	 "run for this long instead (operations then depend on the allocator's speed)", NULL},    \
+	{"rate", KEY_RATE, 0, offsetof(type, member.rate), 1e-3, 1e10, NULL, NULL,                \
+	 "at most this many operations a second per thread, sleeping in between", NULL}
+/* clang-format on */
 
 #endif
