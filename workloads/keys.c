@@ -243,17 +243,17 @@ int keys_parse_rate(struct keys_ctx *c, const struct ynode *n, const char *key, 
 	memcpy(text, n->text, n->len + 1);
 	char *slash = strchr(text, '/');
 	uint64_t count;
-	double unit;
+	int64_t unit_ns;
 	if (!slash)
 		return ynode_fail(c->d, n, "key '%s': expected %s, got %s", key, what,
 		                  ynode_describe(n, desc, sizeof(desc)));
 	*slash = '\0';
 	snprintf(per, sizeof(per), "1 %s", slash + 1);
-	if (units_parse_count(text, &count) < 0 || units_parse_duration(per, &unit) < 0 ||
-	    unit <= 0)
+	if (units_parse_count(text, &count) < 0 || units_parse_duration(per, &unit_ns) < 0 ||
+	    unit_ns <= 0)
 		return ynode_fail(c->d, n, "key '%s': expected %s, got %s", key, what,
 		                  ynode_describe(n, desc, sizeof(desc)));
-	double rate = (double)count / unit;
+	double rate = (double)count / ((double)unit_ns * 1e-9);
 	if (!(rate >= min && rate <= max))
 		return ynode_fail(c->d, n, "key '%s': expected a rate from %g/s to %g/s, got %s",
 		                  key, min, max, ynode_describe(n, desc, sizeof(desc)));
