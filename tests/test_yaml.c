@@ -28,6 +28,16 @@
 
 static const char *fixtures;
 static char err[2048];
+static char tmpdir[512];
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(data, 1, len, f);
+		fclose(f);
+	}
+}
 
 /* Calls fn(path, name) for each *.yaml of FIXTURES/sub in name order. */
 static int each_yaml(const char *sub, void (*fn)(const char *path, const char *name))
@@ -281,6 +291,142 @@ TEST(seed_generator_fields)
 	}
 }
 
+/* Roles, queues, and what the new value types hold. */
+TEST(language_fields)
+{
+	static struct workload w;
+	char path[PATH_MAX];
+	path_of(path, sizeof(path), "good", "roles.yaml");
+	int r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "roles.yaml loads (%s)", r ? err : "")) {
+		const struct phase *p = &w.phases[0];
+		expect_int(p->nroles, 2);
+		expect_int(p->nqueues, 1);
+		const struct queue_def *q = &p->queues[0];
+		expect_str(q->name, "jobs");
+		expect_int(q->capacity, 100);
+		expect_int(q->batch, 4096);
+		expect_int(q->order, QUEUE_LIFO);
+		expect(q->carrier, "carrier: true");
+		const struct role *prod = &p->roles[0], *cons = &p->roles[1];
+		expect_str(prod->name, "producers");
+		expect_str(workload_role_generator(prod), "produce");
+		expect_int(prod->threads, 0);
+		expect_int(cons->threads, 1);
+		expect(real(prod, "duration") == 2.0, "duration 2 s (got %g)",
+		       real(prod, "duration"));
+		expect(real(prod, "rate") == 500000.0, "rate 500K/s (got %g)", real(prod, "rate"));
+		expect_int(u64(prod, "ops"), 0);
+		int queue = -2;
+		expect(workload_param_int(prod, "queue", &queue) == 0 && queue == 0,
+		       "queue index 0");
+		const struct touch *t = workload_param_touch(prod, "touch");
+		expect(t->mode == TOUCH_FRACTION && t->fraction == 0.5 && t->passes == 3,
+		       "touch {write: 0.5, passes: 3}");
+		const struct calls *c = workload_param_calls(prod, "calls");
+		expect(!c->only_malloc && c->total == 5 && c->alignment == 4096,
+		       "calls: 5 weights, alignment 4 KiB (total %g, alignment %llu)", c->total,
+		       (unsigned long long)c->alignment);
+		expect(c->cum[CALL_MALLOC] == 3 && c->cum[CALL_CALLOC] == 4 &&
+		           c->cum[CALL_REALLOC] == 4 && c->cum[CALL_POSIX_MEMALIGN] == 5,
+		       "cumulative call weights 3, 4, 4, 4, 5");
+		t = workload_param_touch(cons, "touch");
+		expect(t->mode == TOUCH_BYTES && t->bytes == 1, "touch: first is one byte");
+
+		p = &w.phases[1];
+		const struct role *main_role = &p->roles[0], *workers = &p->roles[1];
+		expect_int(main_role->threads, 1); /* prefill: always one */
+		expect(real(main_role, "warmup") == 4.0, "warmup 4");
+		expect_int(flag(main_role, "shuffle"), 0);
+		expect_int(workload_param_touch(main_role, "touch")->mode, TOUCH_NONE);
+		expect_int(u64(workers, "generation"), 500000);
+		int victim = -1, fill = -2;
+		workload_param_int(workers, "victim", &victim);
+		workload_param_int(workers, "fill_from", &fill);
+		expect_int(victim, 2);
+		expect_int(fill, 0);
+		t = workload_param_touch(workers, "touch");
+		expect(t->mode == TOUCH_BYTES && t->bytes == 2 && t->revisit == 2,
+		       "touch 2 B, revisit 2");
+		/* --scale: counts of work and the generation scale, the queue does not. */
+		workload_scale(&w, 0.1, 1.0);
+		expect_int(u64(workers, "ops"), 1000000);
+		expect_int(u64(workers, "generation"), 50000);
+		expect(real(prod, "duration") == 0.2, "duration scaled to 0.2 s (got %g)",
+		       real(prod, "duration"));
+		expect_int(w.phases[0].queues[0].capacity, 100);
+		char e[256];
+		expect_int(workload_check_threads(&w, 1, e, sizeof(e)), 0);
+		expect_int(workload_check_threads(&w, 64, e, sizeof(e)), -EINVAL);
+		expect(strstr(e, "would run 65 threads at 64") != NULL, "65 threads refused: %s",
+		       e);
+	}
+
+	path_of(path, sizeof(path), "good", "distributions.yaml");
+	r = workload_load(path, &w, err, sizeof(err));
+	if (expect(r == 0, "distributions.yaml loads (%s)", r ? err : "")) {
+		const struct role *mix = &w.phases[0].roles[0];
+		const struct dist *d = workload_param_dist(mix, "sizes");
+		/* 7 parts, then the histogram's 4 lines (the 0-weight one is dropped). */
+		expect_int(d->n, 11);
+		expect_int(d->lo, 1); /* the exponential part starts at 1 */
+		expect_int(d->hi, 1 << 20);
+		expect_int(part(&w, mix, "sizes", 0)->lo, 24);
+		expect(part(&w, mix, "sizes", 1)->cum == 3.0,
+		       "{size: 4 KiB, weight: 2} after 24 B");
+		expect_int(part(&w, mix, "sizes", 3)->shape, DIST_POWER);
+		expect(part(&w, mix, "sizes", 3)->param == -1.0f, "log-uniform is x^-1");
+		expect(part(&w, mix, "sizes", 4)->param == -2.0f, "inverse-square is x^-2");
+		expect(part(&w, mix, "sizes", 5)->param == -1.5f, "power-law exponent -1.5");
+		const struct dist_part *e = part(&w, mix, "sizes", 6);
+		expect(e->shape == DIST_EXPONENTIAL && e->lo == 1 && e->hi == 1 + 20 * 200,
+		       "exponential: min 1, max min + 20 means (got %llu)",
+		       (unsigned long long)e->hi);
+		/* The histogram weighs 10 in all, shared 100:50:25:5 between its lines. */
+		const struct dist_part *h0 = part(&w, mix, "sizes", 7),
+		                       *h3 = part(&w, mix, "sizes", 10);
+		expect_int(h0->lo, 16);
+		expect_int(h3->lo, 4096);
+		expect(fabs((h3->cum - part(&w, mix, "sizes", 6)->cum) - 10) < 1e-9,
+		       "the histogram's lines weigh 10 together");
+		expect(fabs((h0->cum - part(&w, mix, "sizes", 6)->cum) - 10 * 100.0 / 180) < 1e-9,
+		       "its first line 100 of 180");
+		const struct role *aging = &w.phases[1].roles[0];
+		const struct dist *l = workload_param_dist(aging, "lifetime");
+		expect_int(l->n, 2);
+		expect(fabs(workload_param_dist(aging, "sizes")->mean - 35.5) < 2,
+		       "inverse-square 4 B .. 32 KiB: mean about 36 (got %g)",
+		       workload_param_dist(aging, "sizes")->mean);
+	}
+}
+
+/* The pool of distribution parts is shared by the whole workload: one
+ * histogram line more than it holds is refused, naming the limit. */
+TEST(pool_limit)
+{
+	static struct workload w;
+	char path[PATH_MAX + 32], hist[PATH_MAX + 32];
+	snprintf(hist, sizeof(hist), "%s/many.tsv", tmpdir);
+	FILE *f = fopen(hist, "w");
+	if (!expect(f != NULL, "write %s", hist))
+		return;
+	for (int i = 1; i <= WORKLOAD_POOL_PARTS + 1; i++)
+		fprintf(f, "%d 1\n", i);
+	fclose(f);
+	static const char yaml[] = "name: w\ndescription: d\nthreads: 1\nphases:\n"
+	                           "  - name: work\n    generator: churn\n    ops: 10\n"
+	                           "    live: 10\n    sizes: {histogram: many.tsv}\n";
+	snprintf(path, sizeof(path), "%s/many.yaml", tmpdir);
+	write_file(path, yaml, sizeof(yaml) - 1);
+	expect_int(workload_load(path, &w, err, sizeof(err)), -EINVAL);
+	expect(
+	    strstr(err, ":9:24: the workload's distributions have more than 16384 parts in all") !=
+	        NULL,
+	    "16385 histogram lines: %s", err);
+	unlink(hist);
+	unlink(path);
+}
+
 static void load_good_allocator(const char *path, const char *name)
 {
 	struct allocator a;
@@ -460,17 +606,6 @@ TEST(exact_positions)
 		snprintf(want, sizeof(want), "%s:%s", path, cases[i].msg);
 		workload_load(path, &w, err, sizeof(err));
 		expect(strcmp(err, want) == 0, "%s: \"%s\" (got \"%s\")", cases[i].file, want, err);
-	}
-}
-
-static char tmpdir[512];
-
-static void write_file(const char *path, const char *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (f) {
-		fwrite(data, 1, len, f);
-		fclose(f);
 	}
 }
 
@@ -694,6 +829,8 @@ int main(int argc, char **argv)
 	    TAP(churn_fields),
 	    TAP(defaults_and_styles),
 	    TAP(seed_generator_fields),
+	    TAP(language_fields),
+	    TAP(pool_limit),
 	    TAP(allocator_files),
 	    TAP(bad_files),
 	    TAP(crash_files),
