@@ -23,6 +23,7 @@
 
 #include "bench/plan/allocator.h"
 #include "tap.h"
+#include "workloads/keys.h"
 #include "workloads/workload.h"
 #include "common/ynode.h"
 
@@ -424,6 +425,42 @@ TEST(pool_limit)
 	        NULL,
 	    "16385 histogram lines: %s", err);
 	unlink(hist);
+	unlink(path);
+}
+
+/* KEY_FILE, for generators that read a file (a trace replay): a name
+ * beside the workload, never outside its folder. */
+TEST(file_keys)
+{
+	static const char yaml[] = "trace: run-1.trace\nup: ../secret\nabs: /etc/passwd\n";
+	static struct workload w;
+	char *path = w.path; /* tmpdir is short: it fits */
+	snprintf(path, sizeof(w.path), "%.500s/files.yaml", tmpdir);
+	write_file(path, yaml, sizeof(yaml) - 1);
+	struct ynode_doc *d;
+	if (!expect(ynode_load(path, err, sizeof(err), &d) == 0, "files.yaml loads (%s)", err))
+		return;
+	struct keys_ctx c = {.d = d, .w = &w, .what = "the test"};
+	struct {
+		char file[KEYS_FILE_MAX];
+	} v;
+	const struct key_def trace[] = {{"trace", KEY_FILE, 0, 0, 0, 0, NULL, NULL, "", NULL}, {0}};
+	expect_int(keys_parse(&c, ynode_root(d), trace, &v), 0);
+	expect_str(v.file, "run-1.trace");
+	char full[PATH_MAX + 64], want[PATH_MAX + 64];
+	workload_file_path(&w, v.file, full, sizeof(full));
+	snprintf(want, sizeof(want), "%s/run-1.trace", tmpdir);
+	expect_str(full, want);
+	const struct key_def up[] = {{"up", KEY_FILE, 0, 0, 0, 0, NULL, NULL, "", NULL}, {0}};
+	expect_int(keys_parse(&c, ynode_root(d), up, &v), -EINVAL);
+	expect(strstr(err,
+	              ":2:5: key 'up': expected a file name relative to the workload's folder, "
+	              "without '..', got '../secret'") != NULL,
+	       "'..' refused: %s", err);
+	const struct key_def abs[] = {{"abs", KEY_FILE, 0, 0, 0, 0, NULL, NULL, "", NULL}, {0}};
+	expect_int(keys_parse(&c, ynode_root(d), abs, &v), -EINVAL);
+	expect(strstr(err, "got '/etc/passwd'") != NULL, "an absolute path refused: %s", err);
+	ynode_destroy(d);
 	unlink(path);
 }
 
@@ -831,6 +868,7 @@ int main(int argc, char **argv)
 	    TAP(seed_generator_fields),
 	    TAP(language_fields),
 	    TAP(pool_limit),
+	    TAP(file_keys),
 	    TAP(allocator_files),
 	    TAP(bad_files),
 	    TAP(crash_files),

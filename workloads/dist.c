@@ -133,29 +133,6 @@ static struct dist_part *new_part(struct keys_ctx *c, const struct ynode *at)
 	return p;
 }
 
-/* A histogram path stays inside the workload's folder: a shared workload
- * file must not read what it likes (its lines would show in messages). */
-static int histogram_path(struct keys_ctx *c, const struct ynode *n, char *path, size_t len)
-{
-	char rel[PATH_MAX];
-	int r = ynode_as_str(c->d, n, "histogram", rel, sizeof(rel));
-	if (r < 0)
-		return r;
-	bool up = strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 || strstr(rel, "/../") ||
-	          (strlen(rel) >= 3 && strcmp(rel + strlen(rel) - 3, "/..") == 0);
-	if (!rel[0] || rel[0] == '/' || up)
-		return ynode_fail(
-		    c->d, n,
-		    "key 'histogram': expected a file name relative to the workload's "
-		    "folder, without '..', got '%s'",
-		    rel);
-	const char *slash = strrchr(c->w->path, '/');
-	int dir = slash ? (int)(slash - c->w->path) : 0;
-	if (snprintf(path, len, "%.*s%s%s", dir, c->w->path, slash ? "/" : "", rel) >= (int)len)
-		return ynode_fail(c->d, n, "key 'histogram': path too long");
-	return 0;
-}
-
 /* One line "VALUE WEIGHT": the last blank-separated word is the weight, the
  * rest the value (so "64 B 10" and "64,10" both read). */
 static int histogram_line(struct keys_ctx *c, const struct ynode *at, const char *name, int lineno,
@@ -207,10 +184,11 @@ static int histogram_line(struct keys_ctx *c, const struct ynode *at, const char
 static int read_histogram(struct keys_ctx *c, const struct ynode *n, bool sizes,
                           struct moments *acc, uint32_t *parts)
 {
-	char path[PATH_MAX + 256];
-	int r = histogram_path(c, n, path, sizeof(path));
+	char rel[KEYS_FILE_MAX], path[PATH_MAX + KEYS_FILE_MAX];
+	int r = keys_parse_file(c, n, "histogram", rel);
 	if (r < 0)
 		return r;
+	workload_file_path(c->w, rel, path, sizeof(path));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

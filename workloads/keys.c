@@ -128,6 +128,8 @@ static int parse_value(struct keys_ctx *c, const struct key_def *k, const struct
 		return ynode_get_name(d, map, k->name, dst, WORKLOAD_NAME_MAX);
 	case KEY_TEXT:
 		return ynode_get_str(d, map, k->name, dst, (size_t)k->max);
+	case KEY_FILE:
+		return keys_parse_file(c, val, k->name, dst);
 	case KEY_CUSTOM:
 		return 0;
 	}
@@ -230,6 +232,25 @@ void keys_scale(const struct key_def *keys, void *base, double scale, double tim
 		else if (k->type == KEY_DURATION)
 			*(double *)p *= f;
 	}
+}
+
+int keys_parse_file(struct keys_ctx *c, const struct ynode *n, const char *key, char *out)
+{
+	char rel[KEYS_FILE_MAX];
+	int r = ynode_as_str(c->d, n, key, rel, sizeof(rel));
+	if (r < 0)
+		return r;
+	size_t len = strlen(rel);
+	bool up = strcmp(rel, "..") == 0 || strncmp(rel, "../", 3) == 0 || strstr(rel, "/../") ||
+	          (len >= 3 && strcmp(rel + len - 3, "/..") == 0);
+	if (!rel[0] || rel[0] == '/' || up)
+		return ynode_fail(
+		    c->d, n,
+		    "key '%s': expected a file name relative to the workload's folder, "
+		    "without '..', got '%s'",
+		    key, rel);
+	memcpy(out, rel, len + 1);
+	return 0;
 }
 
 int keys_parse_rate(struct keys_ctx *c, const struct ynode *n, const char *key, double min,

@@ -34,6 +34,7 @@ enum key_type {
 	KEY_QUEUE,     /* int: index of a queue of the phase, -1 when absent */
 	KEY_NAME,      /* char[WORKLOAD_NAME_MAX]: letters, digits, . _ - */
 	KEY_TEXT,      /* char[size] where size is max */
+	KEY_FILE,      /* char[KEYS_FILE_MAX]: a file beside the workload (workload_file_path) */
 	KEY_CUSTOM,    /* parsed by the table's owner; the table documents it */
 };
 
@@ -104,6 +105,12 @@ void keys_print(FILE *f, const struct key_def *keys, const char *indent);
 
 /* Value parsers the tables use, also for custom keys: each reads node n
  * (the value of `key`) into out. 0 or -EINVAL. */
+/* A file a workload names (a histogram, a trace): relative to the
+ * workload's folder and inside it (no absolute path, no ".."), so a shared
+ * workload cannot make wimm read what it likes. Into out[KEYS_FILE_MAX]. */
+#define KEYS_FILE_MAX 256
+int keys_parse_file(struct keys_ctx *c, const struct ynode *n, const char *key, char *out);
+
 int keys_parse_rate(struct keys_ctx *c, const struct ynode *n, const char *key, double min,
                     double max, double *out);
 int keys_parse_touch(struct keys_ctx *c, const struct ynode *n, const char *key, bool window,

@@ -179,6 +179,10 @@ enum workload_phase_kind workload_phase_kind(const struct phase *p);
  * or 0 for a phase that leaks nothing on purpose. */
 uint64_t workload_phase_leak(const struct phase *p);
 
+/* The path of a file a workload names (a KEY_FILE value: relative to the
+ * workload's folder) into out; truncated when out is too short. */
+void workload_file_path(const struct workload *w, const char *rel, char *out, size_t len);
+
 /* The generator's name as written in YAML ("churn"). */
 const char *workload_role_generator(const struct role *r);
 

@@ -87,6 +87,13 @@ uint64_t workload_phase_leak(const struct phase *p)
 
 const char *workload_role_generator(const struct role *r) { return r->gen->name; }
 
+void workload_file_path(const struct workload *w, const char *rel, char *out, size_t len)
+{
+	const char *slash = strrchr(w->path, '/');
+	int dir = slash ? (int)(slash - w->path) : 0;
+	snprintf(out, len, "%.*s%s%s", dir, w->path, slash ? "/" : "", rel);
+}
+
 int workload_check_threads(const struct workload *w, int threads, char *err, size_t errlen)
 {
 	for (int i = 0; i < w->nphases; i++) {

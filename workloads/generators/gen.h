@@ -7,8 +7,10 @@
  * workloads/generators/meson.build lists NAME once. That list becomes the
  * table the loader, the worker and `wimm describe` read; nothing else
  * names a generator. A generator that reads a file rather than keys (a
- * trace replay) has a key for the file and reads it in check (header,
- * thread count: check may set the role's threads) and in run.
+ * trace replay) has a KEY_FILE key for it (a name beside the workload,
+ * checked to stay inside its folder; workload_file_path gives the path),
+ * reads its header in check (which may set the role's thread count and
+ * memory estimate) and the rest in run.
  */
 #ifndef WIMM_GEN_H
 #define WIMM_GEN_H
