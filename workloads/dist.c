@@ -161,12 +161,16 @@ static int histogram_line(struct keys_ctx *c, const struct ynode *at, const char
 	int ok = sep && end && *end == '\0' && weight >= 0 && weight <= WEIGHT_MAX &&
 	         (sizes ? units_parse_size(value, &v) : units_parse_count(value, &v)) == 0 &&
 	         v >= 1 && v <= (sizes ? DIST_MAX_SIZE : DIST_MAX_LIFETIME);
-	if (!ok)
-		return ynode_fail(c->d, at,
-		                  "histogram %s, line %d, column %d: expected '%s WEIGHT' with %s "
-		                  "and a weight >= 0",
-		                  name, lineno, (int)(value - line) + 1, sizes ? "SIZE" : "COUNT",
-		                  sizes ? "a size from 1 B to 1.0 GiB" : "a count from 1 to 1G");
+	if (!ok) {
+		char top[32];
+		return ynode_fail(
+		    c->d, at,
+		    "histogram %s, line %d, column %d: expected '%s WEIGHT' with a %s "
+		    "from 1 to %s and a weight >= 0",
+		    name, lineno, (int)(value - line) + 1, sizes ? "SIZE" : "COUNT",
+		    sizes ? "size" : "count",
+		    sizes ? units_format_size(DIST_MAX_SIZE, top, sizeof(top)) : "1G");
+	}
 	if (weight == 0)
 		return 0; /* a size never seen: histogram tools print them */
 	struct dist_part *p = new_part(c, at);
