@@ -621,7 +621,8 @@ TEST(exact_positions)
 	    {"duplicate-key.yaml", "9:5: duplicate key 'ops' (first at 8:5)"},
 	    {"unknown-phase-key.yaml",
 	     "8:5: unknown key 'opz' in phase 'work'; did you mean 'ops'? known keys: name, "
-	     "generator, threads, ops, duration, rate, live, sizes, victim, lifetime, touch, calls, "
+	     "generator, threads, ops, duration, rate, live, sizes, victim, lifetime, touch, "
+	     "calls, "
 	     "generation, fill_from"},
 	    {"threads-duplicate.yaml", "4:17: key 'threads': 4 is listed twice (first at 4:14)"},
 	    {"missing-phases.yaml", "2:1: the workload is missing required key 'phases'"},
