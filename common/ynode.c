@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "common/limits.h"
 #include "common/suggest.h"
 #include "common/units.h"
 
@@ -642,11 +643,8 @@ int ynode_get_name(struct ynode_doc *d, const struct ynode *map, const char *key
 	if (r < 0)
 		return r;
 	bool ok = n->len > 0 && n->len < size;
-	for (size_t i = 0; ok && i < n->len; i++) {
-		char c = n->text[i];
-		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		     c == '_' || c == '.' || c == '-';
-	}
+	for (size_t i = 0; ok && i < n->len; i++)
+		ok = limits_name_char(n->text[i]);
 	if (!ok)
 		return expected(d, n, key, what);
 	memcpy(buf, n->text, n->len + 1);

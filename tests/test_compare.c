@@ -325,7 +325,7 @@ TEST(bad_inputs)
 	expect_refused("does-not-exist.json", "No such file or directory");
 	expect_refused("bad/not-json.json", "is not valid JSON");
 	expect_refused("bad/no-cells.json", "not a wimm summary: it has no \"cells\" array");
-	expect_refused("bad/cell-without-workload.json", "cell 1 has no \"workload\"");
+	expect_refused("bad/cell-without-workload.json", "cells[0].workload: missing");
 	expect_refused("run/meta.json", "is a run's meta.json, not its summary");
 	expect_refused("bad", "is not a wimm run directory");
 }

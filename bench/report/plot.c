@@ -68,6 +68,11 @@ void plot_jobs_free(struct plot_jobs *j)
 
 /* ---- gnuplot text ---- */
 
+/* gnuplot runs the text between backticks as a shell command wherever a
+ * line holds it, even inside a double-quoted string, and again when a
+ * string is `eval`ed: no backtick is ever written. Names are checked when
+ * read back, but titles carry free text (a failed cell's reason, from the
+ * child's stderr), so this is the last line of defence for all of them. */
 void plot_gp_string(FILE *f, const char *s)
 {
 	fputc('"', f);
@@ -76,7 +81,9 @@ void plot_gp_string(FILE *f, const char *s)
 			fputc('\\', f);
 		if (*s == '\n')
 			fputs("\\n", f);
-		else if ((unsigned char)*s >= ' ')
+		else if (*s == '`')
+			fputc('\'', f);
+		else if ((unsigned char)*s >= ' ' && *s != 0x7f)
 			fputc(*s, f);
 	}
 	fputc('"', f);

@@ -19,8 +19,10 @@
 
 #include "bench/plan/allocator.h"
 #include "bench/plan/catalog.h"
-#include "common/log.h"
 #include "bench/report/plot_int.h"
+#include "bench/results/jsonr.h"
+#include "common/limits.h"
+#include "common/log.h"
 
 #define MAX_FIELDS 32
 
@@ -187,6 +189,21 @@ static int read_history(const char *path, struct hist *h)
 				log_warn("%s:%d: a row with too few fields; skipped", path, lineno);
 			continue;
 		}
+		/* The names reach figure titles and file names: the rule the
+		 * YAML follows, or the file was not written by wimm. */
+		static const char *const named[] = {"run_id", "workload", "allocator"};
+		const int cols[] = {c_run, c_w, c_a};
+		for (int k = 0; k < 3; k++)
+			if (!limits_name_ok(f[cols[k]])) {
+				char q[64];
+				log_error(
+				    "%s:%d: %s: %s is not a name (1 to %d letters, digits, '_', "
+				    "'.' or '-'): the file was not written by wimm, or was changed",
+				    path, lineno, named[k], jsonr_quote(f[cols[k]], q, sizeof(q)),
+				    WIMM_NAME_MAX - 1);
+				fclose(in);
+				return -EINVAL;
+			}
 		int run = find_run(h, f[c_run], c_start >= 0 && c_start < n ? f[c_start] : "");
 		int g = find_group(h, f[c_w], *f[c_t] ? atoi(f[c_t]) : -1);
 		int a = find_alloc(h, f[c_a]);
@@ -438,8 +455,17 @@ int plot_history(const char *results_dir, struct plot_outcome *out)
 		size_t n = strlen(e->d_name);
 		if (n < 5 || strcmp(e->d_name + n - 4, ".csv") || e->d_name[0] == '.')
 			continue;
-		char testbed[128];
+		char testbed[WIMM_TESTBED_MAX + 8], q[64];
 		snprintf(testbed, sizeof(testbed), "%.*s", (int)(n - 4), e->d_name);
+		if (n - 4 >= WIMM_TESTBED_MAX || !limits_testbed_ok(testbed)) {
+			/* The testbed names the figures and reaches their titles. */
+			log_error("%s/%s: the testbed in the file name, %s, is not one wimm writes "
+			          "(1 to %d letters, digits, '_', '.' or '-'); rename or remove it",
+			          hdir, e->d_name, jsonr_quote(testbed, q, sizeof(q)),
+			          WIMM_TESTBED_MAX - 1);
+			rc = -EINVAL;
+			break;
+		}
 		snprintf(csv, sizeof(csv), "%s/%s", hdir, e->d_name);
 		rc = plot_testbed(csv, pdir, testbed, &jobs);
 		files++;

@@ -3,9 +3,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "common/limits.h"
 
 struct json_object *jsonr_get(struct json_object *o, const char *key)
 {
@@ -36,6 +39,62 @@ void jsonr_copy(char *dst, size_t len, const char *src)
 	size_t n = src ? strnlen(src, len - 1) : 0;
 	memcpy(dst, src ? src : "", n);
 	dst[n] = '\0';
+}
+
+int jsonr_fail(const struct jsonr_at *at, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(at->err, at->errlen, "%s: %s%s%s: ", at->file, at->prefix,
+	                 at->prefix[0] && key[0] ? "." : "", key);
+	if (n >= 0 && (size_t)n < at->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(at->err + n, at->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+const char *jsonr_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0, i = 0;
+	if (len < 8)
+		return "";
+	buf[o++] = '"';
+	for (; s[i] && i < 40 && o + 6 < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	if (s[i] && o + 4 < len)
+		o += (size_t)snprintf(buf + o, len - o, "...");
+	snprintf(buf + o, len - o, "\"");
+	return buf;
+}
+
+int jsonr_name(const struct jsonr_at *at, struct json_object *o, const char *key, bool required,
+               char *buf)
+{
+	struct json_object *v = jsonr_get(o, key);
+	char q[64];
+	buf[0] = '\0';
+	if (!v || json_object_is_type(v, json_type_null)) {
+		if (!required)
+			return 0;
+		return jsonr_fail(at, key, "missing: not a wimm file, or a damaged one");
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return jsonr_fail(at, key, "expected a name (a string), got a %s",
+		                  json_type_to_name(json_object_get_type(v)));
+	const char *s = json_object_get_string(v);
+	if (!limits_name_ok(s) || strlen(s) != (size_t)json_object_get_string_len(v))
+		return jsonr_fail(at, key,
+		                  "%s is not a name (1 to %d letters, digits, '_', '.' or '-'): "
+		                  "the file was not written by wimm, or was changed",
+		                  jsonr_quote(s, q, sizeof(q)), WIMM_NAME_MAX - 1);
+	memcpy(buf, s, strlen(s) + 1);
+	return 0;
 }
 
 struct json_object *jsonr_load(const char *path, char *err, size_t errlen, int *rc)

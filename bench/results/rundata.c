@@ -18,6 +18,7 @@
 
 #include "bench/results/jsonr.h"
 #include "bench/results/stats.h"
+#include "common/limits.h"
 
 #define RUNDATA_KEY_(id, key) #key,
 const char *const rundata_metric_keys[RUNDATA_NMETRICS] = {RUNDATA_METRICS(RUNDATA_KEY_)};
@@ -29,14 +30,18 @@ static long get_long(struct json_object *o, const char *key)
 	return isnan(v) ? -1 : (long)v;
 }
 
-static int read_meta(struct rundata *d, struct json_object *meta)
+/* meta.json, or a baseline's "meta" (then within is "meta"). */
+static int read_meta(struct rundata *d, struct json_object *meta, const char *file,
+                     const char *within, char *err, size_t errlen)
 {
 	struct json_object *host = jsonr_get(meta, "host"), *allocs = jsonr_get(meta, "allocators");
+	struct jsonr_at at = {file, within, err, errlen};
 	d->has_meta = 1;
-	jsonr_copy(d->run_id, sizeof(d->run_id), jsonr_str(meta, "run_id"));
+	if (jsonr_name(&at, meta, "run_id", false, d->run_id))
+		return -EINVAL;
+	jsonr_copy(d->testbed, sizeof(d->testbed), jsonr_str(meta, "testbed"));
 	jsonr_copy(d->started_utc, sizeof(d->started_utc), jsonr_str(meta, "started_utc"));
 	jsonr_copy(d->wimm_version, sizeof(d->wimm_version), jsonr_str(meta, "wimm_version"));
-	jsonr_copy(d->testbed, sizeof(d->testbed), jsonr_str(meta, "testbed"));
 	jsonr_copy(d->machine, sizeof(d->machine), jsonr_str(host, "machine"));
 	jsonr_copy(d->kernel_release, sizeof(d->kernel_release), jsonr_str(host, "kernel_release"));
 	d->cpus_online = get_long(host, "cpus_online");
@@ -50,8 +55,13 @@ static int read_meta(struct rundata *d, struct json_object *meta)
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++) {
 			struct json_object *a = json_object_array_get_idx(allocs, i);
-			const char *name = jsonr_str(a, "name");
-			if (!name)
+			char name[RUNDATA_NAME_MAX], prefix[64];
+			struct jsonr_at aat = {file, prefix, err, errlen};
+			snprintf(prefix, sizeof(prefix), "%s%sallocators[%zu]", within,
+			         within[0] ? "." : "", i);
+			if (jsonr_name(&aat, a, "name", false, name))
+				return -EINVAL;
+			if (!name[0])
 				continue;
 			jsonr_copy(d->allocs[d->nallocs].name, RUNDATA_NAME_MAX, name);
 			jsonr_copy(d->allocs[d->nallocs].version, 64, jsonr_str(a, "version"));
@@ -112,19 +122,16 @@ static int read_cells(struct rundata *d, struct json_object *cells, const char *
 	size_t n = json_object_array_length(cells), cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(cells, i);
-		const char *workload = jsonr_str(c, "workload"),
-		           *allocator = jsonr_str(c, "allocator");
-		const char *status = jsonr_str(c, "status");
-		if (!workload || !allocator || !status) {
-			snprintf(
-			    err, errlen,
-			    "%s: cell %zu has no \"%s\": not a wimm summary (or a damaged one)",
-			    file, i + 1,
-			    !workload    ? "workload"
-			    : !allocator ? "allocator"
-			                 : "status");
+		char workload[RUNDATA_NAME_MAX], allocator[RUNDATA_NAME_MAX], prefix[64];
+		struct jsonr_at at = {file, prefix, err, errlen};
+		snprintf(prefix, sizeof(prefix), "cells[%zu]", i);
+		if (jsonr_name(&at, c, "workload", true, workload) ||
+		    jsonr_name(&at, c, "allocator", true, allocator))
 			return -EINVAL;
-		}
+		const char *status = jsonr_str(c, "status");
+		if (!status)
+			return jsonr_fail(&at, "status",
+			                  "missing: not a wimm summary (or a damaged one)");
 		double threads = jsonr_num(c, "threads"), rep = jsonr_num(c, "rep");
 		struct rundata_group *g =
 		    find_or_add(d, workload, isnan(threads) ? -1 : (int)threads, allocator, &cap);
@@ -223,10 +230,16 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 		rc = -EINVAL;
 		goto out;
 	}
-	if (d->meta && (rc = read_meta(d, d->meta)))
+	int in_top = d->meta == jsonr_get(top, "meta");
+	if (d->meta && (rc = read_meta(d, d->meta, in_top ? summary_path : meta_path,
+	                               in_top ? "meta" : "", err, errlen)))
+		goto out;
+	char run_id[RUNDATA_NAME_MAX];
+	struct jsonr_at at = {summary_path, "", err, errlen};
+	if ((rc = jsonr_name(&at, top, "run_id", false, run_id)))
 		goto out;
 	if (!d->run_id[0])
-		jsonr_copy(d->run_id, sizeof(d->run_id), jsonr_str(top, "run_id"));
+		jsonr_copy(d->run_id, sizeof(d->run_id), run_id);
 	rc = read_cells(d, cells, summary_path, err, errlen);
 out:
 	if (rc == -ENOMEM)

@@ -160,14 +160,19 @@ static void describe_host(struct runview *rv, struct json_object *h)
 	         jsonr_str(h, "thp_enabled") ? jsonr_str(h, "thp_enabled") : "?");
 }
 
-static int read_allocs(struct runview *rv, struct json_object *list)
+static int read_allocs(struct runview *rv, struct json_object *list, const char *file, char *err,
+                       size_t errlen)
 {
 	size_t n =
 	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *a = json_object_array_get_idx(list, i), *env;
-		const char *name = jsonr_str(a, "name");
-		if (!name)
+		char name[RUNVIEW_NAME_MAX], prefix[64];
+		struct jsonr_at at = {file, prefix, err, errlen};
+		snprintf(prefix, sizeof(prefix), "allocators[%zu]", i);
+		if (jsonr_name(&at, a, "name", false, name))
+			return -EINVAL;
+		if (!name[0])
 			continue;
 		int k = find_alloc(rv, name);
 		if (k < 0)
@@ -192,7 +197,8 @@ static int read_allocs(struct runview *rv, struct json_object *list)
 	return 0;
 }
 
-static int read_workloads(struct runview *rv, struct json_object *list)
+static int read_workloads(struct runview *rv, struct json_object *list, const char *file, char *err,
+                          size_t errlen)
 {
 	size_t n =
 	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
@@ -201,19 +207,27 @@ static int read_workloads(struct runview *rv, struct json_object *list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *w = json_object_array_get_idx(list, i);
-		if (!jsonr_str(w, "name"))
+		char name[RUNVIEW_NAME_MAX], prefix[64];
+		struct jsonr_at at = {file, prefix, err, errlen};
+		snprintf(prefix, sizeof(prefix), "workloads[%zu]", i);
+		if (jsonr_name(&at, w, "name", false, name))
+			return -EINVAL;
+		if (!name[0])
 			continue;
 		struct runview_workload *rw = &rv->workloads[rv->nworkloads++];
-		jsonr_copy(rw->name, sizeof(rw->name), jsonr_str(w, "name"));
+		jsonr_copy(rw->name, sizeof(rw->name), name);
 		jsonr_copy(rw->description, sizeof(rw->description), jsonr_str(w, "description"));
 	}
 	return 0;
 }
 
-static int read_meta(struct runview *rv, struct json_object *m)
+static int read_meta(struct runview *rv, struct json_object *m, const char *file, char *err,
+                     size_t errlen)
 {
+	struct jsonr_at at = {file, "", err, errlen};
 	double v;
-	jsonr_copy(rv->run_id, sizeof(rv->run_id), jsonr_str(m, "run_id"));
+	if (jsonr_name(&at, m, "run_id", false, rv->run_id))
+		return -EINVAL;
 	jsonr_copy(rv->started_utc, sizeof(rv->started_utc), jsonr_str(m, "started_utc"));
 	jsonr_copy(rv->wimm_version, sizeof(rv->wimm_version), jsonr_str(m, "wimm_version"));
 	jsonr_copy(rv->testbed, sizeof(rv->testbed), jsonr_str(m, "testbed"));
@@ -225,13 +239,14 @@ static int read_meta(struct runview *rv, struct json_object *m)
 	v = jsonr_num(m, "seed");
 	rv->seed = isnan(v) ? 0 : (unsigned long long)v;
 	describe_host(rv, jsonr_get(m, "host"));
-	int rc = read_allocs(rv, jsonr_get(m, "allocators"));
-	return rc ? rc : read_workloads(rv, jsonr_get(m, "workloads"));
+	int rc = read_allocs(rv, jsonr_get(m, "allocators"), file, err, errlen);
+	return rc ? rc : read_workloads(rv, jsonr_get(m, "workloads"), file, err, errlen);
 }
 
 /* ---- summary.json ---- */
 
-static void read_phases(struct runview_cell *c, struct json_object *list)
+static int read_phases(struct runview_cell *c, struct json_object *list, const char *file,
+                       size_t cell, char *err, size_t errlen)
 {
 	size_t n =
 	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
@@ -239,11 +254,16 @@ static void read_phases(struct runview_cell *c, struct json_object *list)
 		struct json_object *p = json_object_array_get_idx(list, i);
 		struct runview_phase *rp = &c->phases[c->nphases++];
 		double samples = jsonr_num(p, "samples");
-		jsonr_copy(rp->name, sizeof(rp->name), jsonr_str(p, "name"));
+		char prefix[64];
+		struct jsonr_at at = {file, prefix, err, errlen};
+		snprintf(prefix, sizeof(prefix), "cells[%zu].phases[%zu]", cell, i);
+		if (jsonr_name(&at, p, "name", true, rp->name))
+			return -EINVAL;
 		rp->samples = isnan(samples) ? 0 : (int)samples;
 		rp->start_s = jsonr_num(p, "start_s");
 		rp->end_s = jsonr_num(p, "end_s");
 	}
+	return 0;
 }
 
 static int read_cells(struct runview *rv, struct json_object *list, const char *file, char *err,
@@ -255,12 +275,12 @@ static int read_cells(struct runview *rv, struct json_object *list, const char *
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(list, i);
-		const char *w = jsonr_str(o, "workload"), *a = jsonr_str(o, "allocator");
-		if (!w || !a) {
-			snprintf(err, errlen, "%s: cell %zu has no \"%s\": not a wimm summary",
-			         file, i + 1, w ? "allocator" : "workload");
+		char w[RUNVIEW_NAME_MAX], a[RUNVIEW_NAME_MAX], prefix[64];
+		struct jsonr_at at = {file, prefix, err, errlen};
+		snprintf(prefix, sizeof(prefix), "cells[%zu]", i);
+		if (jsonr_name(&at, o, "workload", true, w) ||
+		    jsonr_name(&at, o, "allocator", true, a))
 			return -EINVAL;
-		}
 		struct runview_cell *c = &rv->cells[rv->ncells++];
 		double t = jsonr_num(o, "threads"), rep = jsonr_num(o, "rep");
 		jsonr_copy(c->workload, sizeof(c->workload), w);
@@ -274,12 +294,14 @@ static int read_cells(struct runview *rv, struct json_object *list, const char *
 		jsonr_copy(c->series, sizeof(c->series), jsonr_str(o, "series"));
 		c->peak_rss_bytes = jsonr_num(o, "peak_rss_bytes");
 		c->budget_bytes = jsonr_num(o, "budget_bytes");
-		read_phases(c, jsonr_get(o, "phases"));
+		if (read_phases(c, jsonr_get(o, "phases"), file, i, err, errlen))
+			return -EINVAL;
 	}
 	return 0;
 }
 
-static int read_groups(struct runview *rv, struct json_object *list)
+static int read_groups(struct runview *rv, struct json_object *list, const char *file, char *err,
+                       size_t errlen)
 {
 	size_t n =
 	    list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
@@ -288,9 +310,12 @@ static int read_groups(struct runview *rv, struct json_object *list)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(list, i);
-		const char *w = jsonr_str(o, "workload"), *a = jsonr_str(o, "allocator");
-		if (!w || !a)
-			continue;
+		char w[RUNVIEW_NAME_MAX], a[RUNVIEW_NAME_MAX], prefix[64];
+		struct jsonr_at at = {file, prefix, err, errlen};
+		snprintf(prefix, sizeof(prefix), "groups[%zu]", i);
+		if (jsonr_name(&at, o, "workload", true, w) ||
+		    jsonr_name(&at, o, "allocator", true, a))
+			return -EINVAL;
 		struct runview_group *g = &rv->groups[rv->ngroups++];
 		double t = jsonr_num(o, "threads");
 		jsonr_copy(g->workload, sizeof(g->workload), w);
@@ -403,14 +428,19 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 	if (access(path, F_OK) == 0) {
 		if (!(meta = jsonr_load(path, err, errlen, &rc)))
 			goto out;
-		if ((rc = read_meta(rv, meta)))
+		if ((rc = read_meta(rv, meta, path, err, errlen)))
 			goto out;
 	} else if (!(rv->workloads = calloc(1, sizeof(*rv->workloads)))) {
 		rc = -ENOMEM;
 		goto out;
 	}
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	char run_id[RUNVIEW_NAME_MAX];
+	struct jsonr_at at = {path, "", err, errlen};
+	if ((rc = jsonr_name(&at, sum, "run_id", false, run_id)))
+		goto out;
 	if (!rv->run_id[0])
-		jsonr_copy(rv->run_id, sizeof(rv->run_id), jsonr_str(sum, "run_id"));
+		jsonr_copy(rv->run_id, sizeof(rv->run_id), run_id);
 	cells = jsonr_get(sum, "cells");
 	if (!cells || !json_object_is_type(cells, json_type_array)) {
 		snprintf(err, errlen, "%s/summary.json is not a wimm summary: no \"cells\" array",
@@ -422,9 +452,9 @@ static int load(const char *dir, struct runview *rv, char *err, size_t errlen)
 	    jsonr_get(sum, "complete") && json_object_get_boolean(jsonr_get(sum, "complete"));
 	double nr = jsonr_num(sum, "cells_not_run");
 	rv->cells_not_run = isnan(nr) ? -1 : (int)nr;
-	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	if ((rc = read_cells(rv, cells, path, err, errlen)) ||
-	    (rc = read_groups(rv, jsonr_get(sum, "groups"))) || (rc = make_blocks(rv)))
+	    (rc = read_groups(rv, jsonr_get(sum, "groups"), path, err, errlen)) ||
+	    (rc = make_blocks(rv)))
 		goto out;
 	colour_from_catalog(rv);
 	runview_style(rv->allocs, rv->nallocs);
