@@ -135,8 +135,45 @@ def security_gnuplot():
           f"{r.stderr[-300:]})")
 
 
+def security_testbed():
+    """Item 2: meta.json's testbed never becomes a path outside its directory."""
+    target = os.path.join(TMP, "escaped")
+    out = os.path.join(TMP, "tb-out")
+    os.makedirs(out)
+    # From OUT/baseline/, enough ../ to reach / and then down to the target.
+    depth = os.path.join(out, "baseline").count("/")
+    evil = "../" * depth + target.lstrip("/")
+    bad = [(evil, "a path"), ("x86_64\n2cpu", "a newline"), ("x" * 5000, "5000 characters"),
+           ("", "empty"), ("a/b", "a slash"), ("..", "dot-dot")]
+    for i, (tb, what) in enumerate(bad):
+        run = copy_run(CMP_RUN, f"tb-{i}")
+        edit_json(os.path.join(run, "meta.json"), lambda m: m.__setitem__("testbed", tb))
+        r = wimm("baseline", "update", run, "--out", out)
+        written = glob.glob(target + "*") + [p for p in glob.glob(os.path.join(out, "**"),
+                                                                  recursive=True)
+                                             if p.endswith(".json")]
+        check(r.returncode == 2 and says(r, "meta.json", "testbed") and not written,
+              f"baseline update, testbed {what}: exit 2 naming meta.json and testbed, nothing "
+              f"written (exit {r.returncode}, {written}: {r.stderr[-200:]})")
+        r = wimm("compare", os.path.join(out, "baseline"), run)
+        check(r.returncode == 2 and says(r, "meta.json", "testbed"),
+              f"compare BASELINE_DIR NEW, testbed {what}: exit 2 naming the field "
+              f"(exit {r.returncode}: {r.stderr[-200:]})")
+    # A baseline file whose own testbed is a path.
+    run = copy_run(CMP_RUN, "tb-ok")
+    r = wimm("baseline", "update", run, "--out", out)
+    base = glob.glob(os.path.join(out, "baseline", "*.json"))
+    check(r.returncode == 0 and len(base) == 1, f"a sound run makes a baseline ({r.stderr})")
+    if base:
+        edit_json(base[0], lambda b: b["meta"].__setitem__("testbed", evil))
+        r = wimm("baseline", "update", base[0], "--out", out)
+        check(r.returncode == 2 and says(r, "testbed") and not glob.glob(target + "*"),
+              f"a baseline whose meta.testbed is a path is refused (exit {r.returncode})")
+
+
 def main():
     security_gnuplot()
+    security_testbed()
     shutil.rmtree(TMP, ignore_errors=True)
     finish()
 

@@ -30,6 +30,36 @@ static long get_long(struct json_object *o, const char *key)
 	return isnan(v) ? -1 : (long)v;
 }
 
+/* The testbed names files (baseline/<testbed>.json, history/<testbed>.csv):
+ * only what sysinfo_testbed writes, never cut to fit. */
+static int read_testbed(const struct jsonr_at *at, struct json_object *meta, char *buf, size_t len)
+{
+	struct json_object *v = jsonr_get(meta, "testbed");
+	char q[64];
+	buf[0] = '\0';
+	if (!v || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return jsonr_fail(at, "testbed", "expected a string, got a %s",
+		                  json_type_to_name(json_object_get_type(v)));
+	const char *s = json_object_get_string(v);
+	size_t n = (size_t)json_object_get_string_len(v);
+	if (n >= len || n >= WIMM_TESTBED_MAX)
+		return jsonr_fail(
+		    at, "testbed",
+		    "%zu characters, longer than the %d a testbed has: not written by "
+		    "wimm, or changed",
+		    n, WIMM_TESTBED_MAX - 1);
+	if (strlen(s) != n || !limits_testbed_ok(s))
+		return jsonr_fail(at, "testbed",
+		                  "%s is not a testbed wimm writes (letters, digits, '_', '.' and "
+		                  "'-', as <machine>-<CPUs>cpu-<kernel>): it names files, so "
+		                  "nothing else is accepted",
+		                  jsonr_quote(s, q, sizeof(q)));
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
 /* meta.json, or a baseline's "meta" (then within is "meta"). */
 static int read_meta(struct rundata *d, struct json_object *meta, const char *file,
                      const char *within, char *err, size_t errlen)
@@ -37,9 +67,9 @@ static int read_meta(struct rundata *d, struct json_object *meta, const char *fi
 	struct json_object *host = jsonr_get(meta, "host"), *allocs = jsonr_get(meta, "allocators");
 	struct jsonr_at at = {file, within, err, errlen};
 	d->has_meta = 1;
-	if (jsonr_name(&at, meta, "run_id", false, d->run_id))
+	if (jsonr_name(&at, meta, "run_id", false, d->run_id) ||
+	    read_testbed(&at, meta, d->testbed, sizeof(d->testbed)))
 		return -EINVAL;
-	jsonr_copy(d->testbed, sizeof(d->testbed), jsonr_str(meta, "testbed"));
 	jsonr_copy(d->started_utc, sizeof(d->started_utc), jsonr_str(meta, "started_utc"));
 	jsonr_copy(d->wimm_version, sizeof(d->wimm_version), jsonr_str(meta, "wimm_version"));
 	jsonr_copy(d->machine, sizeof(d->machine), jsonr_str(host, "machine"));
