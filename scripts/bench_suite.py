@@ -7,7 +7,8 @@ usage: bench_suite.py WIMM PRESET SOURCE_ROOT OUT_DIR
 Registered as one meson benchmark per preset (suite = the preset's name):
 `meson test -C build --benchmark` runs them all, `--suite tile-cache` one.
 Runs `wimm run PRESET -r REPS --out OUT_DIR`, then
-`wimm compare SOURCE_ROOT/results/baseline/<testbed>.json RUN_DIR`.
+`wimm compare --partial SOURCE_ROOT/results/baseline/<testbed>.json RUN_DIR`
+(--partial: the baseline holds every preset, the run one).
 
 REPS is $WIMM_BENCH_REPS, else the repetitions the baseline was made with
 (so that like is compared with like), else 1. Time is only tested with 9
@@ -16,7 +17,7 @@ alone gates.
 
 Exit: 0 nothing regressed (or no baseline for this testbed: then it says so
 and how to make one: nothing was compared); 1 a regression (the table says
-what), or the run itself failed; 77 (meson: SKIP) the baseline is not
+what), the run itself failed, or the baseline has no cell of the preset; 77 (meson: SKIP) the baseline is not
 comparable (an allocator was upgraded: the reason is printed).
 OUT_DIR also gets compare-PRESET.md and gab-PRESET.json (for a CI job
 summary and github-action-benchmark).
@@ -62,7 +63,9 @@ def main():
 
     md = os.path.join(out, f"compare-{preset}.md")
     gab = os.path.join(out, f"gab-{preset}.json")
-    cmd = [wimm, "compare", f"--markdown={md}", "--export-gab", gab, baseline, run_dir]
+    # --partial: the baseline holds every preset and this run one of them.
+    cmd = [wimm, "compare", "--partial", f"--markdown={md}", "--export-gab", gab, baseline,
+           run_dir]
     print("\n$ " + " ".join(cmd), flush=True)
     r = subprocess.run(cmd, env=env)
     if r.returncode == 3:
@@ -73,6 +76,10 @@ def main():
     if r.returncode == 1:
         print(f"bench: {preset} REGRESSED against {baseline} (table above; Markdown in {md})",
               flush=True)
+        return 1
+    if r.returncode == 4:
+        print(f"bench: {preset}: nothing of it was compared with {baseline}: the baseline "
+              "has no cell of this preset (above)", flush=True)
         return 1
     if r.returncode != 0:
         print(f"bench: wimm compare exited {r.returncode}", flush=True)

@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -171,9 +172,268 @@ def security_testbed():
               f"a baseline whose meta.testbed is a path is refused (exit {r.returncode})")
 
 
+def damaged_figures():
+    """Item 10: figures are validated on read; a damaged file is an error
+    that names the file and field, never n/a that passes."""
+    out = os.path.join(TMP, "dmg-out")
+    r = wimm("baseline", "update", CMP_RUN, "--out", out)
+    base = glob.glob(os.path.join(out, "baseline", "*.json"))[0]
+    raw = open(base).read()
+    cases = [("peak_rss_bytes", "NaN"), ("peak_rss_bytes", "Infinity"),
+             ("peak_rss_bytes", "-Infinity"), ("peak_rss_bytes", '"123"'),
+             ("peak_rss_bytes", "{}"), ("peak_rss_bytes", "-5"), ("peak_rss_bytes", "1.5"),
+             ("blowup", "-1.0"), ("wall_s", "[1]"), ("idle_end_rss_bytes", "true"),
+             ("threads", '"4"'), ("rep", "0"), ("rep", "-2")]
+    def damage(text, key, value):
+        """text with cells[0][key] replaced by the raw JSON value."""
+        doc = json.loads(text)
+        doc["cells"][0][key] = "@BAD@"
+        return json.dumps(doc, indent=1).replace('"@BAD@"', value)
+
+    for key, value in cases:
+        path = os.path.join(TMP, "damaged.json")
+        open(path, "w").write(damage(raw, key, value))
+        r = wimm("compare", path, CMP_RUN)
+        check(r.returncode == 2 and says(r, "damaged.json", f"cells[0].{key}"),
+              f"BASE with {key} {value}: exit 2 naming the file and cells[0].{key} "
+              f"(exit {r.returncode}: {r.stderr[-200:]})")
+        # The same damage in a run directory's summary.json, as NEW.
+        run = copy_run(CMP_RUN, f"dmg-{len(os.listdir(TMP))}")
+        sp = os.path.join(run, "summary.json")
+        text = open(sp).read()
+        open(sp, "w").write(damage(text, key, value))
+        r = wimm("compare", base, run)
+        check(r.returncode == 2 and says(r, "summary.json", f"cells[0].{key}"),
+              f"NEW with {key} {value}: exit 2 naming summary.json and cells[0].{key} "
+              f"(exit {r.returncode}: {r.stderr[-200:]})")
+    doc = json.loads(raw)
+    for c in doc["cells"]:
+        c["status"] = "unknown"
+    path = os.path.join(TMP, "status.json")
+    json.dump(doc, open(path, "w"))
+    r = wimm("compare", path, CMP_RUN)
+    check(r.returncode == 2 and says(r, "status.json", "cells[0].status"),
+          f"a baseline whose every status is unknown: exit 2 (exit {r.returncode})")
+    doc = json.loads(raw)
+    doc["cells"].append(dict(doc["cells"][0]))
+    json.dump(doc, open(path, "w"))
+    r = wimm("compare", path, CMP_RUN)
+    check(r.returncode == 2 and says(r, f"cells[{len(doc['cells']) - 1}].rep", "a second cell"),
+          f"a cell given twice: exit 2 ({r.stderr[-200:]})")
+    run = copy_run(CMP_RUN, "dmg-complete")
+    edit_json(os.path.join(run, "summary.json"), lambda d: d.__setitem__("complete", "yes"))
+    r = wimm("compare", base, run)
+    check(r.returncode == 2 and says(r, "summary.json", "complete"),
+          f"\"complete\": \"yes\" is an error (exit {r.returncode})")
+
+
+def incomplete_new():
+    """Item 9: compare must not pass what it cannot judge."""
+    out = os.path.join(TMP, "inc-out")
+    wimm("baseline", "update", CMP_RUN, "--out", out)
+    base = glob.glob(os.path.join(out, "baseline", "*.json"))[0]
+
+    def variant(name, change):
+        run = copy_run(CMP_RUN, f"inc-{name}")
+        edit_json(os.path.join(run, "summary.json"), change)
+        return run
+
+    def killed(s):
+        s["cells"], s["groups"], s["complete"], s["cells_not_run"] = [], [], False, 8
+    run = variant("killed", killed)
+    r = wimm("compare", base, run)
+    check(r.returncode == 4 and says(r, "no cell was compared"),
+          f"NEW killed before its first cell: exit 4, said (exit {r.returncode}: "
+          f"{r.stderr[-200:]})")
+    r = wimm("compare", "--partial", base, run)
+    check(r.returncode == 4, f"... also with --partial: nothing was judged (exit {r.returncode})")
+
+    def interrupted(s):
+        s["cells"] = s["cells"][:5]
+        s["complete"], s["cells_not_run"] = False, 3
+    run = variant("interrupted", interrupted)
+    r = wimm("compare", base, run)
+    check(r.returncode == 4 and says(r, "NEW was interrupted", "--partial") and
+          "incomplete" in r.stdout,
+          f"an interrupted NEW: exit 4, says why and what to do (exit {r.returncode}: "
+          f"{r.stderr[-300:]})")
+    r = wimm("compare", "--partial", base, run)
+    check(r.returncode == 0 and "--partial" in r.stdout,
+          f"... --partial judges what both have: exit 0 (exit {r.returncode}: {r.stderr[-200:]})")
+
+    def lacks_cell(s):
+        s["cells"] = [c for c in s["cells"] if (c["threads"], c["allocator"]) != (1, "jemalloc")]
+    run = variant("lacks", lacks_cell)
+    r = wimm("compare", base, run)
+    check(r.returncode == 4 and says(r, "1 cell BASE has is not in NEW"),
+          f"a complete NEW without cells BASE has: exit 4 (exit {r.returncode}: "
+          f"{r.stderr[-200:]})")
+
+    def lacks_figure(s):
+        for c in s["cells"]:
+            if (c["threads"], c["allocator"]) == (4, "jemalloc"):
+                c["peak_rss_bytes"] = None
+    run = variant("na", lacks_figure)
+    r = wimm("compare", base, run)
+    check(r.returncode == 4 and says(r, "1 figure BASE has is n/a in NEW"),
+          f"a figure n/a in NEW only: exit 4 (exit {r.returncode}: {r.stderr[-200:]})")
+    r = wimm("compare", base, CMP_RUN)
+    check(r.returncode == 0, f"the run against its own baseline: exit 0 ({r.stderr[-200:]})")
+
+
+def map_names():
+    """Item 15: --map names allocators of the runs, once each."""
+    for args, why in [(["--map", "nosuch=glibc"], "BASE has no allocator nosuch"),
+                      (["--map", "glibc=nosuch"], "NEW has no allocator nosuch"),
+                      (["--map", "glibc=jemalloc", "--map", "glibc=glibc"], "mapped twice"),
+                      (["--map", "jemalloc=glibc", "--map", "glibc=glibc"], "mapped twice"),
+                      (["--map", "a`b`=glibc"], "two allocator names")]:
+        r = wimm("compare", *args, CMP_RUN, CMP_RUN)
+        check(r.returncode == 2 and says(r, why),
+              f"compare {' '.join(args)}: exit 2, '{why}' (exit {r.returncode}: "
+              f"{r.stderr[-200:]})")
+
+
+def outputs():
+    """Item 14: what the user asked for and could not get is exit 3 with a
+    reason; every other non-zero exit says why too."""
+    pair = [CMP_RUN, CMP_RUN]
+    # Through a link: a wimm that replaced its output by rename (as an
+    # older one did) replaces the link, never the machine's /dev/full.
+    full = os.path.join(TMP, "full")
+    os.symlink("/dev/full", full)
+    for opt in ([f"--json={full}"], [f"--markdown={full}"], ["--export-gab", full]):
+        r = wimm("compare", *opt, *pair)
+        check(r.returncode == 3 and says(r, full, "No space left"),
+              f"compare {' '.join(opt)}: exit 3 with the reason (exit {r.returncode}: "
+              f"{r.stderr[-200:]})")
+    check(os.path.islink(full) and not os.path.isfile(full),
+          "a device is written in place, not replaced")
+    out = os.path.join(TMP, "out-base")
+    if not stat.S_ISCHR(os.stat("/dev/full").st_mode):
+        check(False, "/dev/full is not the full device on this machine: restore it with "
+              "rm /dev/full && mknod -m 666 /dev/full c 1 7")
+        return
+    full = open("/dev/full", "a")
+    for args in (["compare", *pair], ["compare", "--json", *pair], ["plot", "--help"],
+                 ["baseline", "update", CMP_RUN, "--out", out], ["baseline", "path"]):
+        r = subprocess.run([WIMM, *args], stdout=full, stderr=subprocess.PIPE, text=True,
+                           timeout=60, env=dict(os.environ, WIMM_GNUPLOT="none"))
+        check(r.returncode == 3 and "cannot write to standard output" in r.stderr,
+              f"{' '.join(args[:2])} with stdout on /dev/full: exit 3 with the reason "
+              f"(exit {r.returncode}: {r.stderr[-200:]})")
+    full.close()
+
+    res = os.path.join(TMP, "hist-empty")
+    os.makedirs(os.path.join(res, "history"))
+    r = wimm("plot", "--history", res)
+    check(r.returncode == 2 and says(r, "no history"),
+          f"plot --history with no file: exit 2, said (exit {r.returncode})")
+    csv = os.path.join(res, "history", "x86_64-2cpu-t.csv")
+    open(csv, "w").close()
+    r = wimm("plot", "--history", res)
+    check(r.returncode == 2 and says(r, "x86_64-2cpu-t.csv", "empty"),
+          f"plot --history with an empty file: exit 2, said (exit {r.returncode}: {r.stderr})")
+    open(csv, "w").write(open(glob.glob(os.path.join(HISTORY, "history", "*.csv"))[0])
+                         .readline())
+    r = wimm("plot", "--history", res)
+    check(r.returncode == 2 and says(r, "no run"),
+          f"plot --history with a header only: exit 2, said (exit {r.returncode}: {r.stderr})")
+    os.unlink(csv)
+    os.makedirs(csv)
+    r = wimm("plot", "--history", res)
+    check(r.returncode == 2 and says(r, "x86_64-2cpu-t.csv", "directory"),
+          f"plot --history with a directory named .csv: exit 2, said (exit {r.returncode}: "
+          f"{r.stderr})")
+
+
+def special_files():
+    """Readers refuse what is not a regular file, and read with a limit."""
+    def fifo_in(src, name, what):
+        run = copy_run(src, f"sp-{what}")
+        os.unlink(os.path.join(run, name))
+        os.mkfifo(os.path.join(run, name))
+        return run
+
+    for name in ("summary.json", "meta.json"):
+        run = fifo_in(CMP_RUN, name, name.split(".")[0])
+        for args in (["plot", run], ["compare", run, CMP_RUN], ["compare", CMP_RUN, run],
+                     ["baseline", "update", run, "--out", os.path.join(TMP, "sp-out")]):
+            try:
+                r = wimm(*args, env={"WIMM_GNUPLOT": "none"}, timeout=20)
+                ok = r.returncode == 2 and says(r, name, "not a regular file")
+                detail = f"exit {r.returncode}: {r.stderr[-200:]}"
+            except subprocess.TimeoutExpired:
+                ok, detail = False, "hung"
+            check(ok, f"{name} a FIFO: {args[0]} refuses it, naming it ({detail})")
+    run = copy_run(CMP_RUN, "sp-zero")
+    os.unlink(os.path.join(run, "summary.json"))
+    os.symlink("/dev/zero", os.path.join(run, "summary.json"))
+    try:
+        r = wimm("compare", run, CMP_RUN, timeout=20)
+        ok, detail = r.returncode == 2 and says(r, "not a regular file"), r.stderr[-200:]
+    except subprocess.TimeoutExpired:
+        ok, detail = False, "hung"
+    check(ok, f"summary.json -> /dev/zero: refused ({detail})")
+
+    # A sound summary.json followed by 3 GB of zeros (a sparse file).
+    run = copy_run(CMP_RUN, "sp-big")
+    with open(os.path.join(run, "summary.json"), "r+b") as f:
+        f.truncate(3 << 30)
+    for args in (["compare", run, CMP_RUN], ["plot", run]):
+        p = subprocess.Popen([WIMM, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, WIMM_GNUPLOT="none"))
+        _, status, usage = os.wait4(p.pid, 0)
+        err = p.stderr.read().decode()
+        p.stdout.close()
+        p.stderr.close()
+        rss_mib = usage.ru_maxrss / 1024
+        check(os.waitstatus_to_exitcode(status) == 2 and "over the 64 MiB" in err and
+              rss_mib < 100,
+              f"{args[0]}: summary.json + 3 GB of zeros refused with {rss_mib:.0f} MiB peak RSS "
+              f"({err[-160:]})")
+
+    run = copy_run(RUN, "sp-series")
+    series = sorted(glob.glob(os.path.join(run, "series", "*.tsv")))[0]
+    os.unlink(series)
+    os.mkfifo(series)
+    try:
+        r = wimm("plot", run, env={"WIMM_GNUPLOT": "none"}, timeout=30)
+        ok = says(r, os.path.basename(series), "not a regular file")
+        detail = f"exit {r.returncode}: {r.stderr[-200:]}"
+    except subprocess.TimeoutExpired:
+        ok, detail = False, "hung"
+    check(ok, f"a series that is a FIFO: plot goes on and says which ({detail})")
+
+    res = copy_run(HISTORY, "sp-history")
+    csv = glob.glob(os.path.join(res, "history", "*.csv"))[0]
+    os.unlink(csv)
+    os.mkfifo(csv)
+    try:
+        r = wimm("plot", "--history", res, env={"WIMM_GNUPLOT": "none"}, timeout=20)
+        ok = r.returncode == 2 and says(r, os.path.basename(csv), "not a regular file")
+        detail = f"exit {r.returncode}: {r.stderr[-200:]}"
+    except subprocess.TimeoutExpired:
+        ok, detail = False, "hung"
+    check(ok, f"a history file that is a FIFO: refused ({detail})")
+
+    # A series path that leaves the run directory.
+    run = copy_run(CMP_RUN, "sp-path")
+    edit_json(os.path.join(run, "summary.json"),
+              lambda s: s["cells"][0].__setitem__("series", "../../../../etc/passwd"))
+    r = wimm("plot", run, env={"WIMM_GNUPLOT": "none"})
+    check(r.returncode == 2 and says(r, "summary.json", "cells[0].series"),
+          f"a series path out of the run: exit 2 naming the field (exit {r.returncode})")
+
+
 def main():
     security_gnuplot()
     security_testbed()
+    damaged_figures()
+    incomplete_new()
+    map_names()
+    outputs()
+    special_files()
     shutil.rmtree(TMP, ignore_errors=True)
     finish()
 

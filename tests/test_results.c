@@ -18,6 +18,7 @@
 
 #include "bench/results/cell_io.h"
 #include "bench/results/results.h"
+#include "common/fsutil.h"
 #include "bench/run/series_io.h"
 #include "bench/results/stats.h"
 #include "tap.h"
@@ -418,7 +419,7 @@ TEST(write_file)
 		return;
 	}
 	snprintf(path, sizeof(path), "%s/f.txt", tmpl);
-	rc = results_write_file(path, "hello\n", 6);
+	rc = fsutil_write(path, "hello\n", 6);
 	expect_int(rc, 0);
 	text = read_text(path);
 	expect_text(text, "hello\n", "file content written");
@@ -435,7 +436,7 @@ TEST(write_file)
 	signal(SIGXFSZ, SIG_IGN);
 	fflush(stdout);
 	if (setrlimit(RLIMIT_FSIZE, &small) == 0) {
-		rc = results_write_file(path, big, sizeof(big));
+		rc = fsutil_write(path, big, sizeof(big));
 		setrlimit(RLIMIT_FSIZE, &old);
 		expect_int(rc, -EFBIG);
 		text = read_text(path);
@@ -447,7 +448,7 @@ TEST(write_file)
 	}
 	signal(SIGXFSZ, SIG_DFL);
 	snprintf(path, sizeof(path), "%s/missing/f.txt", tmpl);
-	rc = results_write_file(path, "x", 1);
+	rc = fsutil_write(path, "x", 1);
 	expect_int(rc, -ENOENT);
 	remove_tree(tmpl);
 }

@@ -68,7 +68,12 @@ static int path_of_this_testbed(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	puts(path);
-	return stat(path, &st) == 0 ? EXIT_OK : 1;
+	if (stat(path, &st) == 0)
+		return EXIT_OK;
+	log_info("no baseline for testbed %s yet: make one with `wimm run -r 9 && wimm baseline "
+	         "update --out %s`",
+	         testbed, out_root);
+	return 1;
 }
 
 static int update(int argc, char **argv)

@@ -17,8 +17,8 @@
 #include "bench/regress/baseline.h"
 #include "bench/cli/cmd.h"
 #include "bench/regress/compare.h"
+#include "common/fsutil.h"
 #include "common/log.h"
-#include "bench/results/results.h"
 
 static const char help_text[] =
     "usage: wimm compare [options] BASE NEW\n"
@@ -40,6 +40,8 @@ static const char help_text[] =
     "  --min-reps N       repetitions a side the tests need (default 9)\n"
     "  --map OLD=NEW      compare BASE's allocator OLD with NEW's allocator NEW\n"
     "  --force            compare runs from different testbeds (exit 0 or 1, not 3)\n"
+    "  --partial          NEW may lack cells or figures BASE has (one preset against\n"
+    "                     a full baseline, an interrupted run): judge what both have\n"
     "  --markdown[=FILE]  Markdown on stdout instead of the text, or also into FILE\n"
     "  --json[=FILE]      every verdict as JSON on stdout, or also into FILE\n"
     "  --export-gab FILE  NEW's figures for github-action-benchmark\n"
@@ -47,8 +49,11 @@ static const char help_text[] =
     "  -h, --help         this help\n"
     "\n"
     "exit codes: 0 nothing regressed; 1 a regression (a metric worse, or a cell that\n"
-    "failed in every NEW repetition); 2 bad usage or unreadable input; 3 not comparable\n"
-    "(CPU count, kernel or an allocator's version differ: says which).\n";
+    "failed in every NEW repetition); 2 bad usage, or input that cannot be read or is\n"
+    "damaged (says which file and field); 3 not comparable (CPU count, kernel or an\n"
+    "allocator's version differ: says which), or an output could not be written;\n"
+    "4 incomplete: nothing compared, or (without --partial) NEW was interrupted or\n"
+    "lacks cells or figures BASE has, which therefore were not judged.\n";
 
 enum {
 	O_THRESHOLD = 256,
@@ -57,6 +62,7 @@ enum {
 	O_MIN_REPS,
 	O_MAP,
 	O_FORCE,
+	O_PARTIAL,
 	O_MARKDOWN,
 	O_JSON,
 	O_GAB,
@@ -110,7 +116,7 @@ static int write_json_out(const char *file, struct json_object *o)
 		if (asprintf(&text, "%s\n", s) < 0)
 			rc = -ENOMEM;
 		else {
-			rc = results_write_file(file, text, strlen(text));
+			rc = fsutil_write(file, text, strlen(text));
 			free(text);
 		}
 		if (rc)
@@ -135,7 +141,7 @@ static int write_markdown(const char *file, const struct compare_report *r)
 	}
 	compare_print_markdown(f, r);
 	fclose(f);
-	int rc = results_write_file(file, text, len);
+	int rc = fsutil_write(file, text, len);
 	if (rc)
 		log_error("cannot write %s: %s", file, strerror(-rc));
 	free(text);
@@ -151,6 +157,7 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 	    {"min-reps", required_argument, NULL, O_MIN_REPS},
 	    {"map", required_argument, NULL, O_MAP},
 	    {"force", no_argument, NULL, O_FORCE},
+	    {"partial", no_argument, NULL, O_PARTIAL},
 	    {"markdown", optional_argument, NULL, O_MARKDOWN},
 	    {"json", optional_argument, NULL, O_JSON},
 	    {"export-gab", required_argument, NULL, O_GAB},
@@ -198,6 +205,9 @@ static int parse(int argc, char **argv, struct compare_opts *o, struct output *o
 			break;
 		case O_FORCE:
 			o->force = 1;
+			break;
+		case O_PARTIAL:
+			o->partial = 1;
 			break;
 		case O_MARKDOWN:
 			out->markdown = optarg ? optarg : "";
@@ -263,6 +273,10 @@ int cmd_compare(int argc, char **argv)
 		log_error("BASE: %s", err);
 		goto out;
 	}
+	if (compare_check_map(&o, base, now, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
 	if (compare_runs(base, now, &o, &r)) {
 		log_error("out of memory");
 		goto out;
@@ -277,18 +291,37 @@ int cmd_compare(int argc, char **argv)
 		                "NEW's testbed (wimm baseline update)\n");
 		goto out;
 	}
-	if (!base->complete || !now->complete)
-		log_warn("%s was interrupted: only its finished cells are compared",
-		         !base->complete ? "BASE" : "NEW");
+	if (!base->complete)
+		log_warn("BASE was interrupted: only its finished cells are compared");
 	int stdout_taken = (out.markdown && !*out.markdown) || (out.json && !*out.json) ||
 	                   (out.gab && !strcmp(out.gab, "-"));
 	if (!stdout_taken)
 		compare_print_text(stdout, r);
-	if ((out.markdown && write_markdown(out.markdown, r)) ||
-	    (out.json && write_json_out(out.json, compare_json(r))) ||
-	    (out.gab && write_json_out(out.gab, compare_gab(r))))
-		code = EXIT_USAGE;
-	fflush(stdout);
+	/* Each output the user asked for, even when another failed. */
+	int failed = 0;
+	if (out.markdown)
+		failed |= write_markdown(out.markdown, r) != 0;
+	if (out.json)
+		failed |= write_json_out(out.json, compare_json(r)) != 0;
+	if (out.gab)
+		failed |= write_json_out(out.gab, compare_gab(r)) != 0;
+	if (failed)
+		code = EXIT_IO;
+	if (code == COMPARE_EXIT_INCOMPLETE) {
+		char why[256];
+		compare_incomplete(r, why, sizeof(why));
+		if (r->ncompared == 0)
+			log_error(
+			    "no cell was compared: NEW and BASE have no cell (workload, threads, "
+			    "allocator) in common%s%s; nothing was judged, so this is no pass",
+			    why[0] ? ", and " : "", why);
+		else
+			log_error("incomplete: %s; those were not judged, so this is no pass (exit "
+			          "4). --partial judges only what both runs have",
+			          why);
+	} else if (code == COMPARE_EXIT_WORSE) {
+		log_error("%d cell%s regressed (see above)", r->nworse, r->nworse == 1 ? "" : "s");
+	}
 out:
 	compare_report_destroy(r);
 	rundata_destroy(base);

@@ -1,4 +1,5 @@
 /* main.c - wimm: where is my memory? Dispatches the subcommands. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +32,8 @@ static const char usage_text[] =
     "exit codes: 0 ok, 1 some cells failed, 2 bad usage or input (nothing ran),\n"
     "3 something asked for could not be written (results, latest, history, stdout),\n"
     "130 interrupted (finished cells kept).\n"
-    "compare: 0 no regression, 1 a regression, 2 bad usage or I/O, 3 not comparable.\n";
+    "compare: 0 no regression, 1 a regression, 2 bad usage or input, 3 not comparable\n"
+    "or an output not written, 4 incomplete (what NEW lacks was not judged).\n";
 
 static const struct {
 	const char *name;
@@ -44,7 +46,18 @@ static const struct {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-int main(int argc, char **argv)
+/* Everything a command printed on stdout is what the user asked for: a
+ * stdout that cannot take it (a full disk, /dev/full, a closed pipe) is a
+ * failure to write, exit 3, with the reason, whatever the command said. */
+static int finish_stdout(int code)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return code;
+	log_error("cannot write to standard output: %s", strerror(errno ? errno : EIO));
+	return EXIT_IO;
+}
+
+static int dispatch(int argc, char **argv)
 {
 	if (argc < 2) {
 		fputs(usage_text, stderr);
@@ -76,3 +89,5 @@ int main(int argc, char **argv)
 	          suggest_best(&s) ? suggest_phrase(&s, hint, sizeof(hint)) : ";", list);
 	return EXIT_USAGE;
 }
+
+int main(int argc, char **argv) { return finish_stdout(dispatch(argc, argv)); }

@@ -18,39 +18,12 @@
 
 #include "config.h"
 #include "bench/results/jsonw.h"
-#include "bench/results/results.h"
+#include "common/fsutil.h"
 
 int baseline_path(const char *out_root, const char *testbed, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s/baseline/%s.json", out_root, testbed);
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/* mkdir -p of the directory part of path. */
-static int make_parent(const char *path)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	char *slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
-		return 0;
-	*slash = '\0';
-	for (char *p = buf + 1;; p++) {
-		if (*p && *p != '/')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-			return -errno;
-		*p = c;
-		if (!c)
-			break;
-	}
-	struct stat st;
-	if (stat(buf, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
 /* Integral figures (bytes, counts) as integers, the others as reals. */
@@ -174,9 +147,9 @@ int baseline_write(const struct rundata *d, const char *path, char *err, size_t 
 		snprintf(err, errlen, "out of memory building the baseline");
 		return rc;
 	}
-	rc = make_parent(path);
+	rc = fsutil_mkdirs_parent(path);
 	if (!rc)
-		rc = results_write_file(path, text, n);
+		rc = fsutil_write(path, text, n);
 	if (rc)
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-rc));
 	free(text);

@@ -14,6 +14,7 @@
 
 #include "bench/regress/mannwhitney.h"
 #include "bench/results/stats.h"
+#include "common/limits.h"
 #include "common/units.h"
 
 #define MIB (1024.0 * 1024.0)
@@ -167,18 +168,53 @@ int compare_parse_floors(struct compare_opts *o, const char *spec, char *err, si
 int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_t errlen)
 {
 	const char *eq = strchr(spec, '=');
-	if (!eq || eq == spec || !eq[1] || (size_t)(eq - spec) >= RUNDATA_NAME_MAX ||
-	    strlen(eq + 1) >= RUNDATA_NAME_MAX) {
-		snprintf(err, errlen, "--map %s: expected BASE_ALLOCATOR=NEW_ALLOCATOR", spec);
+	char base[RUNDATA_NAME_MAX + 1] = "";
+	if (eq && (size_t)(eq - spec) < sizeof(base))
+		snprintf(base, sizeof(base), "%.*s", (int)(eq - spec), spec);
+	if (!eq || !limits_name_ok(base) || !limits_name_ok(eq + 1)) {
+		snprintf(err, errlen,
+		         "--map %s: expected BASE_ALLOCATOR=NEW_ALLOCATOR, two allocator names",
+		         spec);
 		return -EINVAL;
 	}
 	if (o->nmap == COMPARE_MAX_MAP) {
 		snprintf(err, errlen, "at most %d --map options", COMPARE_MAX_MAP);
 		return -EINVAL;
 	}
-	snprintf(o->map[o->nmap].base, RUNDATA_NAME_MAX, "%.*s", (int)(eq - spec), spec);
+	/* One NEW allocator stands for one BASE allocator, and back. */
+	for (int i = 0; i < o->nmap; i++)
+		if (!strcmp(o->map[i].base, base) || !strcmp(o->map[i].now, eq + 1)) {
+			snprintf(err, errlen, "--map %s: %s is mapped twice (--map %s=%s before)",
+			         spec, !strcmp(o->map[i].base, base) ? base : eq + 1,
+			         o->map[i].base, o->map[i].now);
+			return -EINVAL;
+		}
+	snprintf(o->map[o->nmap].base, RUNDATA_NAME_MAX, "%s", base);
 	snprintf(o->map[o->nmap].now, RUNDATA_NAME_MAX, "%s", eq + 1);
 	o->nmap++;
+	return 0;
+}
+
+static int has_allocator(const struct rundata *d, const char *name)
+{
+	for (size_t i = 0; i < d->ngroups; i++)
+		if (!strcmp(d->groups[i].allocator, name))
+			return 1;
+	return 0;
+}
+
+int compare_check_map(const struct compare_opts *o, const struct rundata *base,
+                      const struct rundata *now, char *err, size_t errlen)
+{
+	for (int i = 0; i < o->nmap; i++) {
+		int in_base = has_allocator(base, o->map[i].base);
+		if (in_base && has_allocator(now, o->map[i].now))
+			continue;
+		snprintf(err, errlen, "--map %s=%s: %s has no allocator %s (a typo?)",
+		         o->map[i].base, o->map[i].now, in_base ? "NEW" : "BASE",
+		         in_base ? o->map[i].now : o->map[i].base);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -272,6 +308,7 @@ static void memory_verdict(const struct rundata_group *gb, const struct rundata_
 	v->now = stats_median(n, nn);
 	if (isnan(v->base) || isnan(v->now)) {
 		v->mark = COMPARE_NA;
+		v->unjudged = !isnan(v->base);
 		note(v, "%s",
 		     isnan(v->base) && isnan(v->now) ? "n/a"
 		     : isnan(v->base)                ? "n/a in BASE"
@@ -311,6 +348,7 @@ static void time_verdict(const struct rundata *base, const struct rundata_group 
 	v->now = stats_median(n, nn);
 	if (!nb || !nn) {
 		v->mark = COMPARE_NA;
+		v->unjudged = nb > 0;
 		note(v, "no glibc cell of the same repetitions in %s",
 		     !nb && !nn ? "either run"
 		     : !nb      ? "BASE"
@@ -509,6 +547,9 @@ static void count(struct compare_report *r, const struct compare_cell *c)
 	r->nworse += worse;
 	r->nbetter += better && !worse;
 	r->ninconclusive += inconclusive;
+	/* A figure BASE had that NEW lacks could hide a regression. */
+	for (int m = 0; m < COMPARE_NMETRICS; m++)
+		r->nunjudged += c->v[m].mark == COMPARE_NA && c->v[m].unjudged;
 }
 
 int compare_runs(const struct rundata *base, const struct rundata *now,
@@ -602,9 +643,38 @@ void compare_report_destroy(struct compare_report *r)
 	free(r);
 }
 
+void compare_incomplete(const struct compare_report *r, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, "%s", n ? "; " : "");              \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);                      \
+	} while (0)
+	if (!r->now->complete)
+		ADD("NEW was interrupted (not every cell ran)");
+	if (r->nmissing + r->nabsent_cells)
+		ADD("%d cell%s BASE has %s not in NEW", r->nmissing + r->nabsent_cells,
+		    r->nmissing + r->nabsent_cells == 1 ? "" : "s",
+		    r->nmissing + r->nabsent_cells == 1 ? "is" : "are");
+	if (r->nunjudged)
+		ADD("%d figure%s BASE has %s n/a in NEW", r->nunjudged,
+		    r->nunjudged == 1 ? "" : "s", r->nunjudged == 1 ? "is" : "are");
+#undef ADD
+}
+
 int compare_exit_code(const struct compare_report *r)
 {
+	char why[256];
 	if (r->nmismatch && !r->opts.force)
-		return 3;
-	return r->nworse ? 1 : 0;
+		return COMPARE_EXIT_NOT_COMPARABLE;
+	if (r->nworse)
+		return COMPARE_EXIT_WORSE;
+	if (r->ncompared == 0)
+		return COMPARE_EXIT_INCOMPLETE;
+	compare_incomplete(r, why, sizeof(why));
+	return why[0] && !r->opts.partial ? COMPARE_EXIT_INCOMPLETE : COMPARE_EXIT_OK;
 }

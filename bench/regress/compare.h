@@ -73,6 +73,7 @@ struct compare_verdict {
 	double p;         /* Mann-Whitney p-value, NaN when no test ran */
 	int nbase, nnew;  /* repetitions (time: ratios) that entered */
 	char note[96];    /* why: "n/a in BASE", "1 vs 1 reps (9 needed)", ... */
+	int unjudged;     /* n/a because NEW lacks what BASE has */
 };
 
 struct compare_cell {
@@ -95,6 +96,7 @@ struct compare_opts {
 	double alpha; /* default 0.01 */
 	int min_reps; /* default 9 */
 	int force;    /* compare across testbeds */
+	int partial;  /* NEW may lack what BASE has (see compare_exit_code) */
 	struct {
 		char base[RUNDATA_NAME_MAX], now[RUNDATA_NAME_MAX];
 	} map[COMPARE_MAX_MAP];
@@ -112,6 +114,9 @@ void compare_opts_init(struct compare_opts *o);
 int compare_parse_thresholds(struct compare_opts *o, const char *spec, char *err, size_t errlen);
 int compare_parse_floors(struct compare_opts *o, const char *spec, char *err, size_t errlen);
 int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_t errlen);
+/* Every --map names an allocator of its run. Returns 0 or -EINVAL. */
+int compare_check_map(const struct compare_opts *o, const struct rundata *base,
+                      const struct rundata *now, char *err, size_t errlen);
 
 struct compare_report {
 	const struct rundata *base, *now;
@@ -131,6 +136,9 @@ struct compare_report {
 	int nabsent_cells;
 	/* Cells with at least one mark of the kind; worse includes failed. */
 	int ncompared, nworse, nbetter, nnew, nmissing, ninconclusive;
+	/* Figures BASE has that NEW has not (n/a only in NEW, or no glibc
+	 * cell in NEW to measure time against): what could not be judged. */
+	int nunjudged;
 };
 
 /* Compares NEW against BASE. Returns 0 or -ENOMEM. */
@@ -138,9 +146,22 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
                  const struct compare_opts *o, struct compare_report **out);
 void compare_report_destroy(struct compare_report *r);
 
-/* The exit code of `wimm compare`: 3 when not comparable (and not forced),
- * 1 when a metric is worse or a cell failed, else 0. */
+/* Exit codes of `wimm compare`. */
+#define COMPARE_EXIT_OK 0
+#define COMPARE_EXIT_WORSE 1
+#define COMPARE_EXIT_NOT_COMPARABLE 3
+#define COMPARE_EXIT_INCOMPLETE 4
+
+/* The exit code: 3 when not comparable (and not forced); 1 when a metric
+ * is worse or a cell failed; 4 when nothing was compared, or, unless
+ * opts.partial, when NEW is incomplete (interrupted), lacks cells BASE has
+ * (compare_incomplete says which), or lacks a figure BASE has: what cannot
+ * be judged must not pass; else 0. */
 int compare_exit_code(const struct compare_report *r);
+
+/* Why NEW is incomplete, one clause ("NEW was interrupted", "2 cells BASE
+ * has are not in NEW", ...) joined by "; ", or "" when it is not. */
+void compare_incomplete(const struct compare_report *r, char *buf, size_t len);
 
 /* Output (compare_out.c). Text: the table, then the regressions and
  * improvements with their figures, then a one-line count. */

@@ -186,6 +186,13 @@ static void print_counts(FILE *f, const struct compare_report *r, enum style st)
 	if (r->absent[0])
 		fprintf(f, "not run in NEW, not compared: %s (%d cell%s)%s", r->absent,
 		        r->nabsent_cells, r->nabsent_cells == 1 ? "" : "s", eol);
+	char why[256];
+	compare_incomplete(r, why, sizeof(why));
+	if (why[0])
+		fprintf(f, "incomplete: %s: %s%s", why,
+		        r->opts.partial ? "only what both runs have was judged (--partial)"
+		                        : "what NEW lacks was not judged, so this is no pass",
+		        eol);
 }
 
 static const char legend[] =
@@ -393,7 +400,12 @@ struct json_object *compare_json(const struct compare_report *r)
 	rc |= jsonw_add_int(counts, "missing", r->nmissing);
 	rc |= jsonw_add_int(counts, "time_inconclusive", r->ninconclusive);
 	rc |= jsonw_add_int(counts, "not_run_in_new", r->nabsent_cells);
+	rc |= jsonw_add_int(counts, "unjudged", r->nunjudged);
 	rc |= jsonw_add(o, "counts", counts);
+	char why[256];
+	compare_incomplete(r, why, sizeof(why));
+	rc |= why[0] ? jsonw_add_str(o, "incomplete", why) : jsonw_add_null(o, "incomplete");
+	rc |= jsonw_add_bool(o, "partial", r->opts.partial);
 	rc |= jsonw_add_int(o, "exit_code", compare_exit_code(r));
 	if (rc) {
 		json_object_put(o);

@@ -22,6 +22,7 @@
 
 #include "bench/results/cell_io.h"
 #include "bench/results/jsonw.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/results/stats.h"
 
@@ -126,9 +127,15 @@ static int open_history(const char *path, int *out)
 	if (errno != EEXIST)
 		return -errno;
 	char head[sizeof(header)] = "";
-	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	struct stat st;
+	/* Without blocking: a FIFO in its place must not stop the run. */
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ESPIPE;
+	}
 	ssize_t n = pread(fd, head, sizeof(header) - 1, 0);
 	if (n != (ssize_t)sizeof(header) - 1 || memcmp(head, header, sizeof(header) - 1)) {
 		close(fd);
@@ -136,10 +143,8 @@ static int open_history(const char *path, int *out)
 	}
 	/* A run killed in the middle of its write leaves a cut line: end it
 	 * so that the next lines are whole. */
-	struct stat st;
 	char last;
-	if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
-	    last != '\n')
+	if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n')
 		write_all(fd, "\n", 1);
 	*out = fd;
 	return 0;
@@ -168,9 +173,8 @@ int history_append(const char *out_root, const char *run_dir)
 	}
 	snprintf(dir, sizeof(dir), "%s/history", out_root);
 	snprintf(path, sizeof(path), "%s/%s.csv", dir, d->testbed);
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		rc = -errno;
-		log_warn("history: cannot create %s: %s", dir, strerror(errno));
+	if ((rc = fsutil_mkdirs(dir))) {
+		log_warn("history: cannot create %s: %s", dir, strerror(-rc));
 		goto out;
 	}
 	if ((rc = history_format(d, &text, &len))) {
@@ -183,7 +187,7 @@ int history_append(const char *out_root, const char *run_dir)
 			         "appended (move it away to start a new history)",
 			         path);
 		else
-			log_warn("history: cannot open %s: %s", path, strerror(-rc));
+			log_warn("history: cannot open %s: %s", path, fsutil_strerror(rc));
 		goto out;
 	}
 	rc = write_all(fd, text, len);

@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "bench/plan/catalog.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/report/plot_int.h"
-#include "bench/results/results.h"
 
 #define JOB_TIMEOUT_S 60.0
 #define MAX_PARALLEL 4
@@ -129,7 +129,7 @@ int plot_save(const char *dir, const char *name, char *text, size_t len)
 	char path[PATH_MAX];
 	int rc = snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)
 	             ? -ENAMETOOLONG
-	             : results_write_file(path, text, len);
+	             : fsutil_write(path, text, len);
 	if (rc)
 		log_error("cannot write %s/%s: %s", dir, name, strerror(-rc));
 	free(text);
@@ -137,37 +137,6 @@ int plot_save(const char *dir, const char *name, char *text, size_t len)
 }
 
 /* ---- scripts ---- */
-
-static int read_file(const char *path, char **text, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t n = 0;
-	int rc = 0;
-	if (!f)
-		return -errno;
-	FILE *m = open_memstream(&buf, &n);
-	if (!m) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	char chunk[8192];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		fwrite(chunk, 1, got, m);
-	if (ferror(f))
-		rc = -EIO;
-	fclose(f);
-	if (fclose(m) && !rc)
-		rc = -ENOMEM;
-	if (rc) {
-		free(buf);
-		return rc;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
 
 int plot_copy_scripts(const char *dir, const char *const *names)
 {
@@ -178,7 +147,7 @@ int plot_copy_scripts(const char *dir, const char *const *names)
 		size_t len = 0;
 		snprintf(from, sizeof(from), "%s/%s", src, *names);
 		snprintf(to, sizeof(to), "%s/%s", dir, *names);
-		int rc = read_file(from, &text, &len);
+		int rc = fsutil_read(from, (size_t)1 << 20, &text, &len);
 		if (rc == 0) {
 			if ((rc = plot_save(dir, *names, text, len)))
 				return rc;
@@ -190,7 +159,7 @@ int plot_copy_scripts(const char *dir, const char *const *names)
 			continue;
 		log_error("cannot read the plot script %s: %s (set WIMM_SCRIPTS_DIR to wimm's "
 		          "scripts/ directory)",
-		          from, strerror(-rc));
+		          from, fsutil_strerror(rc));
 		return rc;
 	}
 	return 0;
@@ -369,9 +338,8 @@ int plot_run(const struct runview *rv, struct plot_outcome *out)
 	*out = (struct plot_outcome){0};
 	if (snprintf(dir, sizeof(dir), "%s/plots", rv->dir) >= (int)sizeof(dir))
 		return -ENAMETOOLONG;
-	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
-		rc = -errno;
-		log_error("cannot create %s: %s", dir, strerror(errno));
+	if ((rc = fsutil_mkdirs(dir))) {
+		log_error("cannot create %s: %s", dir, strerror(-rc));
 		return rc;
 	}
 	if ((rc = plot_copy_scripts(dir, scripts)) || (rc = plot_summary_write(rv, dir, &jobs)) ||

@@ -21,10 +21,13 @@
 #include "bench/plan/catalog.h"
 #include "bench/report/plot_int.h"
 #include "bench/results/jsonr.h"
+#include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
 
 #define MAX_FIELDS 32
+/* About 300,000 rows: years of runs. A larger file is not a history. */
+#define HISTORY_MAX_FILE ((off_t)64 << 20)
 
 /* The history columns read, and how each is drawn. */
 static const struct hmetric {
@@ -160,11 +163,20 @@ static void hist_free(struct hist *h)
 static int read_history(const char *path, struct hist *h)
 {
 	char line[4096], head[4096], *names[MAX_FIELDS], *f[MAX_FIELDS];
-	FILE *in = fopen(path, "r");
-	int nn, col[NH], lineno = 1, rc = 0;
-	if (!in)
-		return -errno;
+	FILE *in = NULL;
+	int nn, col[NH], lineno = 1, rc = fsutil_open(path, HISTORY_MAX_FILE, &in);
+	if (rc) {
+		log_error("cannot read %s: %s%s", path, fsutil_strerror(rc),
+		          rc == -EFBIG
+		              ? " (a history file has at most 64 MiB; move it away to start "
+		                "a new one)"
+		              : "");
+		return -EINVAL; /* the input is at fault, whatever the reason */
+	}
 	if (!fgets(head, sizeof(head), in)) {
+		log_error("%s is empty: not a wimm history file (remove it; the next run starts "
+		          "a new one)",
+		          path);
 		fclose(in);
 		return -EINVAL;
 	}
@@ -444,9 +456,8 @@ int plot_history(const char *results_dir, struct plot_outcome *out)
 		          hdir, strerror(errno));
 		return -ENOENT;
 	}
-	if (mkdir(pdir, 0777) < 0 && errno != EEXIST) {
-		rc = -errno;
-		log_error("cannot create %s: %s", pdir, strerror(errno));
+	if ((rc = fsutil_mkdirs(pdir))) {
+		log_error("cannot create %s: %s", pdir, strerror(-rc));
 		closedir(d);
 		return rc;
 	}
@@ -473,6 +484,11 @@ int plot_history(const char *results_dir, struct plot_outcome *out)
 	closedir(d);
 	if (rc == 0 && files == 0) {
 		log_error("no history in %s: it has no <testbed>.csv file", hdir);
+		rc = -ENOENT;
+	} else if (rc == 0 && jobs.n == 0) {
+		log_error("no history to draw in %s: its files hold no run with a figure yet (each "
+		          "finished run adds a line per cell)",
+		          hdir);
 		rc = -ENOENT;
 	}
 	if (rc == 0)

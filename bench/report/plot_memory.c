@@ -16,11 +16,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/report/plot_int.h"
 #include "common/units.h"
 
 #define MAX_ROWS 4000
+/* A day of samples every 10 ms is under 700 MiB; more is not a series. */
+#define SERIES_MAX_FILE ((off_t)1 << 30)
 #define LINE_MAX_LEN 512
 
 enum { COL_T, COL_RSS, COL_HEAP, COL_IN_USE, COL_SYSTEM, NCOLS };
@@ -52,14 +55,15 @@ static int split(char *line, char **f, int max)
 static int scan_series(const char *path, struct scan *s, int *map)
 {
 	char line[LINE_MAX_LEN], *f[16];
-	FILE *in = fopen(path, "r");
+	FILE *in = NULL;
 	*s = (struct scan){0};
 	for (int c = 0; c < NCOLS; c++) {
 		s->max[c] = -1;
 		map[c] = -1;
 	}
-	if (!in)
-		return -errno;
+	int rc = fsutil_open(path, SERIES_MAX_FILE, &in);
+	if (rc)
+		return rc;
 	if (fgets(line, sizeof(line), in)) {
 		int n = split(line, f, 16);
 		for (int i = 0; i < n; i++)
@@ -92,9 +96,10 @@ static int thin_series(const char *path, const char *out, size_t rows, int rss_c
 	size_t ilo = 0, ihi = 0;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *in = fopen(path, "r"), *m;
-	if (!in)
-		return -errno;
+	FILE *in = NULL, *m;
+	int rc = fsutil_open(path, SERIES_MAX_FILE, &in);
+	if (rc)
+		return rc;
 	if (!(m = open_memstream(&text, &len))) {
 		fclose(in);
 		return -ENOMEM;
@@ -167,8 +172,8 @@ static int series_file(const struct runview *rv, const char *dir, const char *se
 	}
 	const char *base = strrchr(series, '/') ? strrchr(series, '/') + 1 : series;
 	snprintf(thin, sizeof(thin), "%s/data", dir);
-	if (mkdir(thin, 0777) < 0 && errno != EEXIST)
-		return -errno;
+	if ((rc = fsutil_mkdirs(thin)))
+		return rc;
 	snprintf(thin, sizeof(thin), "%s/data/%s", dir, base);
 	if ((rc = thin_series(path, thin, s->rows, map[COL_RSS])))
 		return rc;
@@ -269,9 +274,15 @@ static int fill_panels(const struct runview *rv, const struct runview_block *b, 
 	int with_series = 0;
 	for (int a = 0; a < rv->nallocs; a++) {
 		p[a].cell = runview_representative(rv, b->workload, b->threads, a);
-		if (p[a].cell && series_file(rv, dir, p[a].cell->series, &p[a].scan, p[a].file,
-		                             sizeof(p[a].file)))
+		int rc = p[a].cell ? series_file(rv, dir, p[a].cell->series, &p[a].scan, p[a].file,
+		                                 sizeof(p[a].file))
+		                   : 0;
+		if (rc) {
+			log_warn("%s/%s: %s; drawn as not recorded", rv->dir, p[a].cell->series,
+			         rc == -EINVAL ? "not a wimm series (no t_s and rss_bytes columns)"
+			                       : fsutil_strerror(rc));
 			p[a].cell = NULL; /* unreadable: drawn as missing */
+		}
 		if (!p[a].cell) {
 			snprintf(p[a].file, sizeof(p[a].file), "empty.tsv");
 			continue;

@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
-#include "bench/results/results.h"
 
 #define MAX_SENTENCES 8
 
@@ -202,7 +202,7 @@ int report_write_md(const struct runview *rv, const struct plot_outcome *po)
 	}
 	rc = snprintf(path, sizeof(path), "%s/report.md", rv->dir) >= (int)sizeof(path)
 	         ? -ENAMETOOLONG
-	         : results_write_file(path, text, len);
+	         : fsutil_write(path, text, len);
 	if (rc)
 		log_error("cannot write %s: %s", path, strerror(-rc));
 	free(text);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/report/report.h"
-#include "bench/results/results.h"
 
 #define MAX_SENTENCES 8
 
@@ -60,37 +60,15 @@ void report_html_text(FILE *f, const char *s)
 	}
 }
 
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t n = 0;
-	if (!f)
-		return NULL;
-	FILE *m = open_memstream(&buf, &n);
-	if (m) {
-		char chunk[16384];
-		size_t got;
-		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-			fwrite(chunk, 1, got, m);
-		if (fclose(m)) {
-			free(buf);
-			buf = NULL;
-		}
-	}
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 /* Copies gnuplot's SVG from its <svg> element on, giving its ids (and the
  * references to them) the prefix, and its <title> the figure's caption. */
 static int inline_svg(FILE *f, const char *path, const char *prefix, const char *caption)
 {
 	static const char *const marks[] = {"id='", "id=\"", "href='#", "href=\"#", "url(#"};
 	size_t len;
-	char *svg = read_all(path, &len), *p;
-	if (!svg || !(p = strstr(svg, "<svg"))) {
+	char *svg = NULL, *p;
+	/* gnuplot's figures are a few MiB; the file may be anything. */
+	if (fsutil_read(path, (size_t)64 << 20, &svg, &len) || !(p = strstr(svg, "<svg"))) {
 		free(svg);
 		return -ENOENT;
 	}
@@ -340,7 +318,7 @@ int report_write_html(const struct runview *rv, const struct plot_outcome *po)
 	}
 	rc = snprintf(path, sizeof(path), "%s/report.html", rv->dir) >= (int)sizeof(path)
 	         ? -ENAMETOOLONG
-	         : results_write_file(path, text, len);
+	         : fsutil_write(path, text, len);
 	if (rc)
 		log_error("cannot write %s: %s", path, strerror(-rc));
 	free(text);

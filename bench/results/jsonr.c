@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/limits.h"
 
 struct json_object *jsonr_get(struct json_object *o, const char *key)
@@ -97,29 +98,78 @@ int jsonr_name(const struct jsonr_at *at, struct json_object *o, const char *key
 	return 0;
 }
 
+int jsonr_figure(const struct jsonr_at *at, struct json_object *o, const char *key,
+                 enum jsonr_range range, double *out)
+{
+	static const char *const want[] = {
+	    [JSONR_WHOLE] = "a whole number >= 0",
+	    [JSONR_NONNEG] = "a number >= 0",
+	    [JSONR_FINITE] = "a number",
+	};
+	struct json_object *v = jsonr_get(o, key);
+	*out = NAN;
+	if (!v || json_object_is_type(v, json_type_null))
+		return 0;
+	if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+		return jsonr_fail(at, key, "expected %s or null, got a %s", want[range],
+		                  json_type_to_name(json_object_get_type(v)));
+	double x = json_object_get_double(v);
+	/* json-c reads NaN and Infinity, which JSON has not: wimm writes null. */
+	if (!isfinite(x) || (range != JSONR_FINITE && x < 0) ||
+	    (range == JSONR_WHOLE && (x != floor(x) || x >= 0x1p63)))
+		return jsonr_fail(at, key, "expected %s or null, got %s", want[range],
+		                  json_object_get_string(v));
+	*out = x;
+	return 0;
+}
+
 struct json_object *jsonr_load(const char *path, char *err, size_t errlen, int *rc)
 {
-	if (access(path, R_OK) < 0) {
-		*rc = -errno;
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	char *text = NULL;
+	size_t len = 0;
+	*rc = fsutil_read(path, JSONR_MAX_FILE, &text, &len);
+	if (*rc == -EFBIG) {
+		snprintf(err, errlen,
+		         "%s is over the %d MiB a wimm results file may have: not one wimm wrote",
+		         path, JSONR_MAX_FILE >> 20);
+		*rc = -EINVAL;
 		return NULL;
 	}
-	struct json_object *o = json_object_from_file(path);
-	if (!o) {
-		char why[256];
-		const char *last = json_util_get_last_err();
-		jsonr_copy(why, sizeof(why), last ? last : "unreadable");
-		size_t n = strlen(why);
-		while (n && why[n - 1] == '\n') /* json-c's message ends in one */
-			why[--n] = '\0';
-		*rc = -EINVAL;
-		snprintf(err, errlen, "%s is not valid JSON (%s)", path, why);
+	if (*rc) {
+		snprintf(err, errlen, "cannot read %s: %s", path, fsutil_strerror(*rc));
+		if (*rc == -ESPIPE)
+			*rc = -EINVAL;
 		return NULL;
 	}
-	if (!json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		*rc = -EINVAL;
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok) {
+		free(text);
+		snprintf(err, errlen, "out of memory reading %s", path);
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t used = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	*rc = -EINVAL;
+	if (!o && jerr != json_tokener_success) {
+		/* json-c says where it stopped: the byte offset helps find it. */
+		snprintf(err, errlen, "%s is not valid JSON (%s at byte %zu)", path,
+		         jerr == json_tokener_continue ? "unexpected end of file"
+		                                       : json_tokener_error_desc(jerr),
+		         used);
+	} else if (used + strspn(text + used, " \t\r\n") != len) {
+		snprintf(err, errlen, "%s is not valid JSON (more data after the end, at byte %zu)",
+		         path, used);
+	} else if (!json_object_is_type(o, json_type_object)) {
 		snprintf(err, errlen, "%s is not a wimm results file (not a JSON object)", path);
+	} else {
+		*rc = 0;
+	}
+	free(text);
+	if (*rc) {
+		json_object_put(o);
 		return NULL;
 	}
 	return o;

@@ -44,8 +44,25 @@ const char *jsonr_quote(const char *s, char *buf, size_t len);
 int jsonr_name(const struct jsonr_at *at, struct json_object *o, const char *key, bool required,
                char *buf);
 
-/* Reads the JSON object in path. Returns it (release with json_object_put)
- * or NULL with *rc = -errno or -EINVAL and a message naming the file. */
+/* The largest JSON file read back: a summary of 10,000 cells is about
+ * 35 MiB. Larger is not a file wimm wrote, and would cost its size several
+ * times over in json-c's objects. */
+#define JSONR_MAX_FILE (64 << 20)
+
+/* What a figure may be: a whole number >= 0 (bytes, counts), any number
+ * >= 0 (seconds, ratios), or any finite number (a slope). */
+enum jsonr_range { JSONR_WHOLE, JSONR_NONNEG, JSONR_FINITE };
+
+/* A figure under key: *out is NaN when it is missing or null (n/a), else
+ * the number. A string, an object, NaN, an infinity or a value out of the
+ * range is an error naming the file and field. Returns 0 or -EINVAL. */
+int jsonr_figure(const struct jsonr_at *at, struct json_object *o, const char *key,
+                 enum jsonr_range range, double *out);
+
+/* Reads the JSON object in path: a regular file of at most JSONR_MAX_FILE
+ * bytes holding one object and nothing after it. Returns it (release with
+ * json_object_put) or NULL with *rc = -errno (cannot read) or -EINVAL (not
+ * what wimm writes) and a message naming the file. */
 struct json_object *jsonr_load(const char *path, char *err, size_t errlen, int *rc);
 
 #endif

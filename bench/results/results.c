@@ -30,6 +30,7 @@
 #include "bench/results/cell_io.h"
 #include "config.h"
 #include "bench/results/jsonw.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/run/series_io.h"
 #include "bench/results/stats.h"
@@ -69,75 +70,6 @@ struct results {
 
 /* ---- files and directories ---- */
 
-int results_write_file(const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	const char *p = data;
-	int fd, rc = 0;
-	/* With the pid, two processes writing one file never share a temporary. */
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		return -errno;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = w < 0 ? -errno : -EIO;
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	/* Without fsync a crash after rename can leave an empty file where
-	 * the old complete one was. */
-	if (fsync(fd) < 0)
-		rc = -errno;
-out:
-	/* close reports delayed write errors (NFS, quota): an error even then. */
-	if (close(fd) < 0 && errno != EINTR && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
-	if (rc < 0)
-		unlink(tmp);
-	return rc;
-}
-
-static int make_dir(const char *path)
-{
-	struct stat st;
-	if (mkdir(path, 0777) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -errno;
-	if (stat(path, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
-}
-
-/* mkdir -p: each prefix ending at a '/', then the whole path. */
-static int make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	if (buf[0] == '\0')
-		return -ENOENT;
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int rc = make_dir(buf);
-		*p = '/';
-		if (rc < 0)
-			return rc;
-	}
-	return make_dir(buf);
-}
-
 static int join(char *out, size_t len, const char *a, const char *b)
 {
 	return snprintf(out, len, "%s/%s", a, b) >= (int)len ? -ENAMETOOLONG : 0;
@@ -157,7 +89,7 @@ static int write_named(const char *dir, const char *name, const void *data, size
 	char path[PATH_MAX];
 	int rc = join(path, sizeof(path), dir, name);
 	if (rc == 0)
-		rc = results_write_file(path, data, len);
+		rc = fsutil_write(path, data, len);
 	return rc < 0 ? write_failed(dir, name, rc, err, errlen) : 0;
 }
 
@@ -639,13 +571,13 @@ int results_create(const char *out_root, const struct run_info *info, struct res
 	for (n = strlen(r->root); n > 1 && r->root[n - 1] == '/'; n--)
 		r->root[n - 1] = '\0';
 	if (rc == 0)
-		rc = make_dirs(r->root);
+		rc = fsutil_mkdirs(r->root);
 	if (rc == 0) {
 		failed = runs;
 		rc = join(runs, sizeof(runs), r->root, "runs");
 	}
 	if (rc == 0)
-		rc = make_dir(runs);
+		rc = fsutil_mkdirs(runs);
 	if (rc == 0) {
 		rc = claim_run_dir(r, runs, &tm);
 		failed = r->dir;
@@ -655,7 +587,7 @@ int results_create(const char *out_root, const struct run_info *info, struct res
 		rc = join(series, sizeof(series), r->dir, "series");
 	}
 	if (rc == 0)
-		rc = make_dir(series);
+		rc = fsutil_mkdirs(series);
 	if (rc < 0) {
 		snprintf(err, errlen,
 		         "cannot create results directory %s: %s; "

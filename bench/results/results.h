@@ -65,7 +65,4 @@ const char *results_dir(const struct results *r);
 /* destroy(NULL) is a no-op. */
 void results_destroy(struct results *r);
 
-/* Atomic file write: DIR/NAME.tmp, fsync, rename. Returns 0 or -errno. */
-int results_write_file(const char *path, const void *data, size_t len);
-
 #endif

@@ -20,9 +20,13 @@
 #include "bench/results/stats.h"
 #include "common/limits.h"
 
-#define RUNDATA_KEY_(id, key) #key,
+#define RUNDATA_KEY_(id, key, range) #key,
 const char *const rundata_metric_keys[RUNDATA_NMETRICS] = {RUNDATA_METRICS(RUNDATA_KEY_)};
 #undef RUNDATA_KEY_
+#define RUNDATA_RANGE_(id, key, range) range,
+static const enum jsonr_range rundata_metric_range[RUNDATA_NMETRICS] = {
+    RUNDATA_METRICS(RUNDATA_RANGE_)};
+#undef RUNDATA_RANGE_
 
 static long get_long(struct json_object *o, const char *key)
 {
@@ -159,21 +163,35 @@ static int read_cells(struct rundata *d, struct json_object *cells, const char *
 		    jsonr_name(&at, c, "allocator", true, allocator))
 			return -EINVAL;
 		const char *status = jsonr_str(c, "status");
-		if (!status)
+		char q[64];
+		if (!status || (strcmp(status, "ok") && strcmp(status, "failed")))
 			return jsonr_fail(&at, "status",
-			                  "missing: not a wimm summary (or a damaged one)");
-		double threads = jsonr_num(c, "threads"), rep = jsonr_num(c, "rep");
+			                  "%s: expected \"ok\" or \"failed\" (a damaged file, or "
+			                  "not a wimm summary)",
+			                  status ? jsonr_quote(status, q, sizeof(q)) : "missing");
+		double threads, rep;
+		if (jsonr_figure(&at, c, "threads", JSONR_WHOLE, &threads) ||
+		    jsonr_figure(&at, c, "rep", JSONR_WHOLE, &rep))
+			return -EINVAL;
+		if (threads > 1e6 || rep > 1e6 || rep == 0)
+			return jsonr_fail(&at, threads > 1e6 ? "threads" : "rep",
+			                  "out of range: not a wimm summary (or a damaged one)");
 		struct rundata_group *g =
 		    find_or_add(d, workload, isnan(threads) ? -1 : (int)threads, allocator, &cap);
 		if (!g)
 			return -ENOMEM;
 		struct rundata_rep r = {.rep = isnan(rep) ? (int)g->nreps + 1 : (int)rep,
 		                        .ok = !strcmp(status, "ok")};
-		for (int m = 0; m < RUNDATA_NMETRICS; m++) {
-			r.v[m] = jsonr_num(c, rundata_metric_keys[m]);
-			if (!isfinite(r.v[m]))
-				r.v[m] = NAN;
-		}
+		for (size_t k = 0; k < g->nreps; k++)
+			if (g->reps[k].rep == r.rep)
+				return jsonr_fail(&at, "rep",
+				                  "a second cell for %s, threads %d, %s, rep %d: a "
+				                  "damaged file",
+				                  workload, g->threads, allocator, r.rep);
+		for (int m = 0; m < RUNDATA_NMETRICS; m++)
+			if (jsonr_figure(&at, c, rundata_metric_keys[m], rundata_metric_range[m],
+			                 &r.v[m]))
+				return -EINVAL;
 		if (!g->allocator_version[0])
 			jsonr_copy(g->allocator_version, sizeof(g->allocator_version),
 			           jsonr_str(c, "allocator_version"));
@@ -249,6 +267,11 @@ static int load(struct rundata *d, const char *path, char *err, size_t errlen)
 			goto out;
 		}
 		struct json_object *complete = jsonr_get(top, "complete");
+		if (complete && !json_object_is_type(complete, json_type_boolean)) {
+			struct jsonr_at at = {summary_path, "", err, errlen};
+			rc = jsonr_fail(&at, "complete", "expected true or false");
+			goto out;
+		}
 		d->complete = !complete || json_object_get_boolean(complete);
 		if (stat(meta_path, &st) == 0 &&
 		    !(d->meta = jsonr_load(meta_path, err, errlen, &rc)))

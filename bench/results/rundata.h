@@ -19,16 +19,17 @@
 
 struct json_object;
 
-/* The per-cell figures read back: X(ID, summary.json key). */
+/* The per-cell figures read back: X(ID, summary.json key, what it may be:
+ * enum jsonr_range). */
 #define RUNDATA_METRICS(X)                                                                         \
-	X(PEAK_RSS, peak_rss_bytes)                                                                \
-	X(PEAK_HEAP, peak_heap_bytes)                                                              \
-	X(BLOWUP, blowup)                                                                          \
-	X(IDLE_RSS, idle_end_rss_bytes)                                                            \
-	X(WALL, wall_s)                                                                            \
-	X(OPS, ops)
+	X(PEAK_RSS, peak_rss_bytes, JSONR_WHOLE)                                                   \
+	X(PEAK_HEAP, peak_heap_bytes, JSONR_WHOLE)                                                 \
+	X(BLOWUP, blowup, JSONR_NONNEG)                                                            \
+	X(IDLE_RSS, idle_end_rss_bytes, JSONR_WHOLE)                                               \
+	X(WALL, wall_s, JSONR_NONNEG)                                                              \
+	X(OPS, ops, JSONR_WHOLE)
 
-#define RUNDATA_ENUM_(id, key) RUNDATA_##id,
+#define RUNDATA_ENUM_(id, key, range) RUNDATA_##id,
 enum rundata_metric { RUNDATA_METRICS(RUNDATA_ENUM_) RUNDATA_NMETRICS };
 #undef RUNDATA_ENUM_
 

@@ -20,6 +20,7 @@
 #include "bench/results/jsonr.h"
 #include "bench/plan/allocator.h"
 #include "bench/plan/catalog.h"
+#include "common/limits.h"
 #include "common/units.h"
 
 #define RUNVIEW_KEY_(id, key) #key,
@@ -88,19 +89,6 @@ void runview_style(struct runview_alloc *a, int n)
 	for (int i = 0; i < n; i++)
 		if (!a[i].colour[0])
 			pick_colour(a, n, i);
-}
-
-/* meta.json names each allocator's YAML file; its colour is the one the
- * user chose, also for runs whose meta.json does not record it. */
-static void colour_from_source(struct runview_alloc *ra, const char *source)
-{
-	static struct allocator a; /* large: PATH_MAX buffers */
-	char err[256];
-	size_t n = source ? strlen(source) : 0;
-	if (n < 6 || strcmp(source + n - 5, ".yaml") || access(source, R_OK))
-		return;
-	if (allocator_load(source, &a, err, sizeof(err)) == 0 && !strcmp(a.name, ra->name))
-		jsonr_copy(ra->colour, sizeof(ra->colour), a.colour);
 }
 
 /* A run whose files are gone (copied elsewhere, an older checkout): the
@@ -182,8 +170,6 @@ static int read_allocs(struct runview *rv, struct json_object *list, const char 
 		jsonr_copy(ra->library, sizeof(ra->library), jsonr_str(a, "library"));
 		jsonr_copy(ra->note, sizeof(ra->note), jsonr_str(a, "note"));
 		jsonr_copy(ra->colour, sizeof(ra->colour), jsonr_str(a, "colour"));
-		if (!ra->colour[0])
-			colour_from_source(ra, jsonr_str(a, "source"));
 		env = jsonr_get(a, "environment");
 		for (size_t e = 0; env && json_object_is_type(env, json_type_array) &&
 		                   e < json_object_array_length(env);
@@ -266,6 +252,34 @@ static int read_phases(struct runview_cell *c, struct json_object *list, const c
 	return 0;
 }
 
+/* "series/<file>.tsv", as results.c names it: a file of the run's own
+ * series/ directory, never a path out of it (the figures read it, and a
+ * long one is copied into plots/data/). */
+static int read_series(const struct jsonr_at *at, struct json_object *o, char *buf, size_t len)
+{
+	const char *s = jsonr_str(o, "series");
+	char q[64];
+	buf[0] = '\0';
+	if (!s) {
+		struct json_object *v = jsonr_get(o, "series");
+		return v && !json_object_is_type(v, json_type_null)
+		           ? jsonr_fail(at, "series", "expected a file name or null")
+		           : 0;
+	}
+	size_t n = strlen(s);
+	bool ok = n > 11 && n < len && !strncmp(s, "series/", 7) && s[7] != '.' &&
+	          !strcmp(s + n - 4, ".tsv");
+	for (size_t i = 7; ok && i < n; i++)
+		ok = limits_name_char(s[i]) || s[i] == '+';
+	if (!ok)
+		return jsonr_fail(at, "series",
+		                  "%s is not a series file of the run (series/NAME.tsv): not "
+		                  "written by wimm, or changed",
+		                  jsonr_quote(s, q, sizeof(q)));
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
 static int read_cells(struct runview *rv, struct json_object *list, const char *file, char *err,
                       size_t errlen)
 {
@@ -291,7 +305,8 @@ static int read_cells(struct runview *rv, struct json_object *list, const char *
 		c->ok = jsonr_str(o, "status") && !strcmp(jsonr_str(o, "status"), "ok");
 		rv->failed_cells += !c->ok;
 		jsonr_copy(c->reason, sizeof(c->reason), jsonr_str(o, "reason"));
-		jsonr_copy(c->series, sizeof(c->series), jsonr_str(o, "series"));
+		if (read_series(&at, o, c->series, sizeof(c->series)))
+			return -EINVAL;
 		c->peak_rss_bytes = jsonr_num(o, "peak_rss_bytes");
 		c->budget_bytes = jsonr_num(o, "budget_bytes");
 		if (read_phases(c, jsonr_get(o, "phases"), file, i, err, errlen))
