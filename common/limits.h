@@ -14,6 +14,11 @@
 
 /* Buffer size of a name, its terminator included. */
 #define WIMM_NAME_MAX 48
+/* Phases of a workload, and of its series: the worker marks a "start"
+ * phase before the first one (workload.h, series.h, scoreboard.h). */
+#define WIMM_MAX_PHASES 16
+#define WIMM_SERIES_PHASES (WIMM_MAX_PHASES + 1)
+
 /* Buffer size of a testbed id ("<machine>-<CPUs>cpu-<kernel release>"). */
 #define WIMM_TESTBED_MAX 128
 

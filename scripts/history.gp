@@ -7,9 +7,10 @@
 #
 # TESTBED.tsv holds one block per (workload and thread count, allocator),
 # blocks separated by two blank lines, block (g-1)*n + (i-1) for panel g and
-# allocator i: run number, peak RSS (MiB), peak heap (MiB), blowup, RSS after
-# idle (MiB), wall time (s), wall time / glibc's (NaN = n/a).
-# The vars file sets: out, fig_title, data, col (the metric's column), ylabel,
+# allocator i, each opening with a line of column names: run (its number),
+# then one column per figure of the history (sizes in MiB; NaN = n/a),
+# read by name.
+# The vars file sets: out, fig_title, data, col (the figure's column name), ylabel,
 # n, name (array), ng (panels), ptitle, ylo, yhi (arrays of ng), nruns,
 # xtics_cmd. Allocator i is drawn with linetype 100+i, which it defines.
 
@@ -20,6 +21,7 @@ if (ARGC < 1) {
 load ARG1
 
 set datafile separator "\t"
+set datafile columnheaders
 set termoption noenhanced
 
 W = 1500
@@ -68,7 +70,7 @@ do for [fmt in "png svg"] {
 		eval box
 		set title ptitle[g] font ",12" offset 0, -0.4
 		set yrange [ylo[g]:yhi[g]]
-		plot for [i=1:n] data index ((g - 1) * n + i - 1) using 1:(column(col)) \
+		plot for [i=1:n] data index ((g - 1) * n + i - 1) using (column("run")):(column(col)) \
 			with linespoints lt 100 + i lw 2 notitle
 	}
 	unset multiplot

@@ -7,9 +7,10 @@
 # usage, from a run's plots/ directory:  gnuplot -c memory.gp FIGURE.vars
 # wimm writes FIGURE.vars (the data's file names, colours, ranges and titles)
 # and runs this at the end of `wimm run`, `wimm exec` and `wimm plot`; it
-# writes FIGURE.png and FIGURE.svg. Series files are tab-separated with the
-# columns t_s rss_bytes heap_bytes alloc_in_use_bytes alloc_system_bytes ...;
-# an empty field is n/a.
+# writes FIGURE.png and FIGURE.svg. Series files are tab-separated, their
+# first line names the columns (t_s, rss_bytes, heap_bytes,
+# alloc_in_use_bytes, alloc_system_bytes, ...), which are read by name; an
+# empty field is n/a.
 #
 # The vars file sets: out (output name without extension), fig_title,
 # overlay_title, n (allocators), xmax (s), ymax (MiB, the panels'),
@@ -29,6 +30,9 @@ load ARG1
 
 MiB = 1048576.0
 set datafile separator "\t"
+set datafile columnheaders
+t(c) = column("t_s")
+mib(name) = column(name) / MiB
 set termoption noenhanced
 
 # Layout in pixels: the title, the overlay, a grid of small multiples, and a
@@ -83,10 +87,12 @@ do for [fmt in "png svg"] {
 			set label budget_label at graph 0.995, first budget right offset 0, 0.7 \
 				font ",10" tc rgb "#222222" front
 		}
-		plot (strlen(heap_ref) ? heap_ref : file[1]) using 1:(strlen(heap_ref) ? $3 / MiB : NaN) \
+		plot (strlen(heap_ref) ? heap_ref : file[1]) \
+				using (t(0)):(strlen(heap_ref) ? mib("heap_bytes") : NaN) \
 				with filledcurves y=0 fc rgb "#d4d4d4" fs solid 1.0 noborder \
 				title heap_ref_title, \
-			for [i=1:n] file[i] using 1:($2 / MiB) with lines lt 100 + i title kname[i]
+			for [i=1:n] file[i] using (t(0)):(mib("rss_bytes")) with lines lt 100 + i \
+				title kname[i]
 	}
 
 	# ---- one panel per allocator, on the same axes ----
@@ -120,15 +126,15 @@ do for [fmt in "png svg"] {
 			set arrow from graph 0, first budget to graph 1, first budget nohead front \
 				lc rgb "#222222" dt (10, 5) lw 1.3
 		}
-		plot file[i] using 1:(has_heap[i] ? $3 / MiB : NaN) with filledcurves y=0 \
-				fc rgb "#d4d4d4" fs solid 1.0 noborder notitle, \
-			file[i] using 1:(has_system[i] ? $5 / MiB : NaN) with lines \
-				lc rgb "#555555" dt (6, 3) lw 1.3 notitle, \
-			file[i] using 1:(has_in_use[i] ? $4 / MiB : NaN) with lines \
-				lc rgb "#111111" lw 1 notitle, \
+		plot file[i] using (t(0)):(has_heap[i] ? mib("heap_bytes") : NaN) \
+				with filledcurves y=0 fc rgb "#d4d4d4" fs solid 1.0 noborder notitle, \
+			file[i] using (t(0)):(has_system[i] ? mib("alloc_system_bytes") : NaN) \
+				with lines lc rgb "#555555" dt (6, 3) lw 1.3 notitle, \
+			file[i] using (t(0)):(has_in_use[i] ? mib("alloc_in_use_bytes") : NaN) \
+				with lines lc rgb "#111111" lw 1 notitle, \
 			for [k=1:words(reps[i])] word(reps[i] . " " . file[i], k) \
-				using 1:($2 / MiB) with lines lt 200 + i notitle, \
-			file[i] using 1:($2 / MiB) with lines lt 100 + i notitle
+				using (t(0)):(mib("rss_bytes")) with lines lt 200 + i notitle, \
+			file[i] using (t(0)):(mib("rss_bytes")) with lines lt 100 + i notitle
 	}
 
 	# ---- the key of the line styles, once for every panel ----

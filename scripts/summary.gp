@@ -1,20 +1,23 @@
 # summary.gp - one run at a glance: for every workload and thread count, each
-# allocator's peak RSS, peak RSS / peak heap, RSS after the idle phase, wall
-# time and arena count, relative to the reference allocator (glibc), one
-# panel per figure, allocators side by side, a line at 1.
+# allocator's figures (those wimm's metric table marks for this figure: peak
+# RSS, peak RSS / peak heap, RSS after the idle phase, wall time, arena
+# count, ...), relative to the reference allocator (glibc), one panel per
+# figure, allocators side by side, a line at 1.
 #
 # usage, from a run's plots/ directory:  gnuplot -c summary.gp summary.vars
 # wimm writes summary.vars and summary.tsv and runs this at the end of
 # `wimm run`, `wimm exec` and `wimm plot`; it writes summary.png and .svg.
 #
 # summary.tsv holds one block per allocator (blocks separated by two blank
-# lines, in the order of the vars file's name array), one row per workload
-# and thread count: x, then per figure the ratio to the reference and, for
-# wall time, the ratios of the fastest and slowest repetitions (NaN = n/a).
-# The vars file sets: out, fig_title, data, n, name (array), nc (clusters),
-# bw (bar width), np (panels) and per panel p: col[p], ptitle[p], ylo[p],
-# yhi[p], xtics_cmd[p] (cluster names with the reference's own value),
-# ytics_cmd[p], err[p] (columns of the min-max error bars, "" = none),
+# lines, in the order of the vars file's name array), each opening with a
+# line of column names, then one row per workload and thread count: x, then
+# per figure the ratio to the reference and, for a figure with a spread,
+# the ratios of the fastest and slowest repetitions (NaN = n/a). Columns
+# are read by name. The vars file sets: out, fig_title, data, n, name
+# (array), nc (clusters), bw (bar width), np (panels) and per panel p:
+# col[p] (the column's name), ptitle[p], ylo[p], yhi[p], xtics_cmd[p]
+# (cluster names with the reference's own value), ytics_cmd[p], err[p]
+# (names of the min and max columns of the error bars, "" = none),
 # notes_cmd[p] (n/a marks).
 # Allocator i is drawn with linetype 100+i, which the vars file defines.
 
@@ -25,11 +28,13 @@ if (ARGC < 1) {
 load ARG1
 
 set datafile separator "\t"
+set datafile columnheaders
 set termoption noenhanced
 
 # A bar whose value is n/a must not be drawn: gnuplot would draw a box
 # with an undefined end down to the axis. NaN is the only value unequal to itself.
 ok(c) = column(c) == column(c)
+x(c) = column("x")
 
 W = 1500
 title_h = 64
@@ -91,14 +96,16 @@ do for [fmt in "png svg"] {
 			lc rgb "#000000" lw 1.4
 		eval notes_cmd[p]
 		ec = err[p]
+		lo_col = strlen(ec) ? word(ec, 1) : col[p]
+		hi_col = strlen(ec) ? word(ec, 2) : col[p]
 		plot for [i=1:n] data index (i - 1) \
-				using (ok(col[p]) ? $1 : NaN):(1):($1 - bw / 2):($1 + bw / 2):(1):(column(col[p])) \
+				using (ok(col[p]) ? x(0) : NaN):(1):(x(0) - bw / 2):(x(0) + bw / 2):(1): \
+				(column(col[p])) \
 				with boxxyerror lt 100 + i dt solid lw 1 notitle, \
-			for [i=1:n] data index (i - 1) using 1:(column(col[p])) \
+			for [i=1:n] data index (i - 1) using (x(0)):(column(col[p])) \
 				with points lc rgb "#222222" pt ptype[i] ps 0.9 notitle, \
 			for [i=1:(strlen(ec) ? n : 0)] data index (i - 1) \
-				using 1:(column(col[p])):(column(word(ec . " 2 2", 1) + 0)): \
-				(column(word(ec . " 2 2", 2) + 0)) \
+				using (x(0)):(column(col[p])):(column(lo_col)):(column(hi_col)) \
 				with yerrorbars lc rgb "#222222" pt 0 lw 1.2 notitle
 	}
 	unset multiplot

@@ -13,8 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/report/plot_style.h"
 #include "bench/report/report.h"
-#include "bench/results/runview.h"
+#include "bench/results/rundir.h"
 #include "tap.h"
 
 static const char *fixture;
@@ -48,16 +49,21 @@ static int copy_file(const char *from, const char *to)
 	return ok ? 0 : -1;
 }
 
-static int load(struct runview *rv)
+/* The fixture copy read back and styled, as report_run does; NULL when it
+ * does not load. */
+static struct rundir *load_run(void)
 {
 	char err[512];
-	int rc = runview_load(work, rv, err, sizeof(err));
+	struct rundir *rv = NULL;
+	int rc = rundir_load(work, &rv, err, sizeof(err));
 	if (rc)
 		printf("# %s\n", err);
-	return rc;
+	else
+		plot_style(rv->allocs, rv->nallocs);
+	return rv;
 }
 
-static int find_alloc(const struct runview *rv, const char *name)
+static int find_alloc(const struct rundir *rv, const char *name)
 {
 	for (int i = 0; i < rv->nallocs; i++)
 		if (!strcmp(rv->allocs[i].name, name))
@@ -76,44 +82,44 @@ static const char *finding(char (*s)[REPORT_SENTENCE_MAX], int n, const char *pr
 
 TEST(load)
 {
-	struct runview rv;
-	if (!expect(load(&rv) == 0, "the fixture loads"))
+	struct rundir *rv = load_run();
+	if (!expect(rv != NULL, "the fixture loads"))
 		return;
-	expect_str(rv.run_id, "20261122-011405");
-	expect_int(rv.nallocs, 4);
-	expect_str(rv.allocs[rv.ref].name, "glibc");
-	expect_str(rv.allocs[find_alloc(&rv, "glibc-arena1")].colour, "#17becf");
-	expect_int(rv.reps, 2);
-	expect_int(rv.nblocks, 4);
+	expect_str(rv->run_id, "20261122-011405");
+	expect_int(rv->nallocs, 4);
+	expect_str(rv->allocs[rv->ref].name, "glibc");
+	expect_str(rv->allocs[find_alloc(rv, "glibc-arena1")].colour, "#17becf");
+	expect_int(rv->reps, 2);
+	expect_int(rv->nblocks, 4);
 	/* Workloads in the run's order, threads ascending. */
-	expect_str(rv.blocks[0].workload, "tile-cache");
-	expect_int(rv.blocks[0].threads, 1);
-	expect_str(rv.blocks[3].workload, "manifest");
-	expect_int(rv.blocks[3].threads, 4);
-	const struct runview_group *g = runview_group(&rv, "tile-cache", 4, 0);
+	expect_str(rv->blocks[0].workload, "tile-cache");
+	expect_int(rv->blocks[0].threads, 1);
+	expect_str(rv->blocks[3].workload, "manifest");
+	expect_int(rv->blocks[3].threads, 4);
+	const struct rundir_group *g = rundir_group(rv, "tile-cache", 4, 0);
 	expect(g && fabs(g->budget_bytes - 13421773) < 2, "the tile cache's budget is read");
 	expect(g && g->reps_ok == 2, "two repetitions of each group");
-	const struct runview_cell *c = runview_representative(&rv, "tile-cache", 4, 0);
+	const struct rundir_cell *c = rundir_representative(rv, "tile-cache", 4, 0);
 	expect(c && c->series[0] && c->nphases >= 3, "the representative cell has a series and "
 	                                             "phases");
-	runview_finish(&rv);
+	rundir_destroy(rv);
 	char err[256];
-	expect(runview_load("/nonexistent", &rv, err, sizeof(err)) == -ENOENT,
+	expect(rundir_load("/nonexistent", &rv, err, sizeof(err)) == -ENOENT,
 	       "a missing directory is -ENOENT");
-	expect(runview_load(fixture, &rv, err, sizeof(err)) == 0, "the fixture itself loads");
-	runview_finish(&rv);
-	expect(runview_load("/tmp", &rv, err, sizeof(err)) < 0 &&
+	expect(rundir_load(fixture, &rv, err, sizeof(err)) == 0, "the fixture itself loads");
+	rundir_destroy(rv);
+	expect(rundir_load("/tmp", &rv, err, sizeof(err)) < 0 &&
 	           strstr(err, "not a wimm run directory"),
 	       "a directory without summary.json says so (%s)", err);
 }
 
 TEST(budget_and_idle_sentences)
 {
-	struct runview rv;
+	struct rundir *rv = load_run();
 	char s[8][REPORT_SENTENCE_MAX];
-	if (load(&rv))
+	if (!rv)
 		return;
-	int n = report_findings(&rv, "tile-cache", s, 8);
+	int n = report_findings(rv, "tile-cache", s, 8);
 	expect(n >= 3, "tile-cache has at least three findings (got %d)", n);
 	for (int i = 0; i < n; i++)
 		printf("# %s\n", s[i]);
@@ -132,51 +138,51 @@ TEST(budget_and_idle_sentences)
 	           "allocator counts its own kind; see the README).");
 	expect(strstr(finding(s, n, "tcmalloc was fastest"), "(870 ms, median)") != NULL,
 	       "the wall-time sentence gives the fastest median");
-	runview_finish(&rv);
+	rundir_destroy(rv);
 }
 
 TEST(heap_sentence)
 {
-	struct runview rv;
+	struct rundir *rv = load_run();
 	char s[8][REPORT_SENTENCE_MAX];
-	if (load(&rv))
+	if (!rv)
 		return;
-	int n = report_findings(&rv, "manifest", s, 8);
+	int n = report_findings(rv, "manifest", s, 8);
 	for (int i = 0; i < n; i++)
 		printf("# %s\n", s[i]);
 	expect_str(finding(s, n, "At the end of the work"),
 	           "At the end of the work with 1 thread, jemalloc's RSS was 5.34x the heap the "
 	           "program still held; glibc-arena1's was 1.26x, glibc's 1.27x.");
 	expect_str(finding(s, n, "jemalloc peaked"), "");
-	runview_finish(&rv);
+	rundir_destroy(rv);
 }
 
 /* Sentences follow the numbers: change them and the words change. */
 TEST(sentences_follow_the_data)
 {
-	struct runview rv;
+	struct rundir *rv = load_run();
 	char s[8][REPORT_SENTENCE_MAX];
-	if (load(&rv))
+	if (!rv)
 		return;
-	int tc = find_alloc(&rv, "tcmalloc");
-	for (size_t i = 0; i < rv.ngroups; i++) {
-		struct runview_group *g = &rv.groups[i];
+	int tc = find_alloc(rv, "tcmalloc");
+	for (size_t i = 0; i < rv->ngroups; i++) {
+		struct rundir_group *g = &rv->groups[i];
 		if (!strcmp(g->workload, "tile-cache") && g->threads == 4 && g->alloc == tc)
-			g->m[RUNVIEW_OVER_BUDGET].median = 3.5;
+			g->m[METRIC_peak_rss_over_budget].median = 3.5;
 		/* n/a is left out, never said to be 0 */
-		if (!strcmp(g->workload, "tile-cache") && g->alloc == find_alloc(&rv, "jemalloc")) {
-			g->m[RUNVIEW_IDLE_OVER_PEAK].median = NAN;
-			g->m[RUNVIEW_IDLE_END_RSS].median = NAN;
+		if (!strcmp(g->workload, "tile-cache") && g->alloc == find_alloc(rv, "jemalloc")) {
+			g->m[METRIC_idle_end_over_peak].median = NAN;
+			g->m[METRIC_idle_end_rss_bytes].median = NAN;
 		}
 	}
-	for (size_t i = 0; i < rv.ncells; i++)
-		if (!strcmp(rv.cells[i].workload, "tile-cache") && rv.cells[i].alloc == tc &&
-		    rv.cells[i].threads == 1 && rv.cells[i].rep == 2) {
-			rv.cells[i].ok = 0;
-			snprintf(rv.cells[i].reason, sizeof(rv.cells[i].reason),
+	for (size_t i = 0; i < rv->ncells; i++)
+		if (!strcmp(rv->cells[i].workload, "tile-cache") && rv->cells[i].alloc == tc &&
+		    rv->cells[i].threads == 1 && rv->cells[i].rep == 2) {
+			rv->cells[i].ok = 0;
+			snprintf(rv->cells[i].reason, sizeof(rv->cells[i].reason),
 			         "killed by signal 9");
 		}
-	int n = report_findings(&rv, "tile-cache", s, 8);
+	int n = report_findings(rv, "tile-cache", s, 8);
 	expect_str(finding(s, n, "tcmalloc peaked"),
 	           "tcmalloc peaked at 3.50x the 12.8 MiB budget with 4 threads and glibc at "
 	           "2.41x; glibc-arena1 peaked at 1.25x; with 1 thread, tcmalloc itself peaked "
@@ -185,16 +191,16 @@ TEST(sentences_follow_the_data)
 	       "an allocator whose figure is n/a is not in the idle sentence");
 	expect_str(finding(s, n, "Failed"), "Failed: tcmalloc with 1 thread, rep 2: killed by "
 	                                    "signal 9.");
-	runview_finish(&rv);
+	rundir_destroy(rv);
 }
 
 TEST(table)
 {
-	struct runview rv;
+	struct rundir *rv = load_run();
 	struct report_table t;
-	if (load(&rv))
+	if (!rv)
 		return;
-	if (!expect(report_table_build(&rv, &rv.blocks[1], &t) == 0, "the table builds"))
+	if (!expect(report_table_build(rv, &rv->blocks[1], &t) == 0, "the table builds"))
 		return;
 	int budget_row = -1, wall_row = -1;
 	for (int r = 0; r < t.nrows; r++) {
@@ -209,13 +215,13 @@ TEST(table)
 	if (wall_row >= 0)
 		expect_str(t.cell[wall_row * t.ncols + 0], "884 ms (792 ms-976 ms)");
 	report_table_free(&t);
-	report_table_build(&rv, &rv.blocks[2], &t);
+	report_table_build(rv, &rv->blocks[2], &t);
 	budget_row = -1;
 	for (int r = 0; r < t.nrows; r++)
 		budget_row = strcmp(t.label[r], "peak RSS / budget") ? budget_row : r;
 	expect(budget_row < 0, "the manifest declares no budget: no such row");
 	report_table_free(&t);
-	runview_finish(&rv);
+	rundir_destroy(rv);
 }
 
 TEST(html_escape)
@@ -231,14 +237,14 @@ TEST(html_escape)
 
 TEST(pages)
 {
-	struct runview rv;
+	struct rundir *rv = load_run();
 	struct plot_outcome po = {0}; /* as without gnuplot */
 	char path[PATH_MAX + 32];
-	if (load(&rv))
+	if (!rv)
 		return;
-	expect(report_write_html(&rv, &po) == 0, "report.html is written");
-	expect(report_write_md(&rv, &po) == 0, "report.md is written");
-	runview_finish(&rv);
+	expect(report_write_html(rv, &po) == 0, "report.html is written");
+	expect(report_write_md(rv, &po) == 0, "report.md is written");
+	rundir_destroy(rv);
 	snprintf(path, sizeof(path), "%s/report.html", work);
 	char *html = slurp(path);
 	if (!expect(html != NULL, "report.html can be read"))
@@ -266,10 +272,10 @@ TEST(pages)
 
 TEST(colours)
 {
-	struct runview_alloc a[3] = {{.name = "a", .colour = "#1f77b4"},
-	                             {.name = "b", .colour = "#1F77B4"},
-	                             {.name = "c", .colour = "red"}};
-	runview_style(a, 3);
+	struct rundir_alloc a[3] = {{.name = "a", .colour = "#1f77b4"},
+	                            {.name = "b", .colour = "#1F77B4"},
+	                            {.name = "c", .colour = "red"}};
+	plot_style(a, 3);
 	expect_str(a[0].colour, "#1f77b4");
 	expect(strcasecmp(a[1].colour, "#1f77b4") != 0, "a repeated colour is replaced (%s)",
 	       a[1].colour);

@@ -16,7 +16,7 @@
 #include "bench/regress/baseline.h"
 #include "bench/cli/cmd.h"
 #include "common/log.h"
-#include "bench/results/rundata.h"
+#include "bench/results/rundir.h"
 #include "bench/run/sysinfo.h"
 
 static const char help_text[] =
@@ -114,9 +114,9 @@ static int update(int argc, char **argv)
 	else
 		snprintf(run, sizeof(run), "%s/latest", out_root);
 
-	struct rundata *d = NULL;
+	struct rundir *d = NULL;
 	int code = EXIT_USAGE;
-	if (rundata_load(run, &d, err, sizeof(err))) {
+	if (rundir_load(run, &d, err, sizeof(err))) {
 		log_error("%s", err);
 		return EXIT_USAGE;
 	}
@@ -125,9 +125,9 @@ static int update(int argc, char **argv)
 	int reps = 0;
 	for (size_t i = 0; i < d->ngroups; i++) {
 		failed += d->groups[i].reps_failed;
-		cells += d->groups[i].nreps;
-		if ((int)d->groups[i].nreps > reps)
-			reps = (int)d->groups[i].nreps;
+		cells += d->groups[i].ncells;
+		if ((int)d->groups[i].ncells > reps)
+			reps = (int)d->groups[i].ncells;
 	}
 	if (!strcmp(d->kind, "baseline"))
 		log_info("%s is a baseline already: copying it under its testbed", run);
@@ -170,7 +170,7 @@ static int update(int argc, char **argv)
 		         reps == 1 ? " and memory shows no scatter of its own" : "");
 	code = EXIT_OK;
 out:
-	rundata_destroy(d);
+	rundir_destroy(d);
 	return code;
 }
 

@@ -73,7 +73,7 @@ struct output {
 };
 
 /* BASE given as a directory of baselines: the file of NEW's testbed. */
-static int pick_baseline(const char *dir, const struct rundata *now, char *out, size_t len)
+static int pick_baseline(const char *dir, const struct rundir *now, char *out, size_t len)
 {
 	char summary[PATH_MAX + 16];
 	struct stat st;
@@ -254,7 +254,7 @@ int cmd_compare(int argc, char **argv)
 {
 	struct compare_opts o;
 	struct output out = {0};
-	struct rundata *base = NULL, *now = NULL;
+	struct rundir *base = NULL, *now = NULL;
 	struct compare_report *r = NULL;
 	char err[PATH_MAX + 512], base_path[PATH_MAX];
 	int first, code = EXIT_USAGE;
@@ -263,13 +263,13 @@ int cmd_compare(int argc, char **argv)
 	int rc = parse(argc, argv, &o, &out, &first);
 	if (rc)
 		return rc > 0 ? EXIT_OK : EXIT_USAGE;
-	if (rundata_load(argv[first + 1], &now, err, sizeof(err))) {
+	if (rundir_load(argv[first + 1], &now, err, sizeof(err))) {
 		log_error("NEW: %s", err);
 		goto out;
 	}
 	if (pick_baseline(argv[first], now, base_path, sizeof(base_path)))
 		goto out;
-	if (rundata_load(base_path, &base, err, sizeof(err))) {
+	if (rundir_load(base_path, &base, err, sizeof(err))) {
 		log_error("BASE: %s", err);
 		goto out;
 	}
@@ -324,7 +324,7 @@ int cmd_compare(int argc, char **argv)
 	}
 out:
 	compare_report_destroy(r);
-	rundata_destroy(base);
-	rundata_destroy(now);
+	rundir_destroy(base);
+	rundir_destroy(now);
 	return code;
 }

@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "bench/report/plot.h"
 #include "bench/report/report.h"
-#include "bench/results/runview.h"
+#include "bench/results/rundir.h"
 
 static const char usage[] =
     "usage: wimm plot [RUN_DIR]\n"
@@ -34,21 +34,21 @@ static const char usage[] =
 /* Every figure that was rendered, one path a line. */
 static void print_figures(const char *dir)
 {
-	struct runview rv;
+	struct rundir *d = NULL;
 	char err[256], name[160], path[PATH_MAX];
 	struct stat st;
-	if (runview_load(dir, &rv, err, sizeof(err)))
+	if (rundir_load(dir, &d, err, sizeof(err)))
 		return;
 	snprintf(path, sizeof(path), "%s/plots/%s.png", dir, PLOT_SUMMARY);
 	if (stat(path, &st) == 0)
 		printf("%s\n", path);
-	for (size_t i = 0; i < rv.nblocks; i++) {
-		plot_block_figure(&rv.blocks[i], name, sizeof(name));
+	for (size_t i = 0; i < d->nblocks; i++) {
+		plot_block_figure(&d->blocks[i], name, sizeof(name));
 		snprintf(path, sizeof(path), "%s/plots/%s.png", dir, name);
 		if (stat(path, &st) == 0)
 			printf("%s\n", path);
 	}
-	runview_finish(&rv);
+	rundir_destroy(d);
 }
 
 static int plot_one_run(const char *dir)

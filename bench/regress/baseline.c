@@ -1,6 +1,6 @@
 /* baseline.c - write a baseline file (see baseline.h).
  *
- * Cells are rebuilt from the figures rundata read, not copied from
+ * Cells are rebuilt from the figures rundir read, not copied from
  * summary.json: the phases, series paths and the many figures compare does
  * not judge would make every update a thousand-line diff.
  */
@@ -26,18 +26,17 @@ int baseline_path(const char *out_root, const char *testbed, char *buf, size_t l
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-/* Integral figures (bytes, counts) as integers, the others as reals. */
-static int add_metric(struct json_object *o, enum rundata_metric m, double v)
+/* The figures a baseline keeps: what compare judges, what the history
+ * draws, and what the table marks to keep (the operation count, which
+ * tells whether two runs did the same work). */
+static bool kept(const struct metric *m)
 {
-	const char *key = rundata_metric_keys[m];
-	if (isnan(v))
-		return jsonw_add_null(o, key);
-	if (m == RUNDATA_BLOWUP || m == RUNDATA_WALL)
-		return jsonw_add_real(o, key, v);
-	return jsonw_add_int(o, key, (int64_t)llround(v));
+	return (m->type == MT_INT || m->type == MT_REAL) &&
+	       (m->judge != MJ_NONE || m->show & (SHOW_HISTORY | SHOW_KEEP));
 }
 
-static struct json_object *cell_json(const struct rundata_group *g, const struct rundata_rep *r)
+static struct json_object *cell_json(const struct rundir *d, const struct rundir_group *g,
+                                     const struct rundir_cell *c)
 {
 	struct json_object *o = json_object_new_object();
 	int rc = !o;
@@ -46,12 +45,22 @@ static struct json_object *cell_json(const struct rundata_group *g, const struct
 	rc |= jsonw_add_str(o, "workload", g->workload);
 	rc |=
 	    g->threads < 0 ? jsonw_add_null(o, "threads") : jsonw_add_int(o, "threads", g->threads);
-	rc |= jsonw_add_str(o, "allocator", g->allocator);
-	rc |= jsonw_add_int(o, "rep", r->rep);
-	rc |= jsonw_add_str(o, "status", r->ok ? "ok" : "failed");
+	rc |= jsonw_add_str(o, "allocator", d->allocs[g->alloc].name);
+	rc |= jsonw_add_int(o, "rep", c->rep);
+	rc |= jsonw_add_str(o, "status", c->ok ? "ok" : "failed");
 	rc |= jsonw_add_str(o, "allocator_version", g->allocator_version);
-	for (int m = 0; m < RUNDATA_NMETRICS; m++)
-		rc |= add_metric(o, (enum rundata_metric)m, r->v[m]);
+	for (int i = 0; i < METRIC_N; i++) {
+		const struct metric *m = &metrics[i];
+		if (!kept(m))
+			continue;
+		/* Integral figures (bytes, counts) as integers, the others as reals. */
+		if (isnan(c->v[i]))
+			rc |= jsonw_add_null(o, m->key);
+		else if (m->type == MT_INT)
+			rc |= jsonw_add_int(o, m->key, (int64_t)llround(c->v[i]));
+		else
+			rc |= jsonw_add_real(o, m->key, c->v[i]);
+	}
 	if (rc) {
 		json_object_put(o);
 		return NULL;
@@ -68,7 +77,7 @@ static const char *plain(struct json_object *o)
 
 /* The file's text: the header and meta.json pretty-printed, one cell a line
  * so that a diff of two baselines reads cell by cell. */
-static int build(const struct rundata *d, char **text, size_t *len)
+static int build(const struct rundir *d, char **text, size_t *len)
 {
 	struct json_object *head = json_object_new_object();
 	char now[32];
@@ -104,16 +113,17 @@ static int build(const struct rundata *d, char **text, size_t *len)
 			fputs("  ", f);
 	}
 	fputs(",\n  \"cells\": [", f);
-	const struct rundata_group **order = malloc((d->ngroups + 1) * sizeof(*order));
+	const struct rundir_group **order = malloc((d->ngroups + 1) * sizeof(*order));
 	rc |= !order;
 	for (size_t i = 0; order && i < d->ngroups; i++)
 		order[i] = &d->groups[i];
 	if (order)
-		qsort(order, d->ngroups, sizeof(*order), rundata_group_cmp);
+		rundir_sort_groups(d, order, d->ngroups);
 	const char *sep = "\n";
 	for (size_t i = 0; order && i < d->ngroups; i++)
-		for (size_t j = 0; j < order[i]->nreps; j++) {
-			struct json_object *c = cell_json(order[i], &order[i]->reps[j]);
+		for (size_t j = 0; j < order[i]->ncells; j++) {
+			struct json_object *c =
+			    cell_json(d, order[i], &d->cells[order[i]->cells[j]]);
 			rc |= !c;
 			if (c)
 				fprintf(f, "%s    %s", sep, plain(c));
@@ -131,7 +141,7 @@ static int build(const struct rundata *d, char **text, size_t *len)
 	return 0;
 }
 
-int baseline_write(const struct rundata *d, const char *path, char *err, size_t errlen)
+int baseline_write(const struct rundir *d, const char *path, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t n = 0;

@@ -9,7 +9,8 @@
  *
  *   {"wimm_baseline": 1, "testbed": ..., "created_utc": ..., "created_by": ...,
  *    "source_run": ..., "meta": {meta.json}, "cells": [{workload, threads,
- *    allocator, rep, status, allocator_version, peak_rss_bytes, ...}]}
+ *    allocator, rep, status, allocator_version, and every figure compare
+ *    judges, the history keeps or the table marks SHOW_KEEP}]}
  *
  * Only `wimm baseline update` writes one; nothing else rewrites it.
  */
@@ -18,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "bench/results/rundata.h"
+#include "bench/results/rundir.h"
 
 #define BASELINE_FORMAT 1
 
@@ -27,6 +28,6 @@ int baseline_path(const char *out_root, const char *testbed, char *buf, size_t l
 
 /* Writes the baseline of run d to path (atomically, creating its
  * directory). Returns 0, or -errno with a message in err. */
-int baseline_write(const struct rundata *d, const char *path, char *err, size_t errlen);
+int baseline_write(const struct rundir *d, const char *path, char *err, size_t errlen);
 
 #endif

@@ -17,16 +17,42 @@
 #include "common/limits.h"
 #include "common/units.h"
 
-#define MIB (1024.0 * 1024.0)
+int compare_columns(const int **ids)
+{
+	static int cols[COMPARE_MAX_METRICS], n = -1;
+	if (n < 0) {
+		n = 0;
+		for (int i = 0; i < METRIC_N && n < COMPARE_MAX_METRICS; i++)
+			if (metrics[i].judge != MJ_NONE)
+				cols[n++] = i;
+	}
+	*ids = cols;
+	return n;
+}
 
-const struct compare_metric_info compare_metrics[COMPARE_NMETRICS] = {
-    [COMPARE_PEAK_RSS] = {"peak_rss", "peak RSS", RUNDATA_PEAK_RSS, 1, 0.05, MIB},
-    /* 0.02 of RSS / heap is 2% of the heap: below it a ratio near 1 moves
-     * with the rounding of a few pages. */
-    [COMPARE_BLOWUP] = {"blowup", "RSS / heap", RUNDATA_BLOWUP, 0, 0.05, 0.02},
-    [COMPARE_IDLE_RSS] = {"idle_rss", "RSS after idle", RUNDATA_IDLE_RSS, 1, 0.05, MIB},
-    [COMPARE_TIME] = {"time", "time / glibc", RUNDATA_WALL, 0, 0.25, 0},
-};
+int compare_column(const char *ckey)
+{
+	const int *ids;
+	int n = compare_columns(&ids);
+	for (int c = 0; c < n; c++)
+		if (!strcmp(metrics[ids[c]].ckey, ckey))
+			return c;
+	return -1;
+}
+
+/* The metric of column c. */
+static const struct metric *column(int c)
+{
+	const int *ids;
+	compare_columns(&ids);
+	return &metrics[ids[c]];
+}
+
+static int ncolumns(void)
+{
+	const int *ids;
+	return compare_columns(&ids);
+}
 
 const char *compare_mark_name(enum compare_mark m)
 {
@@ -47,9 +73,9 @@ const char *compare_mark_name(enum compare_mark m)
 void compare_opts_init(struct compare_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (int m = 0; m < COMPARE_NMETRICS; m++) {
-		o->threshold[m] = compare_metrics[m].threshold;
-		o->floor[m] = compare_metrics[m].floor;
+	for (int m = 0; m < ncolumns(); m++) {
+		o->threshold[m] = column(m)->threshold;
+		o->floor[m] = column(m)->floor;
 	}
 	o->alpha = 0.01;
 	o->min_reps = 9;
@@ -57,25 +83,22 @@ void compare_opts_init(struct compare_opts *o)
 
 /* ---- option parsing ---- */
 
-/* The metrics a --threshold/--floor key names, as a bit set; 0 if none. */
+/* The columns a --threshold/--floor key names, as a bit set; 0 if none:
+ * a column's key, `rss` (the memory ones in bytes), `memory`, `all`. */
 static unsigned metric_set(const char *key, size_t len)
 {
-	static const struct {
-		const char *name;
-		unsigned set;
-	} aliases[] = {
-	    {"rss", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_IDLE_RSS},
-	    {"memory", 1u << COMPARE_PEAK_RSS | 1u << COMPARE_BLOWUP | 1u << COMPARE_IDLE_RSS},
-	    {"all", (1u << COMPARE_NMETRICS) - 1},
-	};
-	for (int m = 0; m < COMPARE_NMETRICS; m++)
-		if (strlen(compare_metrics[m].key) == len &&
-		    !strncmp(key, compare_metrics[m].key, len))
-			return 1u << m;
-	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (strlen(aliases[i].name) == len && !strncmp(key, aliases[i].name, len))
-			return aliases[i].set;
-	return 0;
+	unsigned set = 0;
+	for (int m = 0; m < ncolumns(); m++) {
+		const struct metric *x = column(m);
+		bool memory = x->judge == MJ_MEMORY;
+		bool pick =
+		    (strlen(x->ckey) == len && !strncmp(key, x->ckey, len)) ||
+		    (len == 3 && !strncmp(key, "rss", 3) && memory && x->unit == MU_BYTES) ||
+		    (len == 6 && !strncmp(key, "memory", 6) && memory) ||
+		    (len == 3 && !strncmp(key, "all", 3));
+		set |= pick ? 1u << m : 0;
+	}
+	return set;
 }
 
 /* Calls set(o, metric, value text) for each METRIC=VALUE of a comma list. */
@@ -93,14 +116,18 @@ static int parse_list(struct compare_opts *o, const char *opt, const char *spec,
 		char *eq = strchr(item, '=');
 		unsigned metrics = eq ? metric_set(item, (size_t)(eq - item)) : 0;
 		if (!eq || !metrics) {
+			char keys[256] = "";
+			for (int m = 0, n = 0; m < ncolumns(); m++)
+				n += snprintf(keys + n, sizeof(keys) - (size_t)n, "%s, ",
+				              column(m)->ckey);
 			snprintf(
 			    err, errlen,
-			    "%s %s: expected METRIC=VALUE with METRIC one of peak_rss, blowup, "
-			    "idle_rss, time, rss (peak_rss and idle_rss), memory, all",
-			    opt, item);
+			    "%s %s: expected METRIC=VALUE with METRIC one of %srss (the memory "
+			    "figures in bytes), memory, all",
+			    opt, item, keys);
 			return -EINVAL;
 		}
-		for (int m = 0; m < COMPARE_NMETRICS; m++)
+		for (int m = 0; m < ncolumns(); m++)
 			if (metrics & (1u << m) && set(o, m, eq + 1, err, errlen))
 				return -EINVAL;
 	}
@@ -118,7 +145,7 @@ static int set_threshold(struct compare_opts *o, int m, const char *v, char *err
 	if (end == v || strcmp(end, "%") || !(pct >= 0) || pct > 1000) {
 		snprintf(err, errlen,
 		         "--threshold %s=%s: expected a percentage from 0%% to 1000%%, e.g. 5%%",
-		         compare_metrics[m].key, v);
+		         column(m)->ckey, v);
 		return -EINVAL;
 	}
 	o->threshold[m] = pct / 100;
@@ -128,18 +155,18 @@ static int set_threshold(struct compare_opts *o, int m, const char *v, char *err
 static int set_floor(struct compare_opts *o, int m, const char *v, char *err, size_t errlen)
 {
 	char *end;
-	if (m == COMPARE_TIME) {
+	if (column(m)->judge == MJ_REF_RATIO) {
 		snprintf(err, errlen,
-		         "--floor time=%s: time has no floor (its test is the "
+		         "--floor %s=%s: %s has no floor (its test is the "
 		         "Mann-Whitney one); see --threshold and --alpha",
-		         v);
+		         column(m)->ckey, v, column(m)->ckey);
 		return -EINVAL;
 	}
-	if (compare_metrics[m].bytes) {
+	if (column(m)->unit == MU_BYTES) {
 		uint64_t bytes;
 		if (units_parse_size(v, &bytes)) {
 			snprintf(err, errlen, "--floor %s=%s: expected a size, e.g. 1MiB",
-			         compare_metrics[m].key, v);
+			         column(m)->ckey, v);
 			return -EINVAL;
 		}
 		o->floor[m] = (double)bytes;
@@ -148,7 +175,7 @@ static int set_floor(struct compare_opts *o, int m, const char *v, char *err, si
 	double x = strtod(v, &end);
 	if (end == v || *end || !(x >= 0)) {
 		snprintf(err, errlen, "--floor %s=%s: expected a number, e.g. 0.02",
-		         compare_metrics[m].key, v);
+		         column(m)->ckey, v);
 		return -EINVAL;
 	}
 	o->floor[m] = x;
@@ -168,7 +195,7 @@ int compare_parse_floors(struct compare_opts *o, const char *spec, char *err, si
 int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_t errlen)
 {
 	const char *eq = strchr(spec, '=');
-	char base[RUNDATA_NAME_MAX + 1] = "";
+	char base[WIMM_NAME_MAX + 1] = "";
 	if (eq && (size_t)(eq - spec) < sizeof(base))
 		snprintf(base, sizeof(base), "%.*s", (int)(eq - spec), spec);
 	if (!eq || !limits_name_ok(base) || !limits_name_ok(eq + 1)) {
@@ -189,22 +216,24 @@ int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_
 			         o->map[i].base, o->map[i].now);
 			return -EINVAL;
 		}
-	snprintf(o->map[o->nmap].base, RUNDATA_NAME_MAX, "%s", base);
-	snprintf(o->map[o->nmap].now, RUNDATA_NAME_MAX, "%s", eq + 1);
+	snprintf(o->map[o->nmap].base, WIMM_NAME_MAX, "%s", base);
+	snprintf(o->map[o->nmap].now, WIMM_NAME_MAX, "%s", eq + 1);
 	o->nmap++;
 	return 0;
 }
 
-static int has_allocator(const struct rundata *d, const char *name)
+/* Whether d has cells of the allocator (meta.json may list more). */
+static int has_allocator(const struct rundir *d, const char *name)
 {
-	for (size_t i = 0; i < d->ngroups; i++)
-		if (!strcmp(d->groups[i].allocator, name))
+	int a = rundir_alloc_index(d, name);
+	for (size_t i = 0; a >= 0 && i < d->ngroups; i++)
+		if (d->groups[i].alloc == a)
 			return 1;
 	return 0;
 }
 
-int compare_check_map(const struct compare_opts *o, const struct rundata *base,
-                      const struct rundata *now, char *err, size_t errlen)
+int compare_check_map(const struct compare_opts *o, const struct rundir *base,
+                      const struct rundir *now, char *err, size_t errlen)
 {
 	for (int i = 0; i < o->nmap; i++) {
 		int in_base = has_allocator(base, o->map[i].base);
@@ -227,16 +256,6 @@ __attribute__((format(printf, 2, 3))) static void note(struct compare_verdict *v
 	va_start(ap, fmt);
 	vsnprintf(v->note, sizeof(v->note), fmt, ap);
 	va_end(ap);
-}
-
-/* The ok repetitions' values of a metric, without n/a; returns how many. */
-static size_t values(const struct rundata_group *g, enum rundata_metric m, double *out)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < g->nreps; i++)
-		if (g->reps[i].ok && !isnan(g->reps[i].v[m]))
-			out[n++] = g->reps[i].v[m];
-	return n;
 }
 
 /* Beyond the threshold and the floor: +1 worse, -1 better, 0 neither. */
@@ -291,17 +310,36 @@ static int stands_out(const double *b, size_t nb, const double *n, size_t nn, in
 	return 1;
 }
 
-static void memory_verdict(const struct rundata_group *gb, const struct rundata_group *gn,
-                           int metric, const struct compare_opts *o, struct compare_verdict *v)
+/* Both sides' values of column m for a memory verdict, or the ratios to
+ * the reference for a ratio one; *nb and *nn say how many. Returns 0 or
+ * -ENOMEM (b and n are then NULL). */
+static int sides(const struct rundir *base, const struct rundir_group *gb, const struct rundir *now,
+                 const struct rundir_group *gn, int m, double **b, double **n, size_t *nb,
+                 size_t *nn)
 {
-	enum rundata_metric src = compare_metrics[metric].source;
-	double *b = malloc((gb->nreps + 1) * sizeof(*b)), *n = malloc((gn->nreps + 1) * sizeof(*n));
-	if (!b || !n) {
-		v->mark = COMPARE_NA;
-		note(v, "out of memory");
-		goto out;
+	const int *ids;
+	compare_columns(&ids);
+	*b = malloc((gb->ncells + 1) * sizeof(**b));
+	*n = malloc((gn->ncells + 1) * sizeof(**n));
+	if (!*b || !*n) {
+		free(*b);
+		free(*n);
+		*b = *n = NULL;
+		return -ENOMEM;
 	}
-	size_t nb = values(gb, src, b), nn = values(gn, src, n);
+	if (column(m)->judge == MJ_REF_RATIO) {
+		*nb = rundir_ref_ratios(base, gb, ids[m], *b);
+		*nn = rundir_ref_ratios(now, gn, ids[m], *n);
+	} else {
+		*nb = rundir_values(base, gb, ids[m], *b);
+		*nn = rundir_values(now, gn, ids[m], *n);
+	}
+	return 0;
+}
+
+static void memory_verdict(const double *b, size_t nb, const double *n, size_t nn, int metric,
+                           const struct compare_opts *o, struct compare_verdict *v)
+{
 	v->nbase = (int)nb;
 	v->nnew = (int)nn;
 	v->base = stats_median(b, nb);
@@ -313,35 +351,27 @@ static void memory_verdict(const struct rundata_group *gb, const struct rundata_
 		     isnan(v->base) && isnan(v->now) ? "n/a"
 		     : isnan(v->base)                ? "n/a in BASE"
 		                                     : "n/a in NEW");
-		goto out;
+		return;
 	}
 	v->change = v->base > 0 ? v->now / v->base - 1 : (v->now > 0 ? INFINITY : 0);
 	int dir = beyond(v->base, v->now, o->threshold[metric], o->floor[metric]);
 	v->mark = COMPARE_SAME;
 	if (dir && stands_out(b, nb, n, nn, dir, o, v))
 		v->mark = dir > 0 ? COMPARE_WORSE : COMPARE_BETTER;
-out:
-	free(b);
-	free(n);
 }
 
-static void time_verdict(const struct rundata *base, const struct rundata_group *gb,
-                         const struct rundata *now, const struct rundata_group *gn,
-                         const struct compare_opts *o, struct compare_verdict *v)
+/* A figure that moves with the machine's speed, as a ratio to the
+ * reference allocator's in the same run and repetition. */
+static void ratio_verdict(const double *b, size_t nb, const double *n, size_t nn, int metric,
+                          const char *allocator, const struct compare_opts *o,
+                          struct compare_verdict *v)
 {
-	if (!strcmp(gn->allocator, RUNDATA_TIME_REFERENCE)) {
+	if (!strcmp(allocator, RUNDIR_REFERENCE)) {
 		v->mark = COMPARE_REFERENCE;
 		v->base = v->now = 1;
-		note(v, "the other allocators' time is a ratio to this one");
+		note(v, "the other allocators' figure is a ratio to this one");
 		return;
 	}
-	double *b = malloc((gb->nreps + 1) * sizeof(*b)), *n = malloc((gn->nreps + 1) * sizeof(*n));
-	if (!b || !n) {
-		v->mark = COMPARE_NA;
-		note(v, "out of memory");
-		goto out;
-	}
-	size_t nb = rundata_time_ratios(base, gb, b), nn = rundata_time_ratios(now, gn, n);
 	v->nbase = (int)nb;
 	v->nnew = (int)nn;
 	v->base = stats_median(b, nb);
@@ -349,50 +379,47 @@ static void time_verdict(const struct rundata *base, const struct rundata_group 
 	if (!nb || !nn) {
 		v->mark = COMPARE_NA;
 		v->unjudged = nb > 0;
-		note(v, "no glibc cell of the same repetitions in %s",
+		note(v, "no %s cell of the same repetitions in %s", RUNDIR_REFERENCE,
 		     !nb && !nn ? "either run"
 		     : !nb      ? "BASE"
 		                : "NEW");
-		goto out;
+		return;
 	}
 	v->change = v->now / v->base - 1;
 	if ((int)nb < o->min_reps || (int)nn < o->min_reps) {
 		v->mark = COMPARE_INCONCLUSIVE;
 		note(v, "%zu vs %zu reps (%d a side needed)", nb, nn, o->min_reps);
-		goto out;
+		return;
 	}
 	struct mannwhitney_result mw;
 	v->mark = COMPARE_SAME;
 	if (mannwhitney_test(b, nb, n, nn, &mw))
-		goto out;
+		return;
 	v->p = mw.p;
-	int dir = beyond(v->base, v->now, o->threshold[COMPARE_TIME], 0);
+	int dir = beyond(v->base, v->now, o->threshold[metric], 0);
 	if (dir && mw.p < o->alpha)
 		v->mark = dir > 0 ? COMPARE_WORSE : COMPARE_BETTER;
 	else if (dir)
 		note(v, "beyond the threshold, not significant (p = %.2g)", mw.p);
 	else if (mw.p < o->alpha)
 		note(v, "significant (p = %.2g) but within the threshold", mw.p);
-out:
-	free(b);
-	free(n);
 }
 
 static void init_verdicts(struct compare_cell *c, enum compare_mark mark, const char *why)
 {
-	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+	for (int m = 0; m < COMPARE_MAX_METRICS; m++) {
 		c->v[m] = (struct compare_verdict){
 		    .mark = mark, .base = NAN, .now = NAN, .change = NAN, .p = NAN};
 		snprintf(c->v[m].note, sizeof(c->v[m].note), "%s", why);
 	}
 }
 
-static void compare_cell(const struct rundata *base, const struct rundata_group *gb,
-                         const struct rundata *now, const struct rundata_group *gn,
+static void compare_cell(const struct rundir *base, const struct rundir_group *gb,
+                         const struct rundir *now, const struct rundir_group *gn,
                          const struct compare_opts *o, struct compare_cell *c)
 {
-	c->base_ops = rundata_median(gb, RUNDATA_OPS);
-	c->new_ops = rundata_median(gn, RUNDATA_OPS);
+	c->base_ops = gb->m[METRIC_ops].median;
+	c->new_ops = gn->m[METRIC_ops].median;
 	if (!c->new_ok && c->base_ok) {
 		init_verdicts(c, COMPARE_FAILED, "every repetition failed in NEW");
 		return;
@@ -404,11 +431,19 @@ static void compare_cell(const struct rundata *base, const struct rundata_group 
 		return;
 	}
 	init_verdicts(c, COMPARE_NA, "");
-	for (int m = 0; m < COMPARE_NMETRICS; m++) {
-		if (m == COMPARE_TIME)
-			time_verdict(base, gb, now, gn, o, &c->v[m]);
+	for (int m = 0; m < ncolumns(); m++) {
+		double *b, *n;
+		size_t nb, nn;
+		if (sides(base, gb, now, gn, m, &b, &n, &nb, &nn)) {
+			note(&c->v[m], "out of memory");
+			continue;
+		}
+		if (column(m)->judge == MJ_REF_RATIO)
+			ratio_verdict(b, nb, n, nn, m, c->allocator, o, &c->v[m]);
 		else
-			memory_verdict(gb, gn, m, o, &c->v[m]);
+			memory_verdict(b, nb, n, nn, m, o, &c->v[m]);
+		free(b);
+		free(n);
 	}
 }
 
@@ -445,20 +480,25 @@ __attribute__((format(printf, 2, 3))) static void warning(struct compare_report 
 }
 
 /* A version from meta.json, else the one the cells reported. */
-static const char *version_of(const struct rundata *d, const char *alloc)
+static const char *version_of(const struct rundir *d, const char *alloc)
 {
-	const char *v = rundata_alloc_version(d, alloc);
-	if (v)
-		return v;
-	for (size_t i = 0; i < d->ngroups; i++)
-		if (!strcmp(d->groups[i].allocator, alloc) && d->groups[i].allocator_version[0])
+	int a = rundir_alloc_index(d, alloc);
+	if (a >= 0 && d->allocs[a].version[0])
+		return d->allocs[a].version;
+	for (size_t i = 0; a >= 0 && i < d->ngroups; i++)
+		if (d->groups[i].alloc == a && d->groups[i].allocator_version[0])
 			return d->groups[i].allocator_version;
 	return NULL;
 }
 
+static const char *alloc_name(const struct rundir *d, const struct rundir_group *g)
+{
+	return d->allocs[g->alloc].name;
+}
+
 static void check_context(struct compare_report *r)
 {
-	const struct rundata *b = r->base, *n = r->now;
+	const struct rundir *b = r->base, *n = r->now;
 	if (!b->has_meta || !n->has_meta) {
 		warning(r,
 		        "%s has no meta.json beside it: its testbed (CPUs, kernel, allocator "
@@ -481,10 +521,10 @@ static void check_context(struct compare_report *r)
 		mismatch(r, "scale differs: %g in BASE, %g in NEW", b->scale, n->scale);
 	/* Every allocator that both runs used under the same name. */
 	for (size_t i = 0; i < n->ngroups; i++) {
-		const char *name = n->groups[i].allocator;
+		const char *name = alloc_name(n, &n->groups[i]);
 		int seen = 0;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(n->groups[j].allocator, name);
+			seen = n->groups[j].alloc == n->groups[i].alloc;
 		if (seen || strcmp(map_to_base(&r->opts, name), name))
 			continue;
 		const char *vb = version_of(b, name), *vn = version_of(n, name);
@@ -505,7 +545,7 @@ static int cmp_cell(const void *a, const void *b)
 	return c ? c : y->in_new - x->in_new; /* under --map, NEW's cell first */
 }
 
-static int has_workload(const struct rundata *d, const char *workload)
+static int has_workload(const struct rundir *d, const char *workload)
 {
 	for (size_t i = 0; i < d->ngroups; i++)
 		if (!strcmp(d->groups[i].workload, workload))
@@ -539,7 +579,7 @@ static void count(struct compare_report *r, const struct compare_cell *c)
 		return;
 	}
 	r->ncompared++;
-	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+	for (int m = 0; m < ncolumns(); m++) {
 		worse |= c->v[m].mark == COMPARE_WORSE || c->v[m].mark == COMPARE_FAILED;
 		better |= c->v[m].mark == COMPARE_BETTER;
 		inconclusive |= c->v[m].mark == COMPARE_INCONCLUSIVE;
@@ -548,12 +588,12 @@ static void count(struct compare_report *r, const struct compare_cell *c)
 	r->nbetter += better && !worse;
 	r->ninconclusive += inconclusive;
 	/* A figure BASE had that NEW lacks could hide a regression. */
-	for (int m = 0; m < COMPARE_NMETRICS; m++)
+	for (int m = 0; m < ncolumns(); m++)
 		r->nunjudged += c->v[m].mark == COMPARE_NA && c->v[m].unjudged;
 }
 
-int compare_runs(const struct rundata *base, const struct rundata *now,
-                 const struct compare_opts *o, struct compare_report **out)
+int compare_runs(const struct rundir *base, const struct rundir *now, const struct compare_opts *o,
+                 struct compare_report **out)
 {
 	struct compare_report *r = calloc(1, sizeof(*r));
 	*out = NULL;
@@ -567,13 +607,13 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
 	check_context(r);
 
 	for (size_t i = 0; i < now->ngroups; i++) {
-		const struct rundata_group *gn = &now->groups[i];
-		const char *bname = map_to_base(o, gn->allocator);
-		const struct rundata_group *gb =
-		    rundata_find(base, gn->workload, gn->threads, bname);
+		const struct rundir_group *gn = &now->groups[i];
+		const char *bname = map_to_base(o, alloc_name(now, gn));
+		const struct rundir_group *gb =
+		    rundir_group_named(base, gn->workload, gn->threads, bname);
 		struct compare_cell *c = &r->cells[r->ncells++];
 		snprintf(c->workload, sizeof(c->workload), "%s", gn->workload);
-		snprintf(c->allocator, sizeof(c->allocator), "%s", gn->allocator);
+		snprintf(c->allocator, sizeof(c->allocator), "%s", alloc_name(now, gn));
 		snprintf(c->base_allocator, sizeof(c->base_allocator), "%s", bname);
 		c->threads = gn->threads;
 		c->in_new = 1;
@@ -590,13 +630,13 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
 		compare_cell(base, gb, now, gn, o, c);
 	}
 	for (size_t i = 0; i < base->ngroups; i++) {
-		const struct rundata_group *gb = &base->groups[i];
+		const struct rundir_group *gb = &base->groups[i];
 		int matched = 0;
 		for (size_t j = 0; j < now->ngroups && !matched; j++) {
-			const struct rundata_group *gn = &now->groups[j];
-			matched = gn->threads == gb->threads &&
-			          !strcmp(gn->workload, gb->workload) &&
-			          !strcmp(map_to_base(o, gn->allocator), gb->allocator);
+			const struct rundir_group *gn = &now->groups[j];
+			matched =
+			    gn->threads == gb->threads && !strcmp(gn->workload, gb->workload) &&
+			    !strcmp(map_to_base(o, alloc_name(now, gn)), alloc_name(base, gb));
 		}
 		if (matched)
 			continue;
@@ -607,8 +647,8 @@ int compare_runs(const struct rundata *base, const struct rundata *now,
 		}
 		struct compare_cell *c = &r->cells[r->ncells++];
 		snprintf(c->workload, sizeof(c->workload), "%s", gb->workload);
-		snprintf(c->allocator, sizeof(c->allocator), "%s", gb->allocator);
-		snprintf(c->base_allocator, sizeof(c->base_allocator), "%s", gb->allocator);
+		snprintf(c->allocator, sizeof(c->allocator), "%s", alloc_name(base, gb));
+		snprintf(c->base_allocator, sizeof(c->base_allocator), "%s", alloc_name(base, gb));
 		c->threads = gb->threads;
 		c->in_base = 1;
 		c->base_ok = gb->reps_ok;

@@ -30,25 +30,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "bench/results/rundata.h"
+#include "bench/results/rundir.h"
 
-enum compare_metric {
-	COMPARE_PEAK_RSS,
-	COMPARE_BLOWUP,
-	COMPARE_IDLE_RSS,
-	COMPARE_TIME,
-	COMPARE_NMETRICS
-};
-
-struct compare_metric_info {
-	const char *key;            /* for --threshold and JSON: "peak_rss" */
-	const char *label;          /* for tables: "peak RSS" */
-	enum rundata_metric source; /* the cell figure (time: wall_s, as a ratio) */
-	int bytes;                  /* floor and values are sizes */
-	double threshold;           /* default relative threshold */
-	double floor;               /* default absolute floor (0: none) */
-};
-extern const struct compare_metric_info compare_metrics[COMPARE_NMETRICS];
+/* The figures compare judges: those with a .judge in the metric table, in
+ * its order. compare_columns gives their metric ids; a verdict array has
+ * one entry per column. */
+#define COMPARE_MAX_METRICS 16
+int compare_columns(const int **ids);
+/* The column of a --threshold key ("peak_rss", "time"), or -1. */
+int compare_column(const char *ckey);
 
 enum compare_mark {
 	COMPARE_SAME, /* no significant change */
@@ -77,28 +67,28 @@ struct compare_verdict {
 };
 
 struct compare_cell {
-	char workload[RUNDATA_NAME_MAX];
-	int threads;                           /* -1: none */
-	char allocator[RUNDATA_NAME_MAX];      /* NEW's name (BASE's when missing) */
-	char base_allocator[RUNDATA_NAME_MAX]; /* differs under --map */
+	char workload[WIMM_NAME_MAX];
+	int threads;                        /* -1: none */
+	char allocator[WIMM_NAME_MAX];      /* NEW's name (BASE's when missing) */
+	char base_allocator[WIMM_NAME_MAX]; /* differs under --map */
 	int in_base, in_new;
 	int base_ok, base_failed, new_ok, new_failed;
 	double base_ops, new_ops; /* medians; differing ops mean different work */
-	struct compare_verdict v[COMPARE_NMETRICS];
+	struct compare_verdict v[COMPARE_MAX_METRICS]; /* by column */
 };
 
 #define COMPARE_MAX_MAP 16
 #define COMPARE_MAX_NOTES 16
 
 struct compare_opts {
-	double threshold[COMPARE_NMETRICS];
-	double floor[COMPARE_NMETRICS];
+	double threshold[COMPARE_MAX_METRICS]; /* by column */
+	double floor[COMPARE_MAX_METRICS];
 	double alpha; /* default 0.01 */
 	int min_reps; /* default 9 */
 	int force;    /* compare across testbeds */
 	int partial;  /* NEW may lack what BASE has (see compare_exit_code) */
 	struct {
-		char base[RUNDATA_NAME_MAX], now[RUNDATA_NAME_MAX];
+		char base[WIMM_NAME_MAX], now[WIMM_NAME_MAX];
 	} map[COMPARE_MAX_MAP];
 	int nmap;
 };
@@ -106,20 +96,21 @@ struct compare_opts {
 /* The defaults above. */
 void compare_opts_init(struct compare_opts *o);
 
-/* --threshold "rss=5%,time=25%": keys are the metric keys, `rss` (peak_rss
- * and idle_rss), `memory` (the three memory metrics) and `all`; values are
+/* --threshold "rss=5%,time=25%": keys are the columns' keys, `rss` (the
+ * memory ones in bytes), `memory` (every memory one) and `all`; values are
  * percentages. --floor "peak_rss=2MiB,blowup=0.05": sizes for byte
- * metrics, plain numbers for RSS / heap; time has none. --map "OLD=NEW".
+ * metrics, plain numbers for ratios; ratios to glibc have none. --map
+ * "OLD=NEW".
  * Each returns 0 or -EINVAL with a message in err. */
 int compare_parse_thresholds(struct compare_opts *o, const char *spec, char *err, size_t errlen);
 int compare_parse_floors(struct compare_opts *o, const char *spec, char *err, size_t errlen);
 int compare_parse_map(struct compare_opts *o, const char *spec, char *err, size_t errlen);
 /* Every --map names an allocator of its run. Returns 0 or -EINVAL. */
-int compare_check_map(const struct compare_opts *o, const struct rundata *base,
-                      const struct rundata *now, char *err, size_t errlen);
+int compare_check_map(const struct compare_opts *o, const struct rundir *base,
+                      const struct rundir *now, char *err, size_t errlen);
 
 struct compare_report {
-	const struct rundata *base, *now;
+	const struct rundir *base, *now;
 	struct compare_opts opts;
 	struct compare_cell *cells; /* sorted by workload, threads, allocator */
 	size_t ncells;
@@ -142,8 +133,8 @@ struct compare_report {
 };
 
 /* Compares NEW against BASE. Returns 0 or -ENOMEM. */
-int compare_runs(const struct rundata *base, const struct rundata *now,
-                 const struct compare_opts *o, struct compare_report **out);
+int compare_runs(const struct rundir *base, const struct rundir *now, const struct compare_opts *o,
+                 struct compare_report **out);
 void compare_report_destroy(struct compare_report *r);
 
 /* Exit codes of `wimm compare`. */

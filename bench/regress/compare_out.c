@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bench/regress/compare.h"
@@ -19,6 +20,20 @@
 #include "common/units.h"
 
 enum style { TEXT, MARKDOWN };
+
+/* The metric of compare column m, and how many columns there are. */
+static const struct metric *col(int m)
+{
+	const int *ids;
+	compare_columns(&ids);
+	return &metrics[ids[m]];
+}
+
+static int ncols(void)
+{
+	const int *ids;
+	return compare_columns(&ids);
+}
 
 static const char *short_mark(enum compare_mark m, enum style st)
 {
@@ -57,14 +72,11 @@ static void mark_text(const struct compare_verdict *v, enum style st, char *buf,
 		snprintf(buf, len, "%s", short_mark(v->mark, st));
 }
 
+/* A figure as compared: in its own unit, or a ratio to the reference. */
 static void value_text(int metric, double v, char *buf, size_t len)
 {
-	if (!isfinite(v))
-		snprintf(buf, len, "n/a");
-	else if (compare_metrics[metric].bytes)
-		units_format_size(v > 0 ? (uint64_t)llround(v) : 0, buf, len);
-	else
-		units_format_ratio(v, buf, len);
+	metrics_format(col(metric)->judge == MJ_REF_RATIO ? MU_RATIO : col(metric)->unit, v, buf,
+	               len);
 }
 
 static void threads_text(int threads, char *buf, size_t len)
@@ -75,7 +87,7 @@ static void threads_text(int threads, char *buf, size_t len)
 		snprintf(buf, len, "%d", threads);
 }
 
-static void describe_run(FILE *f, const char *tag, const struct rundata *d, enum style st)
+static void describe_run(FILE *f, const char *tag, const struct rundir *d, enum style st)
 {
 	const char *q = st == MARKDOWN ? "`" : "";
 	fprintf(f, "%s%s%s %s%s%s: ", st == MARKDOWN ? "**" : "", tag, st == MARKDOWN ? "**" : " ",
@@ -98,19 +110,20 @@ static void describe_rules(FILE *f, const struct compare_report *r)
 	const struct compare_opts *o = &r->opts;
 	char floor[32];
 	fprintf(f, "rules: ");
-	for (int m = 0; m < COMPARE_NMETRICS; m++) {
-		if (m == COMPARE_TIME)
+	for (int m = 0; m < ncols(); m++) {
+		if (col(m)->judge != MJ_MEMORY)
 			continue;
-		value_text(m, o->floor[m], floor, sizeof(floor));
-		if (!compare_metrics[m].bytes)
+		if (col(m)->unit == MU_BYTES)
+			value_text(m, o->floor[m], floor, sizeof(floor));
+		else
 			snprintf(floor, sizeof(floor), "%g", o->floor[m]);
-		fprintf(f, "%s %g%% and %s, ", compare_metrics[m].label, o->threshold[m] * 100,
-		        floor);
+		fprintf(f, "%s %g%% and %s, ", col(m)->clabel, o->threshold[m] * 100, floor);
 	}
-	fprintf(f,
-	        "beyond the reps' scatter; time / glibc %g%% with Mann-Whitney p < %g, "
-	        "%d reps a side\n",
-	        o->threshold[COMPARE_TIME] * 100, o->alpha, o->min_reps);
+	fprintf(f, "beyond the reps' scatter");
+	for (int m = 0; m < ncols(); m++)
+		if (col(m)->judge == MJ_REF_RATIO)
+			fprintf(f, "; %s %g%%", col(m)->clabel, o->threshold[m] * 100);
+	fprintf(f, " with Mann-Whitney p < %g, %d reps a side\n", o->alpha, o->min_reps);
 }
 
 static void print_notes(FILE *f, const struct compare_report *r, enum style st)
@@ -136,7 +149,7 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 	int n = 0;
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct compare_cell *c = &r->cells[i];
-		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		for (int m = 0; m < ncols(); m++) {
 			const struct compare_verdict *v = &c->v[m];
 			int hit = worse ? v->mark == COMPARE_WORSE || v->mark == COMPARE_FAILED
 			                : v->mark == COMPARE_BETTER;
@@ -157,9 +170,8 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 			}
 			value_text(m, v->base, b, sizeof(b));
 			value_text(m, v->now, nw, sizeof(nw));
-			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps",
-			        compare_metrics[m].label, b, nw, v->change * 100, v->nbase,
-			        v->nnew);
+			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps", col(m)->clabel, b, nw,
+			        v->change * 100, v->nbase, v->nnew);
 			if (isfinite(v->p))
 				fprintf(f, ", p = %.2g", v->p);
 			fprintf(f, "%s%s)\n", v->note[0] ? "; " : "", v->note);
@@ -213,15 +225,15 @@ void compare_print_text(FILE *f, const struct compare_report *r)
 	describe_rules(f, r);
 	print_notes(f, r, TEXT);
 	fprintf(f, "\n%-*s %7s  %-*s", ww, "workload", "threads", aw, "allocator");
-	for (int m = 0; m < COMPARE_NMETRICS; m++)
-		fprintf(f, "  %-15s", compare_metrics[m].label);
+	for (int m = 0; m < ncols(); m++)
+		fprintf(f, "  %-15s", col(m)->clabel);
 	fprintf(f, "\n");
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct compare_cell *c = &r->cells[i];
 		char th[16], mark[48];
 		threads_text(c->threads, th, sizeof(th));
 		fprintf(f, "%-*s %7s  %-*s", ww, c->workload, th, aw, c->allocator);
-		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		for (int m = 0; m < ncols(); m++) {
 			mark_text(&c->v[m], TEXT, mark, sizeof(mark));
 			fprintf(f, "  %-15s", mark);
 		}
@@ -250,10 +262,10 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 	describe_rules(f, r);
 	print_notes(f, r, MARKDOWN);
 	fprintf(f, "\n| workload | threads | allocator |");
-	for (int m = 0; m < COMPARE_NMETRICS; m++)
-		fprintf(f, " %s |", compare_metrics[m].label);
+	for (int m = 0; m < ncols(); m++)
+		fprintf(f, " %s |", col(m)->clabel);
 	fprintf(f, "\n|---|---:|---|");
-	for (int m = 0; m < COMPARE_NMETRICS; m++)
+	for (int m = 0; m < ncols(); m++)
 		fprintf(f, "---|");
 	fprintf(f, "\n");
 	for (size_t i = 0; i < r->ncells; i++) {
@@ -261,7 +273,7 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 		char th[16], mark[48];
 		threads_text(c->threads, th, sizeof(th));
 		fprintf(f, "| %s | %s | %s |", c->workload, th, c->allocator);
-		for (int m = 0; m < COMPARE_NMETRICS; m++) {
+		for (int m = 0; m < ncols(); m++) {
 			mark_text(&c->v[m], MARKDOWN, mark, sizeof(mark));
 			fprintf(f, " %s |", mark);
 		}
@@ -279,7 +291,7 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 
 /* ---- JSON ---- */
 
-static struct json_object *run_json(const struct rundata *d)
+static struct json_object *run_json(const struct rundir *d)
 {
 	struct json_object *o = json_object_new_object();
 	int rc = 0;
@@ -337,8 +349,8 @@ static struct json_object *cell_json(const struct compare_cell *c)
 	rc |= jsonw_add_int(o, "reps_failed_base", c->base_failed);
 	rc |= jsonw_add_int(o, "reps_ok_new", c->new_ok);
 	rc |= jsonw_add_int(o, "reps_failed_new", c->new_failed);
-	for (int m = 0; m < COMPARE_NMETRICS; m++)
-		rc |= jsonw_add(metrics, compare_metrics[m].key, verdict_json(&c->v[m]));
+	for (int m = 0; m < ncols(); m++)
+		rc |= jsonw_add(metrics, col(m)->ckey, verdict_json(&c->v[m]));
 	rc |= jsonw_add(o, "metrics", metrics);
 	if (rc) {
 		json_object_put(o);
@@ -378,13 +390,13 @@ struct json_object *compare_json(const struct compare_report *r)
 	rc |= jsonw_add(o, "mismatches",
 	                notes_json(r->mismatch[0], r->nmismatch, sizeof(r->mismatch[0])));
 	rc |= jsonw_add(o, "notes", notes_json(r->warning[0], r->nwarning, sizeof(r->warning[0])));
-	for (int m = 0; m < COMPARE_NMETRICS; m++) {
+	for (int m = 0; m < ncols(); m++) {
 		struct json_object *t = json_object_new_object();
 		rc |= !t;
 		if (t) {
 			rc |= jsonw_add_real(t, "threshold", r->opts.threshold[m]);
 			rc |= jsonw_add_real(t, "floor", r->opts.floor[m]);
-			rc |= jsonw_add(rules, compare_metrics[m].key, t);
+			rc |= jsonw_add(rules, col(m)->ckey, t);
 		}
 	}
 	rc |= jsonw_add_real(rules, "alpha", r->opts.alpha);
@@ -416,15 +428,11 @@ struct json_object *compare_json(const struct compare_report *r)
 
 /* ---- github-action-benchmark ---- */
 
-static int gab_entry(struct json_object *a, const struct rundata_group *g, const char *label,
-                     const char *unit, double value, int n, const struct compare_verdict *v)
+static int gab_entry(struct json_object *a, const char *group, const char *label, const char *unit,
+                     double value, int n, const struct compare_verdict *v)
 {
-	char name[256], th[16], extra[256];
-	threads_text(g->threads, th, sizeof(th));
-	if (g->threads < 0)
-		snprintf(name, sizeof(name), "%s %s: %s", g->workload, g->allocator, label);
-	else
-		snprintf(name, sizeof(name), "%s t%s %s: %s", g->workload, th, g->allocator, label);
+	char name[256], extra[256];
+	snprintf(name, sizeof(name), "%s: %s", group, label);
 	int len = snprintf(extra, sizeof(extra), "median of %d rep%s", n, n == 1 ? "" : "s");
 	if (v && isfinite(v->change))
 		snprintf(extra + len, sizeof(extra) - (size_t)len, "; %s %+.1f%% against BASE",
@@ -442,47 +450,81 @@ static int gab_entry(struct json_object *a, const struct rundata_group *g, const
 }
 
 static const struct compare_verdict *verdict_for(const struct compare_report *r,
-                                                 const struct rundata_group *g, int m)
+                                                 const char *workload, int threads,
+                                                 const char *allocator, int m)
 {
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct compare_cell *c = &r->cells[i];
-		if (c->in_new && c->threads == g->threads && !strcmp(c->workload, g->workload) &&
-		    !strcmp(c->allocator, g->allocator))
+		if (c->in_new && c->threads == threads && !strcmp(c->workload, workload) &&
+		    !strcmp(c->allocator, allocator))
 			return &c->v[m];
 	}
 	return NULL;
 }
 
+/* github-action-benchmark wants one unit per series: sizes in MiB,
+ * seconds, ratios as "x" (to the reference: "x glibc"). */
+static const char *gab_unit(const struct metric *x, double *scale)
+{
+	*scale = 1;
+	if (x->judge == MJ_REF_RATIO)
+		return "x " RUNDIR_REFERENCE;
+	switch (x->unit) {
+	case MU_BYTES:
+	case MU_BYTES_SLOPE:
+		*scale = 1 / METRICS_MIB;
+		return "MiB";
+	case MU_SECONDS:
+		return "s";
+	case MU_MICROS:
+		return "us";
+	case MU_ID:
+	case MU_COUNT:
+		return "";
+	case MU_RATIO:
+	case MU_FRACTION:
+		break;
+	}
+	return "x";
+}
+
 struct json_object *compare_gab(const struct compare_report *r)
 {
 	struct json_object *a = json_object_new_array();
-	const struct rundata *d = r->now;
+	const struct rundir *d = r->now;
+	const int *ids;
+	compare_columns(&ids);
 	int rc = !a;
 	for (size_t i = 0; a && i < d->ngroups; i++) {
-		const struct rundata_group *g = &d->groups[i];
+		const struct rundir_group *g = &d->groups[i];
+		const char *alloc = d->allocs[g->alloc].name;
+		char group[160], th[16];
 		if (!g->reps_ok)
 			continue;
-		for (int m = 0; m < COMPARE_NMETRICS; m++) {
-			const struct compare_verdict *v = verdict_for(r, g, m);
-			double value;
+		threads_text(g->threads, th, sizeof(th));
+		if (g->threads < 0)
+			snprintf(group, sizeof(group), "%s %s", g->workload, alloc);
+		else
+			snprintf(group, sizeof(group), "%s t%s %s", g->workload, th, alloc);
+		for (int m = 0; m < ncols(); m++) {
+			const struct compare_verdict *v =
+			    verdict_for(r, g->workload, g->threads, alloc, m);
+			double value, scale, *ratios = NULL;
 			int n = g->reps_ok;
-			if (m == COMPARE_TIME) {
-				double ratios[256];
-				if (!strcmp(g->allocator, RUNDATA_TIME_REFERENCE) || g->nreps > 256)
+			if (col(m)->judge == MJ_REF_RATIO) {
+				if (!strcmp(alloc, RUNDIR_REFERENCE) ||
+				    !(ratios = malloc((g->ncells + 1) * sizeof(*ratios))))
 					continue;
-				n = (int)rundata_time_ratios(d, g, ratios);
+				n = (int)rundir_ref_ratios(d, g, ids[m], ratios);
 				value = stats_median(ratios, (size_t)n);
+				free(ratios);
 			} else {
-				value = rundata_median(g, compare_metrics[m].source);
+				value = g->m[ids[m]].median;
 			}
 			if (!isfinite(value))
 				continue;
-			const char *unit = compare_metrics[m].bytes ? "MiB"
-			                   : m == COMPARE_TIME      ? "x glibc"
-			                                            : "x";
-			if (compare_metrics[m].bytes)
-				value /= 1024.0 * 1024.0;
-			rc |= gab_entry(a, g, compare_metrics[m].label, unit, value, n, v);
+			const char *unit = gab_unit(col(m), &scale);
+			rc |= gab_entry(a, group, col(m)->clabel, unit, value * scale, n, v);
 		}
 	}
 	if (rc) {

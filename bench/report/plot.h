@@ -13,11 +13,11 @@
 
 #include <stddef.h>
 
-#include "bench/results/runview.h"
+#include "bench/results/rundir.h"
 
 /* The figure of the whole run, and the one of a block ("<stem>-memory"). */
 #define PLOT_SUMMARY "summary"
-void plot_block_figure(const struct runview_block *b, char *buf, size_t len);
+void plot_block_figure(const struct rundir_block *b, char *buf, size_t len);
 
 struct plot_outcome {
 	int gnuplot_found;
@@ -28,14 +28,15 @@ struct plot_outcome {
 };
 
 /* Writes RUN/plots/ for every block with a series, and the summary, then
- * renders them when gnuplot is found. Returns 0 (also when gnuplot is
- * missing or a figure failed: out says so, and the reason is logged, with
- * gnuplot's own messages in plots/gnuplot.log), or -errno when plots/ could
- * not be written. */
-int plot_run(const struct runview *rv, struct plot_outcome *out);
+ * renders them when gnuplot is found. d's allocators must have their
+ * colours (plot_style_run). Returns 0 (also when gnuplot is missing or a
+ * figure failed: out says so, and the reason is logged, with gnuplot's own
+ * messages in plots/gnuplot.log), or -errno when plots/ could not be
+ * written. */
+int plot_run(const struct rundir *d, struct plot_outcome *out);
 
-/* `wimm plot --history`: draws each metric over time, one figure per
- * testbed and metric, from RESULTS/history/<testbed>.csv into
+/* `wimm plot --history`: draws each figure over time, one per testbed and
+ * history column, from RESULTS/history/<testbed>.csv into
  * RESULTS/history/plots/. Returns 0, -ENOENT when there is no history,
  * -EINVAL when a file is not a history file (logged), -errno. */
 int plot_history(const char *results_dir, struct plot_outcome *out);

@@ -17,305 +17,106 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "bench/plan/allocator.h"
-#include "bench/plan/catalog.h"
-#include "bench/report/plot_int.h"
+#include "bench/regress/history.h"
+#include "bench/report/plot_gp.h"
+#include "bench/report/plot_style.h"
 #include "bench/results/jsonr.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
 
-#define MAX_FIELDS 32
-/* About 300,000 rows: years of runs. A larger file is not a history. */
-#define HISTORY_MAX_FILE ((off_t)64 << 20)
-
-/* The history columns read, and how each is drawn. */
-static const struct hmetric {
-	const char *key, *file, *title, *ylabel;
+/* How a history column is drawn: its title, axis label, scale and file. */
+struct hdraw {
+	char title[128], ylabel[32], file[64], data[64];
 	double scale;
-} hmetrics[] = {
-    {"peak_rss_bytes", "peak-rss", "peak RSS", "MiB", 1.0 / PLOT_MIB},
-    {"peak_heap_bytes", "peak-heap", "peak heap", "MiB", 1.0 / PLOT_MIB},
-    {"blowup", "blowup", "peak RSS / peak heap", "ratio", 1},
-    {"idle_end_rss_bytes", "idle-end-rss", "RSS at the end of the idle phase", "MiB",
-     1.0 / PLOT_MIB},
-    {"wall_s", "wall", "wall time (median)", "seconds", 1},
-    {"wall_ratio_to_glibc", "wall-ratio", "wall time relative to glibc", "ratio", 1},
-};
-#define NH (int)(sizeof(hmetrics) / sizeof(hmetrics[0]))
-
-struct hrow {
-	int run, group, alloc;
-	double v[NH];
 };
 
-struct hist {
-	char (*runs)[64], (*started)[32];
-	int nruns;
-	struct {
-		char workload[RUNVIEW_NAME_MAX];
-		int threads;
-	} * groups;
-	int ngroups;
-	struct runview_alloc *allocs;
-	int nallocs;
-	struct hrow *rows;
-	size_t nrows, caprows;
-};
-
-/* Splits one CSV line in place (RFC 4180 quotes allowed). */
-static int csv_split(char *line, char **f, int max)
+static void describe(const struct history_column *c, struct hdraw *h)
 {
-	int n = 0;
-	char *p = line;
-	line[strcspn(line, "\r\n")] = '\0';
-	while (n < max) {
-		char *out = p;
-		f[n++] = p;
-		if (*p == '"') {
-			char *q = p + 1;
-			for (; *q; q++) {
-				if (*q == '"' && q[1] == '"')
-					*out++ = *++q;
-				else if (*q == '"')
-					break;
-				else
-					*out++ = *q;
-			}
-			p = *q ? q + 1 : q;
-		} else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-		}
-		char *next = *p == ',' ? p + 1 : NULL;
-		*out = '\0';
-		if (!next)
-			break;
-		p = next;
-	}
-	return n;
-}
-
-static int index_of(char **names, int n, const char *key)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(names[i], key))
-			return i;
-	return -1;
-}
-
-static int grow(void **v, int n, size_t size)
-{
-	void *g = realloc(*v, (size_t)(n + 1) * size);
-	if (!g)
-		return -ENOMEM;
-	*v = g;
-	return 0;
-}
-
-static int find_run(struct hist *h, const char *id, const char *started)
-{
-	for (int i = 0; i < h->nruns; i++)
-		if (!strcmp(h->runs[i], id))
-			return i;
-	if (grow((void **)&h->runs, h->nruns, sizeof(*h->runs)) ||
-	    grow((void **)&h->started, h->nruns, sizeof(*h->started)))
-		return -ENOMEM;
-	snprintf(h->runs[h->nruns], sizeof(*h->runs), "%s", id);
-	snprintf(h->started[h->nruns], sizeof(*h->started), "%s", started);
-	return h->nruns++;
-}
-
-static int find_group(struct hist *h, const char *w, int t)
-{
-	for (int i = 0; i < h->ngroups; i++)
-		if (h->groups[i].threads == t && !strcmp(h->groups[i].workload, w))
-			return i;
-	if (grow((void **)&h->groups, h->ngroups, sizeof(*h->groups)))
-		return -ENOMEM;
-	snprintf(h->groups[h->ngroups].workload, RUNVIEW_NAME_MAX, "%s", w);
-	h->groups[h->ngroups].threads = t;
-	return h->ngroups++;
-}
-
-static int find_alloc(struct hist *h, const char *name)
-{
-	for (int i = 0; i < h->nallocs; i++)
-		if (!strcmp(h->allocs[i].name, name))
-			return i;
-	if (grow((void **)&h->allocs, h->nallocs, sizeof(*h->allocs)))
-		return -ENOMEM;
-	memset(&h->allocs[h->nallocs], 0, sizeof(*h->allocs));
-	snprintf(h->allocs[h->nallocs].name, RUNVIEW_NAME_MAX, "%s", name);
-	return h->nallocs++;
-}
-
-static void hist_free(struct hist *h)
-{
-	free(h->runs);
-	free(h->started);
-	free(h->groups);
-	free(h->allocs);
-	free(h->rows);
-	memset(h, 0, sizeof(*h));
-}
-
-static int read_history(const char *path, struct hist *h)
-{
-	char line[4096], head[4096], *names[MAX_FIELDS], *f[MAX_FIELDS];
-	FILE *in = NULL;
-	int nn, col[NH], lineno = 1, rc = fsutil_open(path, HISTORY_MAX_FILE, &in);
-	if (rc) {
-		log_error("cannot read %s: %s%s", path, fsutil_strerror(rc),
-		          rc == -EFBIG
-		              ? " (a history file has at most 64 MiB; move it away to start "
-		                "a new one)"
-		              : "");
-		return -EINVAL; /* the input is at fault, whatever the reason */
-	}
-	if (!fgets(head, sizeof(head), in)) {
-		log_error("%s is empty: not a wimm history file (remove it; the next run starts "
-		          "a new one)",
-		          path);
-		fclose(in);
-		return -EINVAL;
-	}
-	nn = csv_split(head, names, MAX_FIELDS);
-	int c_run = index_of(names, nn, "run_id"), c_start = index_of(names, nn, "started_utc");
-	int c_w = index_of(names, nn, "workload"), c_t = index_of(names, nn, "threads");
-	int c_a = index_of(names, nn, "allocator");
-	if (c_run < 0 || c_w < 0 || c_t < 0 || c_a < 0) {
-		log_error("%s:1: not a wimm history file: expected the columns run_id, workload, "
-		          "threads, allocator (and the metrics)",
-		          path);
-		fclose(in);
-		return -EINVAL;
-	}
-	for (int m = 0; m < NH; m++)
-		col[m] = index_of(names, nn, hmetrics[m].key);
-	while (fgets(line, sizeof(line), in) && rc == 0) {
-		lineno++;
-		int n = csv_split(line, f, MAX_FIELDS);
-		if (n <= c_a || n <= c_run || n <= c_w || !*f[c_run] || !*f[c_w] || !*f[c_a]) {
-			if (n > 1)
-				log_warn("%s:%d: a row with too few fields; skipped", path, lineno);
-			continue;
-		}
-		/* The names reach figure titles and file names: the rule the
-		 * YAML follows, or the file was not written by wimm. */
-		static const char *const named[] = {"run_id", "workload", "allocator"};
-		const int cols[] = {c_run, c_w, c_a};
-		for (int k = 0; k < 3; k++)
-			if (!limits_name_ok(f[cols[k]])) {
-				char q[64];
-				log_error(
-				    "%s:%d: %s: %s is not a name (1 to %d letters, digits, '_', "
-				    "'.' or '-'): the file was not written by wimm, or was changed",
-				    path, lineno, named[k], jsonr_quote(f[cols[k]], q, sizeof(q)),
-				    WIMM_NAME_MAX - 1);
-				fclose(in);
-				return -EINVAL;
-			}
-		int run = find_run(h, f[c_run], c_start >= 0 && c_start < n ? f[c_start] : "");
-		int g = find_group(h, f[c_w], *f[c_t] ? atoi(f[c_t]) : -1);
-		int a = find_alloc(h, f[c_a]);
-		if (run < 0 || g < 0 || a < 0 ||
-		    grow((void **)&h->rows, (int)h->nrows, sizeof(*h->rows))) {
-			rc = -ENOMEM;
-			break;
-		}
-		struct hrow *r = &h->rows[h->nrows++];
-		*r = (struct hrow){.run = run, .group = g, .alloc = a};
-		for (int m = 0; m < NH; m++) {
-			char *end;
-			const char *s = col[m] >= 0 && col[m] < n ? f[col[m]] : "";
-			r->v[m] = *s ? strtod(s, &end) * hmetrics[m].scale : NAN;
-			if (*s && *end)
-				r->v[m] = NAN;
-		}
-	}
-	fclose(in);
-	return rc;
-}
-
-/* Runs in the order they started (ISO 8601 sorts as text). */
-static void order_runs(struct hist *h)
-{
-	int *rank = calloc((size_t)h->nruns + 1, sizeof(*rank));
-	if (!rank)
+	const struct metric *m = &metrics[c->metric];
+	char stem[48];
+	metrics_stem(m->key, stem, sizeof(stem));
+	for (char *p = stem; *p; p++)
+		*p = *p == '_' ? '-' : *p;
+	h->scale = 1;
+	snprintf(h->file, sizeof(h->file), "%s%s", stem, c->ratio ? "-ratio" : "");
+	snprintf(h->data, sizeof(h->data), "%s", c->name);
+	if (c->ratio) {
+		snprintf(h->title, sizeof(h->title), "%s relative to " RUNDIR_REFERENCE, m->label);
+		snprintf(h->ylabel, sizeof(h->ylabel), "ratio");
 		return;
-	for (int i = 0; i < h->nruns; i++)
-		for (int j = 0; j < h->nruns; j++) {
-			int c = strcmp(h->started[j], h->started[i]);
-			rank[i] += c < 0 || (c == 0 && strcmp(h->runs[j], h->runs[i]) < 0);
-		}
-	for (size_t r = 0; r < h->nrows; r++)
-		h->rows[r].run = rank[h->rows[r].run];
-	char(*runs)[64] = calloc((size_t)h->nruns + 1, sizeof(*runs));
-	char(*started)[32] = calloc((size_t)h->nruns + 1, sizeof(*started));
-	if (runs && started) {
-		for (int i = 0; i < h->nruns; i++) {
-			memcpy(runs[rank[i]], h->runs[i], sizeof(*runs));
-			memcpy(started[rank[i]], h->started[i], sizeof(*started));
-		}
-		free(h->runs);
-		free(h->started);
-		h->runs = runs;
-		h->started = started;
-	} else {
-		free(runs);
-		free(started);
 	}
-	free(rank);
+	snprintf(h->title, sizeof(h->title), "%s (median)", m->label);
+	switch (m->unit) {
+	case MU_BYTES:
+	case MU_BYTES_SLOPE:
+		h->scale = 1 / PLOT_MIB;
+		snprintf(h->ylabel, sizeof(h->ylabel), "MiB");
+		metrics_stem(m->key, h->data, sizeof(h->data));
+		strncat(h->data, "_mib", sizeof(h->data) - strlen(h->data) - 1);
+		break;
+	case MU_SECONDS:
+		snprintf(h->ylabel, sizeof(h->ylabel), "seconds");
+		break;
+	case MU_MICROS:
+		snprintf(h->ylabel, sizeof(h->ylabel), "microseconds");
+		break;
+	case MU_ID:
+	case MU_COUNT:
+		snprintf(h->ylabel, sizeof(h->ylabel), "count");
+		break;
+	case MU_RATIO:
+	case MU_FRACTION:
+		snprintf(h->ylabel, sizeof(h->ylabel), "ratio");
+		break;
+	}
 }
 
-/* Colours as in the runs: from the shipped allocator files by name. */
-static void colour_allocs(struct hist *h)
+/* One block per (workload and thread count, allocator), each opening with
+ * the column names the script reads them by: run, then every column. */
+static int write_data(const struct history *h, const char *dir, const char *testbed)
 {
-	struct allocator *all;
-	int n;
-	char err[256];
-	if (catalog_load_allocators(&all, &n, err, sizeof(err)) == 0) {
-		for (int i = 0; i < h->nallocs; i++)
-			for (int k = 0; k < n; k++)
-				if (!strcmp(all[k].name, h->allocs[i].name))
-					snprintf(h->allocs[i].colour, sizeof(h->allocs[i].colour),
-					         "%.7s", all[k].colour);
-		free(all);
-	}
-	runview_style(h->allocs, h->nallocs);
-}
-
-static int write_data(const struct hist *h, const char *dir, const char *testbed)
-{
+	const struct history_column *cols;
+	int ncols = history_columns(&cols);
 	char *text = NULL, name[200];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
-	fputs("# run\tpeak_rss_mib\tpeak_heap_mib\tblowup\tidle_end_rss_mib\twall_s\t"
-	      "wall_ratio_to_glibc\n",
-	      f);
 	for (int g = 0; g < h->ngroups; g++)
 		for (int a = 0; a < h->nallocs; a++) {
 			int any = 0;
+			fputs("run", f);
+			for (int m = 0; m < ncols; m++) {
+				struct hdraw hd;
+				describe(&cols[m], &hd);
+				fprintf(f, "\t%s", hd.data);
+			}
+			fputc('\n', f);
 			for (int run = 0; run < h->nruns; run++)
 				for (size_t r = 0; r < h->nrows; r++) {
-					const struct hrow *row = &h->rows[r];
+					const struct history_row *row = &h->rows[r];
 					if (row->group != g || row->alloc != a || row->run != run)
 						continue;
 					fprintf(f, "%d", run + 1);
-					for (int m = 0; m < NH; m++)
+					for (int m = 0; m < ncols; m++) {
+						struct hdraw hd;
+						describe(&cols[m], &hd);
 						if (isfinite(row->v[m]))
-							fprintf(f, "\t%.6g", row->v[m]);
+							fprintf(f, "\t%.6g", row->v[m] * hd.scale);
 						else /* gnuplot reads NaN, not printf's nan */
 							fputs("\tNaN", f);
+					}
 					fputc('\n', f);
 					any = 1;
 					break;
 				}
-			if (!any) /* gnuplot counts blocks: an empty one still needs a row */
-				fputs("0\tNaN\tNaN\tNaN\tNaN\tNaN\tNaN\n", f);
+			if (!any) { /* gnuplot counts blocks: an empty one still needs a row */
+				fputs("0", f);
+				for (int m = 0; m < ncols; m++)
+					fputs("\tNaN", f);
+				fputc('\n', f);
+			}
 			fputs("\n\n", f);
 		}
 	if (fclose(f)) {
@@ -326,8 +127,8 @@ static int write_data(const struct hist *h, const char *dir, const char *testbed
 	return plot_save(dir, name, text, len);
 }
 
-static void write_vars(FILE *f, const struct hist *h, const char *testbed, int m,
-                       const char *figure)
+static void write_vars(FILE *f, const struct history *h, const struct rundir_alloc *allocs,
+                       const char *testbed, int m, const struct hdraw *hd, const char *figure)
 {
 	const char **items = calloc((size_t)(h->ngroups + h->nallocs) + 1, sizeof(*items));
 	char(*titles)[160] = calloc((size_t)h->ngroups + 1, sizeof(*titles));
@@ -336,17 +137,20 @@ static void write_vars(FILE *f, const struct hist *h, const char *testbed, int m
 		goto out;
 	fputs("out = ", f);
 	plot_gp_string(f, figure);
-	snprintf(buf, sizeof(buf), "%s over %d run%s on %s", hmetrics[m].title, h->nruns,
+	snprintf(buf, sizeof(buf), "%s over %d run%s on %s", hd->title, h->nruns,
 	         h->nruns == 1 ? "" : "s", testbed);
 	fputs("\nfig_title = ", f);
 	plot_gp_string(f, buf);
 	snprintf(buf, sizeof(buf), "%s.tsv", testbed);
 	fputs("\ndata = ", f);
 	plot_gp_string(f, buf);
-	fprintf(f, "\ncol = %d\nylabel = \"%s\"\nn = %d\nng = %d\nnruns = %d\n", m + 2,
-	        hmetrics[m].ylabel, h->nallocs, h->ngroups, h->nruns);
+	fputs("\ncol = ", f);
+	plot_gp_string(f, hd->data);
+	fputs("\nylabel = ", f);
+	plot_gp_string(f, hd->ylabel);
+	fprintf(f, "\nn = %d\nng = %d\nnruns = %d\n", h->nallocs, h->ngroups, h->nruns);
 	for (int a = 0; a < h->nallocs; a++)
-		items[a] = h->allocs[a].name;
+		items[a] = h->allocs[a];
 	plot_gp_array(f, "name", items, h->nallocs, 1);
 	for (int g = 0; g < h->ngroups; g++) {
 		if (h->groups[g].threads < 0)
@@ -366,8 +170,8 @@ static void write_vars(FILE *f, const struct hist *h, const char *testbed, int m
 		double lo = INFINITY, hi = -INFINITY;
 		for (size_t r = 0; r < h->nrows; r++)
 			if (h->rows[r].group == g && isfinite(h->rows[r].v[m])) {
-				lo = fmin(lo, h->rows[r].v[m]);
-				hi = fmax(hi, h->rows[r].v[m]);
+				lo = fmin(lo, h->rows[r].v[m] * hd->scale);
+				hi = fmax(hi, h->rows[r].v[m] * hd->scale);
 			}
 		if (!isfinite(lo)) {
 			lo = 0;
@@ -387,7 +191,7 @@ static void write_vars(FILE *f, const struct hist *h, const char *testbed, int m
 	fputs("xtics_cmd = ", f);
 	plot_gp_string(f, buf);
 	fputc('\n', f);
-	plot_gp_linetypes(f, h->allocs, h->nallocs);
+	plot_gp_linetypes(f, allocs, h->nallocs);
 out:
 	free(items);
 	free(titles);
@@ -396,33 +200,47 @@ out:
 static int plot_testbed(const char *csv, const char *dir, const char *testbed,
                         struct plot_jobs *jobs)
 {
-	struct hist h = {0};
-	int rc = read_history(csv, &h);
-	if (rc == 0 && h.nrows == 0) {
+	const struct history_column *cols;
+	int ncols = history_columns(&cols);
+	struct history h;
+	struct rundir_alloc *allocs = NULL;
+	char err[PATH_MAX + 256];
+	int rc = history_read(csv, &h, err, sizeof(err));
+	if (rc) {
+		log_error("%s", err);
+		return rc;
+	}
+	if (h.nrows == 0) {
 		log_warn("%s holds no runs yet", csv);
 		goto out;
 	}
-	if (rc)
+	/* Colours as in the runs: from the shipped allocator files by name. */
+	if (!(allocs = calloc((size_t)h.nallocs + 1, sizeof(*allocs)))) {
+		rc = -ENOMEM;
 		goto out;
-	order_runs(&h);
-	colour_allocs(&h);
+	}
+	for (int a = 0; a < h.nallocs; a++)
+		memcpy(allocs[a].name, h.allocs[a], sizeof(allocs[a].name));
+	plot_style(allocs, h.nallocs);
 	if ((rc = write_data(&h, dir, testbed)))
 		goto out;
-	for (int m = 0; m < NH && rc == 0; m++) {
+	for (int m = 0; m < ncols && rc == 0; m++) {
 		char figure[200], vars[220], *text = NULL;
 		size_t len = 0;
 		int any = 0;
+		struct hdraw hd;
 		for (size_t r = 0; r < h.nrows; r++)
 			any |= isfinite(h.rows[r].v[m]);
 		if (!any)
-			continue; /* a metric no run has (yet) */
-		snprintf(figure, sizeof(figure), "%s-%s", testbed, hmetrics[m].file);
+			continue; /* a figure no run has (yet) */
+		describe(&cols[m], &hd);
+		snprintf(figure, sizeof(figure), "%s-%s", testbed, hd.file);
 		FILE *f = open_memstream(&text, &len);
 		if (!f) {
 			rc = -ENOMEM;
 			break;
 		}
-		write_vars(f, &h, testbed, m, figure);
+		write_vars(f, &h, allocs, testbed, m, &hd, figure);
 		if (fclose(f)) {
 			free(text);
 			rc = -ENOMEM;
@@ -433,7 +251,8 @@ static int plot_testbed(const char *csv, const char *dir, const char *testbed,
 			rc = plot_jobs_add(jobs, figure, "history.gp");
 	}
 out:
-	hist_free(&h);
+	free(allocs);
+	history_free(&h);
 	return rc;
 }
 

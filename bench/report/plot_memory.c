@@ -8,6 +8,8 @@
  * plots/data/, keeping each bucket's lowest and highest RSS sample so no
  * peak disappears from the picture.
  */
+#include "bench/report/plot_memory.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -18,22 +20,13 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
-#include "bench/report/plot_int.h"
 #include "common/units.h"
 
 #define MAX_ROWS 4000
-/* A day of samples every 10 ms is under 700 MiB; more is not a series. */
-#define SERIES_MAX_FILE ((off_t)1 << 30)
 #define LINE_MAX_LEN 512
 
-enum { COL_T, COL_RSS, COL_HEAP, COL_IN_USE, COL_SYSTEM, NCOLS };
-static const char *const col_names[NCOLS] = {"t_s", "rss_bytes", "heap_bytes", "alloc_in_use_bytes",
-                                             "alloc_system_bytes"};
-
-struct scan {
-	size_t rows;
-	double max[NCOLS]; /* -1: the column holds no value */
-};
+static const char *const col_names[PLOT_NCOLS] = {"t_s", "rss_bytes", "heap_bytes",
+                                                  "alloc_in_use_bytes", "alloc_system_bytes"};
 
 /* Splits a TSV line in place; empty fields stay empty strings. */
 static int split(char *line, char **f, int max)
@@ -51,39 +44,51 @@ static int split(char *line, char **f, int max)
 	return n;
 }
 
-/* Reads path for its maxima; map[c] is the file's column of col_names[c]. */
-static int scan_series(const char *path, struct scan *s, int *map)
+/* A whole line (the series writer's lines are far shorter), or the end. */
+static bool whole_line(const char *line, FILE *in) { return strchr(line, '\n') || feof(in); }
+
+int plot_scan_series(const char *path, struct plot_scan *s, int *map)
 {
 	char line[LINE_MAX_LEN], *f[16];
 	FILE *in = NULL;
-	*s = (struct scan){0};
-	for (int c = 0; c < NCOLS; c++) {
+	*s = (struct plot_scan){0};
+	for (int c = 0; c < PLOT_NCOLS; c++) {
 		s->max[c] = -1;
 		map[c] = -1;
 	}
-	int rc = fsutil_open(path, SERIES_MAX_FILE, &in);
+	int rc = fsutil_open(path, PLOT_SERIES_MAX_FILE, &in);
 	if (rc)
 		return rc;
-	if (fgets(line, sizeof(line), in)) {
+	if (fgets(line, sizeof(line), in) && whole_line(line, in)) {
 		int n = split(line, f, 16);
 		for (int i = 0; i < n; i++)
-			for (int c = 0; c < NCOLS; c++)
+			for (int c = 0; c < PLOT_NCOLS; c++)
 				if (!strcmp(f[i], col_names[c]))
 					map[c] = i;
 	}
-	while (fgets(line, sizeof(line), in)) {
+	rc = map[PLOT_COL_T] < 0 || map[PLOT_COL_RSS] < 0 ? -EINVAL : 0;
+	while (rc == 0 && fgets(line, sizeof(line), in)) {
+		if (!whole_line(line, in)) {
+			rc = -EINVAL;
+			break;
+		}
 		int n = split(line, f, 16);
 		s->rows++;
-		for (int c = 0; c < NCOLS; c++) {
+		for (int c = 0; c < PLOT_NCOLS && rc == 0; c++) {
+			char *end;
 			if (map[c] < 0 || map[c] >= n || !*f[map[c]])
 				continue;
-			double v = strtod(f[map[c]], NULL);
-			if (v > s->max[c])
+			/* gnuplot reads the file too: only numbers, or it would
+			 * draw what it makes of the rest. */
+			double v = strtod(f[map[c]], &end);
+			if (*end || !isfinite(v) || v < 0)
+				rc = -EINVAL;
+			else if (v > s->max[c])
 				s->max[c] = v;
 		}
 	}
 	fclose(in);
-	return map[COL_T] < 0 || map[COL_RSS] < 0 ? -EINVAL : 0;
+	return rc;
 }
 
 /* Writes a thinned copy of path to out: per bucket of rows, the rows with
@@ -97,7 +102,7 @@ static int thin_series(const char *path, const char *out, size_t rows, int rss_c
 	char *text = NULL;
 	size_t len = 0;
 	FILE *in = NULL, *m;
-	int rc = fsutil_open(path, SERIES_MAX_FILE, &in);
+	int rc = fsutil_open(path, PLOT_SERIES_MAX_FILE, &in);
 	if (rc)
 		return rc;
 	if (!(m = open_memstream(&text, &len))) {
@@ -146,24 +151,24 @@ static int thin_series(const char *path, const char *out, size_t rows, int rss_c
 
 /* One allocator's panel. */
 struct panel {
-	const struct runview_cell *cell; /* drawn in full; NULL: no series */
-	char file[PATH_MAX];             /* relative to plots/ */
-	char reps[2048];                 /* other repetitions' files */
-	struct scan scan;
+	const struct rundir_cell *cell; /* drawn in full; NULL: no series */
+	char file[PATH_MAX];            /* relative to plots/ */
+	char reps[2048];                /* other repetitions' files */
+	struct plot_scan scan;
 	char title[256], key[128];
 	char phase_t[512], phase_n[512], phase_l[128];
 };
 
 /* The file gnuplot reads for a series ("../series/x.tsv", or a thinned
  * copy under data/), after scanning it into s. Returns 0 or -errno. */
-static int series_file(const struct runview *rv, const char *dir, const char *series,
-                       struct scan *s, char *out, size_t len)
+static int series_file(const struct rundir *rv, const char *dir, const char *series,
+                       struct plot_scan *s, char *out, size_t len)
 {
 	char path[PATH_MAX], thin[PATH_MAX];
-	int map[NCOLS];
+	int map[PLOT_NCOLS];
 	if (snprintf(path, sizeof(path), "%s/%s", rv->dir, series) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	int rc = scan_series(path, s, map);
+	int rc = plot_scan_series(path, s, map);
 	if (rc)
 		return rc;
 	if (s->rows <= MAX_ROWS) {
@@ -175,7 +180,7 @@ static int series_file(const struct runview *rv, const char *dir, const char *se
 	if ((rc = fsutil_mkdirs(thin)))
 		return rc;
 	snprintf(thin, sizeof(thin), "%s/data/%s", dir, base);
-	if ((rc = thin_series(path, thin, s->rows, map[COL_RSS])))
+	if ((rc = thin_series(path, thin, s->rows, map[PLOT_COL_RSS])))
 		return rc;
 	snprintf(out, len, "data/%s", base);
 	return 0;
@@ -185,17 +190,17 @@ static int series_file(const struct runview *rv, const char *dir, const char *se
  * phases (free-all: milliseconds) get their line but no name. */
 static void describe_phases(struct panel *p, double xmax)
 {
-	const struct runview_cell *c = p->cell;
+	const struct rundir_cell *c = p->cell;
 	double last_label = -INFINITY;
 	for (int i = 0; c && i < c->nphases; i++) {
-		const struct runview_phase *ph = &c->phases[i];
+		const struct rundir_phase *ph = &c->phases[i];
 		if (ph->samples <= 0 || isnan(ph->start_s) || !strcmp(ph->name, "start"))
 			continue;
 		double span = isnan(ph->end_s) ? 0 : ph->end_s - ph->start_s;
 		int label = ph->start_s - last_label > 0.1 * xmax && span > 0.04 * xmax;
 		if (label)
 			last_label = ph->start_s;
-		char name[RUNVIEW_NAME_MAX];
+		char name[WIMM_NAME_MAX];
 		snprintf(name, sizeof(name), "%s", ph->name);
 		for (char *q = name; *q; q++)
 			if (*q == ' ' || *q == '"' || *q == '\\')
@@ -210,32 +215,32 @@ static void describe_phases(struct panel *p, double xmax)
 
 /* "2.06x budget", "1.99x heap" or the peak itself: what the overlay's key
  * and each panel's title say first. */
-static void peak_words(const struct runview *rv, const struct runview_block *b, int a, char *buf,
+static void peak_words(const struct rundir *rv, const struct rundir_block *b, int a, char *buf,
                        size_t len)
 {
-	const struct runview_group *g = runview_group(rv, b->workload, b->threads, a);
+	const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
 	char size[32];
 	if (!g || !g->reps_ok) {
 		snprintf(buf, len, "failed");
 		return;
 	}
-	if (!isnan(g->m[RUNVIEW_OVER_BUDGET].median))
-		snprintf(buf, len, "peak %.2fx budget", g->m[RUNVIEW_OVER_BUDGET].median);
-	else if (!isnan(g->m[RUNVIEW_BLOWUP].median))
-		snprintf(buf, len, "peak %.2fx heap", g->m[RUNVIEW_BLOWUP].median);
-	else if (!isnan(g->m[RUNVIEW_PEAK_RSS].median))
-		snprintf(
-		    buf, len, "peak %s",
-		    units_format_size((uint64_t)g->m[RUNVIEW_PEAK_RSS].median, size, sizeof(size)));
+	if (!isnan(g->m[METRIC_peak_rss_over_budget].median))
+		snprintf(buf, len, "peak %.2fx budget", g->m[METRIC_peak_rss_over_budget].median);
+	else if (!isnan(g->m[METRIC_blowup].median))
+		snprintf(buf, len, "peak %.2fx heap", g->m[METRIC_blowup].median);
+	else if (!isnan(g->m[METRIC_peak_rss_bytes].median))
+		snprintf(buf, len, "peak %s",
+		         units_format_size((uint64_t)g->m[METRIC_peak_rss_bytes].median, size,
+		                           sizeof(size)));
 	else
 		snprintf(buf, len, "peak n/a");
 }
 
-static void panel_title(const struct runview *rv, const struct runview_block *b, int a,
+static void panel_title(const struct rundir *rv, const struct rundir_block *b, int a,
                         struct panel *p)
 {
-	const struct runview_alloc *al = &rv->allocs[a];
-	const struct runview_group *g = runview_group(rv, b->workload, b->threads, a);
+	const struct rundir_alloc *al = &rv->allocs[a];
+	const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
 	char peak[64], size[32], idle[64] = "", rep[48] = "";
 	peak_words(rv, b, a, peak, sizeof(peak));
 	snprintf(p->key, sizeof(p->key), "%s: %s", al->name, peak);
@@ -243,14 +248,14 @@ static void panel_title(const struct runview *rv, const struct runview_block *b,
 		snprintf(p->title, sizeof(p->title), "%s: no series recorded", al->name);
 		return;
 	}
-	if (g && !isnan(g->m[RUNVIEW_PEAK_RSS].median) && strstr(peak, "x ")) {
-		units_format_size((uint64_t)g->m[RUNVIEW_PEAK_RSS].median, size, sizeof(size));
+	if (g && !isnan(g->m[METRIC_peak_rss_bytes].median) && strstr(peak, "x ")) {
+		units_format_size((uint64_t)g->m[METRIC_peak_rss_bytes].median, size, sizeof(size));
 		size_t n = strlen(peak);
 		snprintf(peak + n, sizeof(peak) - n, " (%s)", size);
 	}
-	if (g && !isnan(g->m[RUNVIEW_IDLE_END_RSS].median))
+	if (g && !isnan(g->m[METRIC_idle_end_rss_bytes].median))
 		snprintf(idle, sizeof(idle), ", %s after idle",
-		         units_format_size((uint64_t)g->m[RUNVIEW_IDLE_END_RSS].median, size,
+		         units_format_size((uint64_t)g->m[METRIC_idle_end_rss_bytes].median, size,
 		                           sizeof(size)));
 	if (g && g->reps_ok + g->reps_failed > 1)
 		snprintf(rep, sizeof(rep), " [rep %d of %d]", p->cell->rep,
@@ -268,19 +273,21 @@ static void panel_title(const struct runview *rv, const struct runview_block *b,
  * ymax[0] is the top of every panel, ymax[1] of RSS and heap alone: the
  * overlay's, which must not shrink its lines under an allocator's system
  * bytes it does not draw. */
-static int fill_panels(const struct runview *rv, const struct runview_block *b, const char *dir,
+static int fill_panels(const struct rundir *rv, const struct rundir_block *b, const char *dir,
                        struct panel *p, double *xmax, double *ymax)
 {
 	int with_series = 0;
 	for (int a = 0; a < rv->nallocs; a++) {
-		p[a].cell = runview_representative(rv, b->workload, b->threads, a);
+		p[a].cell = rundir_representative(rv, b->workload, b->threads, a);
 		int rc = p[a].cell ? series_file(rv, dir, p[a].cell->series, &p[a].scan, p[a].file,
 		                                 sizeof(p[a].file))
 		                   : 0;
 		if (rc) {
 			log_warn("%s/%s: %s; drawn as not recorded", rv->dir, p[a].cell->series,
-			         rc == -EINVAL ? "not a wimm series (no t_s and rss_bytes columns)"
-			                       : fsutil_strerror(rc));
+			         rc == -EINVAL
+			             ? "not a wimm series (no t_s and rss_bytes columns, a "
+			               "field that is not a number, or a line too long)"
+			             : fsutil_strerror(rc));
 			p[a].cell = NULL; /* unreadable: drawn as missing */
 		}
 		if (!p[a].cell) {
@@ -288,21 +295,22 @@ static int fill_panels(const struct runview *rv, const struct runview_block *b, 
 			continue;
 		}
 		with_series++;
-		for (int c = COL_RSS; c < NCOLS; c++)
+		for (int c = PLOT_COL_RSS; c < PLOT_NCOLS; c++)
 			ymax[0] = fmax(ymax[0], p[a].scan.max[c]);
-		ymax[1] = fmax(ymax[1], fmax(p[a].scan.max[COL_RSS], p[a].scan.max[COL_HEAP]));
-		*xmax = fmax(*xmax, p[a].scan.max[COL_T]);
+		ymax[1] =
+		    fmax(ymax[1], fmax(p[a].scan.max[PLOT_COL_RSS], p[a].scan.max[PLOT_COL_HEAP]));
+		*xmax = fmax(*xmax, p[a].scan.max[PLOT_COL_T]);
 		for (size_t i = 0; i < rv->ncells; i++) {
-			const struct runview_cell *c = &rv->cells[i];
-			struct scan s;
+			const struct rundir_cell *c = &rv->cells[i];
+			struct plot_scan s;
 			char file[PATH_MAX];
 			if (c == p[a].cell || c->alloc != a || c->threads != b->threads ||
 			    strcmp(c->workload, b->workload) || !c->series[0] ||
 			    series_file(rv, dir, c->series, &s, file, sizeof(file)))
 				continue;
-			ymax[0] = fmax(ymax[0], s.max[COL_RSS]);
-			ymax[1] = fmax(ymax[1], s.max[COL_RSS]);
-			*xmax = fmax(*xmax, s.max[COL_T]);
+			ymax[0] = fmax(ymax[0], s.max[PLOT_COL_RSS]);
+			ymax[1] = fmax(ymax[1], s.max[PLOT_COL_RSS]);
+			*xmax = fmax(*xmax, s.max[PLOT_COL_T]);
 			size_t n = strlen(p[a].reps);
 			if (n + strlen(file) + 2 < sizeof(p[a].reps))
 				snprintf(p[a].reps + n, sizeof(p[a].reps) - n, "%s%s", n ? " " : "",
@@ -312,25 +320,25 @@ static int fill_panels(const struct runview *rv, const struct runview_block *b, 
 	return with_series;
 }
 
-static void write_vars(FILE *f, const struct runview *rv, const struct runview_block *b,
+static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_block *b,
                        const char *name, struct panel *p, double xmax, const double *ymax)
 {
 	int n = rv->nallocs, any_reps = 0;
 	const char **items = calloc((size_t)n + 1, sizeof(*items));
 	char label[160], title[320], size[32];
 	double budget = NAN;
-	const struct runview_cell *ref = rv->ref >= 0 ? p[rv->ref].cell : NULL;
+	const struct rundir_cell *ref = rv->ref >= 0 ? p[rv->ref].cell : NULL;
 	if (!items)
 		return;
 	for (int a = 0; a < n; a++) {
-		const struct runview_group *g = runview_group(rv, b->workload, b->threads, a);
+		const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
 		if (g && g->budget_bytes > 0)
 			budget = g->budget_bytes;
 		any_reps |= p[a].reps[0] != '\0';
 		if (!ref && p[a].cell)
 			ref = p[a].cell;
 	}
-	runview_block_label(b, label, sizeof(label));
+	rundir_block_label(b, label, sizeof(label));
 	fprintf(f, "# %s: memory over time (written by wimm; drawn by memory.gp)\nout = ", label);
 	plot_gp_string(f, name);
 	snprintf(title, sizeof(title), "%s: memory over time under %d allocator%s", label, n,
@@ -349,7 +357,7 @@ static void write_vars(FILE *f, const struct runview *rv, const struct runview_b
 	snprintf(title, sizeof(title), "budget %s",
 	         budget > 0 ? units_format_size((uint64_t)budget, size, sizeof(size)) : "");
 	plot_gp_string(f, title);
-	int heap = ref && ref->alloc >= 0 && p[ref->alloc].scan.max[COL_HEAP] > 0;
+	int heap = ref && ref->alloc >= 0 && p[ref->alloc].scan.max[PLOT_COL_HEAP] > 0;
 	fputs("\nheap_ref = ", f);
 	plot_gp_string(f, heap ? p[ref->alloc].file : "");
 	snprintf(title, sizeof(title), "heap (%s's run)", heap ? rv->allocs[ref->alloc].name : "");
@@ -373,9 +381,9 @@ static void write_vars(FILE *f, const struct runview *rv, const struct runview_b
 	ARRAY("kname", p[a].key, 1);
 	ARRAY("file", p[a].file, 1);
 	ARRAY("ptitle", p[a].title, 1);
-	ARRAY("has_heap", p[a].scan.max[COL_HEAP] > 0 ? "1" : "0", 0);
-	ARRAY("has_in_use", p[a].scan.max[COL_IN_USE] > 0 ? "1" : "0", 0);
-	ARRAY("has_system", p[a].scan.max[COL_SYSTEM] > 0 ? "1" : "0", 0);
+	ARRAY("has_heap", p[a].scan.max[PLOT_COL_HEAP] > 0 ? "1" : "0", 0);
+	ARRAY("has_in_use", p[a].scan.max[PLOT_COL_IN_USE] > 0 ? "1" : "0", 0);
+	ARRAY("has_system", p[a].scan.max[PLOT_COL_SYSTEM] > 0 ? "1" : "0", 0);
 	ARRAY("reps", p[a].reps, 1);
 	ARRAY("phase_t", p[a].phase_t, 1);
 	ARRAY("phase_n", p[a].phase_n, 1);
@@ -398,7 +406,7 @@ static double nice_top(double v)
 	return v;
 }
 
-static int write_block(const struct runview *rv, const struct runview_block *b, const char *dir,
+static int write_block(const struct rundir *rv, const struct rundir_block *b, const char *dir,
                        struct plot_jobs *jobs)
 {
 	struct panel *p = calloc((size_t)rv->nallocs + 1, sizeof(*p));
@@ -414,12 +422,12 @@ static int write_block(const struct runview *rv, const struct runview_block *b, 
 	if (fill_panels(rv, b, dir, p, &xmax, ymax) == 0)
 		goto out; /* nothing was recorded: no figure */
 	for (int a = 0; a < rv->nallocs; a++)
-		if (runview_group(rv, b->workload, b->threads, a) &&
-		    runview_group(rv, b->workload, b->threads, a)->budget_bytes > 0)
+		if (rundir_group(rv, b->workload, b->threads, a) &&
+		    rundir_group(rv, b->workload, b->threads, a)->budget_bytes > 0)
 			for (int k = 0; k < 2; k++)
 				ymax[k] = fmax(
 				    ymax[k],
-				    runview_group(rv, b->workload, b->threads, a)->budget_bytes);
+				    rundir_group(rv, b->workload, b->threads, a)->budget_bytes);
 	xmax = xmax > 0 ? xmax * 1.02 : 1;
 	for (int a = 0; a < rv->nallocs; a++) {
 		describe_phases(&p[a], xmax);
@@ -445,7 +453,7 @@ out:
 	return rc;
 }
 
-int plot_memory_write(const struct runview *rv, const char *dir, struct plot_jobs *jobs)
+int plot_memory_write(const struct rundir *rv, const char *dir, struct plot_jobs *jobs)
 {
 	/* A panel without a series reads this: the header and one n/a row. */
 	static const char empty[] = "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\t"

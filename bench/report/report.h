@@ -11,7 +11,7 @@
 #include <stdio.h>
 
 #include "bench/report/plot.h"
-#include "bench/results/runview.h"
+#include "bench/results/rundir.h"
 
 /* The end of `wimm run` / `wimm exec` and `wimm plot RUN_DIR`: reads the
  * run back, renders its figures (plot_run) and writes both reports. Says
@@ -26,8 +26,8 @@ int report_run(const char *run_dir, struct plot_outcome *po);
 /* Sentences about one workload, computed from the results. Returns how
  * many were written to out (each a plain-text line, at most max). */
 #define REPORT_SENTENCE_MAX 640
-int report_findings(const struct runview *rv, const char *workload,
-                    char (*out)[REPORT_SENTENCE_MAX], int max);
+int report_findings(const struct rundir *rv, const char *workload, char (*out)[REPORT_SENTENCE_MAX],
+                    int max);
 
 /* The table of one block: rows of figures, one column per allocator;
  * cells are formatted ("263.6 MiB", "2.06x", "n/a"). */
@@ -37,7 +37,7 @@ struct report_table {
 	char (*label)[REPORT_CELL_MAX]; /* nrows */
 	char (*cell)[REPORT_CELL_MAX];  /* nrows x ncols, row-major */
 };
-int report_table_build(const struct runview *rv, const struct runview_block *b,
+int report_table_build(const struct rundir *rv, const struct rundir_block *b,
                        struct report_table *t);
 void report_table_free(struct report_table *t);
 
@@ -47,10 +47,10 @@ void report_html_text(FILE *f, const char *s);
 
 /* Figure NAME under RUN/plots: 2 rendered (PNG and SVG), 1 written but not
  * rendered (its .vars only), 0 none (nothing to draw). */
-int report_figure_state(const struct runview *rv, const char *name);
+int report_figure_state(const struct rundir *rv, const char *name);
 
 /* The two writers; return 0 or -errno (logged). */
-int report_write_md(const struct runview *rv, const struct plot_outcome *po);
-int report_write_html(const struct runview *rv, const struct plot_outcome *po);
+int report_write_md(const struct rundir *rv, const struct plot_outcome *po);
+int report_write_html(const struct rundir *rv, const struct plot_outcome *po);
 
 #endif

@@ -96,7 +96,7 @@ static int inline_svg(FILE *f, const char *path, const char *prefix, const char 
 	return 0;
 }
 
-static void figure(FILE *f, const struct runview *rv, const char *name, const char *caption,
+static void figure(FILE *f, const struct rundir *rv, const char *name, const char *caption,
                    int index)
 {
 	char path[PATH_MAX], prefix[32];
@@ -125,14 +125,14 @@ static void figure(FILE *f, const struct runview *rv, const char *name, const ch
 	fputs(".svg\">SVG</a>)</figcaption>\n</figure>\n", f);
 }
 
-static void swatch(FILE *f, const struct runview_alloc *a)
+static void swatch(FILE *f, const struct rundir_alloc *a)
 {
-	/* The colour was checked to be "#rrggbb" (runview_style). */
+	/* The colour was checked to be "#rrggbb" (on read). */
 	fprintf(f, "<span class=\"sw\" style=\"background:%s\"></span>", a->colour);
 	report_html_text(f, a->name);
 }
 
-static void context(FILE *f, const struct runview *rv, const struct plot_outcome *po)
+static void context(FILE *f, const struct rundir *rv, const struct plot_outcome *po)
 {
 	fputs("<h1>wimm report: run ", f);
 	report_html_text(f, rv->run_id);
@@ -147,7 +147,8 @@ static void context(FILE *f, const struct runview *rv, const struct plot_outcome
 	fprintf(f,
 	        "</li>\n<li>%d repetition%s of every cell, sampled every %g ms; cell order "
 	        "seed %llu</li>\n",
-	        rv->reps, rv->reps == 1 ? "" : "s", rv->interval_s * 1000, rv->seed);
+	        rv->reps > 0 ? rv->reps : 1, rv->reps > 1 ? "s" : "", rv->interval_s * 1000,
+	        rv->seed);
 	if (rv->env_removed[0]) {
 		fputs("<li>removed from each measured child's environment: ", f);
 		report_html_text(f, rv->env_removed);
@@ -177,7 +178,7 @@ static void context(FILE *f, const struct runview *rv, const struct plot_outcome
 	      "<th>library</th><th>tunables</th><th>note</th></tr>\n",
 	      f);
 	for (int a = 0; a < rv->nallocs; a++) {
-		const struct runview_alloc *al = &rv->allocs[a];
+		const struct rundir_alloc *al = &rv->allocs[a];
 		fputs("<tr><td>", f);
 		swatch(f, al);
 		fputs("</td><td>", f);
@@ -193,13 +194,13 @@ static void context(FILE *f, const struct runview *rv, const struct plot_outcome
 	fputs("</table>\n", f);
 }
 
-static void table(FILE *f, const struct runview *rv, const struct runview_block *b)
+static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b)
 {
 	struct report_table t;
 	char label[160];
 	if (report_table_build(rv, b, &t))
 		return;
-	runview_block_label(b, label, sizeof(label));
+	rundir_block_label(b, label, sizeof(label));
 	fputs("<table>\n<tr><th>", f);
 	report_html_text(f, label);
 	fputs("</th>", f);
@@ -224,7 +225,7 @@ static void table(FILE *f, const struct runview *rv, const struct runview_block 
 	report_table_free(&t);
 }
 
-static void description(FILE *f, const struct runview *rv, const char *w)
+static void description(FILE *f, const struct rundir *rv, const char *w)
 {
 	for (int i = 0; i < rv->nworkloads; i++) {
 		if (strcmp(rv->workloads[i].name, w) || !rv->workloads[i].description[0])
@@ -245,7 +246,7 @@ static void description(FILE *f, const struct runview *rv, const char *w)
 	}
 }
 
-static void body(FILE *f, const struct runview *rv, char (*s)[REPORT_SENTENCE_MAX])
+static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX])
 {
 	char name[160], label[160], caption[256];
 	int index = 0;
@@ -263,7 +264,7 @@ static void body(FILE *f, const struct runview *rv, char (*s)[REPORT_SENTENCE_MA
 		figure(f, rv, PLOT_SUMMARY, caption, index++);
 	}
 	for (size_t i = 0; i < rv->nblocks; i++) {
-		const struct runview_block *b = &rv->blocks[i];
+		const struct rundir_block *b = &rv->blocks[i];
 		if (i == 0 || strcmp(b->workload, rv->blocks[i - 1].workload)) {
 			fputs("<h2>", f);
 			report_html_text(f, b->workload);
@@ -278,7 +279,7 @@ static void body(FILE *f, const struct runview *rv, char (*s)[REPORT_SENTENCE_MA
 			}
 			fputs(n ? "</ul>\n" : "", f);
 		}
-		runview_block_label(b, label, sizeof(label));
+		rundir_block_label(b, label, sizeof(label));
 		fputs("<h3>", f);
 		report_html_text(f, label);
 		fputs("</h3>\n", f);
@@ -290,7 +291,7 @@ static void body(FILE *f, const struct runview *rv, char (*s)[REPORT_SENTENCE_MA
 	}
 }
 
-int report_write_html(const struct runview *rv, const struct plot_outcome *po)
+int report_write_html(const struct rundir *rv, const struct plot_outcome *po)
 {
 	char *text = NULL, path[PATH_MAX];
 	char(*s)[REPORT_SENTENCE_MAX] = calloc(MAX_SENTENCES, sizeof(*s));

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bench/report/report.h"
 #include "common/units.h"
@@ -27,11 +28,7 @@ static const char *s_thread(int t) { return t == 1 ? "" : "s"; }
 
 static char *size_str(double v, char *buf, size_t len)
 {
-	if (isnan(v) || v < 0)
-		snprintf(buf, len, "n/a");
-	else
-		units_format_size((uint64_t)llround(v), buf, len);
-	return buf;
+	return metrics_format(MU_BYTES, v, buf, len);
 }
 
 /* " with 4 threads", or nothing for a real program. */
@@ -43,14 +40,14 @@ static void with_threads(int t, char *buf, size_t len)
 		snprintf(buf, len, " with %d thread%s", t, s_thread(t));
 }
 
-static double med(const struct runview *rv, const char *w, int t, int a, enum runview_metric m)
+static double med(const struct rundir *rv, const char *w, int t, int a, int m)
 {
-	double v = runview_median(rv, w, t, a, m);
+	double v = rundir_median(rv, w, t, a, m);
 	return isfinite(v) ? v : NAN;
 }
 
 /* The thread counts workload w ran at, ascending (from the blocks). */
-static int threads_of(const struct runview *rv, const char *w, int *out, int max)
+static int threads_of(const struct rundir *rv, const char *w, int *out, int max)
 {
 	int n = 0;
 	for (size_t i = 0; i < rv->nblocks && n < max; i++)
@@ -61,8 +58,8 @@ static int threads_of(const struct runview *rv, const char *w, int *out, int max
 
 /* The largest (sign 1) or smallest (sign -1) median of m at thread count t
  * (any thread count when t is INT_MIN's stand-in, -2); sets *ta and *tt. */
-static double extreme(const struct runview *rv, const char *w, int t, enum runview_metric m,
-                      int sign, int *ta, int *tt)
+static double extreme(const struct rundir *rv, const char *w, int t, int m, int sign, int *ta,
+                      int *tt)
 {
 	int ts[64], nt = threads_of(rv, w, ts, 64);
 	double best = NAN;
@@ -83,7 +80,7 @@ static double extreme(const struct runview *rv, const char *w, int t, enum runvi
 	return best;
 }
 
-static double budget_of(const struct runview *rv, const char *w)
+static double budget_of(const struct rundir *rv, const char *w)
 {
 	for (size_t i = 0; i < rv->ngroups; i++)
 		if (!strcmp(rv->groups[i].workload, w) && rv->groups[i].budget_bytes > 0)
@@ -94,8 +91,8 @@ static double budget_of(const struct runview *rv, const char *w)
 /* The reference allocator's figure too, when it is neither the worst nor
  * the best named: readers compare with the default. fmt takes the name
  * and the value. Returns the length written. */
-static int ref_clause(const struct runview *rv, const char *w, int t, enum runview_metric m, int wa,
-                      int ba, const char *fmt, char *out, size_t len)
+static int ref_clause(const struct rundir *rv, const char *w, int t, int m, int wa, int ba,
+                      const char *fmt, char *out, size_t len)
 {
 	double v = rv->ref >= 0 ? med(rv, w, t, rv->ref, m) : NAN;
 	if (rv->ref < 0 || rv->ref == wa || rv->ref == ba || isnan(v))
@@ -106,11 +103,11 @@ static int ref_clause(const struct runview *rv, const char *w, int t, enum runvi
 
 /* "glibc peaked at 2.06x the 128.0 MiB budget with 1 thread; tcmalloc
  * stayed at 1.11x." and how the thread count changes it. */
-static int budget_sentence(const struct runview *rv, const char *w, char *out)
+static int budget_sentence(const struct rundir *rv, const char *w, char *out)
 {
 	int wa = -1, wt = 0, ba = -1, bt = 0, ts[64], nt = threads_of(rv, w, ts, 64);
 	char b[32], thr[48];
-	double worst = extreme(rv, w, -2, RUNVIEW_OVER_BUDGET, 1, &wa, &wt);
+	double worst = extreme(rv, w, -2, METRIC_peak_rss_over_budget, 1, &wa, &wt);
 	if (isnan(worst))
 		return 0;
 	size_str(budget_of(rv, w), b, sizeof(b));
@@ -122,10 +119,10 @@ static int budget_sentence(const struct runview *rv, const char *w, char *out)
 		         b, rv->allocs[wa].name, worst, thr);
 		return 1;
 	}
-	double best = extreme(rv, w, wt, RUNVIEW_OVER_BUDGET, -1, &ba, &bt);
+	double best = extreme(rv, w, wt, METRIC_peak_rss_over_budget, -1, &ba, &bt);
 	int n = snprintf(out, REPORT_SENTENCE_MAX, "%s peaked at %.2fx the %s budget%s",
 	                 rv->allocs[wa].name, worst, b, thr);
-	n += ref_clause(rv, w, wt, RUNVIEW_OVER_BUDGET, wa, ba, " and %s at %.2fx", out + n,
+	n += ref_clause(rv, w, wt, METRIC_peak_rss_over_budget, wa, ba, " and %s at %.2fx", out + n,
 	                REPORT_SENTENCE_MAX - (size_t)n);
 	if (ba != wa)
 		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "; %s %s at %.2fx",
@@ -135,7 +132,7 @@ static int budget_sentence(const struct runview *rv, const char *w, char *out)
 	double low = NAN;
 	int lt = 0;
 	for (int k = 0; k < nt; k++) {
-		double v = med(rv, w, ts[k], wa, RUNVIEW_OVER_BUDGET);
+		double v = med(rv, w, ts[k], wa, METRIC_peak_rss_over_budget);
 		if (!isnan(v) && (isnan(low) || v < low)) {
 			low = v;
 			lt = ts[k];
@@ -152,21 +149,21 @@ static int budget_sentence(const struct runview *rv, const char *w, char *out)
 
 /* RSS against the heap: at the end of the work when the run has that
  * exact snapshot (what the program still held), else at the peaks. */
-static int heap_sentence(const struct runview *rv, const char *w, char *out)
+static int heap_sentence(const struct rundir *rv, const char *w, char *out)
 {
 	int wa = -1, wt = 0, ba = -1, bt = 0, n;
-	enum runview_metric m = RUNVIEW_WORK_END_RATIO;
+	int m = METRIC_work_end_rss_over_heap;
 	double worst = extreme(rv, w, -2, m, 1, &wa, &wt);
 	char thr[48];
 	if (isnan(worst)) {
-		m = RUNVIEW_BLOWUP;
+		m = METRIC_blowup;
 		worst = extreme(rv, w, -2, m, 1, &wa, &wt);
 	}
 	if (isnan(worst))
 		return 0;
 	double best = extreme(rv, w, wt, m, -1, &ba, &bt);
 	with_threads(wt, thr, sizeof(thr));
-	if (m == RUNVIEW_WORK_END_RATIO)
+	if (m == METRIC_work_end_rss_over_heap)
 		n = snprintf(out, REPORT_SENTENCE_MAX,
 		             "At the end of the work%s, %s's RSS was %.2fx the heap the program "
 		             "still held",
@@ -184,11 +181,11 @@ static int heap_sentence(const struct runview *rv, const char *w, char *out)
 }
 
 /* The idle phase's length, from the reference allocator's cell. */
-static double idle_seconds(const struct runview *rv, const char *w, int t)
+static double idle_seconds(const struct rundir *rv, const char *w, int t)
 {
 	for (int a = 0; a < rv->nallocs; a++) {
-		const struct runview_cell *c =
-		    runview_representative(rv, w, t, (a + rv->ref) % rv->nallocs);
+		const struct rundir_cell *c =
+		    rundir_representative(rv, w, t, (a + rv->ref) % rv->nallocs);
 		for (int i = c ? c->nphases - 1 : -1; i >= 0; i--)
 			if (!strncmp(c->phases[i].name, "idle", 4) && !isnan(c->phases[i].start_s))
 				return c->phases[i].end_s - c->phases[i].start_s;
@@ -196,7 +193,7 @@ static double idle_seconds(const struct runview *rv, const char *w, int t)
 	return NAN;
 }
 
-static void join_names(const struct runview *rv, const int *idx, int n, char *buf, size_t len)
+static void join_names(const struct rundir *rv, const int *idx, int n, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
@@ -210,14 +207,14 @@ static void join_names(const struct runview *rv, const int *idx, int n, char *bu
 
 /* Who gave the memory back after freeing it, who kept it, and who kept
  * part of it. */
-static int idle_sentence(const struct runview *rv, const char *w, int t, char *out)
+static int idle_sentence(const struct rundir *rv, const char *w, int t, char *out)
 {
 	int gave[64], kept[64], part[64], ng = 0, nk = 0, np = 0;
 	double gave_max = 0, kept_min = 1, gave_rss_max = 0, kept_rss_min = INFINITY;
 	char names[512], a[32], b[32], thr[48], idle[48] = "";
 	for (int k = 0; k < rv->nallocs && k < 64; k++) {
-		double r = med(rv, w, t, k, RUNVIEW_IDLE_OVER_PEAK);
-		double rss = med(rv, w, t, k, RUNVIEW_IDLE_END_RSS);
+		double r = med(rv, w, t, k, METRIC_idle_end_over_peak);
+		double rss = med(rv, w, t, k, METRIC_idle_end_rss_bytes);
 		if (isnan(r) || isnan(rss))
 			continue;
 		if (r <= GAVE_BACK) {
@@ -265,10 +262,11 @@ static int idle_sentence(const struct runview *rv, const char *w, int t, char *o
 		sep = "; ";
 	}
 	for (int i = 0; i < np && n < REPORT_SENTENCE_MAX; i++) {
-		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s%s kept %.0f%% (%s)",
-		              sep, rv->allocs[part[i]].name,
-		              100 * med(rv, w, t, part[i], RUNVIEW_IDLE_OVER_PEAK),
-		              size_str(med(rv, w, t, part[i], RUNVIEW_IDLE_END_RSS), b, sizeof(b)));
+		n += snprintf(
+		    out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s%s kept %.0f%% (%s)", sep,
+		    rv->allocs[part[i]].name,
+		    100 * med(rv, w, t, part[i], METRIC_idle_end_over_peak),
+		    size_str(med(rv, w, t, part[i], METRIC_idle_end_rss_bytes), b, sizeof(b)));
 		sep = "; ";
 	}
 	if (n < REPORT_SENTENCE_MAX)
@@ -276,15 +274,15 @@ static int idle_sentence(const struct runview *rv, const char *w, int t, char *o
 	return 1;
 }
 
-static int leak_sentence(const struct runview *rv, const char *w, char *out)
+static int leak_sentence(const struct rundir *rv, const char *w, char *out)
 {
 	int ha = -1, ht = 0, la = -1, lt = 0, xa = -1, xt = 0;
 	char h[32], lo[32], hi[32];
-	double heap = extreme(rv, w, -2, RUNVIEW_LEAK_HEAP, 1, &ha, &ht);
+	double heap = extreme(rv, w, -2, METRIC_leak_heap_per_iter_bytes, 1, &ha, &ht);
 	if (isnan(heap))
 		return 0;
-	double rlo = extreme(rv, w, -2, RUNVIEW_LEAK_RSS, -1, &la, &lt);
-	double rhi = extreme(rv, w, -2, RUNVIEW_LEAK_RSS, 1, &xa, &xt);
+	double rlo = extreme(rv, w, -2, METRIC_leak_rss_per_iter_bytes, -1, &la, &lt);
+	double rhi = extreme(rv, w, -2, METRIC_leak_rss_per_iter_bytes, 1, &xa, &xt);
 	int n = snprintf(out, REPORT_SENTENCE_MAX, "The program leaked %s of heap per iteration",
 	                 size_str(heap, h, sizeof(h)));
 	if (!isnan(rlo) && la != xa)
@@ -300,12 +298,12 @@ static int leak_sentence(const struct runview *rv, const char *w, char *out)
 	return 1;
 }
 
-static int wall_sentence(const struct runview *rv, const char *w, int t, char *out)
+static int wall_sentence(const struct rundir *rv, const char *w, int t, char *out)
 {
 	int fa = -1, ft = 0, sa = -1, st = 0;
 	char thr[48], fs[32], ss[32];
-	double fast = extreme(rv, w, t, RUNVIEW_WALL, -1, &fa, &ft);
-	double slow = extreme(rv, w, t, RUNVIEW_WALL, 1, &sa, &st);
+	double fast = extreme(rv, w, t, METRIC_wall_s, -1, &fa, &ft);
+	double slow = extreme(rv, w, t, METRIC_wall_s, 1, &sa, &st);
 	if (isnan(fast) || fa == sa)
 		return 0;
 	with_threads(t, thr, sizeof(thr));
@@ -324,15 +322,15 @@ static int wall_sentence(const struct runview *rv, const char *w, int t, char *o
 	return 1;
 }
 
-static int arena_sentence(const struct runview *rv, const char *w, int t, char *out)
+static int arena_sentence(const struct rundir *rv, const char *w, int t, char *out)
 {
 	int n = 0, listed = 0;
 	char thr[48];
 	with_threads(t, thr, sizeof(thr));
 	n = snprintf(out, REPORT_SENTENCE_MAX, "Arenas%s:", thr);
 	for (int a = 0; a < rv->nallocs && n < REPORT_SENTENCE_MAX; a++) {
-		double v = med(rv, w, t, a, RUNVIEW_ARENAS);
-		if (!runview_group(rv, w, t, a))
+		double v = med(rv, w, t, a, METRIC_arenas);
+		if (!rundir_group(rv, w, t, a))
 			continue;
 		if (isnan(v))
 			n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, "%s %s n/a",
@@ -348,11 +346,11 @@ static int arena_sentence(const struct runview *rv, const char *w, int t, char *
 	return listed > 0;
 }
 
-static int failure_sentence(const struct runview *rv, const char *w, char *out)
+static int failure_sentence(const struct rundir *rv, const char *w, char *out)
 {
 	int n = 0, count = 0;
 	for (size_t i = 0; i < rv->ncells && n < REPORT_SENTENCE_MAX - 1; i++) {
-		const struct runview_cell *c = &rv->cells[i];
+		const struct rundir_cell *c = &rv->cells[i];
 		char thr[48];
 		if (c->ok || strcmp(c->workload, w))
 			continue;
@@ -371,12 +369,12 @@ static int failure_sentence(const struct runview *rv, const char *w, char *out)
 	return count > 0;
 }
 
-int report_findings(const struct runview *rv, const char *w, sentence *out, int max)
+int report_findings(const struct rundir *rv, const char *w, sentence *out, int max)
 {
 	int ts[64], nt = threads_of(rv, w, ts, 64), n = 0;
 	int focus = nt ? ts[nt - 1] : -1, fa = -1, ft;
-	static const enum runview_metric lead[] = {RUNVIEW_OVER_BUDGET, RUNVIEW_WORK_END_RATIO,
-	                                           RUNVIEW_BLOWUP};
+	static const int lead[] = {METRIC_peak_rss_over_budget, METRIC_work_end_rss_over_heap,
+	                           METRIC_blowup};
 	sentence s;
 	if (nt == 0 || max <= 0)
 		return 0;
@@ -404,83 +402,51 @@ int report_findings(const struct runview *rv, const char *w, sentence *out, int 
 
 /* ---- the table of a block ---- */
 
-enum fmt { F_SIZE, F_RATIO, F_SECONDS, F_COUNT };
-
-struct row {
-	const char *label;
-	enum runview_metric m;
-	enum fmt fmt;
-	int optional; /* left out when no allocator has a value */
-};
-
-static const struct row rows[] = {
-    {"peak RSS", RUNVIEW_PEAK_RSS, F_SIZE, 0},
-    {"peak heap", RUNVIEW_PEAK_HEAP, F_SIZE, 0},
-    {"peak RSS / heap", RUNVIEW_BLOWUP, F_RATIO, 0},
-    {"peak RSS / budget", RUNVIEW_OVER_BUDGET, F_RATIO, 1},
-    {"RSS / heap, work end", RUNVIEW_WORK_END_RATIO, F_RATIO, 1},
-    {"leak per iteration", RUNVIEW_LEAK_HEAP, F_SIZE, 1},
-    {"RSS growth per iteration", RUNVIEW_LEAK_RSS, F_SIZE, 1},
-    {"RSS after idle", RUNVIEW_IDLE_END_RSS, F_SIZE, 1},
-    {"wall time", RUNVIEW_WALL, F_SECONDS, 0},
-    {"arenas", RUNVIEW_ARENAS, F_COUNT, 1},
-};
-#define NROWS (int)(sizeof(rows) / sizeof(rows[0]))
-
-static void format(enum fmt f, double v, char *buf, size_t len)
-{
-	if (isnan(v))
-		snprintf(buf, len, "n/a");
-	else if (f == F_SIZE)
-		size_str(v, buf, len);
-	else if (f == F_RATIO)
-		units_format_ratio(v, buf, len);
-	else if (f == F_SECONDS)
-		units_format_duration(v, buf, len);
-	else
-		snprintf(buf, len, "%.0f", v);
-}
-
-int report_table_build(const struct runview *rv, const struct runview_block *b,
+/* The rows: every figure the metric table marks SHOW_REPORT, in its order;
+ * an optional one only when an allocator has it. */
+int report_table_build(const struct rundir *rv, const struct rundir_block *b,
                        struct report_table *t)
 {
-	int nc = rv->nallocs;
+	int nc = rv->nallocs, nrows = 1; /* the failed row */
+	for (int i = 0; i < METRIC_N; i++)
+		nrows += (metrics[i].show & SHOW_REPORT) != 0;
 	*t = (struct report_table){0};
-	t->label = calloc(NROWS + 1, sizeof(*t->label));
-	t->cell = calloc((size_t)(NROWS + 1) * (size_t)(nc + 1), sizeof(*t->cell));
+	t->label = calloc((size_t)nrows + 1, sizeof(*t->label));
+	t->cell = calloc((size_t)(nrows + 1) * (size_t)(nc + 1), sizeof(*t->cell));
 	if (!t->label || !t->cell) {
 		report_table_free(t);
 		return -ENOMEM;
 	}
 	t->ncols = nc;
 	int failed_any = 0;
-	for (int r = 0; r < NROWS; r++) {
+	for (int id = 0; id < METRIC_N; id++) {
+		const struct metric *m = &metrics[id];
 		int any = 0;
+		if (!(m->show & SHOW_REPORT))
+			continue;
 		for (int a = 0; a < nc; a++) {
-			const struct runview_group *g =
-			    runview_group(rv, b->workload, b->threads, a);
+			const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
 			char *out = t->cell[t->nrows * nc + a], range[64];
-			double v = g ? g->m[rows[r].m].median : NAN;
+			double v = g ? g->m[id].median : NAN;
 			if (g)
 				failed_any |= g->reps_failed > 0;
 			any |= !isnan(v);
-			format(rows[r].fmt, v, out, REPORT_CELL_MAX);
-			/* Repeated: the spread beside the median of the time. */
-			if (g && rows[r].m == RUNVIEW_WALL && g->reps_ok > 1 && !isnan(v)) {
+			metrics_format(m->unit, v, out, REPORT_CELL_MAX);
+			/* Repeated: the spread beside the median. */
+			if (g && m->show & SHOW_SPREAD && g->reps_ok > 1 && !isnan(v)) {
 				char lo[24], hi[24];
-				format(F_SECONDS, g->m[RUNVIEW_WALL].min, lo, sizeof(lo));
-				format(F_SECONDS, g->m[RUNVIEW_WALL].max, hi, sizeof(hi));
+				metrics_format(m->unit, g->m[id].min, lo, sizeof(lo));
+				metrics_format(m->unit, g->m[id].max, hi, sizeof(hi));
 				snprintf(range, sizeof(range), "%s (%s-%s)", out, lo, hi);
 				snprintf(out, REPORT_CELL_MAX, "%.*s", REPORT_CELL_MAX - 1, range);
 			}
 		}
-		if (any || !rows[r].optional)
-			snprintf(t->label[t->nrows++], REPORT_CELL_MAX, "%s", rows[r].label);
+		if (any || !(m->show & SHOW_OPTIONAL))
+			snprintf(t->label[t->nrows++], REPORT_CELL_MAX, "%s", m->label);
 	}
 	if (failed_any) {
 		for (int a = 0; a < nc; a++) {
-			const struct runview_group *g =
-			    runview_group(rv, b->workload, b->threads, a);
+			const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
 			snprintf(t->cell[t->nrows * nc + a], REPORT_CELL_MAX, "%d/%d",
 			         g ? g->reps_failed : 0, g ? g->reps_ok + g->reps_failed : 0);
 		}
@@ -494,4 +460,22 @@ void report_table_free(struct report_table *t)
 	free(t->label);
 	free(t->cell);
 	*t = (struct report_table){0};
+}
+
+/* ---- figures ---- */
+
+static int file_exists(const struct rundir *rv, const char *name, const char *ext)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	if (snprintf(path, sizeof(path), "%s/plots/%s.%s", rv->dir, name, ext) >= (int)sizeof(path))
+		return 0;
+	return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+int report_figure_state(const struct rundir *rv, const char *name)
+{
+	if (file_exists(rv, name, "png") && file_exists(rv, name, "svg"))
+		return 2;
+	return file_exists(rv, name, "vars") ? 1 : 0;
 }

@@ -1,8 +1,8 @@
-/* cell.c - the cell record: initialisation to n/a, the field table, and its
- * cells.csv and JSON encodings (see cell.h, cell_io.h).
+/* cell.c - the cell record: initialisation to n/a, access by metric id,
+ * and its cells.csv and JSON encodings (see cell.h, cell_io.h).
  *
- * CELL_FIELDS is expanded once, into cell_fields[]; every encoder walks that
- * table, so no field list is ever written out by hand here.
+ * Every encoder walks metrics[], so no field list is written out by hand
+ * here; virtual figures are never stored.
  */
 #include "bench/results/cell.h"
 #include "bench/results/cell_io.h"
@@ -14,80 +14,72 @@
 
 #include "bench/results/jsonw.h"
 
-#define FIELD_S_(n, sz, d) {#n, CELL_KIND_STRING, false, offsetof(struct cell_record, n), sz, d},
-#define FIELD_I_(n, agg, d)                                                                        \
-	{#n, CELL_KIND_INT, agg, offsetof(struct cell_record, n), sizeof(int64_t), d},
-#define FIELD_F_(n, agg, d)                                                                        \
-	{#n, CELL_KIND_REAL, agg, offsetof(struct cell_record, n), sizeof(double), d},
-const struct cell_field cell_fields[] = {CELL_FIELDS(FIELD_S_, FIELD_I_, FIELD_F_)};
-#undef FIELD_S_
-#undef FIELD_I_
-#undef FIELD_F_
-
-const size_t cell_nfields = sizeof(cell_fields) / sizeof(cell_fields[0]);
+static bool stored(const struct metric *m) { return m->type == MT_INT || m->type == MT_REAL; }
 
 void cell_record_init(struct cell_record *c)
 {
 	/* Zeroed first so copies and files never carry stale bytes past a
 	 * string's terminator (and valgrind sees every byte defined). */
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < cell_nfields; i++) {
-		const struct cell_field *f = &cell_fields[i];
-		char *p = (char *)c + f->offset;
-		if (f->kind == CELL_KIND_INT) {
+	for (int i = 0; i < METRIC_N; i++) {
+		const struct metric *m = &metrics[i];
+		char *p = (char *)c + m->offset;
+		if (m->type == MT_INT) {
 			int64_t na = -1;
 			memcpy(p, &na, sizeof(na));
-		} else if (f->kind == CELL_KIND_REAL) {
+		} else if (m->type == MT_REAL) {
 			double na = NAN;
 			memcpy(p, &na, sizeof(na));
 		}
 	}
 }
 
-const struct cell_field *cell_field_find(const char *name)
+const char *cell_str(const struct cell_record *c, int id)
 {
-	for (size_t i = 0; i < cell_nfields; i++)
-		if (strcmp(cell_fields[i].name, name) == 0)
-			return &cell_fields[i];
-	return NULL;
+	return metrics[id].type == MT_STRING ? (const char *)c + metrics[id].offset : "";
 }
 
-const char *cell_field_str(const struct cell_record *c, const struct cell_field *f)
+double cell_value(const struct cell_record *c, int id)
 {
-	return f->kind == CELL_KIND_STRING ? (const char *)c + f->offset : "";
-}
-
-int64_t cell_field_int(const struct cell_record *c, const struct cell_field *f)
-{
-	int64_t v = -1;
-	if (f->kind == CELL_KIND_INT)
-		memcpy(&v, (const char *)c + f->offset, sizeof(v));
-	return v;
-}
-
-/* Infinities count as n/a too: JSON has no spelling for them, and a ratio
- * over a zero denominator measured nothing a median should include. */
-double cell_field_real(const struct cell_record *c, const struct cell_field *f)
-{
-	double v = NAN;
-	if (f->kind == CELL_KIND_REAL) {
-		memcpy(&v, (const char *)c + f->offset, sizeof(v));
-		if (!isfinite(v))
-			v = NAN;
-	} else if (f->kind == CELL_KIND_INT) {
-		int64_t i = cell_field_int(c, f);
-		v = i == -1 ? NAN : (double)i;
+	const struct metric *m = &metrics[id];
+	if (m->type == MT_INT) {
+		int64_t i;
+		memcpy(&i, (const char *)c + m->offset, sizeof(i));
+		return i == -1 ? NAN : (double)i;
 	}
-	return v;
+	if (m->type == MT_REAL) {
+		double v;
+		memcpy(&v, (const char *)c + m->offset, sizeof(v));
+		return isfinite(v) ? v : NAN;
+	}
+	return NAN;
 }
 
-bool cell_field_na(const struct cell_record *c, const struct cell_field *f)
+void cell_values(const struct cell_record *c, double *v)
 {
-	if (f->kind == CELL_KIND_INT)
-		return cell_field_int(c, f) == -1;
-	if (f->kind == CELL_KIND_REAL)
-		return isnan(cell_field_real(c, f));
-	return false;
+	for (int i = 0; i < METRIC_N; i++)
+		v[i] = cell_value(c, i);
+	metrics_derive(v, false);
+}
+
+void cell_derive(struct cell_record *c)
+{
+	double v[METRIC_N];
+	for (int i = 0; i < METRIC_N; i++)
+		v[i] = cell_value(c, i);
+	metrics_derive(v, true);
+	for (int i = 0; i < METRIC_N; i++) {
+		const struct metric *m = &metrics[i];
+		char *p = (char *)c + m->offset;
+		if (!m->derive || !stored(m))
+			continue;
+		if (m->type == MT_INT) {
+			int64_t x = isnan(v[i]) ? -1 : (int64_t)llround(v[i]);
+			memcpy(p, &x, sizeof(x));
+		} else {
+			memcpy(p, &v[i], sizeof(v[i]));
+		}
+	}
 }
 
 /* RFC 4180: quote only when needed, doubling embedded quotes. The length is
@@ -111,10 +103,12 @@ void cell_csv_string(FILE *f, const char *s, size_t size)
 
 int cell_csv_header(FILE *f)
 {
-	for (size_t i = 0; i < cell_nfields; i++) {
-		if (i > 0)
-			fputc(',', f);
-		fputs(cell_fields[i].name, f);
+	const char *sep = "";
+	for (int i = 0; i < METRIC_N; i++) {
+		if (metrics[i].type == MT_VIRTUAL)
+			continue;
+		fprintf(f, "%s%s", sep, metrics[i].key);
+		sep = ",";
 	}
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
@@ -122,18 +116,22 @@ int cell_csv_header(FILE *f)
 
 int cell_csv_write(FILE *f, const struct cell_record *c)
 {
-	for (size_t i = 0; i < cell_nfields; i++) {
-		const struct cell_field *fd = &cell_fields[i];
-		if (i > 0)
-			fputc(',', f);
-		if (fd->kind == CELL_KIND_STRING)
-			cell_csv_string(f, cell_field_str(c, fd), fd->size);
-		else if (cell_field_na(c, fd))
+	const char *sep = "";
+	for (int i = 0; i < METRIC_N; i++) {
+		const struct metric *m = &metrics[i];
+		double v = cell_value(c, i);
+		if (m->type == MT_VIRTUAL)
+			continue;
+		fputs(sep, f);
+		sep = ",";
+		if (m->type == MT_STRING)
+			cell_csv_string(f, cell_str(c, i), m->size);
+		else if (isnan(v))
 			; /* n/a: empty field */
-		else if (fd->kind == CELL_KIND_INT)
-			fprintf(f, "%" PRId64, cell_field_int(c, fd));
+		else if (m->type == MT_INT)
+			fprintf(f, "%" PRId64, (int64_t)v);
 		else
-			fprintf(f, JSONW_REAL_FMT, cell_field_real(c, fd));
+			fprintf(f, JSONW_REAL_FMT, v);
 	}
 	fputc('\n', f);
 	return ferror(f) ? -EIO : 0;
@@ -142,19 +140,22 @@ int cell_csv_write(FILE *f, const struct cell_record *c)
 int cell_json_add(struct json_object *obj, const struct cell_record *c)
 {
 	int rc = 0;
-	for (size_t i = 0; i < cell_nfields; i++) {
-		const struct cell_field *fd = &cell_fields[i];
-		if (fd->kind == CELL_KIND_STRING) {
+	for (int i = 0; i < METRIC_N; i++) {
+		const struct metric *m = &metrics[i];
+		double v = cell_value(c, i);
+		if (m->type == MT_STRING) {
 			/* Bounded: the buffer may lack a terminator. */
-			const char *s = cell_field_str(c, fd);
-			int n = (int)strnlen(s, fd->size);
-			rc |= jsonw_add(obj, fd->name, json_object_new_string_len(s, n));
-		} else if (cell_field_na(c, fd)) {
-			rc |= jsonw_add_null(obj, fd->name);
-		} else if (fd->kind == CELL_KIND_INT) {
-			rc |= jsonw_add_int(obj, fd->name, cell_field_int(c, fd));
+			const char *s = cell_str(c, i);
+			rc |= jsonw_add(obj, m->key,
+			                json_object_new_string_len(s, (int)strnlen(s, m->size)));
+		} else if (m->type == MT_VIRTUAL) {
+			continue;
+		} else if (isnan(v)) {
+			rc |= jsonw_add_null(obj, m->key);
+		} else if (m->type == MT_INT) {
+			rc |= jsonw_add_int(obj, m->key, (int64_t)v);
 		} else {
-			rc |= jsonw_add_real(obj, fd->name, cell_field_real(c, fd));
+			rc |= jsonw_add_real(obj, m->key, v);
 		}
 	}
 	return rc;

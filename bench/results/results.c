@@ -292,20 +292,20 @@ static int add_stat(struct json_object *o, const char *key, double v, bool integ
 	return jsonw_add_real(o, key, v);
 }
 
-/* {"median", "min", "max"} of field f over the ok cells idx[0..n), or
+/* {"median", "min", "max"} of figure id over the ok cells idx[0..n), or
  * null when none of them has a value. vals has room for n. */
-static int add_aggregate(struct json_object *g, const struct results *r, const struct cell_field *f,
-                         const size_t *idx, size_t n, double *vals)
+static int add_aggregate(struct json_object *g, const struct results *r, int id, const size_t *idx,
+                         size_t n, double *vals)
 {
 	struct json_object *a;
-	bool integral = f->kind == CELL_KIND_INT;
+	bool integral = metrics[id].type == MT_INT;
 	size_t k = 0;
 	int rc = 0;
 	for (size_t i = 0; i < n; i++)
 		if (cell_ok(&r->cells[idx[i]].rec))
-			vals[k++] = cell_field_real(&r->cells[idx[i]].rec, f);
+			vals[k++] = cell_value(&r->cells[idx[i]].rec, id);
 	if (stats_count(vals, k) == 0)
-		return jsonw_add_null(g, f->name);
+		return jsonw_add_null(g, metrics[id].key);
 	a = json_object_new_object();
 	if (!a)
 		return -ENOMEM;
@@ -316,7 +316,7 @@ static int add_aggregate(struct json_object *g, const struct results *r, const s
 		json_object_put(a);
 		return rc;
 	}
-	return jsonw_add(g, f->name, a);
+	return jsonw_add(g, metrics[id].key, a);
 }
 
 static struct json_object *group_json(const struct results *r, size_t gi, const size_t *idx,
@@ -335,9 +335,9 @@ static struct json_object *group_json(const struct results *r, size_t gi, const 
 	rc |= jsonw_add_str(g, "allocator", gr->allocator);
 	rc |= jsonw_add_int(g, "reps_ok", ok);
 	rc |= jsonw_add_int(g, "reps_failed", (int64_t)n - ok);
-	for (size_t i = 0; i < cell_nfields; i++)
-		if (cell_fields[i].kind != CELL_KIND_STRING && cell_fields[i].aggregate)
-			rc |= add_aggregate(g, r, &cell_fields[i], idx, n, vals);
+	for (int i = 0; i < METRIC_N; i++)
+		if (metrics[i].agg && metrics[i].type != MT_VIRTUAL)
+			rc |= add_aggregate(g, r, i, idx, n, vals);
 	if (rc) {
 		json_object_put(g);
 		return NULL;
@@ -725,6 +725,7 @@ int results_add_cell(struct results *r, const struct cell_record *cell, const st
 	}
 	sc = &r->cells[r->ncells];
 	sc->rec = *cell;
+	cell_derive(&sc->rec);
 	if (phases)
 		sc->phases = *phases;
 	else

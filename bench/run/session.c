@@ -397,8 +397,8 @@ static void describe_failure(const struct runner_outcome *o, const struct scoreb
 static void clean_record(struct cell_record *c)
 {
 #define CLEAN_S(name, size, doc) text_clean(c->name, sizeof(c->name), c->name, TEXT_ONE_LINE);
-#define CLEAN_NONE(name, agg, doc)
-	CELL_FIELDS(CLEAN_S, CLEAN_NONE, CLEAN_NONE)
+#define CLEAN_NONE(name, ...)
+	CELL_FIELDS(CLEAN_S, CLEAN_NONE)
 #undef CLEAN_S
 #undef CLEAN_NONE
 }

@@ -1,21 +1,22 @@
-/* plot_int.h - what the figure writers (plot_memory.c, plot_summary.c,
- * plot_history.c) share with the renderer (plot.c). Not for other modules.
+/* plot_gp.h - what the figure writers (plot_memory.c, plot_summary.c,
+ * plot_history.c) share: gnuplot text, the jobs and their rendering. A
+ * leaf: it knows no figure. Not for modules outside report/.
  */
-#ifndef WIMM_PLOT_INT_H
-#define WIMM_PLOT_INT_H
+#ifndef WIMM_PLOT_GP_H
+#define WIMM_PLOT_GP_H
 
 #include <stdio.h>
 
 #include "bench/report/plot.h"
-#include "bench/results/runview.h"
+#include "bench/results/rundir.h"
 
 #define PLOT_MIB 1048576.0
 
 /* One figure to render: `gnuplot -c SCRIPT VARS` in the plots directory. */
 struct plot_job {
-	char name[128]; /* FIGURE: writes FIGURE.png and FIGURE.svg */
+	char name[160]; /* FIGURE: writes FIGURE.png and FIGURE.svg */
 	char script[32];
-	char vars[160];
+	char vars[180];
 };
 
 struct plot_jobs {
@@ -27,21 +28,18 @@ struct plot_jobs {
 int plot_jobs_add(struct plot_jobs *j, const char *name, const char *script);
 void plot_jobs_free(struct plot_jobs *j);
 
-/* Writes a gnuplot double-quoted string literal of s. */
+/* Writes a gnuplot double-quoted string literal of s: never a backtick
+ * (gnuplot would run what is between two as a command) nor a control
+ * character. */
 void plot_gp_string(FILE *f, const char *s);
 /* Writes `array NAME[n] = [...]` from n strings (or numbers as text). */
 void plot_gp_array(FILE *f, const char *name, const char *const *items, int n, int quote);
 /* Writes `set linetype 100+i` (and 200+i, lighter, for other repetitions)
  * for each allocator: its colour, dash and point type. */
-void plot_gp_linetypes(FILE *f, const struct runview_alloc *a, int n);
+void plot_gp_linetypes(FILE *f, const struct rundir_alloc *a, int n);
 /* Writes the text built in a memory stream to DIR/NAME atomically; frees
  * text. Returns 0 or -errno (logged). */
 int plot_save(const char *dir, const char *name, char *text, size_t len);
-
-/* The figure writers: each adds its jobs after writing their files into
- * dir (RUN/plots). Return 0 or -errno (logged). */
-int plot_memory_write(const struct runview *rv, const char *dir, struct plot_jobs *jobs);
-int plot_summary_write(const struct runview *rv, const char *dir, struct plot_jobs *jobs);
 
 /* Copies the drawing scripts named (NULL-terminated) into dir, from the
  * source tree (WIMM_SCRIPTS_DIR overrides); a copy already in dir is kept
