@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the YAML loaders (workload_load, allocator_load), or with
-# WIMM_FUZZ_TARGET=trace the trace reader (trace_read, trace_walk, trace
-# info), with libFuzzer.
+# Fuzzes wimm's readers with libFuzzer: the YAML loaders (workload_load,
+# allocator_load); with --target trace (or WIMM_FUZZ_TARGET=trace) the trace
+# reader (trace_read, trace_walk, trace info); with --target results the
+# readers of files wimm wrote (summary.json, meta.json, baselines, history,
+# series: rundir_load, history_read, plot_scan_series).
 #
-#   scripts/fuzz.sh            # 10 minutes
-#   scripts/fuzz.sh 1800       # 30 minutes (seconds)
-#   scripts/fuzz.sh 0 FILE...  # no fuzzing: replay FILEs (a crash) through the target
+#   scripts/fuzz.sh                          # the YAML loaders, 10 minutes
+#   scripts/fuzz.sh 1800                     # 30 minutes (seconds)
+#   scripts/fuzz.sh 0 FILE...                # no fuzzing: replay FILEs (a crash)
+#   scripts/fuzz.sh --target results 1800    # the results readers
 #   WIMM_FUZZ_TARGET=trace scripts/fuzz.sh 1800
 #
 # Builds tests/fuzz/fuzz_TARGET in build-fuzz/ (clang, -fsanitize=fuzzer with
@@ -20,11 +23,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+name=${WIMM_FUZZ_TARGET:-yaml}
+if [ "${1:-}" = "--target" ]; then
+	name=${2:-}
+	shift 2 || true
+fi
 seconds=${1:-600}
 shift || true
 case "$seconds" in
 '' | *[!0-9]*)
-	echo "usage: scripts/fuzz.sh [SECONDS] [FILE...]" >&2
+	echo "usage: scripts/fuzz.sh [--target yaml|trace|results] [SECONDS] [FILE...]" >&2
 	exit 2
 	;;
 esac
@@ -51,11 +59,10 @@ if [ ! -f "$dir/build.ninja" ]; then
 	CC=clang nice -n 19 meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized
 fi
-name=${WIMM_FUZZ_TARGET:-yaml}
 case "$name" in
-yaml | trace) ;;
+yaml | trace | results) ;;
 *)
-	echo "WIMM_FUZZ_TARGET=$name: expected yaml or trace" >&2
+	echo "fuzz target $name: expected yaml, trace or results" >&2
 	exit 2
 	;;
 esac
@@ -68,7 +75,7 @@ if [ "$seconds" -eq 0 ]; then
 fi
 
 # Each target has its own corpus and artifacts: build-fuzz/{corpus,artifacts}
-# for yaml (as before), build-fuzz/trace-{corpus,artifacts} for trace.
+# for yaml (as before), build-fuzz/TARGET-{corpus,artifacts} for the others.
 pre=""
 [ "$name" = yaml ] || pre="$name-"
 rm -rf "$dir/${pre}seed"
@@ -81,21 +88,50 @@ if [ "$name" = yaml ]; then
 		done
 	done
 	dict=tests/fuzz/yaml.dict
+	max_len=8192
+elif [ "$name" = results ]; then
+	# Each seed with the byte that picks the file it becomes (fuzz_results.c).
+	prefix() { { printf '%s' "$1"; cat "$2"; } >"$dir/${pre}seed/$3"; }
+	n=0
+	for f in tests/fixtures/report/run/summary.json tests/fixtures/compare/run/summary.json; do
+		prefix S "$f" "summary-$((n += 1)).json"
+	done
+	for f in tests/fixtures/report/run/meta.json tests/fixtures/compare/run/meta.json \
+		tests/fixtures/compare/context-*.json; do
+		prefix M "$f" "meta-$((n += 1)).json"
+	done
+	for f in results/baseline/*.json tests/fixtures/compare/*-base.json \
+		tests/fixtures/compare/*-new.json tests/fixtures/compare/bad/*.json; do
+		[ -e "$f" ] && prefix B "$f" "baseline-$((n += 1)).json"
+	done
+	for f in tests/fixtures/history/history/*.csv; do
+		prefix H "$f" "history-$((n += 1)).csv"
+	done
+	# A few series: they are large, and alike.
+	for f in $(ls tests/fixtures/report/run/series/*.tsv | head -4); do
+		prefix T "$f" "series-$((n += 1)).tsv"
+	done
+	dict=tests/fuzz/results.dict
+	# The fixture summary is over 100 KiB; the fuzzer grows inputs slowly
+	# past what it was seeded with, so the limit leaves room.
+	max_len=262144
 else
 	# A whole-file input starts with an even byte (fuzz_trace.c).
 	for f in tests/fixtures/trace/*/*.wtrace; do
 		[ -e "$f" ] && { printf '\0'; cat "$f"; } >"$dir/${pre}seed/$(basename "$(dirname "$f")")-$(basename "$f")"
 	done
 	dict=tests/fuzz/trace.dict
+	max_len=8192
 fi
 
 log=$dir/fuzz-$name-$(date +%Y%m%d-%H%M%S).log
 echo "wimm: fuzzing for ${seconds}s; log $log" >&2
-# -max_len: the largest seed (description-too-long.yaml) is over 2 KiB.
-# -timeout: a loader must answer any input far within this, even niced.
+# -max_len: the largest YAML seed (description-too-long.yaml) is over 2 KiB.
+# -timeout: a loader must answer any input far within this, even niced on a
+# busy shared machine (replayed alone, every input so far takes < 1 s).
 status=0
 nice -n 19 "$target" "$dir/${pre}corpus" "$dir/${pre}seed" \
-	-dict="$dict" -max_total_time="$seconds" -max_len=8192 -timeout=30 \
+	-dict="$dict" -max_total_time="$seconds" -max_len="$max_len" -timeout=60 \
 	-rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/${pre}artifacts/" \
 	>"$log" 2>&1 || status=$?
 
