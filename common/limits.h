@@ -18,9 +18,17 @@
  * phase before the first one (workload.h, series.h, scoreboard.h). */
 #define WIMM_MAX_PHASES 16
 #define WIMM_SERIES_PHASES (WIMM_MAX_PHASES + 1)
+/* Threads of a cell: each has its own slot in the scoreboard. */
+#define WIMM_MAX_THREADS 64
+
+/* Names are copied into fixed buffers of the scoreboard (a phase's name)
+ * and of every record: one size for all, small enough to print whole. */
+_Static_assert(WIMM_NAME_MAX >= 16 && WIMM_NAME_MAX <= 256, "a name fits a line of text");
+_Static_assert(WIMM_SERIES_PHASES == WIMM_MAX_PHASES + 1, "a series adds the start phase");
 
 /* Buffer size of a testbed id ("<machine>-<CPUs>cpu-<kernel release>"). */
 #define WIMM_TESTBED_MAX 128
+_Static_assert(WIMM_TESTBED_MAX > WIMM_NAME_MAX, "a testbed holds a machine and a kernel");
 
 static inline bool limits_name_char(char c)
 {

@@ -13,10 +13,10 @@
 
 #include "common/text.h"
 
-static enum log_level max_level = LOG_INFO;
+/* The most verbose level printed: debug messages are for the code's
+ * readers, who enable them here. */
+static const enum log_level max_level = LOG_INFO;
 static void (*interrupt)(void);
-
-void log_set_level(enum log_level level) { max_level = level; }
 
 void log_set_interrupt(void (*fn)(void)) { interrupt = fn; }
 

@@ -9,9 +9,6 @@
 
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
-/* Sets the most verbose level printed (default LOG_INFO). */
-void log_set_level(enum log_level level);
-
 /* fn (NULL: none) is called before each message is printed: a live
  * progress line clears itself there, so the message gets a line of its own. */
 void log_set_interrupt(void (*fn)(void));

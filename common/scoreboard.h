@@ -15,10 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/limits.h"
+
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
 #define SCOREBOARD_VERSION 4               /* bump on any change of layout */
-#define SCOREBOARD_SLOTS 64
-#define SCOREBOARD_PHASES 17
+#define SCOREBOARD_SLOTS WIMM_MAX_THREADS
+#define SCOREBOARD_PHASES WIMM_SERIES_PHASES
 #define SCOREBOARD_TEXT 512
 
 /* Per-thread counters; only the owning thread writes. */
@@ -76,7 +78,7 @@ struct scoreboard {
 	/* Index into phase_names; 0 is "start", workload phase i is i + 1. */
 	_Atomic int32_t phase;
 	int32_t nphases;
-	char phase_names[SCOREBOARD_PHASES][48];
+	char phase_names[SCOREBOARD_PHASES][WIMM_NAME_MAX];
 	/* Largest live heap seen at a quiescent point: the worker sums all
 	 * slots while every thread waits at a phase barrier, which is exact,
 	 * unlike a sample taken while threads run. */

@@ -21,17 +21,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WORKLOAD_MAX_PHASES 16
+#include "common/limits.h"
+
+#define WORKLOAD_MAX_PHASES WIMM_MAX_PHASES
 #define WORKLOAD_MAX_AXIS 16
-#define WORKLOAD_MAX_THREADS 64 /* scoreboard slots: all roles of a phase together */
-#define WORKLOAD_MAX_ROLES 8    /* roles in one phase */
-#define WORKLOAD_MAX_QUEUES 8   /* queues in one phase */
-#define WORKLOAD_PARAMS_MAX 512 /* bytes of one role's generator parameters */
+#define WORKLOAD_MAX_THREADS WIMM_MAX_THREADS /* scoreboard slots: all roles of a phase */
+#define WORKLOAD_MAX_ROLES 8                  /* roles in one phase */
+#define WORKLOAD_MAX_QUEUES 8                 /* queues in one phase */
+#define WORKLOAD_PARAMS_MAX 512               /* bytes of one role's generator parameters */
 /* Parts of all the distributions of a workload together: one per size
  * class, shape or histogram line. Bounds the struct (48 bytes a part),
  * not any one list: a histogram may use all of it. */
 #define WORKLOAD_POOL_PARTS 16384
-#define WORKLOAD_NAME_MAX 48
+#define WORKLOAD_NAME_MAX WIMM_NAME_MAX
 #define WORKLOAD_DESC_MAX 2048
 
 struct gen_def; /* workloads/generators/gen.h */

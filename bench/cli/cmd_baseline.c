@@ -60,7 +60,7 @@ static int path_of_this_testbed(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	char testbed[128], path[PATH_MAX];
+	char testbed[WIMM_TESTBED_MAX], path[PATH_MAX];
 	struct stat st;
 	if (baseline_path(out_root, sysinfo_testbed(testbed, sizeof(testbed)), path,
 	                  sizeof(path))) {

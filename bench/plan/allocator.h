@@ -10,7 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define ALLOCATOR_NAME_MAX 48
+#include "common/limits.h"
+
+#define ALLOCATOR_NAME_MAX WIMM_NAME_MAX
 #define ALLOCATOR_MAX_ENV 16
 #define ALLOCATOR_ENV_MAX 512
 #define ALLOCATOR_MAX_SWEEPS 4       /* --sweep options in one run */

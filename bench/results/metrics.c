@@ -41,14 +41,6 @@ const struct metric metrics[METRIC_N] = {CELL_FIELDS(ROW_S_, ROW_M_)};
 #undef ROW_S_
 #undef ROW_M_
 
-int metrics_find(const char *key)
-{
-	for (int i = 0; i < METRIC_N; i++)
-		if (!strcmp(metrics[i].key, key))
-			return i;
-	return -1;
-}
-
 void metrics_derive(double *v, bool all)
 {
 	for (int i = 0; i < METRIC_N; i++) {

@@ -204,9 +204,6 @@ double metrics_cpu_s(const double *v);
 /* Whether m is a number (not a string field). */
 static inline bool metrics_is_figure(const struct metric *m) { return m->type != MT_STRING; }
 
-/* The index of key, or -1. */
-int metrics_find(const char *key);
-
 /* Fills every .derive figure of v that is n/a from the others; with all
  * true, every one (at record time). v has METRIC_N entries, NaN = n/a. */
 void metrics_derive(double *v, bool all);

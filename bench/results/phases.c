@@ -49,8 +49,9 @@ static void leak_growth(const struct series *s, int ph, struct phase_stat *st)
 	if (!(hi > lo))
 		return;
 	double span = hi - lo;
-	st->heap_growth_per_iter = fit(s, ph, lo + span * 0.1, hi - span * 0.1, 0, &r2);
-	st->rss_growth_per_iter = fit(s, ph, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
+	st->heap_growth_per_iter_bytes = fit(s, ph, lo + span * 0.1, hi - span * 0.1, 0, &r2);
+	st->rss_growth_per_iter_bytes =
+	    fit(s, ph, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
 }
 
 void phases_compute(const struct series *s, const struct workload *w,
@@ -61,16 +62,16 @@ void phases_compute(const struct series *s, const struct workload *w,
 	for (int i = 0; i < out->n; i++) {
 		struct phase_stat *st = &out->p[i];
 		snprintf(st->name, sizeof(st->name), "%s", s->phase_names[i]);
-		st->rss_end_bytes = st->heap_end_bytes = st->peak_rss_bytes = -1;
-		st->start_s = st->end_s = NAN;
-		st->rss_over_heap_end = st->system_over_in_use_end = NAN;
-		st->alloc_in_use_end_bytes = st->alloc_system_end_bytes = -1;
-		st->heap_growth_per_iter = st->rss_growth_per_iter = st->rss_r2 = NAN;
-		st->leak_per_iter_bytes = -1;
-		st->snapshot_rss_over_heap = NAN;
-		st->snapshot.duration_s = snapshots ? snapshots[i].duration_s : NAN;
+#define PHASE_NA_I(key) st->key = -1;
+#define PHASE_NA_F(key) st->key = NAN;
+#define PHASE_NA_(key, type, unit, group, doc) PHASE_NA_##type(key)
+		PHASE_FIELDS(PHASE_NA_)
+#undef PHASE_NA_
+		st->samples = 0;
+		st->duration_s = snapshots ? snapshots[i].duration_s : NAN;
 		if (snapshots && snapshots[i].heap_bytes > 0) {
-			st->snapshot = snapshots[i];
+			st->snapshot_heap_bytes = snapshots[i].heap_bytes;
+			st->snapshot_rss_bytes = snapshots[i].rss_bytes;
 			if (snapshots[i].rss_bytes > 0)
 				st->snapshot_rss_over_heap = (double)snapshots[i].rss_bytes /
 				                             (double)snapshots[i].heap_bytes;
@@ -138,9 +139,9 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 			break;
 		}
 	for (int i = 1; i < ps->n; i++)
-		if (!isnan(ps->p[i].heap_growth_per_iter)) {
-			c->leak_heap_per_iter_bytes = ps->p[i].heap_growth_per_iter;
-			c->leak_rss_per_iter_bytes = ps->p[i].rss_growth_per_iter;
+		if (!isnan(ps->p[i].heap_growth_per_iter_bytes)) {
+			c->leak_heap_per_iter_bytes = ps->p[i].heap_growth_per_iter_bytes;
+			c->leak_rss_per_iter_bytes = ps->p[i].rss_growth_per_iter_bytes;
 			c->leak_rss_r2 = ps->p[i].rss_r2;
 			break;
 		}

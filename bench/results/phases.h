@@ -10,8 +10,17 @@
 #include <stdint.h>
 
 #include "bench/results/cell.h"
+#include "bench/results/metrics.h"
 #include "bench/run/series.h"
+#include "common/scoreboard.h"
 #include "workloads/workload.h"
+
+/* The worker marks each of a workload's phases, after "start", on the
+ * scoreboard; the driver's series keeps them by the same index. */
+_Static_assert(SERIES_MAX_PHASES == WORKLOAD_MAX_PHASES + 1, "series: start + the phases");
+_Static_assert(SCOREBOARD_PHASES == SERIES_MAX_PHASES, "scoreboard: one mark per phase");
+_Static_assert(sizeof(((struct scoreboard *)0)->phase_names[0]) == SERIES_PHASE_NAME_MAX,
+               "a phase name crosses from the worker to the series whole");
 
 /* The worker's exact snapshot at the end of a phase's work (all threads
  * parked): heap and RSS at the same instant; heap 0 = none taken. */
@@ -20,23 +29,43 @@ struct phase_snapshot {
 	double duration_s; /* the worker's own clock; NaN when unknown */
 };
 
+/* PHASE_FIELDS is the one list of per-phase figures: it generates struct
+ * phase_stat and the "phases" of each cell in summary.json, in this order.
+ * X(key, type, unit, group, doc): type I (int64_t, -1 is n/a) or F (double,
+ * NaN is n/a); unit as in metrics.h (how it is checked on read); group:
+ * ALWAYS written, SNAPSHOT only when the worker took one (snapshot_heap_bytes
+ * > 0), LEAK only for a leak phase (heap_growth_per_iter_bytes known). A
+ * figure is added here, computed in phases_compute, and nowhere else. */
+#define PHASE_FIELDS(X)                                                                            \
+	X(samples, I, MU_COUNT, ALWAYS, "samples in the phase")                                    \
+	X(start_s, F, MU_SECONDS, ALWAYS, "first sample in the phase")                             \
+	X(end_s, F, MU_SECONDS, ALWAYS, "last sample in the phase")                                \
+	X(duration_s, F, MU_SECONDS, ALWAYS, "the phase's work, by the worker's own clock")        \
+	X(rss_end_bytes, I, MU_BYTES, ALWAYS, "RSS at the phase's last sample")                    \
+	X(heap_end_bytes, I, MU_BYTES, ALWAYS, "heap at the phase's last sample")                  \
+	X(peak_rss_bytes, I, MU_BYTES, ALWAYS, "largest RSS sample in the phase")                  \
+	X(rss_over_heap_end, F, MU_RATIO, ALWAYS, "RSS / heap at the last sample; n/a: no heap")   \
+	X(snapshot_heap_bytes, I, MU_BYTES, SNAPSHOT, "heap in the worker's exact snapshot")       \
+	X(snapshot_rss_bytes, I, MU_BYTES, SNAPSHOT, "RSS at the same instant")                    \
+	X(snapshot_rss_over_heap, F, MU_RATIO, SNAPSHOT, "their ratio")                            \
+	X(alloc_in_use_end_bytes, I, MU_BYTES, ALWAYS,                                             \
+	  "the allocator's in-use bytes, last sample")                                             \
+	X(alloc_system_end_bytes, I, MU_BYTES, ALWAYS,                                             \
+	  "the allocator's system bytes, last sample")                                             \
+	X(system_over_in_use_end, F, MU_RATIO, ALWAYS, "their ratio")                              \
+	X(heap_growth_per_iter_bytes, F, MU_BYTES_SLOPE, LEAK, "heap growth per iteration (fit)")  \
+	X(rss_growth_per_iter_bytes, F, MU_BYTES_SLOPE, LEAK, "RSS growth per iteration (fit)")    \
+	X(rss_r2, F, MU_FRACTION, LEAK, "how straight the RSS line is (R^2)")                      \
+	X(leak_per_iter_bytes, I, MU_BYTES, LEAK, "what the phase was told to leak per iteration")
+
+#define PHASE_MEMBER_I int64_t
+#define PHASE_MEMBER_F double
+#define PHASE_MEMBER_(key, type, unit, group, doc) PHASE_MEMBER_##type key;
 struct phase_stat {
 	char name[SERIES_PHASE_NAME_MAX];
-	struct phase_snapshot snapshot;
-	double snapshot_rss_over_heap; /* NaN without a snapshot */
-	int samples;
-	double start_s, end_s; /* first and last sample in the phase */
-	int64_t rss_end_bytes; /* last sample; -1 when the phase had none */
-	int64_t heap_end_bytes;
-	int64_t peak_rss_bytes;                                 /* largest sample in the phase */
-	double rss_over_heap_end;                               /* NaN when the heap was empty */
-	int64_t alloc_in_use_end_bytes, alloc_system_end_bytes; /* -1: n/a */
-	double system_over_in_use_end;
-	/* Leak phases: growth per iteration from a least-squares fit over the
-	 * phase, and how straight the RSS line is (R^2); NaN otherwise. */
-	double heap_growth_per_iter, rss_growth_per_iter, rss_r2;
-	int64_t leak_per_iter_bytes; /* what the phase was told to leak, or -1 */
+	PHASE_FIELDS(PHASE_MEMBER_)
 };
+#undef PHASE_MEMBER_
 
 struct phase_stats {
 	int n; /* series phases, "start" included */

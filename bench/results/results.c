@@ -37,8 +37,8 @@
 #include "bench/run/sysinfo.h"
 
 #define ERR_MAX (PATH_MAX + 256)
-/* "series/" + two names of < 48 bytes + two int64 + punctuation < 192. */
-#define SERIES_NAME_MAX 192
+/* "series/" + two names + two int64 + punctuation. */
+#define SERIES_NAME_MAX (16 + 2 * WIMM_NAME_MAX + 2 * 21 + 16)
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 struct stored_cell {
@@ -216,7 +216,7 @@ static struct json_object *build_meta(const struct results *r, const struct run_
 	struct json_object *host = json_object_new_object();
 	struct json_object *allocs = json_object_new_array();
 	struct json_object *works = json_object_new_array();
-	char testbed[128];
+	char testbed[WIMM_TESTBED_MAX];
 	int rc = 0;
 	if (!o || !host || !allocs || !works) {
 		json_object_put(host);
@@ -368,15 +368,24 @@ static int group_cells(const struct results *r, size_t **order, size_t **start)
 	return 0;
 }
 
-/* n/a (no sample in the phase, an empty heap) is null, never 0. */
-static int add_int_or_null(struct json_object *o, const char *key, int64_t v)
+/* One phase's figures from PHASE_FIELDS; n/a (no sample in the phase, an
+ * empty heap) is null, never 0. Snapshot and leak figures are written only
+ * for a phase that has them. */
+static int phase_json(struct json_object *o, const struct phase_stat *p)
 {
-	return v < 0 ? jsonw_add_null(o, key) : jsonw_add_int(o, key, v);
-}
-
-static int add_real_or_null(struct json_object *o, const char *key, double v)
-{
-	return isfinite(v) ? jsonw_add_real(o, key, v) : jsonw_add_null(o, key);
+	bool snapshot = p->snapshot_heap_bytes > 0, leak = isfinite(p->heap_growth_per_iter_bytes);
+	int rc = jsonw_add_str(o, "name", p->name);
+#define WRITE_I(key) (p->key < 0 ? jsonw_add_null(o, #key) : jsonw_add_int(o, #key, p->key))
+#define WRITE_F(key) jsonw_add_real(o, #key, p->key)
+#define WRITE_(key, type, unit, group, doc)                                                        \
+	if ((group) == ALWAYS || ((group) == SNAPSHOT && snapshot) || ((group) == LEAK && leak))   \
+		rc |= WRITE_##type(key);
+	enum { ALWAYS, SNAPSHOT, LEAK };
+	PHASE_FIELDS(WRITE_)
+#undef WRITE_
+#undef WRITE_I
+#undef WRITE_F
+	return rc;
 }
 
 static struct json_object *phases_json(const struct phase_stats *ps)
@@ -384,38 +393,12 @@ static struct json_object *phases_json(const struct phase_stats *ps)
 	struct json_object *list = json_object_new_array();
 	int rc = list ? 0 : -ENOMEM;
 	for (int i = 0; i < ps->n && rc == 0; i++) {
-		const struct phase_stat *p = &ps->p[i];
 		struct json_object *o = json_object_new_object();
 		if (!o) {
 			rc = -ENOMEM;
 			break;
 		}
-		rc |= jsonw_add_str(o, "name", p->name);
-		rc |= jsonw_add_int(o, "samples", p->samples);
-		rc |= add_real_or_null(o, "start_s", p->start_s);
-		rc |= add_real_or_null(o, "end_s", p->end_s);
-		rc |= add_real_or_null(o, "duration_s", p->snapshot.duration_s);
-		rc |= add_int_or_null(o, "rss_end_bytes", p->rss_end_bytes);
-		rc |= add_int_or_null(o, "heap_end_bytes", p->heap_end_bytes);
-		rc |= add_int_or_null(o, "peak_rss_bytes", p->peak_rss_bytes);
-		rc |= add_real_or_null(o, "rss_over_heap_end", p->rss_over_heap_end);
-		if (p->snapshot.heap_bytes > 0) {
-			rc |= jsonw_add_int(o, "snapshot_heap_bytes", p->snapshot.heap_bytes);
-			rc |= add_int_or_null(o, "snapshot_rss_bytes", p->snapshot.rss_bytes);
-			rc |= add_real_or_null(o, "snapshot_rss_over_heap",
-			                       p->snapshot_rss_over_heap);
-		}
-		rc |= add_int_or_null(o, "alloc_in_use_end_bytes", p->alloc_in_use_end_bytes);
-		rc |= add_int_or_null(o, "alloc_system_end_bytes", p->alloc_system_end_bytes);
-		rc |= add_real_or_null(o, "system_over_in_use_end", p->system_over_in_use_end);
-		if (isfinite(p->heap_growth_per_iter)) {
-			rc |= add_real_or_null(o, "heap_growth_per_iter_bytes",
-			                       p->heap_growth_per_iter);
-			rc |= add_real_or_null(o, "rss_growth_per_iter_bytes",
-			                       p->rss_growth_per_iter);
-			rc |= add_real_or_null(o, "rss_r2", p->rss_r2);
-			rc |= add_int_or_null(o, "leak_per_iter_bytes", p->leak_per_iter_bytes);
-		}
+		rc |= phase_json(o, &ps->p[i]);
 		rc |= jsonw_push(list, o);
 	}
 	if (rc) {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "bench/results/jsonr.h"
+#include "bench/results/phases.h"
 #include "common/units.h"
 
 /* ---- meta.json ---- */
@@ -285,10 +286,19 @@ static int read_phases(struct rundir_cell *c, struct json_object *list, const ch
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(list, i);
 		struct rundir_phase *rp = &c->phases[c->nphases++];
-		double samples;
+		double samples, v;
 		snprintf(prefix, sizeof(prefix), "cells[%zu].phases[%zu]", cell, i);
-		if (jsonr_name(&at, p, "name", true, rp->name) ||
-		    jsonr_figure(&at, p, "samples", JSONR_WHOLE, &samples) ||
+		if (!json_object_is_type(p, json_type_object))
+			return jsonr_fail(&at, "", "expected an object");
+		if (jsonr_name(&at, p, "name", true, rp->name))
+			return -EINVAL;
+			/* Every figure of the list, checked by its unit. */
+#define CHECK_(key, type, unit, group, doc)                                                        \
+	if (jsonr_figure(&at, p, #key, range_of(unit), &v))                                        \
+		return -EINVAL;
+		PHASE_FIELDS(CHECK_)
+#undef CHECK_
+		if (jsonr_figure(&at, p, "samples", JSONR_WHOLE, &samples) ||
 		    jsonr_figure(&at, p, "start_s", JSONR_NONNEG, &rp->start_s) ||
 		    jsonr_figure(&at, p, "end_s", JSONR_NONNEG, &rp->end_s))
 			return -EINVAL;

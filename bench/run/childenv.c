@@ -17,6 +17,7 @@
 
 #include "bench/plan/catalog.h"
 #include "bench/run/spawn.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 
 extern char **environ;
@@ -112,14 +113,6 @@ const char *childenv_expected_owner(const struct allocator *a)
 	return libc;
 }
 
-static int same_file(const char *a, const char *b)
-{
-	char ra[PATH_MAX], rb[PATH_MAX];
-	if (!realpath(a, ra) || !realpath(b, rb))
-		return !strcmp(a, b);
-	return !strcmp(ra, rb);
-}
-
 /* Reads the worker's answer, for IDENTIFY_TIMEOUT_MS at most: an
  * allocator that deadlocks at start must not hang `wimm list` or a run. */
 #define IDENTIFY_TIMEOUT_MS 10000
@@ -210,7 +203,7 @@ int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, 
 	snprintf(owner, owner_len, "%s", buf);
 	snprintf(version, version_len, "%s", tab2 + 1);
 	const char *want = childenv_expected_owner(a);
-	return !want || same_file(owner, want) ? 0 : -EPROTO;
+	return !want || fsutil_same_file(owner, want) ? 0 : -EPROTO;
 }
 
 /* A settings word: key=value of [a-z0-9_] and a value of [-a-z0-9]. */

@@ -35,6 +35,7 @@
 #include "bench/run/capture.h"
 #include "bench/run/reaper.h"
 #include "bench/run/spawn.h"
+#include "common/fsutil.h"
 #include "common/text.h"
 
 #define NS_PER_S INT64_C(1000000000)
@@ -65,14 +66,6 @@ static int64_t read_rss(int fd, long page)
 	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
 		return -1;
 	return (int64_t)resident * page;
-}
-
-static int same_file(const char *a, const char *b)
-{
-	char ra[PATH_MAX], rb[PATH_MAX];
-	if (!realpath(a, ra) || !realpath(b, rb))
-		return strcmp(a, b) == 0;
-	return strcmp(ra, rb) == 0;
 }
 
 static void sample(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
@@ -131,7 +124,7 @@ static int owner_is_wrong(const struct runner_cell *c, struct runner_outcome *o)
 {
 	if (!c->expected_owner || !c->sb || !c->sb->malloc_owner[0])
 		return 0;
-	if (same_file(c->sb->malloc_owner, c->expected_owner))
+	if (fsutil_same_file(c->sb->malloc_owner, c->expected_owner))
 		return 0;
 	snprintf(o->reason, sizeof(o->reason), "malloc was served by %.100s, not %.100s",
 	         c->sb->malloc_owner, c->expected_owner);

@@ -10,8 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SERIES_MAX_PHASES 17 /* workload phases + "start" */
-#define SERIES_PHASE_NAME_MAX 48
+#include "common/limits.h"
+
+#define SERIES_MAX_PHASES WIMM_SERIES_PHASES
+#define SERIES_PHASE_NAME_MAX WIMM_NAME_MAX
 
 /* X(column, C type, format, doc). Formats: time (seconds, 4 decimals),
  * bytes and count (integers; negative = n/a, written empty), phase (written

@@ -24,6 +24,7 @@
 #include "bench/run/reaper.h"
 #include "bench/cli/cmd.h"
 #include "bench/regress/history.h"
+#include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/results/phases.h"
 #include "bench/report/report.h"
@@ -479,8 +480,9 @@ static int output_paths(struct session *s, const struct session_cell *sc, const 
 {
 	char dir[4096];
 	snprintf(dir, sizeof(dir), "%s/output", results_dir(s->results));
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
+	int rc = fsutil_mkdirs(dir);
+	if (rc)
+		return rc;
 	snprintf(out, len, "%s/%s-%s-r%d.stdout", dir, sc->name, alloc, sc->rep);
 	snprintf(err, len, "%s/%s-%s-r%d.stderr", dir, sc->name, alloc, sc->rep);
 	return 0;
