@@ -426,6 +426,35 @@ def special_files():
           f"a series path out of the run: exit 2 naming the field (exit {r.returncode})")
 
 
+def fuzz_findings():
+    """Each input the fuzzer found a reader crash on (tests/fixtures/
+    results-crashes/KIND-NAME): read by the command that reads that kind of
+    file, it must end with an exit code and a message, not a signal."""
+    crashes = sorted(glob.glob(os.path.join(FIX, "results-crashes", "*")))
+    for path in crashes:
+        kind = os.path.basename(path).split("-")[0]
+        run = copy_run(CMP_RUN, f"crash-{os.path.basename(path)}")
+        if kind == "history":
+            os.makedirs(os.path.join(run, "history"))
+            shutil.copy(path, os.path.join(run, "history", "x86_64-2cpu-t.csv"))
+            args = ["plot", "--history", run]
+        elif kind in ("summary", "meta"):
+            shutil.copy(path, os.path.join(run, f"{kind}.json"))
+            args = ["plot", run]
+        elif kind == "baseline":
+            args = ["compare", path, CMP_RUN]
+        else:  # series
+            os.makedirs(os.path.join(run, "series"), exist_ok=True)
+            edit_json(os.path.join(run, "summary.json"),
+                      lambda s: s["cells"][0].__setitem__("series", "series/crash.tsv"))
+            shutil.copy(path, os.path.join(run, "series", "crash.tsv"))
+            args = ["plot", run]
+        r = wimm(*args, env={"WIMM_GNUPLOT": "none"}, timeout=60)
+        check(r.returncode in (0, 1, 2, 3, 4) and r.stderr.strip(),
+              f"fuzz finding {os.path.basename(path)}: {args[0]} ends cleanly "
+              f"(exit {r.returncode}: {r.stderr.strip()[-160:]})")
+
+
 def main():
     security_gnuplot()
     security_testbed()
@@ -434,6 +463,7 @@ def main():
     map_names()
     outputs()
     special_files()
+    fuzz_findings()
     shutil.rmtree(TMP, ignore_errors=True)
     finish()
 

@@ -151,7 +151,8 @@ static int read_row(struct history *h, char **f, int n, const int *key, const in
 	const struct history_column *cols;
 	int ncols = history_columns(&cols);
 	char q[64];
-	if (n <= key[0] || n <= key[1] || n <= key[2] || n <= key[4])
+	/* key[4], started_utc, may be absent (-1); the others are there. */
+	if (n <= key[0] || n <= key[1] || n <= key[2] || n <= key[3] || n <= key[4])
 		return 1;
 	/* The names reach figure titles and file names: the rule the YAML
 	 * follows, or the file was not written by wimm. */
