@@ -34,11 +34,10 @@ def main():
     if len(sys.argv) != 5:
         sys.exit(__doc__)
     wimm, preset, root, out = sys.argv[1:]
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
     results = os.path.join(root, "results")
     # Where this machine's baseline is: wimm knows its testbed id.
     p = subprocess.run([wimm, "baseline", "path", "--out", results], capture_output=True,
-                       text=True, env=env)
+                       text=True)
     baseline = p.stdout.strip()
     have_baseline = p.returncode == 0
     reps = os.environ.get("WIMM_BENCH_REPS")
@@ -48,7 +47,7 @@ def main():
 
     cmd = [wimm, "run", preset, "-r", reps, "--out", out]
     print("$ " + " ".join(cmd), flush=True)
-    r = subprocess.run(cmd, env=env)
+    r = subprocess.run(cmd)
     if r.returncode != 0:
         print(f"bench: {' '.join(cmd)} exited {r.returncode}", flush=True)
         return 1
@@ -67,7 +66,7 @@ def main():
     cmd = [wimm, "compare", "--partial", f"--markdown={md}", "--export-gab", gab, baseline,
            run_dir]
     print("\n$ " + " ".join(cmd), flush=True)
-    r = subprocess.run(cmd, env=env)
+    r = subprocess.run(cmd)
     if r.returncode == 3:
         print(f"bench: NOTHING WAS COMPARED: this run and {baseline} are not comparable "
               "(above: what differs). Update the baseline on this machine: "

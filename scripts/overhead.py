@@ -22,33 +22,30 @@ usage: overhead.py WIMM CHURN_LOOP WORKLOAD_YAML [PAIRS]
   1 ms, from the 4-thread runs above.
 """
 import csv
-import json
 import math
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from taplib import allocator_library, check, finish, run_cells, skip  # noqa: E402
 
 WIMM, LOOP, WORKLOAD = sys.argv[1:4]
 PAIRS = int(sys.argv[4]) if len(sys.argv) > 4 else 9
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAMPS = os.path.join(HERE, "..", "workloads", "presets", "stamps.yaml")
-MIMALLOC = "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2"
-ENV = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
-results = []
+# The plain loop runs outside the driver, which strips MALLOC_PERTURB_ from
+# what it measures: the loop gets the same environment by hand.
+LOOP_ENV = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
+LOOP_ENV["LD_PRELOAD"] = allocator_library("mimalloc")
 
 
 def run(workload, threads, allocator, extra, seed):
-    out = tempfile.mkdtemp(prefix="wimm-overhead-")
-    subprocess.run([WIMM, "run", workload, "-t", str(threads), "-a", allocator, "--seed",
-                    str(seed), "--out", out, *extra], check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, env=ENV)
-    run_dir = os.path.realpath(os.path.join(out, "latest"))
-    cell = json.load(open(os.path.join(run_dir, "summary.json")))["cells"][0]
+    cell = run_cells(WIMM, workload, "-t", str(threads), "-a", allocator, "--seed", str(seed),
+                     *extra)[0]
     if cell["status"] != "ok":
         sys.exit(f"overhead: a cell failed: {cell['reason']}")
-    cell["run_dir"] = run_dir
     return cell
 
 
@@ -88,7 +85,7 @@ def within(name, ratios, limit):
     elif lo > 1 + limit or hi < 1 - limit:
         check(False, text)
     else:
-        inconclusive.append(text + ": the machine's noise is wider than the target")
+        skip(text, "inconclusive: the machine's noise is wider than the target")
 
 
 def gaps(cells):
@@ -99,13 +96,6 @@ def gaps(cells):
         g += [b - a for a, b in zip(t, t[1:])]
     g.sort()
     return statistics.median(g), g[min(len(g) - 1, int(len(g) * 0.99))]
-
-
-def check(ok, text):
-    results.append((ok, text))
-
-
-inconclusive = []
 
 
 def observer():
@@ -126,7 +116,7 @@ def resolution():
 
 def loop_ops_per_s(workload):
     p = subprocess.run([LOOP, workload], capture_output=True, text=True, check=True,
-                       env=dict(ENV, LD_PRELOAD=MIMALLOC))
+                       env=LOOP_ENV)
     return float(p.stdout.split()[5])
 
 
@@ -151,10 +141,4 @@ observer()
 resolution()
 generator("churn", WORKLOAD)
 generator("stamps", STAMPS)
-for n, (ok, text) in enumerate(results, 1):
-    print(f"{'ok' if ok else 'not ok'} {n} - {text}")
-for n, text in enumerate(inconclusive, len(results) + 1):
-    print(f"ok {n} - {text} # SKIP inconclusive")
-failed = sum(not ok for ok, _ in results)
-print(f"{len(results) - failed} passed, {failed} failed, {len(inconclusive)} skipped")
-sys.exit(1 if failed else 0)
+finish()

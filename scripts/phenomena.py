@@ -8,11 +8,12 @@ needs, reads the summary.json of each run, prints the figures behind every
 check, and exits 1 if any check fails. Registered as the meson benchmark
 `phenomena` (meson test --benchmark --suite phenomena).
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from taplib import check, finish, run_cells  # noqa: E402
 
 WIMM = sys.argv[1]
 OUT = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp(prefix="wimm-phenomena-")
@@ -23,21 +24,10 @@ RUNS = [
     (["manifest"], BASE + ",glibc-mmap-fixed"),
     (["stamps", "stamps-handoff", "leak"], BASE),
 ]
-results = []  # (ok, text)
 
 
 def run(workloads, allocators):
-    cmd = [WIMM, "run", *workloads, "-a", allocators, "--out", OUT, "--seed", "1"]
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=sys.stderr, text=True, env=env)
-    print(p.stdout, flush=True)
-    if p.returncode != 0:
-        sys.exit(f"phenomena: {' '.join(cmd)} exited {p.returncode}")
-    return json.load(open(os.path.join(OUT, "latest", "summary.json")))["cells"]
-
-
-def check(ok, text):
-    results.append((bool(ok), text))
+    return run_cells(WIMM, *workloads, "-a", allocators, "--seed", "1", out=OUT, echo=True)
 
 
 def cell(cells, workload, allocator, threads):
@@ -123,11 +113,7 @@ def main():
     manifest(all_cells)
     leak(all_cells)
     same_ops(all_cells)
-    for n, (ok, text) in enumerate(results, 1):
-        print(f"{'ok' if ok else 'not ok'} {n} - {text}")
-    failed = sum(not ok for ok, _ in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    finish()
 
 
-sys.exit(main())
+main()

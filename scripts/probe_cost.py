@@ -11,12 +11,12 @@ per thread count and allocator, the median of the paired ratios of wall
 time and of peak RSS, the medians themselves, and what the probe's readings
 cost.
 """
-import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from taplib import run_cells  # noqa: E402
 
 WIMM = sys.argv[1]
 WORKLOAD = sys.argv[2] if len(sys.argv) > 2 else "stamps"
@@ -25,12 +25,7 @@ REPS = int(sys.argv[4]) if len(sys.argv) > 4 else 5
 
 
 def run(extra, seed):
-    out = tempfile.mkdtemp(prefix="wimm-probe-cost-")
-    env = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
-    subprocess.run([WIMM, "run", WORKLOAD, "-a", ALLOCATORS, "--seed", str(seed), "--out", out,
-                    *extra], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   env=env)
-    cells = json.load(open(os.path.join(out, "latest", "summary.json")))["cells"]
+    cells = run_cells(WIMM, WORKLOAD, "-a", ALLOCATORS, "--seed", str(seed), *extra)
     return {(c["threads"], c["allocator"]): c for c in cells if c["status"] == "ok"}
 
 

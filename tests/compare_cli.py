@@ -8,18 +8,13 @@ Prints TAP.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from taplib import check, finish, skip
+from taplib import check, driver, finish, skip
 
 WIMM, FIX = sys.argv[1], sys.argv[2]
-WRAP = os.environ.get("WIMM_VALGRIND", "").split()
-
-
-def wimm(*args):
-    return subprocess.run([*WRAP, WIMM, *args], capture_output=True, text=True, timeout=120)
+wimm = driver(WIMM, timeout=120)
 
 
 def fx(name):

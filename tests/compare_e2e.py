@@ -14,18 +14,18 @@ Prints TAP.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from taplib import check, finish, skip
+from taplib import check, driver, finish, skip
 
 WIMM = sys.argv[1]
-WRAP = os.environ.get("WIMM_VALGRIND", "").split()
+
+_wimm = driver(WIMM, timeout=600)
 
 
 def wimm(*args, echo=True):
-    r = subprocess.run([*WRAP, WIMM, *args], capture_output=True, text=True, timeout=600)
+    r = _wimm(*args)
     for line in ((r.stdout if echo else "") + r.stderr).splitlines():
         print(f"# {line}")
     return r

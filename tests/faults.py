@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from taplib import check, finish, skip
+from taplib import check, driver, finish, skip
 
 WIMM, CHILD, ABORT_LIB, WORKLOAD = sys.argv[1:5]
 # An ASan build refuses to preload another allocator (meson test --setup asan).
@@ -36,8 +36,7 @@ NO_PRELOAD = ("ASan build: another allocator or the probe cannot be preloaded "
 WRAP = os.environ.get("WIMM_VALGRIND", "").split()
 
 
-def wimm(*args, timeout=120):
-    return subprocess.run([*WRAP, WIMM, *args], capture_output=True, text=True, timeout=timeout)
+wimm = driver(WIMM, timeout=120)
 
 
 def cells(out):

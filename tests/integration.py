@@ -8,11 +8,10 @@ Prints TAP.
 import csv
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from taplib import check, finish, skip
+from taplib import check, driver, finish, skip
 
 WIMM, WORKLOAD, EXPECTED = sys.argv[1], sys.argv[2], [a for a in sys.argv[3].split(",") if a]
 LIVE, BLOCK, OPS = 1000, 4096, 20000  # from small-churn.yaml
@@ -21,20 +20,14 @@ LIVE, BLOCK, OPS = 1000, 4096, 20000  # from small-churn.yaml
 ASAN = os.environ.get("WIMM_UNDER_SANITIZER") == "1"
 NO_PRELOAD = ("ASan build: another allocator or the probe cannot be preloaded "
               "(the ASan runtime must come first)")
-# meson test --setup valgrind: the driver itself runs under valgrind.
-WRAP = os.environ.get("WIMM_VALGRIND", "").split()
 
-
-def wimm(*args, env=None):
-    return subprocess.run([*WRAP, WIMM, *args], capture_output=True, text=True, env=env,
-                          timeout=600)
+wimm = driver(WIMM, timeout=600)
 
 
 def main():
     out = tempfile.mkdtemp(prefix="wimm-it-")
-    env = dict(os.environ, MALLOC_PERTURB_="165")  # as meson test does
     r = wimm("run", WORKLOAD, "-a", "glibc" if ASAN else "all", "--out", out, "--seed", "1",
-             env=env)
+             env={"MALLOC_PERTURB_": "165"})  # as meson test does
     if not check(r.returncode == 0, f"wimm run exits 0 (got {r.returncode}: {r.stderr[-500:]})"):
         return
     run_dir = os.path.realpath(os.path.join(out, "latest"))

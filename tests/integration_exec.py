@@ -9,11 +9,10 @@ Prints TAP.
 import csv
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from taplib import check, finish, skip
+from taplib import check, driver, finish, skip
 
 WIMM, TARGET, EXPECTED = sys.argv[1], sys.argv[2], [a for a in sys.argv[3].split(",") if a]
 HELD = 8192 * 4096  # what exec_target holds
@@ -27,13 +26,13 @@ if ASAN:
 else:
     SKIPPED = []
 # meson test --setup valgrind: the driver itself runs under valgrind.
-WRAP = os.environ.get("WIMM_VALGRIND", "").split()
+wimm = driver(WIMM, timeout=600)
 
 
 def main():
     out = tempfile.mkdtemp(prefix="wimm-exec-")
-    r = subprocess.run([*WRAP, WIMM, "exec", "-a", ",".join(["glibc"] + EXPECTED), "--out", out,
-                        "--seed", "3", "--", TARGET], capture_output=True, text=True, timeout=600)
+    r = wimm("exec", "-a", ",".join(["glibc"] + EXPECTED), "--out", out, "--seed", "3", "--",
+             TARGET)
     if not check(r.returncode == 0, f"wimm exec exits 0 (got {r.returncode}: {r.stderr[-300:]})"):
         return
     run = os.path.realpath(os.path.join(out, "latest"))
@@ -70,16 +69,14 @@ def main():
             check(HELD <= heap <= 1.5 * HELD, f"{a}: heap from the allocator {heap} ~ {HELD}")
         check(int(c["peak_rss_bytes"]) >= HELD, f"{a}: peak RSS {c['peak_rss_bytes']} >= {HELD}")
 
-    r = subprocess.run([*WRAP, WIMM, "exec", "-a", "glibc", "--out", out, "--", TARGET, "7"],
-                       capture_output=True, text=True, timeout=600)
+    r = wimm("exec", "-a", "glibc", "--out", out, "--", TARGET, "7")
     cells = list(csv.DictReader(open(os.path.join(out, "latest", "cells.csv"))))
     check(r.returncode == 1 and cells[0]["status"] == "failed" and cells[0]["exit_status"] == "7"
           and "exit status 7" in cells[0]["reason"],
           f"a run exiting 7 is a failed cell with its status (exit {r.returncode}, {cells[0]['reason']})")
-    r = subprocess.run([*WRAP, WIMM, "exec", "--out", out, "--", "no-such-command-xyz"],
-                       capture_output=True, text=True, timeout=600)
+    r = wimm("exec", "--out", out, "--", "no-such-command-xyz")
     check(r.returncode == 2 and "no-such-command-xyz" in r.stderr, "unknown command: exit 2")
-    r = subprocess.run([*WRAP, WIMM, "exec", "--help"], capture_output=True, text=True)
+    r = wimm("exec", "--help")
     check(r.returncode == 0 and "Only the process started is measured" in r.stdout,
           "--help says only the main process is measured")
 
