@@ -250,7 +250,10 @@ static int open_history(const char *path, int *out)
 			if (rc == 0)
 				rc = write_all(fd, "\n", 1);
 		} else if (rc == 0 && (got < (ssize_t)hlen + 1 || strncmp(head, header, hlen) ||
-		                       head[hlen] != '\n')) {
+		                       (head[hlen] != '\n' && head[hlen] != ','))) {
+			/* Ours, or ours and a newer version's columns after them
+			 * (its rows read those as n/a): appended to as it is;
+			 * anything else is rewritten first. */
 			rc = migrate(path, fd);
 			close(fd);
 			if (rc)
