@@ -14,6 +14,12 @@
 
 double metrics_cpu_s(const double *v) { return v[METRIC_user_s] + v[METRIC_sys_s]; }
 
+/* NaN when ops is n/a (a real program under `wimm exec` counts none). */
+double metrics_cpu_per_op_s(const double *v)
+{
+	return v[METRIC_ops] > 0 ? metrics_cpu_s(v) / v[METRIC_ops] : NAN;
+}
+
 /* ---- the table ---- */
 
 #define TYPE_I MT_INT

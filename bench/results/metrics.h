@@ -115,6 +115,12 @@
 	M(sys_s, F, .unit = MU_SECONDS, .agg = true, .doc = "system CPU time, seconds")            \
 	M(cpu_s, V, .unit = MU_SECONDS, .show = SHOW_TABLE, .label = "CPU time",                   \
 	  .derive = metrics_cpu_s, .doc = "user_s + sys_s")                                        \
+	M(cpu_per_op_s, F, .unit = MU_SECONDS, .agg = true,                                        \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY | SHOW_OPTIONAL,           \
+	  .label = "CPU time / op", .figure = "CPU time per operation, relative to %s",            \
+	  .judge = MJ_REF_RATIO, .ckey = "cpu_per_op", .clabel = "CPU/op / glibc",                 \
+	  .threshold = 0.25, .derive = metrics_cpu_per_op_s,                                       \
+	  .doc = "(user_s + sys_s) / ops: CPU time per malloc or free; n/a where ops is")          \
 	M(ops, I, .unit = MU_COUNT, .agg = true, .show = SHOW_KEEP,                                \
 	  .doc = "mallocs + frees of the workload's script (same under every allocator)")          \
 	M(extra_ops, I, .unit = MU_COUNT, .agg = true,                                             \
@@ -200,6 +206,7 @@ extern const struct metric metrics[METRIC_N];
 
 /* The .derive functions (metrics.c): NaN when an input is n/a. */
 double metrics_cpu_s(const double *v);
+double metrics_cpu_per_op_s(const double *v);
 
 /* Whether m is a number (not a string field). */
 static inline bool metrics_is_figure(const struct metric *m) { return m->type != MT_STRING; }
