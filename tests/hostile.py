@@ -387,7 +387,7 @@ def special_files():
         p.stdout.close()
         p.stderr.close()
         rss_mib = usage.ru_maxrss / 1024
-        check(os.waitstatus_to_exitcode(status) == 2 and "over the 64 MiB" in err and
+        check(os.waitstatus_to_exitcode(status) == 2 and "MiB a wimm results file may have" in err and
               rss_mib < 100,
               f"{args[0]}: summary.json + 3 GB of zeros refused with {rss_mib:.0f} MiB peak RSS "
               f"({err[-160:]})")

@@ -179,8 +179,8 @@ TEST(sentences_follow_the_data)
 		if (!strcmp(rv->cells[i].workload, "tile-cache") && rv->cells[i].alloc == tc &&
 		    rv->cells[i].threads == 1 && rv->cells[i].rep == 2) {
 			rv->cells[i].ok = 0;
-			snprintf(rv->cells[i].reason, sizeof(rv->cells[i].reason),
-			         "killed by signal 9");
+			free(rv->cells[i].reason);
+			rv->cells[i].reason = strdup("killed by signal 9");
 		}
 	int n = report_findings(rv, "tile-cache", s, 8);
 	expect_str(finding(s, n, "tcmalloc peaked"),

@@ -62,6 +62,10 @@ struct history_row {
 	double v[HISTORY_MAX_COLUMNS]; /* by figure column; NaN = n/a */
 };
 
+/* More than these is not a history a figure could show: refused. */
+#define HISTORY_MAX_GROUPS 1024
+#define HISTORY_MAX_ALLOCS 256
+
 struct history {
 	char (*runs)[WIMM_NAME_MAX], (*started)[32]; /* in the order they started */
 	int nruns;
@@ -74,6 +78,7 @@ struct history {
 	int nallocs;
 	struct history_row *rows;
 	size_t nrows;
+	struct strmap run_map, group_map, alloc_map; /* indices by name */
 };
 
 /* Reads a history file: a regular file under HISTORY_MAX_FILE whose header

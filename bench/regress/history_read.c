@@ -9,6 +9,7 @@
 #include "bench/regress/history.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -70,11 +71,23 @@ static int grow(void **v, size_t n, size_t size)
 	return 0;
 }
 
+/* Finds or adds a name in a map with its array: returns the index,
+ * -ENOMEM, or -E2BIG past max. */
+static int find(struct strmap *m, const char *key, size_t len, int *n, int max)
+{
+	int i = strmap_get(m, key, len);
+	if (i >= 0)
+		return i;
+	if (*n >= max)
+		return -E2BIG;
+	return strmap_put(m, key, len, *n) ? -ENOMEM : (*n)++;
+}
+
 static int find_run(struct history *h, const char *id, const char *started)
 {
-	for (int i = 0; i < h->nruns; i++)
-		if (!strcmp(h->runs[i], id))
-			return i;
+	int n = h->nruns, i = find(&h->run_map, id, strlen(id), &n, INT32_MAX);
+	if (i != h->nruns)
+		return i;
 	if (grow((void **)&h->runs, (size_t)h->nruns, sizeof(*h->runs)) ||
 	    grow((void **)&h->started, (size_t)h->nruns, sizeof(*h->started)))
 		return -ENOMEM;
@@ -85,9 +98,11 @@ static int find_run(struct history *h, const char *id, const char *started)
 
 static int find_group(struct history *h, const char *w, int t)
 {
-	for (int i = 0; i < h->ngroups; i++)
-		if (h->groups[i].threads == t && !strcmp(h->groups[i].workload, w))
-			return i;
+	char key[WIMM_NAME_MAX + 16];
+	int len = snprintf(key, sizeof(key), "%s%c%d", w, 0, t), n = h->ngroups;
+	int i = find(&h->group_map, key, (size_t)len, &n, HISTORY_MAX_GROUPS);
+	if (i != h->ngroups)
+		return i;
 	if (grow((void **)&h->groups, (size_t)h->ngroups, sizeof(*h->groups)))
 		return -ENOMEM;
 	snprintf(h->groups[h->ngroups].workload, WIMM_NAME_MAX, "%s", w);
@@ -97,9 +112,9 @@ static int find_group(struct history *h, const char *w, int t)
 
 static int find_alloc(struct history *h, const char *name)
 {
-	for (int i = 0; i < h->nallocs; i++)
-		if (!strcmp(h->allocs[i], name))
-			return i;
+	int n = h->nallocs, i = find(&h->alloc_map, name, strlen(name), &n, HISTORY_MAX_ALLOCS);
+	if (i != h->nallocs)
+		return i;
 	if (grow((void **)&h->allocs, (size_t)h->nallocs, sizeof(*h->allocs)))
 		return -ENOMEM;
 	snprintf(h->allocs[h->nallocs], WIMM_NAME_MAX, "%s", name);
@@ -113,6 +128,9 @@ void history_free(struct history *h)
 	free(h->groups);
 	free(h->allocs);
 	free(h->rows);
+	strmap_free(&h->run_map);
+	strmap_free(&h->group_map);
+	strmap_free(&h->alloc_map);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -173,6 +191,11 @@ static int read_row(struct history *h, char **f, int n, const int *key, const in
 	int run = find_run(h, f[key[0]], started);
 	int g = find_group(h, f[key[1]], (int)threads);
 	int a = find_alloc(h, f[key[2]]);
+	if (g == -E2BIG || a == -E2BIG)
+		return fail(err, errlen, path, lineno,
+		            "more than %d %s: not a history wimm wrote (or one too large to draw)",
+		            g == -E2BIG ? HISTORY_MAX_GROUPS : HISTORY_MAX_ALLOCS,
+		            g == -E2BIG ? "workloads and thread counts" : "allocators");
 	if (run < 0 || g < 0 || a < 0 || grow((void **)&h->rows, h->nrows, sizeof(*h->rows)))
 		return -ENOMEM;
 	struct history_row *r = &h->rows[h->nrows++];
@@ -184,33 +207,45 @@ static int read_row(struct history *h, char **f, int n, const int *key, const in
 	return 0;
 }
 
-/* Runs in the order they started (ISO 8601 sorts as text). */
+static const struct history *sort_h; /* qsort has no context argument */
+
+/* Runs in the order they started (ISO 8601 sorts as text), then by id. */
+static int cmp_run(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int c = strcmp(sort_h->started[x], sort_h->started[y]);
+	return c ? c : strcmp(sort_h->runs[x], sort_h->runs[y]);
+}
+
 static int order_runs(struct history *h)
 {
+	int *by = calloc((size_t)h->nruns + 1, sizeof(*by));
 	int *rank = calloc((size_t)h->nruns + 1, sizeof(*rank));
 	char(*runs)[WIMM_NAME_MAX] = calloc((size_t)h->nruns + 1, sizeof(*runs));
 	char(*started)[32] = calloc((size_t)h->nruns + 1, sizeof(*started));
-	if (!rank || !runs || !started) {
+	if (!by || !rank || !runs || !started) {
+		free(by);
 		free(rank);
 		free(runs);
 		free(started);
 		return -ENOMEM;
 	}
 	for (int i = 0; i < h->nruns; i++)
-		for (int j = 0; j < h->nruns; j++) {
-			int c = strcmp(h->started[j], h->started[i]);
-			rank[i] += c < 0 || (c == 0 && strcmp(h->runs[j], h->runs[i]) < 0);
-		}
+		by[i] = i;
+	sort_h = h;
+	qsort(by, (size_t)h->nruns, sizeof(*by), cmp_run);
+	for (int r = 0; r < h->nruns; r++) {
+		rank[by[r]] = r;
+		memcpy(runs[r], h->runs[by[r]], sizeof(*runs));
+		memcpy(started[r], h->started[by[r]], sizeof(*started));
+	}
 	for (size_t r = 0; r < h->nrows; r++)
 		h->rows[r].run = rank[h->rows[r].run];
-	for (int i = 0; i < h->nruns; i++) {
-		memcpy(runs[rank[i]], h->runs[i], sizeof(*runs));
-		memcpy(started[rank[i]], h->started[i], sizeof(*started));
-	}
 	free(h->runs);
 	free(h->started);
 	h->runs = runs;
 	h->started = started;
+	free(by);
 	free(rank);
 	return 0;
 }

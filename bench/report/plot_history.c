@@ -72,45 +72,54 @@ static void describe(const struct history_column *c, struct hdraw *h)
 	}
 }
 
+static int cmp_row(const void *a, const void *b)
+{
+	const struct history_row *x = a, *y = b;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	if (x->alloc != y->alloc)
+		return x->alloc < y->alloc ? -1 : 1;
+	return (x->run > y->run) - (x->run < y->run);
+}
+
 /* One block per (workload and thread count, allocator), each opening with
- * the column names the script reads them by: run, then every column. */
-static int write_data(const struct history *h, const char *dir, const char *testbed)
+ * the column names the script reads them by: run, then every column. The
+ * rows are sorted first, so the whole file is written in one pass. */
+static int write_data(struct history *h, const char *dir, const char *testbed)
 {
 	const struct history_column *cols;
 	int ncols = history_columns(&cols);
+	struct hdraw hd[HISTORY_MAX_COLUMNS];
 	char *text = NULL, name[200];
-	size_t len = 0;
+	size_t len = 0, r = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
+	for (int m = 0; m < ncols; m++)
+		describe(&cols[m], &hd[m]);
+	qsort(h->rows, h->nrows, sizeof(*h->rows), cmp_row);
 	for (int g = 0; g < h->ngroups; g++)
 		for (int a = 0; a < h->nallocs; a++) {
-			int any = 0;
+			int any = 0, last = -1;
 			fputs("run", f);
-			for (int m = 0; m < ncols; m++) {
-				struct hdraw hd;
-				describe(&cols[m], &hd);
-				fprintf(f, "\t%s", hd.data);
-			}
+			for (int m = 0; m < ncols; m++)
+				fprintf(f, "\t%s", hd[m].data);
 			fputc('\n', f);
-			for (int run = 0; run < h->nruns; run++)
-				for (size_t r = 0; r < h->nrows; r++) {
-					const struct history_row *row = &h->rows[r];
-					if (row->group != g || row->alloc != a || row->run != run)
-						continue;
-					fprintf(f, "%d", run + 1);
-					for (int m = 0; m < ncols; m++) {
-						struct hdraw hd;
-						describe(&cols[m], &hd);
-						if (isfinite(row->v[m]))
-							fprintf(f, "\t%.6g", row->v[m] * hd.scale);
-						else /* gnuplot reads NaN, not printf's nan */
-							fputs("\tNaN", f);
-					}
-					fputc('\n', f);
-					any = 1;
-					break;
-				}
+			for (; r < h->nrows && h->rows[r].group == g && h->rows[r].alloc == a;
+			     r++) {
+				const struct history_row *row = &h->rows[r];
+				if (row->run == last)
+					continue; /* a run listed twice: its first line */
+				last = row->run;
+				fprintf(f, "%d", row->run + 1);
+				for (int m = 0; m < ncols; m++)
+					if (isfinite(row->v[m]))
+						fprintf(f, "\t%.6g", row->v[m] * hd[m].scale);
+					else /* gnuplot reads NaN, not printf's nan */
+						fputs("\tNaN", f);
+				fputc('\n', f);
+				any = 1;
+			}
 			if (!any) { /* gnuplot counts blocks: an empty one still needs a row */
 				fputs("0", f);
 				for (int m = 0; m < ncols; m++)
@@ -166,13 +175,21 @@ static void write_vars(FILE *f, const struct history *h, const struct rundir_all
 	 * needs one, and autoscaling an empty panel is an error in gnuplot. */
 	fprintf(f, "array ylo[%d]\narray yhi[%d]\n", h->ngroups ? h->ngroups : 1,
 	        h->ngroups ? h->ngroups : 1);
+	double *range = malloc(2 * ((size_t)h->ngroups + 1) * sizeof(*range));
+	if (!range)
+		goto out;
 	for (int g = 0; g < h->ngroups; g++) {
-		double lo = INFINITY, hi = -INFINITY;
-		for (size_t r = 0; r < h->nrows; r++)
-			if (h->rows[r].group == g && isfinite(h->rows[r].v[m])) {
-				lo = fmin(lo, h->rows[r].v[m] * hd->scale);
-				hi = fmax(hi, h->rows[r].v[m] * hd->scale);
-			}
+		range[2 * g] = INFINITY;
+		range[2 * g + 1] = -INFINITY;
+	}
+	for (size_t r = 0; r < h->nrows; r++)
+		if (isfinite(h->rows[r].v[m])) {
+			double *lh = &range[2 * h->rows[r].group];
+			lh[0] = fmin(lh[0], h->rows[r].v[m] * hd->scale);
+			lh[1] = fmax(lh[1], h->rows[r].v[m] * hd->scale);
+		}
+	for (int g = 0; g < h->ngroups; g++) {
+		double lo = range[2 * g], hi = range[2 * g + 1];
 		if (!isfinite(lo)) {
 			lo = 0;
 			hi = 1;
@@ -187,6 +204,7 @@ static void write_vars(FILE *f, const struct history *h, const struct rundir_all
 		used +=
 		    snprintf(buf + used, sizeof(buf) - (size_t)used, "%s\"%.10s\" %d",
 		             r ? ", " : "", h->started[r][0] ? h->started[r] : h->runs[r], r + 1);
+	free(range);
 	snprintf(buf + used, sizeof(buf) - (size_t)used, ")");
 	fputs("xtics_cmd = ", f);
 	plot_gp_string(f, buf);

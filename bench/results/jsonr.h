@@ -45,9 +45,9 @@ int jsonr_name(const struct jsonr_at *at, struct json_object *o, const char *key
                char *buf);
 
 /* The largest JSON file read back: a summary of 10,000 cells is about
- * 35 MiB. Larger is not a file wimm wrote, and would cost its size several
- * times over in json-c's objects. */
-#define JSONR_MAX_FILE (64 << 20)
+ * 32 MiB. Larger is not a file wimm wrote, and would cost its size many
+ * times over in json-c's objects (about 20 times for the smallest ones). */
+#define JSONR_MAX_FILE (32 << 20)
 
 /* What a figure may be: a whole number >= 0 (bytes, counts), any number
  * >= 0 (seconds, ratios), or any finite number (a slope). */

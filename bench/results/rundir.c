@@ -20,22 +20,27 @@
 
 int rundir_alloc_index(const struct rundir *d, const char *name)
 {
-	for (int i = 0; i < d->nallocs; i++)
-		if (!strcmp(d->allocs[i].name, name))
-			return i;
-	return -1;
+	return strmap_get(&d->alloc_map, name, strlen(name));
+}
+
+/* "workload\0threads\0alloc": the key of a group in group_map. */
+static size_t group_key(char *buf, size_t len, const char *workload, int threads, int alloc)
+{
+	int n = snprintf(buf, len, "%s%c%d%c%d", workload, 0, threads, 0, alloc);
+	return n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
 }
 
 /* ---- groups ---- */
 
 static struct rundir_group *group_of(struct rundir *d, const struct rundir_cell *c, size_t *cap)
 {
-	for (size_t i = 0; i < d->ngroups; i++) {
-		struct rundir_group *g = &d->groups[i];
-		if (g->alloc == c->alloc && g->threads == c->threads &&
-		    !strcmp(g->workload, c->workload))
-			return g;
-	}
+	char key[WIMM_NAME_MAX + 32];
+	size_t klen = group_key(key, sizeof(key), c->workload, c->threads, c->alloc);
+	int found = strmap_get(&d->group_map, key, klen);
+	if (found >= 0)
+		return &d->groups[found];
+	if (strmap_put(&d->group_map, key, klen, (int)d->ngroups))
+		return NULL;
 	if (d->ngroups == *cap) {
 		size_t n = *cap ? *cap * 2 : 32;
 		struct rundir_group *grown = realloc(d->groups, n * sizeof(*grown));
@@ -57,8 +62,10 @@ static const struct rundir *sort_d; /* qsort has no context argument */
 
 static int cmp_rep(const void *a, const void *b)
 {
-	int x = sort_d->cells[*(const size_t *)a].rep, y = sort_d->cells[*(const size_t *)b].rep;
-	return (x > y) - (x < y);
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int x = sort_d->cells[i].rep, y = sort_d->cells[j].rep;
+	/* Ties (a repetition given twice) by position in the file. */
+	return x != y ? (x > y) - (x < y) : (i > j) - (i < j);
 }
 
 static void group_stats(struct rundir *d, struct rundir_group *g, double *vals)
@@ -96,29 +103,32 @@ static int make_groups(struct rundir *d, const char *file, char *err, size_t err
 		g->cells = grown;
 		if (c->rep == 0)
 			c->rep = (int)g->ncells + 1;
-		for (size_t k = 0; k < g->ncells; k++)
-			if (d->cells[g->cells[k]].rep == c->rep) {
-				char prefix[32];
-				struct jsonr_at at = {file, prefix, err, errlen};
-				snprintf(prefix, sizeof(prefix), "cells[%zu]", i);
-				free(vals);
-				return jsonr_fail(&at, "rep",
-				                  "a second cell for %s, threads %d, %s, rep %d: a "
-				                  "damaged file",
-				                  c->workload, c->threads, d->allocs[c->alloc].name,
-				                  c->rep);
-			}
 		g->cells[g->ncells++] = i;
 		g->reps_ok += c->ok;
 		g->reps_failed += !c->ok;
 		if (!g->allocator_version[0])
-			memcpy(g->allocator_version, c->allocator_version,
-			       sizeof(g->allocator_version));
+			snprintf(g->allocator_version, sizeof(g->allocator_version), "%s",
+			         c->allocator_version);
 	}
 	sort_d = d;
 	for (size_t i = 0; i < d->ngroups; i++) {
-		qsort(d->groups[i].cells, d->groups[i].ncells, sizeof(size_t), cmp_rep);
-		group_stats(d, &d->groups[i], vals);
+		struct rundir_group *g = &d->groups[i];
+		qsort(g->cells, g->ncells, sizeof(size_t), cmp_rep);
+		for (size_t k = 1; k < g->ncells; k++) {
+			const struct rundir_cell *c = &d->cells[g->cells[k]];
+			if (c->rep != d->cells[g->cells[k - 1]].rep)
+				continue;
+			char prefix[32];
+			struct jsonr_at at = {file, prefix, err, errlen};
+			snprintf(prefix, sizeof(prefix), "cells[%zu]", g->cells[k]);
+			free(vals);
+			return jsonr_fail(&at, "rep",
+			                  "a second cell for %s, threads %d, %s, rep %d: a damaged "
+			                  "file",
+			                  c->workload, c->threads, d->allocs[c->alloc].name,
+			                  c->rep);
+		}
+		group_stats(d, g, vals);
 	}
 	free(vals);
 	return 0;
@@ -126,11 +136,16 @@ static int make_groups(struct rundir *d, const char *file, char *err, size_t err
 
 /* ---- blocks: workload x threads, in the order of the run ---- */
 
-static int add_block(struct rundir *d, const char *w, int threads, size_t *cap)
+static int add_block(struct rundir *d, struct strmap *seen, const char *w, int threads, size_t *cap)
 {
-	for (size_t i = 0; i < d->nblocks; i++)
-		if (d->blocks[i].threads == threads && !strcmp(d->blocks[i].workload, w))
-			return 0;
+	char key[WIMM_NAME_MAX + 32];
+	size_t klen = group_key(key, sizeof(key), w, threads, 0);
+	if (strmap_get(seen, key, klen) >= 0)
+		return 0;
+	if (d->nblocks == RUNDIR_MAX_BLOCKS)
+		return -E2BIG;
+	if (strmap_put(seen, key, klen, (int)d->nblocks))
+		return -ENOMEM;
 	if (d->nblocks == *cap) {
 		size_t n = *cap ? *cap * 2 : 16;
 		struct rundir_block *grown = realloc(d->blocks, n * sizeof(*grown));
@@ -166,15 +181,23 @@ static int cmp_block(const void *x, const void *y)
 	return (a->threads > b->threads) - (a->threads < b->threads);
 }
 
-static int make_blocks(struct rundir *d)
+static int make_blocks(struct rundir *d, const char *file, char *err, size_t errlen)
 {
+	struct strmap seen = {0};
 	size_t cap = 0;
+	int rc = 0;
 	d->is_exec = d->ncells > 0;
-	for (size_t i = 0; i < d->ncells; i++) {
-		if (add_block(d, d->cells[i].workload, d->cells[i].threads, &cap))
-			return -ENOMEM;
+	for (size_t i = 0; i < d->ncells && rc == 0; i++) {
+		rc = add_block(d, &seen, d->cells[i].workload, d->cells[i].threads, &cap);
 		d->is_exec &= d->cells[i].threads < 0;
 	}
+	strmap_free(&seen);
+	if (rc == -E2BIG)
+		snprintf(err, errlen,
+		         "%s: more than %d workloads and thread counts: not a run wimm wrote", file,
+		         RUNDIR_MAX_BLOCKS);
+	if (rc)
+		return rc == -E2BIG ? -EINVAL : rc;
 	sort_d = d;
 	if (d->nblocks)
 		qsort(d->blocks, d->nblocks, sizeof(*d->blocks), cmp_block);
@@ -296,7 +319,7 @@ static int load(struct rundir *d, const char *path, char *err, size_t errlen)
 	if (!rc)
 		rc = make_groups(d, summary, err, errlen);
 	if (!rc)
-		rc = make_blocks(d);
+		rc = make_blocks(d, summary, err, errlen);
 	d->ref = d->nallocs ? 0 : -1;
 	for (int i = 0; i < d->nallocs; i++)
 		if (!strcmp(d->allocs[i].name, RUNDIR_REFERENCE))
@@ -336,11 +359,19 @@ void rundir_destroy(struct rundir *d)
 		return;
 	for (size_t i = 0; i < d->ngroups; i++)
 		free(d->groups[i].cells);
+	for (size_t i = 0; i < d->ncells; i++) {
+		free(d->cells[i].reason);
+		free(d->cells[i].series);
+		free(d->cells[i].allocator_version);
+		free(d->cells[i].phases);
+	}
 	free(d->groups);
 	free(d->cells);
 	free(d->allocs);
 	free(d->workloads);
 	free(d->blocks);
+	strmap_free(&d->alloc_map);
+	strmap_free(&d->group_map);
 	json_object_put(d->meta);
 	free(d);
 }
@@ -350,12 +381,10 @@ void rundir_destroy(struct rundir *d)
 const struct rundir_group *rundir_group(const struct rundir *d, const char *workload, int threads,
                                         int alloc)
 {
-	for (size_t i = 0; i < d->ngroups; i++) {
-		const struct rundir_group *g = &d->groups[i];
-		if (g->alloc == alloc && g->threads == threads && !strcmp(g->workload, workload))
-			return g;
-	}
-	return NULL;
+	char key[WIMM_NAME_MAX + 32];
+	int i =
+	    strmap_get(&d->group_map, key, group_key(key, sizeof(key), workload, threads, alloc));
+	return i < 0 ? NULL : &d->groups[i];
 }
 
 const struct rundir_group *rundir_group_named(const struct rundir *d, const char *workload,
@@ -386,21 +415,19 @@ size_t rundir_ref_ratios(const struct rundir *d, const struct rundir_group *g, i
 {
 	const struct rundir_group *ref =
 	    rundir_group_named(d, g->workload, g->threads, RUNDIR_REFERENCE);
-	size_t n = 0;
+	size_t n = 0, j = 0;
 	if (!ref)
 		return 0;
+	/* Both are sorted by rep (and a rep is given once): one walk. */
 	for (size_t i = 0; i < g->ncells; i++) {
 		const struct rundir_cell *c = &d->cells[g->cells[i]];
-		if (!c->ok || isnan(c->v[id]))
+		while (j < ref->ncells && d->cells[ref->cells[j]].rep < c->rep)
+			j++;
+		if (!c->ok || isnan(c->v[id]) || j == ref->ncells)
 			continue;
-		for (size_t j = 0; j < ref->ncells; j++) {
-			const struct rundir_cell *q = &d->cells[ref->cells[j]];
-			if (q->rep != c->rep)
-				continue;
-			if (q->ok && q->v[id] > 0)
-				out[n++] = c->v[id] / q->v[id];
-			break;
-		}
+		const struct rundir_cell *q = &d->cells[ref->cells[j]];
+		if (q->rep == c->rep && q->ok && q->v[id] > 0)
+			out[n++] = c->v[id] / q->v[id];
 	}
 	return n;
 }

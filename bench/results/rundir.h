@@ -24,7 +24,14 @@
 #include <stddef.h>
 
 #include "bench/results/metrics.h"
+#include "bench/results/strmap.h"
 #include "common/limits.h"
+
+/* More than these is not a run wimm wrote (nor one a figure could show):
+ * refused on read, so that no hostile file costs more than its reading. */
+#define RUNDIR_MAX_ALLOCS 256
+#define RUNDIR_MAX_BLOCKS 1024
+#define RUNDIR_MAX_CELLS 20000 /* hours of cells of a second each */
 
 struct json_object;
 
@@ -59,12 +66,13 @@ struct rundir_cell {
 	int alloc;   /* index into rundir.allocs */
 	int rep;
 	bool ok;
-	char reason[256];
-	char series[256]; /* relative to the run directory; "" = none */
-	char allocator_version[64];
+	/* Allocated (never NULL after reading): a run can have many cells. */
+	char *reason;
+	char *series; /* relative to the run directory; "" = none */
+	char *allocator_version;
 	double v[METRIC_N]; /* every figure by enum metric_id; NaN = n/a */
 	int nphases;
-	struct rundir_phase phases[WIMM_SERIES_PHASES];
+	struct rundir_phase *phases;
 };
 
 /* One (workload, threads, allocator): what repetitions aggregate over. */
@@ -119,6 +127,9 @@ struct rundir {
 	size_t ngroups;
 	struct rundir_block *blocks; /* workloads in run order, threads ascending */
 	size_t nblocks;
+	/* Indices by name: allocators, and groups by workload, threads and
+	 * allocator index (rundir.c's group_key). */
+	struct strmap alloc_map, group_map;
 };
 
 /* The reference of ratios (time / glibc): figures that change with the

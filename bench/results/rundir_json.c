@@ -83,9 +83,14 @@ static void describe_host(struct rundir *d, struct json_object *h)
 
 static int add_alloc(struct rundir *d, const char *name)
 {
+	if (d->nallocs == RUNDIR_MAX_ALLOCS)
+		return -E2BIG;
 	struct rundir_alloc *grown = realloc(d->allocs, (size_t)(d->nallocs + 1) * sizeof(*grown));
-	if (!grown)
+	if (!grown || strmap_put(&d->alloc_map, name, strlen(name), d->nallocs)) {
+		if (grown)
+			d->allocs = grown;
 		return -ENOMEM;
+	}
 	d->allocs = grown;
 	memset(&grown[d->nallocs], 0, sizeof(*grown));
 	jsonr_copy(grown[d->nallocs].name, sizeof(grown->name), name);
@@ -121,6 +126,10 @@ static int read_allocs(struct rundir *d, struct json_object *list, const char *f
 		if (!name[0])
 			continue;
 		int k = find_alloc(d, name);
+		if (k == -E2BIG)
+			return jsonr_fail(&at, "name",
+			                  "more than %d allocators: not a run wimm wrote",
+			                  RUNDIR_MAX_ALLOCS);
 		if (k < 0)
 			return -ENOMEM;
 		struct rundir_alloc *ra = &d->allocs[k];
@@ -244,19 +253,26 @@ static int read_figures(const struct jsonr_at *at, struct json_object *o, double
 	return 0;
 }
 
+/* A string field as an allocated copy, "" when missing; cut at max
+ * bytes (text that is only shown). NULL when out of memory. */
+static char *text_of(struct json_object *o, const char *key, size_t max)
+{
+	const char *s = jsonr_str(o, key);
+	return strndup(s ? s : "", max);
+}
+
 /* "series/<file>.tsv", as results.c names it: a file of the run's own
  * series/ directory, never a path out of it (the figures read it, and a
  * long one is copied into plots/data/). */
-static int read_series(const struct jsonr_at *at, struct json_object *o, char *buf, size_t len)
+static int read_series(const struct jsonr_at *at, struct json_object *o, char **out)
 {
 	struct json_object *v = jsonr_get(o, "series");
 	const char *s = jsonr_str(o, "series");
 	char q[64];
-	buf[0] = '\0';
 	if (!v || json_object_is_type(v, json_type_null))
-		return 0;
+		return (*out = strdup("")) ? 0 : -ENOMEM;
 	size_t n = s ? strlen(s) : 0;
-	bool ok = n > 11 && n < len && !strncmp(s, "series/", 7) && s[7] != '.' &&
+	bool ok = n > 11 && n < 256 && !strncmp(s, "series/", 7) && s[7] != '.' &&
 	          !strcmp(s + n - 4, ".tsv");
 	for (size_t i = 7; ok && i < n; i++)
 		ok = limits_name_char(s[i]) || s[i] == '+';
@@ -265,8 +281,7 @@ static int read_series(const struct jsonr_at *at, struct json_object *o, char *b
 		                  "%s is not a series file of the run (series/NAME.tsv): not "
 		                  "written by wimm, or changed",
 		                  s ? jsonr_quote(s, q, sizeof(q)) : "not a string");
-	memcpy(buf, s, n + 1);
-	return 0;
+	return (*out = strdup(s)) ? 0 : -ENOMEM;
 }
 
 static int read_phases(struct rundir_cell *c, struct json_object *list, const char *file,
@@ -283,6 +298,8 @@ static int read_phases(struct rundir_cell *c, struct json_object *list, const ch
 	if (n > WIMM_SERIES_PHASES)
 		return jsonr_fail(&at, "phases", "%zu phases, more than the %d a run has", n,
 		                  WIMM_SERIES_PHASES);
+	if (n && !(c->phases = calloc(n, sizeof(*c->phases))))
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *p = json_object_array_get_idx(list, i);
 		struct rundir_phase *rp = &c->phases[c->nphases++];
@@ -335,22 +352,30 @@ static int read_cell(struct rundir *d, struct json_object *o, size_t i, const ch
 		return jsonr_fail(&at, "", "expected an object");
 	if (jsonr_name(&at, o, "workload", true, c->workload) ||
 	    jsonr_name(&at, o, "allocator", true, allocator) || read_status(&at, o, &c->ok) ||
-	    read_figures(&at, o, c->v) || read_series(&at, o, c->series, sizeof(c->series)))
+	    read_figures(&at, o, c->v))
 		return -EINVAL;
+	/* Counted as read from here: rundir_destroy frees what it holds. */
+	d->ncells++;
+	int rc = read_series(&at, o, &c->series);
+	if (rc)
+		return rc;
+	c->reason = text_of(o, "reason", 255);
+	c->allocator_version = text_of(o, "allocator_version", 63);
+	if (!c->reason || !c->allocator_version)
+		return -ENOMEM;
 	double threads = c->v[METRIC_threads], rep = c->v[METRIC_rep];
 	if (rep == 0)
 		return jsonr_fail(&at, "rep", "0: repetitions count from 1");
 	c->threads = isnan(threads) ? -1 : (int)threads;
-	if ((c->alloc = find_alloc(d, allocator)) < 0)
+	if ((c->alloc = find_alloc(d, allocator)) == -E2BIG)
+		return jsonr_fail(&at, "allocator", "more than %d allocators: not a run wimm wrote",
+		                  RUNDIR_MAX_ALLOCS);
+	if (c->alloc < 0)
 		return -ENOMEM;
 	c->rep = isnan(rep) ? 0 : (int)rep; /* 0: numbered below */
-	jsonr_copy(c->reason, sizeof(c->reason), jsonr_str(o, "reason"));
-	jsonr_copy(c->allocator_version, sizeof(c->allocator_version),
-	           jsonr_str(o, "allocator_version"));
-	if (read_phases(c, jsonr_get(o, "phases"), file, i, err, errlen))
-		return -EINVAL;
+	if ((rc = read_phases(c, jsonr_get(o, "phases"), file, i, err, errlen)))
+		return rc;
 	d->failed_cells += !c->ok;
-	d->ncells++;
 	return 0;
 }
 
@@ -358,6 +383,11 @@ int rundir_read_cells(struct rundir *d, struct json_object *cells, const char *f
                       size_t errlen)
 {
 	size_t n = json_object_array_length(cells);
+	if (n > RUNDIR_MAX_CELLS) {
+		struct jsonr_at at = {file, "", err, errlen};
+		return jsonr_fail(&at, "cells", "%zu cells, more than the %d a run may have", n,
+		                  RUNDIR_MAX_CELLS);
+	}
 	d->cells = calloc(n + 1, sizeof(*d->cells));
 	if (!d->cells)
 		return -ENOMEM;
