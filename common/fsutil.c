@@ -63,8 +63,9 @@ int fsutil_mkdirs_parent(const char *path)
 	return fsutil_mkdirs(buf);
 }
 
-static int write_all(int fd, const char *p, size_t len)
+int fsutil_write_all(int fd, const void *data, size_t len)
 {
+	const char *p = data;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
@@ -88,7 +89,7 @@ static int write_in_place(const char *path, const void *data, size_t len)
 	int flags = fcntl(fd, F_GETFL);
 	int rc = flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 ? -errno : 0;
 	if (rc == 0)
-		rc = write_all(fd, data, len);
+		rc = fsutil_write_all(fd, data, len);
 	if (close(fd) < 0 && rc == 0 && errno != EINTR)
 		rc = -errno;
 	return rc;
@@ -107,7 +108,7 @@ int fsutil_write(const char *path, const void *data, size_t len)
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
 	if (fd < 0)
 		return -errno;
-	rc = write_all(fd, data, len);
+	rc = fsutil_write_all(fd, data, len);
 	/* Without fsync a crash after rename can leave an empty file where
 	 * the old complete one was. */
 	if (rc == 0 && fsync(fd) < 0)

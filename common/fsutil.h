@@ -35,6 +35,10 @@ int fsutil_mkdirs_parent(const char *path);
  * close() included (NFS, quotas, a full device). */
 int fsutil_write(const char *path, const void *data, size_t len);
 
+/* Writes all len bytes to fd, again after EINTR and short writes.
+ * Returns 0 or -errno (-EIO when write makes no progress). */
+int fsutil_write_all(int fd, const void *data, size_t len);
+
 /* Reads the regular file path whole, refusing one larger than max bytes.
  * *buf (malloc'ed, NUL-terminated, free it) and *len on success. */
 int fsutil_read(const char *path, size_t max, char **buf, size_t *len);

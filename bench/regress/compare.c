@@ -40,15 +40,14 @@ int compare_column(const char *ckey)
 	return -1;
 }
 
-/* The metric of column c. */
-static const struct metric *column(int c)
+const struct metric *compare_metric(int c)
 {
 	const int *ids;
 	compare_columns(&ids);
 	return &metrics[ids[c]];
 }
 
-static int ncolumns(void)
+int compare_ncolumns(void)
 {
 	const int *ids;
 	return compare_columns(&ids);
@@ -73,9 +72,9 @@ const char *compare_mark_name(enum compare_mark m)
 void compare_opts_init(struct compare_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (int m = 0; m < ncolumns(); m++) {
-		o->threshold[m] = column(m)->threshold;
-		o->floor[m] = column(m)->floor;
+	for (int m = 0; m < compare_ncolumns(); m++) {
+		o->threshold[m] = compare_metric(m)->threshold;
+		o->floor[m] = compare_metric(m)->floor;
 	}
 	o->alpha = 0.01;
 	o->min_reps = 9;
@@ -88,8 +87,8 @@ void compare_opts_init(struct compare_opts *o)
 static unsigned metric_set(const char *key, size_t len)
 {
 	unsigned set = 0;
-	for (int m = 0; m < ncolumns(); m++) {
-		const struct metric *x = column(m);
+	for (int m = 0; m < compare_ncolumns(); m++) {
+		const struct metric *x = compare_metric(m);
 		bool memory = x->judge == MJ_MEMORY;
 		bool pick =
 		    (strlen(x->ckey) == len && !strncmp(key, x->ckey, len)) ||
@@ -117,9 +116,9 @@ static int parse_list(struct compare_opts *o, const char *opt, const char *spec,
 		unsigned metrics = eq ? metric_set(item, (size_t)(eq - item)) : 0;
 		if (!eq || !metrics) {
 			char keys[256] = "";
-			for (int m = 0, n = 0; m < ncolumns(); m++)
+			for (int m = 0, n = 0; m < compare_ncolumns(); m++)
 				n += snprintf(keys + n, sizeof(keys) - (size_t)n, "%s, ",
-				              column(m)->ckey);
+				              compare_metric(m)->ckey);
 			snprintf(
 			    err, errlen,
 			    "%s %s: expected METRIC=VALUE with METRIC one of %srss (the memory "
@@ -127,7 +126,7 @@ static int parse_list(struct compare_opts *o, const char *opt, const char *spec,
 			    opt, item, keys);
 			return -EINVAL;
 		}
-		for (int m = 0; m < ncolumns(); m++)
+		for (int m = 0; m < compare_ncolumns(); m++)
 			if (metrics & (1u << m) && set(o, m, eq + 1, err, errlen))
 				return -EINVAL;
 	}
@@ -145,7 +144,7 @@ static int set_threshold(struct compare_opts *o, int m, const char *v, char *err
 	if (end == v || strcmp(end, "%") || !(pct >= 0) || pct > 1000) {
 		snprintf(err, errlen,
 		         "--threshold %s=%s: expected a percentage from 0%% to 1000%%, e.g. 5%%",
-		         column(m)->ckey, v);
+		         compare_metric(m)->ckey, v);
 		return -EINVAL;
 	}
 	o->threshold[m] = pct / 100;
@@ -155,18 +154,18 @@ static int set_threshold(struct compare_opts *o, int m, const char *v, char *err
 static int set_floor(struct compare_opts *o, int m, const char *v, char *err, size_t errlen)
 {
 	char *end;
-	if (column(m)->judge == MJ_REF_RATIO) {
+	if (compare_metric(m)->judge == MJ_REF_RATIO) {
 		snprintf(err, errlen,
 		         "--floor %s=%s: %s has no floor (its test is the "
 		         "Mann-Whitney one); see --threshold and --alpha",
-		         column(m)->ckey, v, column(m)->ckey);
+		         compare_metric(m)->ckey, v, compare_metric(m)->ckey);
 		return -EINVAL;
 	}
-	if (column(m)->unit == MU_BYTES) {
+	if (compare_metric(m)->unit == MU_BYTES) {
 		uint64_t bytes;
 		if (units_parse_size(v, &bytes)) {
 			snprintf(err, errlen, "--floor %s=%s: expected a size, e.g. 1MiB",
-			         column(m)->ckey, v);
+			         compare_metric(m)->ckey, v);
 			return -EINVAL;
 		}
 		o->floor[m] = (double)bytes;
@@ -175,7 +174,7 @@ static int set_floor(struct compare_opts *o, int m, const char *v, char *err, si
 	double x = strtod(v, &end);
 	if (end == v || *end || !(x >= 0)) {
 		snprintf(err, errlen, "--floor %s=%s: expected a number, e.g. 0.02",
-		         column(m)->ckey, v);
+		         compare_metric(m)->ckey, v);
 		return -EINVAL;
 	}
 	o->floor[m] = x;
@@ -327,7 +326,7 @@ static int sides(const struct rundir *base, const struct rundir_group *gb, const
 		*b = *n = NULL;
 		return -ENOMEM;
 	}
-	if (column(m)->judge == MJ_REF_RATIO) {
+	if (compare_metric(m)->judge == MJ_REF_RATIO) {
 		*nb = rundir_ref_ratios(base, gb, ids[m], *b);
 		*nn = rundir_ref_ratios(now, gn, ids[m], *n);
 	} else {
@@ -431,14 +430,14 @@ static void compare_cell(const struct rundir *base, const struct rundir_group *g
 		return;
 	}
 	init_verdicts(c, COMPARE_NA, "");
-	for (int m = 0; m < ncolumns(); m++) {
+	for (int m = 0; m < compare_ncolumns(); m++) {
 		double *b, *n;
 		size_t nb, nn;
 		if (sides(base, gb, now, gn, m, &b, &n, &nb, &nn)) {
 			note(&c->v[m], "out of memory");
 			continue;
 		}
-		if (column(m)->judge == MJ_REF_RATIO)
+		if (compare_metric(m)->judge == MJ_REF_RATIO)
 			ratio_verdict(b, nb, n, nn, m, c->allocator, o, &c->v[m]);
 		else
 			memory_verdict(b, nb, n, nn, m, o, &c->v[m]);
@@ -579,7 +578,7 @@ static void count(struct compare_report *r, const struct compare_cell *c)
 		return;
 	}
 	r->ncompared++;
-	for (int m = 0; m < ncolumns(); m++) {
+	for (int m = 0; m < compare_ncolumns(); m++) {
 		worse |= c->v[m].mark == COMPARE_WORSE || c->v[m].mark == COMPARE_FAILED;
 		better |= c->v[m].mark == COMPARE_BETTER;
 		inconclusive |= c->v[m].mark == COMPARE_INCONCLUSIVE;
@@ -588,7 +587,7 @@ static void count(struct compare_report *r, const struct compare_cell *c)
 	r->nbetter += better && !worse;
 	r->ninconclusive += inconclusive;
 	/* A figure BASE had that NEW lacks could hide a regression. */
-	for (int m = 0; m < ncolumns(); m++)
+	for (int m = 0; m < compare_ncolumns(); m++)
 		r->nunjudged += c->v[m].mark == COMPARE_NA && c->v[m].unjudged;
 }
 

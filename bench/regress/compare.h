@@ -37,6 +37,9 @@
  * one entry per column. */
 #define COMPARE_MAX_METRICS 16
 int compare_columns(const int **ids);
+/* The metric of column c, and how many columns there are. */
+const struct metric *compare_metric(int c);
+int compare_ncolumns(void);
 /* The column of a --threshold key ("peak_rss", "time"), or -1. */
 int compare_column(const char *ckey);
 

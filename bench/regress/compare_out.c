@@ -21,20 +21,6 @@
 
 enum style { TEXT, MARKDOWN };
 
-/* The metric of compare column m, and how many columns there are. */
-static const struct metric *col(int m)
-{
-	const int *ids;
-	compare_columns(&ids);
-	return &metrics[ids[m]];
-}
-
-static int ncols(void)
-{
-	const int *ids;
-	return compare_columns(&ids);
-}
-
 static const char *short_mark(enum compare_mark m, enum style st)
 {
 	switch (m) {
@@ -75,8 +61,9 @@ static void mark_text(const struct compare_verdict *v, enum style st, char *buf,
 /* A figure as compared: in its own unit, or a ratio to the reference. */
 static void value_text(int metric, double v, char *buf, size_t len)
 {
-	metrics_format(col(metric)->judge == MJ_REF_RATIO ? MU_RATIO : col(metric)->unit, v, buf,
-	               len);
+	metrics_format(compare_metric(metric)->judge == MJ_REF_RATIO ? MU_RATIO
+	                                                             : compare_metric(metric)->unit,
+	               v, buf, len);
 }
 
 static void threads_text(int threads, char *buf, size_t len)
@@ -110,19 +97,20 @@ static void describe_rules(FILE *f, const struct compare_report *r)
 	const struct compare_opts *o = &r->opts;
 	char floor[32];
 	fprintf(f, "rules: ");
-	for (int m = 0; m < ncols(); m++) {
-		if (col(m)->judge != MJ_MEMORY)
+	for (int m = 0; m < compare_ncolumns(); m++) {
+		if (compare_metric(m)->judge != MJ_MEMORY)
 			continue;
-		if (col(m)->unit == MU_BYTES)
+		if (compare_metric(m)->unit == MU_BYTES)
 			value_text(m, o->floor[m], floor, sizeof(floor));
 		else
 			snprintf(floor, sizeof(floor), "%g", o->floor[m]);
-		fprintf(f, "%s %g%% and %s, ", col(m)->clabel, o->threshold[m] * 100, floor);
+		fprintf(f, "%s %g%% and %s, ", compare_metric(m)->clabel, o->threshold[m] * 100,
+		        floor);
 	}
 	fprintf(f, "beyond the reps' scatter");
-	for (int m = 0; m < ncols(); m++)
-		if (col(m)->judge == MJ_REF_RATIO)
-			fprintf(f, "; %s %g%%", col(m)->clabel, o->threshold[m] * 100);
+	for (int m = 0; m < compare_ncolumns(); m++)
+		if (compare_metric(m)->judge == MJ_REF_RATIO)
+			fprintf(f, "; %s %g%%", compare_metric(m)->clabel, o->threshold[m] * 100);
 	fprintf(f, " with Mann-Whitney p < %g, %d reps a side\n", o->alpha, o->min_reps);
 }
 
@@ -149,7 +137,7 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 	int n = 0;
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct compare_cell *c = &r->cells[i];
-		for (int m = 0; m < ncols(); m++) {
+		for (int m = 0; m < compare_ncolumns(); m++) {
 			const struct compare_verdict *v = &c->v[m];
 			int hit = worse ? v->mark == COMPARE_WORSE || v->mark == COMPARE_FAILED
 			                : v->mark == COMPARE_BETTER;
@@ -170,8 +158,9 @@ static int print_changes(FILE *f, const struct compare_report *r, enum style st,
 			}
 			value_text(m, v->base, b, sizeof(b));
 			value_text(m, v->now, nw, sizeof(nw));
-			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps", col(m)->clabel, b, nw,
-			        v->change * 100, v->nbase, v->nnew);
+			fprintf(f, ": %s %s -> %s (%+.1f%%; %d vs %d reps",
+			        compare_metric(m)->clabel, b, nw, v->change * 100, v->nbase,
+			        v->nnew);
 			if (isfinite(v->p))
 				fprintf(f, ", p = %.2g", v->p);
 			fprintf(f, "%s%s)\n", v->note[0] ? "; " : "", v->note);
@@ -225,15 +214,15 @@ void compare_print_text(FILE *f, const struct compare_report *r)
 	describe_rules(f, r);
 	print_notes(f, r, TEXT);
 	fprintf(f, "\n%-*s %7s  %-*s", ww, "workload", "threads", aw, "allocator");
-	for (int m = 0; m < ncols(); m++)
-		fprintf(f, "  %-15s", col(m)->clabel);
+	for (int m = 0; m < compare_ncolumns(); m++)
+		fprintf(f, "  %-15s", compare_metric(m)->clabel);
 	fprintf(f, "\n");
 	for (size_t i = 0; i < r->ncells; i++) {
 		const struct compare_cell *c = &r->cells[i];
 		char th[16], mark[48];
 		threads_text(c->threads, th, sizeof(th));
 		fprintf(f, "%-*s %7s  %-*s", ww, c->workload, th, aw, c->allocator);
-		for (int m = 0; m < ncols(); m++) {
+		for (int m = 0; m < compare_ncolumns(); m++) {
 			mark_text(&c->v[m], TEXT, mark, sizeof(mark));
 			fprintf(f, "  %-15s", mark);
 		}
@@ -262,10 +251,10 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 	describe_rules(f, r);
 	print_notes(f, r, MARKDOWN);
 	fprintf(f, "\n| workload | threads | allocator |");
-	for (int m = 0; m < ncols(); m++)
-		fprintf(f, " %s |", col(m)->clabel);
+	for (int m = 0; m < compare_ncolumns(); m++)
+		fprintf(f, " %s |", compare_metric(m)->clabel);
 	fprintf(f, "\n|---|---:|---|");
-	for (int m = 0; m < ncols(); m++)
+	for (int m = 0; m < compare_ncolumns(); m++)
 		fprintf(f, "---|");
 	fprintf(f, "\n");
 	for (size_t i = 0; i < r->ncells; i++) {
@@ -273,7 +262,7 @@ void compare_print_markdown(FILE *f, const struct compare_report *r)
 		char th[16], mark[48];
 		threads_text(c->threads, th, sizeof(th));
 		fprintf(f, "| %s | %s | %s |", c->workload, th, c->allocator);
-		for (int m = 0; m < ncols(); m++) {
+		for (int m = 0; m < compare_ncolumns(); m++) {
 			mark_text(&c->v[m], MARKDOWN, mark, sizeof(mark));
 			fprintf(f, " %s |", mark);
 		}
@@ -349,8 +338,8 @@ static struct json_object *cell_json(const struct compare_cell *c)
 	rc |= jsonw_add_int(o, "reps_failed_base", c->base_failed);
 	rc |= jsonw_add_int(o, "reps_ok_new", c->new_ok);
 	rc |= jsonw_add_int(o, "reps_failed_new", c->new_failed);
-	for (int m = 0; m < ncols(); m++)
-		rc |= jsonw_add(metrics, col(m)->ckey, verdict_json(&c->v[m]));
+	for (int m = 0; m < compare_ncolumns(); m++)
+		rc |= jsonw_add(metrics, compare_metric(m)->ckey, verdict_json(&c->v[m]));
 	rc |= jsonw_add(o, "metrics", metrics);
 	if (rc) {
 		json_object_put(o);
@@ -390,13 +379,13 @@ struct json_object *compare_json(const struct compare_report *r)
 	rc |= jsonw_add(o, "mismatches",
 	                notes_json(r->mismatch[0], r->nmismatch, sizeof(r->mismatch[0])));
 	rc |= jsonw_add(o, "notes", notes_json(r->warning[0], r->nwarning, sizeof(r->warning[0])));
-	for (int m = 0; m < ncols(); m++) {
+	for (int m = 0; m < compare_ncolumns(); m++) {
 		struct json_object *t = json_object_new_object();
 		rc |= !t;
 		if (t) {
 			rc |= jsonw_add_real(t, "threshold", r->opts.threshold[m]);
 			rc |= jsonw_add_real(t, "floor", r->opts.floor[m]);
-			rc |= jsonw_add(rules, col(m)->ckey, t);
+			rc |= jsonw_add(rules, compare_metric(m)->ckey, t);
 		}
 	}
 	rc |= jsonw_add_real(rules, "alpha", r->opts.alpha);
@@ -506,12 +495,12 @@ struct json_object *compare_gab(const struct compare_report *r)
 			snprintf(group, sizeof(group), "%s %s", g->workload, alloc);
 		else
 			snprintf(group, sizeof(group), "%s t%s %s", g->workload, th, alloc);
-		for (int m = 0; m < ncols(); m++) {
+		for (int m = 0; m < compare_ncolumns(); m++) {
 			const struct compare_verdict *v =
 			    verdict_for(r, g->workload, g->threads, alloc, m);
 			double value, scale, *ratios = NULL;
 			int n = g->reps_ok;
-			if (col(m)->judge == MJ_REF_RATIO) {
+			if (compare_metric(m)->judge == MJ_REF_RATIO) {
 				if (!strcmp(alloc, RUNDIR_REFERENCE) ||
 				    !(ratios = malloc((g->ncells + 1) * sizeof(*ratios))))
 					continue;
@@ -523,8 +512,9 @@ struct json_object *compare_gab(const struct compare_report *r)
 			}
 			if (!isfinite(value))
 				continue;
-			const char *unit = gab_unit(col(m), &scale);
-			rc |= gab_entry(a, group, col(m)->clabel, unit, value * scale, n, v);
+			const char *unit = gab_unit(compare_metric(m), &scale);
+			rc |= gab_entry(a, group, compare_metric(m)->clabel, unit, value * scale, n,
+			                v);
 		}
 	}
 	if (rc) {

@@ -138,20 +138,6 @@ int history_format(const struct rundir *d, char **text, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The file's text with the union of its columns and ours: ours first, then
  * any it has that we do not (a newer version's), each row's values by
  * name. Returns 0, -EPROTO when it is not a wimm history, or -errno. */
@@ -246,9 +232,9 @@ static int open_history(const char *path, int *out)
 		char head[sizeof(HISTORY_KEYS) + HISTORY_MAX_COLUMNS * 64 + 2] = "";
 		ssize_t got = rc == 0 ? pread(fd, head, sizeof(head) - 1, 0) : 0;
 		if (rc == 0 && st.st_size == 0) {
-			rc = write_all(fd, header, hlen);
+			rc = fsutil_write_all(fd, header, hlen);
 			if (rc == 0)
-				rc = write_all(fd, "\n", 1);
+				rc = fsutil_write_all(fd, "\n", 1);
 		} else if (rc == 0 && (got < (ssize_t)hlen + 1 || strncmp(head, header, hlen) ||
 		                       (head[hlen] != '\n' && head[hlen] != ','))) {
 			/* Ours, or ours and a newer version's columns after them
@@ -265,7 +251,7 @@ static int open_history(const char *path, int *out)
 		char last;
 		if (rc == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) == 1 &&
 		    last != '\n')
-			rc = write_all(fd, "\n", 1);
+			rc = fsutil_write_all(fd, "\n", 1);
 		if (rc) {
 			close(fd);
 			return rc;
@@ -316,7 +302,7 @@ int history_append(const char *out_root, const char *run_dir)
 			log_warn("history: cannot open %s: %s", path, fsutil_strerror(rc));
 		goto out;
 	}
-	rc = write_all(fd, text, len);
+	rc = fsutil_write_all(fd, text, len);
 	if (close(fd) < 0 && !rc && errno != EINTR)
 		rc = -errno;
 	fd = -1;

@@ -36,16 +36,10 @@
 #include "bench/results/rundir.h"
 #include "common/limits.h"
 
-static char dir[64], summary[128], meta[128], other[128];
+#define FUZZ_NAME "fuzz_results"
+#include "tests/fuzz/require.h"
 
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_results: contract broken: %s (%s:%d)\n", #cond,      \
-			        __FILE__, __LINE__);                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
+static char dir[64], summary[128], meta[128], other[128];
 
 /* A sound pair: what a one-cell run writes. */
 static const char sound_meta[] =

@@ -30,18 +30,11 @@
 #include "workloads/workload.h"
 #include "common/ynode.h"
 
+#define FUZZ_NAME "fuzz_yaml"
+#include "tests/fuzz/require.h"
+
 static int fd = -1;
 static char path[64];
-
-/* Reports which contract was broken, then aborts (a libFuzzer crash). */
-#define REQUIRE(cond)                                                                              \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			fprintf(stderr, "fuzz_yaml: contract broken: %s (%s:%d)\n", #cond,         \
-			        __FILE__, __LINE__);                                               \
-			abort();                                                                   \
-		}                                                                                  \
-	} while (0)
 
 /* A valid workload and a valid allocator, one value per line after ": ".
  * Random bytes rarely make a well-formed document, so the second half of
