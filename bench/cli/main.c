@@ -51,9 +51,12 @@ static const struct {
  * failure to write, exit 3, with the reason, whatever the command said. */
 static int finish_stdout(int code)
 {
+	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return code;
-	log_error("cannot write to standard output: %s", strerror(errno ? errno : EIO));
+	/* A command that already failed to write (run's table) said why. */
+	if (code != EXIT_IO)
+		log_error("cannot write to standard output: %s", strerror(errno ? errno : EIO));
 	return EXIT_IO;
 }
 

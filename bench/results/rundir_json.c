@@ -185,7 +185,6 @@ int rundir_read_meta(struct rundir *d, struct json_object *meta, const char *fil
 	struct jsonr_at at = {file, within, err, errlen};
 	struct jsonr_at hat = {file, host_within, err, errlen};
 	int rc = 0;
-	double v;
 	snprintf(host_within, sizeof(host_within), "%s%shost", within, within[0] ? "." : "");
 	d->has_meta = true;
 	if (jsonr_name(&at, meta, "run_id", false, d->run_id) ||
@@ -201,12 +200,18 @@ int rundir_read_meta(struct rundir *d, struct json_object *meta, const char *fil
 	d->cpus_allowed = whole_or(&hat, host, "cpus_allowed", -1, &rc);
 	d->reps = (int)whole_or(&at, meta, "reps", -1, &rc);
 	if (rc || jsonr_figure(&at, meta, "scale", JSONR_NONNEG, &d->scale) ||
-	    jsonr_figure(&at, meta, "interval_s", JSONR_NONNEG, &d->interval_s) ||
-	    jsonr_figure(&at, meta, "seed", JSONR_WHOLE, &v))
+	    jsonr_figure(&at, meta, "interval_s", JSONR_NONNEG, &d->interval_s))
 		return -EINVAL;
-	/* The seed is a uint64: as an integer, not through a double. */
+	/* The seed is any uint64 (2^64 - 1 too): an integer, never through a
+	 * double, and never negative. */
 	struct json_object *seed = jsonr_get(meta, "seed");
-	d->seed = seed && !isnan(v) ? (unsigned long long)json_object_get_uint64(seed) : 0;
+	if (seed && !json_object_is_type(seed, json_type_null)) {
+		if (!json_object_is_type(seed, json_type_int) ||
+		    (json_object_get_int64(seed) < 0 && json_object_get_uint64(seed) <= INT64_MAX))
+			return jsonr_fail(&at, "seed",
+			                  "expected a whole number from 0 to 2^64 - 1");
+		d->seed = (unsigned long long)json_object_get_uint64(seed);
+	}
 	describe_host(d, host);
 	rc = read_allocs(d, jsonr_get(meta, "allocators"), file, within, err, errlen);
 	return rc ? rc : read_workloads(d, jsonr_get(meta, "workloads"), file, within, err, errlen);
