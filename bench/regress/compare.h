@@ -1,9 +1,9 @@
 /* compare.h - regression verdicts between two runs (`wimm compare`).
  *
- * Cells are matched by workload, threads and allocator. Each metric of a
- * matched cell gets one mark:
+ * Cells are matched by workload, threads and allocator. Each figure the
+ * metric table gives a .judge gets one mark per matched cell:
  *
- *   memory (peak RSS, RSS / heap, RSS at the end of idle): medians over the
+ *   MJ_MEMORY (peak RSS, RSS / heap, RSS at the end of idle): medians over the
  *     repetitions that succeeded. Worse when NEW > BASE * (1 + threshold) and
  *     NEW - BASE > floor (better: the mirror image), and the change stands out
  *     of the repetitions' own scatter: with at least min_reps repetitions a
@@ -17,8 +17,9 @@
  *     (scheduling decides which arena or cache a block lands in), so
  *     single-repetition runs can flag noise there; FINDINGS and README give
  *     the figures.
- *   time: the ratio of wall time to glibc's in the same run and repetition,
- *     so that a machine that is slower for the whole run moves nothing.
+ *   MJ_REF_RATIO (time, CPU time per operation): the ratio of the figure to
+ *     glibc's in the same run and repetition, so that a machine that is
+ *     slower for the whole run moves nothing.
  *     Worse when the median ratio rises by more than the threshold and a
  *     two-sided Mann-Whitney test over the ratios gives p < alpha; with fewer
  *     than min_reps ratios on a side it is inconclusive, never a pass or a
