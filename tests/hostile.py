@@ -73,8 +73,6 @@ def security_gnuplot():
          lambda d, v: d["summary"]["cells"][0].__setitem__("allocator", v)),
         ("summary.json", "cells[2].workload",
          lambda d, v: d["summary"]["cells"][2].__setitem__("workload", v)),
-        ("summary.json", "cells[1].phases[1].name",
-         lambda d, v: d["summary"]["cells"][1]["phases"][1].__setitem__("name", v)),
         ("summary.json", "run_id", lambda d, v: d["summary"].__setitem__("run_id", v)),
     ]
     for i, (fname, field, change) in enumerate(cases):
@@ -89,6 +87,23 @@ def security_gnuplot():
         check(r.returncode == 2 and says(r, fname, field, "not a name"),
               f"... and is an error naming {fname} and {field} (exit {r.returncode}: "
               f"{r.stderr[-300:]})")
+
+    # A phase name is a program's label (a trace's, the marker API's): any
+    # text without control characters, drawn and quoted, never run.
+    run = copy_run(RUN, "gp-phase")
+    path = os.path.join(run, "plots", "owned-phase")  # gnuplot runs in plots/
+    edit_json(os.path.join(run, "summary.json"),
+              lambda s: [p.__setitem__("name", "w`touch owned-phase`") for c in s["cells"]
+                         for p in c["phases"][1:2]])
+    r = wimm("plot", run, env=env)
+    check(not os.path.exists(path) and r.returncode in (0, 3),
+          f"a phase name with backticks is drawn as text, no command (exit {r.returncode}: "
+          f"{r.stderr[-200:]})")
+    edit_json(os.path.join(run, "summary.json"),
+              lambda s: s["cells"][0]["phases"][1].__setitem__("name", "a\x1b[31mb"))
+    r = wimm("plot", run, env=env)
+    check(r.returncode == 2 and says(r, "cells[0].phases[1].name", "control characters"),
+          f"a phase name with a control character is refused (exit {r.returncode})")
 
     # Free text a child wrote (a failed cell's reason) is drawn, never run.
     run = copy_run(RUN, "gp-reason")

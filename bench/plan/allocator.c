@@ -24,12 +24,6 @@ static const char *const known_keys[] = {"name", "library",    "environment", "c
                                          "note", "variant_of", NULL};
 static const char *const required_keys[] = {"name", NULL};
 
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
-}
-
 static bool is_env_name(const char *s, size_t len)
 {
 	if (len == 0 || (s[0] >= '0' && s[0] <= '9'))
@@ -43,14 +37,7 @@ static bool is_env_name(const char *s, size_t len)
 	return true;
 }
 
-bool allocator_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	bool ok = n > 0 && n < ALLOCATOR_NAME_MAX;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = is_name_char(s[i]);
-	return ok;
-}
+bool allocator_name_ok(const char *s) { return limits_word_ok(s, ALLOCATOR_NAME_MAX); }
 
 const char *allocator_env_problem(const char *name, size_t len, char *buf, size_t buflen)
 {

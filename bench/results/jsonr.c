@@ -123,6 +123,26 @@ int jsonr_figure(const struct jsonr_at *at, struct json_object *o, const char *k
 	return 0;
 }
 
+int jsonr_label(const struct jsonr_at *at, struct json_object *o, const char *key, char *buf)
+{
+	const char *s = jsonr_str(o, key);
+	char q[64];
+	buf[0] = '\0';
+	if (!s)
+		return jsonr_fail(at, key, "missing or not a string: a damaged file");
+	size_t n = strlen(s);
+	bool ok = n > 0 && n < WIMM_NAME_MAX &&
+	          n == (size_t)json_object_get_string_len(jsonr_get(o, key));
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (unsigned char)s[i] >= 0x20 && s[i] != 0x7f;
+	if (!ok)
+		return jsonr_fail(at, key,
+		                  "%s: expected 1 to %d bytes of text without control characters",
+		                  jsonr_quote(s, q, sizeof(q)), WIMM_NAME_MAX - 1);
+	memcpy(buf, s, n + 1);
+	return 0;
+}
+
 struct json_object *jsonr_load(const char *path, char *err, size_t errlen, int *rc)
 {
 	char *text = NULL;

@@ -49,6 +49,13 @@ int jsonr_name(const struct jsonr_at *at, struct json_object *o, const char *key
  * times over in json-c's objects (about 20 times for the smallest ones). */
 #define JSONR_MAX_FILE (32 << 20)
 
+/* A label (a phase name: a program names its phases as it likes, in a
+ * trace or through the marker API) under key into buf (WIMM_NAME_MAX
+ * bytes): 1 to WIMM_NAME_MAX - 1 bytes of text without a control
+ * character. Shown, never a file name: the figures and reports quote it.
+ * Returns 0 or -EINVAL with the file and field named. */
+int jsonr_label(const struct jsonr_at *at, struct json_object *o, const char *key, char *buf);
+
 /* What a figure may be: a whole number >= 0 (bytes, counts), any number
  * >= 0 (seconds, ratios), or any finite number (a slope). */
 enum jsonr_range { JSONR_WHOLE, JSONR_NONNEG, JSONR_FINITE };

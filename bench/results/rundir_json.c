@@ -312,7 +312,7 @@ static int read_phases(struct rundir_cell *c, struct json_object *list, const ch
 		snprintf(prefix, sizeof(prefix), "cells[%zu].phases[%zu]", cell, i);
 		if (!json_object_is_type(p, json_type_object))
 			return jsonr_fail(&at, "", "expected an object");
-		if (jsonr_name(&at, p, "name", true, rp->name))
+		if (jsonr_label(&at, p, "name", rp->name))
 			return -EINVAL;
 			/* Every figure of the list, checked by its unit. */
 #define CHECK_(key, type, unit, group, doc)                                                        \
