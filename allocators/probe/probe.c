@@ -12,8 +12,8 @@
  * and an allocation there would change the figures, and under glibc give
  * the thread an arena of its own. Everything it needs is set up in the
  * constructor, before main: symbols resolved, stdio streams opened. What
- * does allocate, once, before main: dlsym's error strings for symbols that
- * are missing, glibc's FILE for malloc_info (probe_glibc.c), and the thread
+ * does allocate, once, before main: glibc's FILE for malloc_info
+ * (probe_glibc.c), and the thread
  * descriptor's TLS vector that pthread_create callocs in the calling
  * thread. The thread's stack is mmapped by glibc.
  *
@@ -24,7 +24,6 @@
  * a fixed 100 ms tick would stall the workload a quarter of the time. A
  * reading under 0.25% halves it back toward the configured interval.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -54,15 +53,7 @@ static pthread_mutex_t stop_mutex = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stop_cond;
 static int stop;
 
-void *probe_symbol(const char *name)
-{
-	void *sym = dlsym(RTLD_DEFAULT, name);
-	void *m = dlsym(RTLD_DEFAULT, "malloc");
-	Dl_info a, b;
-	if (!sym || !m || !dladdr(sym, &a) || !dladdr(m, &b) || a.dli_fbase != b.dli_fbase)
-		return NULL;
-	return sym;
-}
+void *probe_symbol(const char *name) { return identify_owner_symbol(name); }
 
 int probe_resolve_(void *fn, size_t size, const char *name)
 {

@@ -35,10 +35,10 @@ struct probe_reader {
 
 extern const struct probe_reader probe_glibc, probe_jemalloc, probe_tcmalloc, probe_mimalloc;
 
-/* dlsym(RTLD_DEFAULT, name), but NULL unless the symbol is defined in the
- * same library as malloc: a preloaded allocator leaves glibc's mallinfo2
- * and malloc_info visible, and those answer zeros. Constructor only (dlsym
- * may allocate an error string). */
+/* The address of name in the object that serves malloc, NULL when that
+ * object does not define it: a preloaded allocator leaves glibc's
+ * mallinfo2 and malloc_info visible, and those answer zeros
+ * (identify_owner_symbol). */
 void *probe_symbol(const char *name);
 
 /* Sets the function pointer fn to probe_symbol(name). Returns 0 or
