@@ -2,7 +2,9 @@
  *
  * Threads are created per phase so each phase runs at its own thread count;
  * the scoreboard slot of thread i is the same in every phase, which keeps
- * per-thread live bytes continuous across phases.
+ * per-thread live bytes continuous across phases. Between phases, and at
+ * each checkpoint, no workload thread runs: there the engine makes the
+ * scoreboard's running total exact and keeps each phase's peak heap.
  */
 #include "workloads/engine.h"
 #include "common/procself.h"
@@ -87,26 +89,44 @@ void engine_free_retained(struct scoreboard *sb)
 	}
 }
 
+/* How long a checkpoint waits for the probe's reading: far more than one
+ * takes (milliseconds at most while every thread waits), so only a probe
+ * that is gone or stuck is given up on. */
+#define PROBE_WAIT_NS 2000000000LL
+
+int64_t engine_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void engine_checkpoint(struct gen_ctx *ctx)
 {
 	int rc = pthread_barrier_wait(ctx->barrier);
 	if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
-		/* Every thread is parked here, so the sum is an exact snapshot. */
+		/* Every thread is parked here: the heap, the RSS and the
+		 * allocator's figures are one instant. */
 		struct scoreboard *sb = ctx->sb;
-		int64_t live = scoreboard_live_bytes(sb);
-		if (live > atomic_load(&sb->checkpoint_peak_bytes))
-			atomic_store(&sb->checkpoint_peak_bytes, live);
+		int64_t live = scoreboard_heap_sync(sb, 0);
 		int i = ctx->phase_index + 1;
 		if (i < SCOREBOARD_PHASES) {
-			atomic_store(&sb->checkpoints[i].rss_bytes, procself_rss());
-			atomic_store(&sb->checkpoints[i].heap_bytes, live);
+			struct sb_snapshot *at = &sb->checkpoints[i].at;
+			atomic_store(&at->t_ns, engine_now_ns());
+			atomic_store(&at->heap_bytes, live);
+			atomic_store(&at->rss_bytes, procself_rss());
+			/* No probe (--no-probe) or none that answers: the
+			 * allocator's figures stay n/a. */
+			scoreboard_probe_request(sb, i, PROBE_WAIT_NS);
+			if (ctx->opts && ctx->opts->checkpoint_hook)
+				ctx->opts->checkpoint_hook(i);
 		}
 	}
 	pthread_barrier_wait(ctx->barrier);
 }
 
 static int run_threads(const struct workload *w, int index, const struct phase *ph, int nthreads,
-                       struct scoreboard *sb)
+                       struct scoreboard *sb, const struct engine_opts *opts)
 {
 	pthread_t tids[WORKLOAD_MAX_THREADS];
 	/* Thread bookkeeping from mmap too: nothing here goes through malloc. */
@@ -129,6 +149,7 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 		    .sb = sb,
 		    .barrier = &barrier,
 		    .shared = &shared,
+		    .opts = opts,
 		};
 		int err = pthread_create(&tids[i], NULL, thread_main, &args[i]);
 		if (err) {
@@ -151,13 +172,6 @@ static int run_threads(const struct workload *w, int index, const struct phase *
 	return rc;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb)
 {
 	for (int i = 0; i < w->nphases; i++) {
@@ -165,8 +179,10 @@ int engine_run(const struct workload *w, const struct engine_opts *opts, struct 
 		int nthreads = ph->threads ? ph->threads : opts->threads;
 		if (ph->gen == GEN_TILE_CACHE)
 			nthreads++; /* the detection thread */
-		atomic_store(&sb->checkpoints[i + 1].start_ns, now_ns());
+		atomic_store(&sb->checkpoints[i + 1].start_ns, engine_now_ns());
 		atomic_store(&sb->phase, i + 1);
+		/* Quiescent: no workload thread runs between phases. */
+		scoreboard_heap_sync(sb, 1);
 		int rc;
 		if (ph->gen == GEN_IDLE) {
 			rc = gen_idle_run(ph);
@@ -178,9 +194,12 @@ int engine_run(const struct workload *w, const struct engine_opts *opts, struct 
 			         "phase '%s' cannot run at %d threads", ph->name, nthreads);
 			rc = -EINVAL;
 		} else {
-			rc = run_threads(w, i, ph, nthreads, sb);
+			rc = run_threads(w, i, ph, nthreads, sb, opts);
 		}
-		atomic_store(&sb->checkpoints[i + 1].end_ns, now_ns());
+		atomic_store(&sb->checkpoints[i + 1].end_ns, engine_now_ns());
+		scoreboard_peak_end(
+		    sb, i + 1,
+		    nthreads > 1 && ph->gen != GEN_IDLE && ph->gen != GEN_FREE_ALL ? nthreads : 1);
 		if (rc)
 			return rc;
 	}

