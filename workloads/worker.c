@@ -99,29 +99,42 @@ static struct scoreboard *private_scoreboard(void)
 
 /* WIMM_CHECKPOINT_STATS=1: at each checkpoint the allocator prints its own
  * statistics to stderr (glibc malloc_stats(), jemalloc
- * malloc_stats_print() as JSON), after a line naming the phase, so an
- * independent tool's figures are taken at the instant wimm reads its own
- * (scripts/truth.py compares them). Only the allocator that serves malloc
- * is asked: glibc's malloc_stats under jemalloc would report glibc's
- * empty arenas. */
+ * malloc_stats_print() as JSON, tcmalloc MallocExtension_GetStats()),
+ * between two lines naming the phase, so an independent tool's figures are
+ * taken at the instant wimm reads its own (scripts/truth.py compares
+ * them). Only the allocator that serves malloc is asked: glibc's
+ * malloc_stats under jemalloc would report glibc's empty arenas. */
 static void (*glibc_stats)(void);
 static void (*jemalloc_stats)(void (*)(void *, const char *), void *, const char *);
+static void (*tcmalloc_stats)(char *, int);
 static struct scoreboard *stats_sb;
+
+static void say(const char *text)
+{
+	if (write(STDERR_FILENO, text, strlen(text)) < 0)
+		return; /* a note nobody can read */
+}
 
 static void checkpoint_stats(int phase)
 {
+	/* Static: the hook runs inside the measured process and must not
+	 * allocate (tcmalloc's short summary fits). */
+	static char text[8192];
 	char line[160];
-	int n =
-	    snprintf(line, sizeof(line), "wimm-worker: allocator statistics, end of phase '%s'\n",
-	             stats_sb->phase_names[phase]);
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
-		return;
-	if (glibc_stats)
+	snprintf(line, sizeof(line), "wimm-worker: allocator statistics, end of phase '%s'\n",
+	         stats_sb->phase_names[phase]);
+	say(line);
+	if (tcmalloc_stats) {
+		/* gperftools also exports a malloc_stats(), the same text */
+		tcmalloc_stats(text, (int)sizeof(text));
+		text[sizeof(text) - 1] = 0;
+		say(text);
+	} else if (glibc_stats) {
 		glibc_stats();
-	else if (jemalloc_stats)
+	} else if (jemalloc_stats) {
 		jemalloc_stats(NULL, NULL, "J");
-	if (write(STDERR_FILENO, "wimm-worker: end of statistics\n", 31) < 0)
-		return;
+	}
+	say("wimm-worker: end of statistics\n");
 }
 
 static void setup_checkpoint_stats(struct engine_opts *opts, struct scoreboard *sb)
@@ -131,8 +144,10 @@ static void setup_checkpoint_stats(struct engine_opts *opts, struct scoreboard *
 		return;
 	void *g = identify_owner_symbol("malloc_stats");
 	void *j = identify_owner_symbol("malloc_stats_print");
+	void *t = identify_owner_symbol("MallocExtension_GetStats");
 	memcpy(&glibc_stats, &g, sizeof(g));
 	memcpy(&jemalloc_stats, &j, sizeof(j));
+	memcpy(&tcmalloc_stats, &t, sizeof(t));
 	stats_sb = sb;
 	opts->checkpoint_hook = checkpoint_stats;
 }

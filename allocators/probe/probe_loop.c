@@ -8,10 +8,12 @@
  * reading takes (the wall time also counts waiting for the allocator's
  * locks, held by threads that wait for a CPU on a busy machine, which
  * costs the workload nothing): a reading whose CPU time passes 1% of the
- * CPU the process used over the interval (one CPU at least) doubles the
+ * CPU time the rest of the process used over the interval doubles the
  * interval, up to 10 s or the configured interval if longer; one under a
  * quarter of that halves it back. The factor of 2 between the thresholds
- * lets a steady cost settle instead of oscillating.
+ * lets a steady cost settle instead of oscillating. A process that hardly
+ * runs (an idle phase) still gets its readings when each costs under 0.1%
+ * of one CPU.
  *
  * On demand: a thread of the program asks through the scoreboard
  * (scoreboard_probe_request) and waits; the probe thread sleeps on the
@@ -205,7 +207,7 @@ void *probe_loop_main(void *arg)
 		proc_cpu = pc;
 		own_cpu = 0;
 		ticked = now;
-		uint64_t budget = (uint64_t)((double)interval / 100 * (busy > 1 ? busy : 1));
+		uint64_t budget = (uint64_t)((double)interval * (busy > 0.1 ? busy : 0.1) / 100);
 		interval = adapt(interval, cpu, budget);
 		/* The next tick is counted from the start of this reading, so
 		 * the interval is the period, not the gap. */

@@ -46,6 +46,7 @@
 	I(probe_reads, 1, "readings the probe took")                                               \
 	F(probe_cost_mean_us, 1, "mean time one probe reading took, microseconds")                 \
 	F(probe_cost_max_us, 1, "longest probe reading, microseconds")                             \
+	F(probe_cpu_mean_us, 1, "mean CPU time of a probe reading (its cost to the workload)")     \
 	I(budget_bytes, 0, "memory budget the workload declares (the tile cache's)")               \
 	F(peak_rss_over_budget, 1, "peak_rss_bytes / budget_bytes")                                \
 	F(work_end_rss_over_heap, 1, "RSS / heap at the end of the work phase")                    \

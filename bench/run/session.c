@@ -463,6 +463,8 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 			c->probe_cost_mean_us =
 			    (double)o->probe.cost_ns_total / 1e3 / (double)o->probe.reads;
 			c->probe_cost_max_us = (double)o->probe.cost_ns_max / 1e3;
+			c->probe_cpu_mean_us =
+			    (double)o->probe.cpu_ns_total / 1e3 / (double)o->probe.reads;
 		}
 	}
 	/* A real program's calls are not counted: n/a, not 0. */
