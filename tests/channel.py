@@ -36,23 +36,16 @@ def main():
         skip("a noisy preloaded allocator", "ASan build: another allocator cannot be preloaded")
         return
     out = tempfile.mkdtemp(prefix="wimm-channel-")
-    r = wimm("run", WORKLOAD, "-t", "1", "-a", "noisy", "--allocator", f"noisy={NOISY}",
-             "--out", out)
-    check(r.returncode == 0, f"wimm run under a noisy allocator exits 0 (got {r.returncode}: "
-          f"{r.stderr[-400:]})")
-    if r.returncode == 0:
-        c = cells(out)[0]
-        check(c["status"] == "ok" and os.path.realpath(c["malloc_owner"]) ==
-              os.path.realpath(NOISY), f"its cell is ok with the library as owner: "
-              f"{c['status']} {c['reason']} {c['malloc_owner']}")
-    r = wimm("exec", "-a", "noisy", "--allocator", f"noisy={NOISY}", "--out", out, "--", TARGET)
-    check(r.returncode == 0, f"wimm exec under it exits 0 (got {r.returncode}: "
-          f"{r.stderr[-400:]})")
-    if r.returncode == 0:
-        c = cells(out)[0]
-        check(c["status"] == "ok" and os.path.realpath(c["malloc_owner"]) ==
-              os.path.realpath(NOISY), f"wimm exec records the library as owner: "
-              f"{c['status']} {c['reason']} {c['malloc_owner']}")
+    for what, args in (("wimm run", ["run", WORKLOAD, "-t", "1"]), ("wimm exec", ["exec"])):
+        tail = ["--", TARGET] if what == "wimm exec" else []
+        r = wimm(*args, "-a", "noisy", "--allocator", f"noisy={NOISY}", "--out", out, *tail)
+        check(r.returncode == 0, f"{what} under a noisy allocator exits 0 (got {r.returncode}: "
+              f"{r.stderr[-400:]})")
+        if r.returncode == 0:
+            c = cells(out)[0]
+            check(c["status"] == "ok" and os.path.realpath(c["malloc_owner"]) ==
+                  os.path.realpath(NOISY), f"{what}: the cell is ok with the library as owner: "
+                  f"{c['status']} {c['reason']} {c['malloc_owner']}")
     r = wimm("run", WORKLOAD, "-t", "1", "-a", "plain", "--allocator", f"plain={PLAIN}",
              "--out", out)
     check(r.returncode == 2 and "does not replace malloc" in r.stderr and "libc.so" in r.stderr

@@ -2,10 +2,9 @@
  * driver's channel to its children (tests/channel.py): its constructor
  * prints a version line on stdout and writes bytes with tabs and newlines
  * to every fd from 1 to 63, as a badly behaved preload might. Built twice:
- * as an allocator (malloc and friends forwarded to glibc's own entry
- * points, so it serves malloc) and, with NOT_AN_ALLOCATOR, as a library
+ * with owner/own_malloc.c as an allocator (malloc and friends forwarded to
+ * glibc's own entry points, so it serves malloc), and alone as a library
  * that serves nothing. Neither must change which owner the driver finds. */
-#include <stddef.h>
 #include <unistd.h>
 
 __attribute__((constructor)) static void shout(void)
@@ -19,15 +18,3 @@ __attribute__((constructor)) static void shout(void)
 		if (write(fd, junk, sizeof(junk) - 1) < 0)
 			continue;
 }
-
-#ifndef NOT_AN_ALLOCATOR
-extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
-extern void *__libc_realloc(void *, size_t);
-extern void __libc_free(void *);
-
-void *malloc(size_t n) { return __libc_malloc(n); }
-void *calloc(size_t n, size_t size) { return __libc_calloc(n, size); }
-void *realloc(void *p, size_t n) { return __libc_realloc(p, n); }
-void free(void *p) { __libc_free(p); }
-#endif

@@ -31,7 +31,7 @@
 	I(sampled_peak_rss_bytes, 1, "largest RSS the sampler saw")                                \
 	I(peak_heap_bytes, 1, "largest live heap the program held (see README)")                   \
 	I(peak_heap_error_bytes, 1, "how far the true peak heap can be from it; 0 = exact")        \
-	I(final_rss_bytes, 1, "RSS at the last sample before exit")                                \
+	I(final_rss_bytes, 1, "RSS at exit (the child's own reading), else the last sample")       \
 	F(blowup, 1, "peak_rss_bytes / peak_heap_bytes")                                           \
 	I(minflt, 1, "minor page faults")                                                          \
 	I(majflt, 1, "major page faults")                                                          \
@@ -39,10 +39,12 @@
 	I(extra_ops, 1, "mallocs + frees whose count depends on timing (tile reloads)")            \
 	I(samples, 1, "time-series rows recorded")                                                 \
 	S(probe, 16, "reader the probe used (glibc, jemalloc, ...); empty without a probe")        \
-	I(peak_alloc_in_use_bytes, 1, "largest in-use figure the allocator reported")              \
-	I(peak_alloc_system_bytes, 1, "largest figure of bytes held from the OS")                  \
-	F(work_end_system_over_in_use, 1, "allocator system / in-use bytes, work end")             \
-	I(arenas, 1, "largest arena count the probe saw (see README per allocator)")               \
+	I(sampled_peak_alloc_in_use_bytes, 1, "largest in-use figure the probe read (sampled)")    \
+	I(sampled_peak_alloc_system_bytes, 1,                                                      \
+	  "largest held-from-the-OS figure the probe read (sampled)")                              \
+	F(work_end_system_over_in_use, 1,                                                          \
+	  "allocator system / in-use bytes at the work checkpoint (exact)")                        \
+	I(arenas, 1, "largest arena count the probe read (see README per allocator)")              \
 	I(probe_reads, 1, "readings the probe took")                                               \
 	F(probe_cost_mean_us, 1, "mean time one probe reading took, microseconds")                 \
 	F(probe_cost_max_us, 1, "longest probe reading, microseconds")                             \

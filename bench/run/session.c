@@ -425,8 +425,8 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 	c->final_rss_bytes = o->final_rss;
 	c->minflt = o->ru.ru_minflt;
 	c->majflt = o->ru.ru_majflt;
-	c->peak_alloc_in_use_bytes = o->peak_alloc_in_use;
-	c->peak_alloc_system_bytes = o->peak_alloc_system;
+	c->sampled_peak_alloc_in_use_bytes = o->peak_alloc_in_use;
+	c->sampled_peak_alloc_system_bytes = o->peak_alloc_system;
 	c->arenas = o->max_arenas;
 	/* The true peak RSS: VmHWM, which the kernel keeps from counters it
 	 * updates per CPU in batches, so a sample read at another moment can
@@ -438,10 +438,10 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 	for (int i = 0; i <= SCOREBOARD_PHASES; i++) {
 		const struct sb_snapshot *at = snapshot_of(sb, i);
 		rss = max64(rss, atomic_load(&at->rss_bytes));
-		c->peak_alloc_in_use_bytes =
-		    max64(c->peak_alloc_in_use_bytes, atomic_load(&at->alloc_in_use_bytes));
-		c->peak_alloc_system_bytes =
-		    max64(c->peak_alloc_system_bytes, atomic_load(&at->alloc_system_bytes));
+		c->sampled_peak_alloc_in_use_bytes =
+		    max64(c->sampled_peak_alloc_in_use_bytes, atomic_load(&at->alloc_in_use_bytes));
+		c->sampled_peak_alloc_system_bytes =
+		    max64(c->sampled_peak_alloc_system_bytes, atomic_load(&at->alloc_system_bytes));
 		c->arenas = max64(c->arenas, atomic_load(&at->arenas));
 	}
 	c->peak_rss_bytes = rss;
@@ -452,7 +452,7 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 		c->peak_heap_bytes = max64(atomic_load(&sb->peak_heap_bytes), o->sampled_peak_heap);
 		c->peak_heap_error_bytes = atomic_load(&sb->peak_heap_error_bytes);
 	} else {
-		c->peak_heap_bytes = worker ? o->sampled_peak_heap : c->peak_alloc_in_use_bytes;
+		c->peak_heap_bytes = worker ? o->sampled_peak_heap : c->sampled_peak_alloc_in_use_bytes;
 	}
 	c->blowup =
 	    c->peak_heap_bytes > 0 ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes : NAN;

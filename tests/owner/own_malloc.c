@@ -2,7 +2,7 @@
  * (the executable or a library, as the meson rules build it), forwarding
  * to glibc's __libc_* entry points. The owner check must name the first
  * object in search order that defines malloc: the executable comes before
- * any preloaded allocator. */
+ * any preloaded allocator. Also the malloc of tests/noisy_alloc.c. */
 #include <stddef.h>
 
 extern void *__libc_malloc(size_t);
