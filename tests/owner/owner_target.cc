@@ -2,6 +2,7 @@
 // malloc through libstdc++, which must bind to the same object as the
 // program's own calls. Prints the owner like owner_target.c.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
