@@ -452,7 +452,8 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 		c->peak_heap_bytes = max64(atomic_load(&sb->peak_heap_bytes), o->sampled_peak_heap);
 		c->peak_heap_error_bytes = atomic_load(&sb->peak_heap_error_bytes);
 	} else {
-		c->peak_heap_bytes = worker ? o->sampled_peak_heap : c->sampled_peak_alloc_in_use_bytes;
+		c->peak_heap_bytes =
+		    worker ? o->sampled_peak_heap : c->sampled_peak_alloc_in_use_bytes;
 	}
 	c->blowup =
 	    c->peak_heap_bytes > 0 ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes : NAN;

@@ -9,7 +9,7 @@ extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
 
 static void *my_malloc(size_t n) { return __libc_malloc(n); }
-static void *(*resolve_malloc(void))(size_t) { return my_malloc; }
+__attribute__((used)) static void *(*resolve_malloc(void))(size_t) { return my_malloc; }
 void *malloc(size_t n) __attribute__((ifunc("resolve_malloc")));
 void *calloc(size_t n, size_t size) { return __libc_calloc(n, size); }
 void *realloc(void *p, size_t n) { return __libc_realloc(p, n); }
