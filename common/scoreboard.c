@@ -27,6 +27,7 @@ void scoreboard_init(struct scoreboard *sb)
 	atomic_store(&sb->probe.system_bytes, -1);
 	atomic_store(&sb->probe.resident_bytes, -1);
 	atomic_store(&sb->probe.arenas, -1);
+	atomic_store(&sb->probe.request_index, -1);
 	struct sb_snapshot *snaps[SCOREBOARD_PHASES + 1];
 	for (int i = 0; i < SCOREBOARD_PHASES; i++) {
 		snaps[i] = &sb->checkpoints[i].at;
@@ -274,8 +275,15 @@ int scoreboard_probe_request(struct scoreboard *sb, int index, int64_t timeout_n
 		if ((int32_t)(served - want) >= 0)
 			return 0;
 		int64_t left = deadline - mono_ns();
-		if (left <= 0)
-			return -ETIMEDOUT;
+		if (left <= 0) {
+			/* Withdraw the request unless the probe has taken it (it
+			 * swaps the index for -1 as it starts): a reading that
+			 * has started is waited for, however long it takes, so
+			 * that no answer lands after the caller moved on. */
+			if (atomic_exchange(&p->request_index, -1) >= 0)
+				return -ETIMEDOUT;
+			left = -1;
+		}
 		scoreboard_futex_wait(&p->served, served, left);
 	}
 }

@@ -233,9 +233,12 @@ void scoreboard_probe_end(struct scoreboard *sb);
 void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading *out);
 
 /* Inside the measured process: asks the probe for a full reading into
- * checkpoints[index].at and waits for it, at most timeout_ns. Returns 0,
- * -ENODEV when no probe runs, -ETIMEDOUT, or -EINVAL. Not on a hot path:
- * a futex wake and wait, and a reading (microseconds to milliseconds). */
+ * checkpoints[index].at and waits for it. One caller at a time. When the
+ * probe has not taken the request within timeout_ns it is withdrawn
+ * (-ETIMEDOUT); a reading the probe has started is waited for to its end,
+ * so no answer lands later. Returns 0, -ENODEV when no probe runs,
+ * -ETIMEDOUT, or -EINVAL. Not on a hot path: a futex wake and wait, and a
+ * reading (microseconds to milliseconds). */
 int scoreboard_probe_request(struct scoreboard *sb, int index, int64_t timeout_ns);
 
 /* Futex operations on a scoreboard word (shared between processes, so

@@ -157,7 +157,7 @@ static void *answer_once(void *arg)
 	uint32_t served = atomic_load(&sb->probe.served), req;
 	while ((req = atomic_load(&sb->probe.request)) == served)
 		scoreboard_futex_wait(&sb->probe.request, req, 100000000);
-	int32_t i = atomic_load(&sb->probe.request_index);
+	int32_t i = atomic_exchange(&sb->probe.request_index, -1);
 	atomic_store(&sb->checkpoints[i].at.alloc_in_use_bytes, 4242);
 	atomic_store(&sb->probe.served, req);
 	scoreboard_futex_wake(&sb->probe.served);

@@ -157,7 +157,9 @@ static void store_snapshot(struct sb_snapshot *s, const struct probe_figures *f)
 static void serve(uint32_t req, uint64_t interval)
 {
 	struct sb_probe *p = &sb->probe;
-	int32_t index = atomic_load(&p->request_index);
+	/* Taken for good: a requester that gave up finds -1 and knows no
+	 * answer is coming (scoreboard_probe_request). */
+	int32_t index = atomic_exchange(&p->request_index, -1);
 	uint64_t cpu;
 	sync_reads++;
 	struct probe_figures f = take(1, interval, &cpu);
