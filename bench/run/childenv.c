@@ -1,10 +1,8 @@
 /* childenv.c - child environments and allocator identification. */
 #include "bench/run/childenv.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 
 #include "bench/plan/catalog.h"
 #include "bench/run/spawn.h"
+#include "common/identify.h"
 #include "common/scoreboard.h"
 #include "common/log.h"
 
@@ -98,17 +97,11 @@ const char *childenv_expected_owner(const struct allocator *a)
 		return a->path;
 	if (ASAN_BUILD)
 		return NULL; /* libasan.so, or the executable with a static runtime */
-	if (!libc[0]) {
-		/* Ask the dynamic linker where this process's C library is,
-		 * rather than guessing a path. */
-		Dl_info info;
-		union {
-			const char *(*fn)(void);
-			void *p;
-		} sym = {.fn = gnu_get_libc_version};
-		if (dladdr(sym.p, &info) && info.dli_fname)
-			snprintf(libc, sizeof(libc), "%s", info.dli_fname);
-	}
+	/* Where this process's C library is, as the owner check finds objects
+	 * (not dladdr: in a non-PIE build the address would be a stub inside
+	 * wimm itself), rather than a guessed path. */
+	if (!libc[0])
+		identify_definer("gnu_get_libc_version", libc, sizeof(libc));
 	return libc;
 }
 
