@@ -9,7 +9,8 @@ Runs `wimm run -r 1` REPS times with the probe and REPS times with
 alike; each probe run is paired with the no-probe run next to it. Prints,
 per thread count and allocator, the median of the paired ratios of wall
 time and of peak RSS, the medians themselves, and what the probe's readings
-cost.
+cost: wall time (which includes waiting for the allocator's locks) and CPU
+time (what a reading takes from the workload).
 """
 import os
 import statistics
@@ -45,7 +46,7 @@ for i in range(REPS):
 
 print(f"{WORKLOAD}: {REPS} pairs of runs (with probe, without), alternating; medians")
 print(f"{'threads':>7} {'allocator':<10} {'wall ratio':>10} {'peak RSS ratio':>14} "
-      f"{'wall with/without':>20} {'reads':>6} {'cost/read':>10} {'max':>9}")
+      f"{'wall with/without':>20} {'reads':>6} {'wall/read':>10} {'max':>9} {'CPU/read':>9}")
 for key in sorted(pairs):
     p = pairs[key]
     wall = statistics.median(a["wall_s"] / b["wall_s"] for a, b in p)
@@ -55,5 +56,6 @@ for key in sorted(pairs):
     reads = statistics.median(a["probe_reads"] or 0 for a, _ in p)
     cost = statistics.median(a["probe_cost_mean_us"] or 0 for a, _ in p)
     top = max(a["probe_cost_max_us"] or 0 for a, _ in p)
+    cpu = statistics.median(a.get("probe_cpu_mean_us") or 0 for a, _ in p)
     print(f"{key[0]:>7} {key[1]:<10} {wall:>10.3f} {rss:>14.4f} "
-          f"{wa:>9.3f}/{wb:<8.3f}s {reads:>6.0f} {cost:>8.1f}us {top:>7.0f}us")
+          f"{wa:>9.3f}/{wb:<8.3f}s {reads:>6.0f} {cost:>8.1f}us {top:>7.0f}us {cpu:>7.1f}us")

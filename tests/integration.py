@@ -68,6 +68,14 @@ def main():
               f"{tag}: peak heap {c['peak_heap_bytes']} == {want_heap}")
         check(int(c["peak_rss_bytes"]) >= int(c["peak_heap_bytes"]),
               f"{tag}: peak RSS {c['peak_rss_bytes']} >= peak heap")
+        # Exact with one thread; with several, within threads x 64 KiB.
+        err = int(c["peak_heap_error_bytes"])
+        bound = 0 if c["threads"] == "1" else int(c["threads"]) * 64 * 1024
+        check(0 <= err <= bound, f"{tag}: peak heap error {err} within {bound}")
+        # The true peak is never below an RSS wimm saw.
+        seen = max(int(c["sampled_peak_rss_bytes"] or 0), int(c["final_rss_bytes"] or 0))
+        check(int(c["peak_rss_bytes"]) >= seen,
+              f"{tag}: peak RSS {c['peak_rss_bytes']} >= every RSS seen ({seen})")
         ops.setdefault(c["threads"], set()).add(int(c["ops"]))
     for t, values in sorted(ops.items()):
         want = int(t) * (2 * LIVE + 2 * OPS)

@@ -68,6 +68,18 @@ def main():
         else:
             check(HELD <= heap <= 1.5 * HELD, f"{a}: heap from the allocator {heap} ~ {HELD}")
         check(int(c["peak_rss_bytes"]) >= HELD, f"{a}: peak RSS {c['peak_rss_bytes']} >= {HELD}")
+        check(c["ops"] == "" and c["extra_ops"] == "",
+              f"{a}: a real program's calls are not counted: ops n/a ({c['ops']!r}, "
+              f"{c['extra_ops']!r})")
+        # The last row is the probe's reading at exit, after the frees: the
+        # heap does not stay at the last clocked reading.
+        last = dict(zip(rows[0].split("\t"), rows[-1].split("\t"))) if rows else {}
+        if ASAN or c["probe"] == "mimalloc":
+            skip(f"{a}: heap at exit", "no in-use figure from the allocator")
+        else:
+            check(last.get("heap_bytes", "") != "" and int(last["heap_bytes"]) < HELD // 8,
+                  f"{a}: the series ends with the heap at exit ({last.get('heap_bytes')}), "
+                  f"not the {HELD} held before")
 
     r = wimm("exec", "-a", "glibc", "--out", out, "--", TARGET, "7")
     cells = list(csv.DictReader(open(os.path.join(out, "latest", "cells.csv"))))

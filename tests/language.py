@@ -36,10 +36,13 @@ def run(name, body, threads=1, extra=()):
     if p.returncode != 0:
         check(False, f"{name}: the worker exits 0 (got {p.returncode}: {p.stderr.strip()})")
         return None
-    m = re.search(r"(\d+) ops, (\d+) extra ops, (\d+) threads started, checkpoint peak (-?\d+)",
-                  p.stdout)
+    m = re.search(r"(\d+) ops, (\d+) extra ops, (\d+) threads started, peak heap (-?\d+) "
+                  r"bytes \(\+-(-?\d+)\)", p.stdout)
+    if not m:
+        check(False, f"{name}: the worker prints its summary (got {p.stdout.strip()!r})")
+        return None
     got = {"ops": int(m.group(1)), "extra": int(m.group(2)), "threads": int(m.group(3)),
-           "peak": int(m.group(4)), "phases": {}}
+           "peak": int(m.group(4)), "peak_error": int(m.group(5)), "phases": {}}
     for ph in re.finditer(r"phase (\S+): heap (-?\d+) bytes, rss (\d+) bytes at its "
                           r"checkpoint, ([\d.]+) s", p.stdout):
         got["phases"][ph.group(1)] = (int(ph.group(2)), int(ph.group(3)), float(ph.group(4)))

@@ -7,11 +7,13 @@
  * tests/fixtures/run/probe-churn.yaml (4 KiB blocks, 2000 live per
  * thread, then an idle `rest` with nothing live).
  *
- * A comparison uses only a reading the probe took wholly inside the phase
- * being checked: the test notes the probe's read count once the worker is
- * in the phase (and, for `work`, has filled its live window), and waits
- * for two more readings while that still holds. The first of them may
- * have started before; the second cannot have.
+ * Exact readings: the one the probe takes on demand at the work phase's
+ * checkpoint (every worker thread waits; the live heap is exactly
+ * threads x 2000 x 4 KiB) and the one it takes at exit (nothing live).
+ * Readings on its clock: the test notes the probe's read count once the
+ * worker is in `work` and has filled its live window, and waits for two
+ * more readings while that still holds. The first of them may have
+ * started before; the second cannot have.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,7 +77,8 @@ struct outcome {
 	char err[1024];
 	char family[16];
 	struct sb_probe_reading last;
-	struct watch work, rest;
+	struct watch work;
+	struct sb_snapshot at, exit; /* copies of the checkpoint's and exit's */
 };
 
 static void watch_step(struct watch *w, const char *phase, int64_t live,
@@ -169,7 +172,6 @@ static void run_worker(const struct run *run, struct outcome *o)
 	/* Each thread frees before the malloc that replaces the block. */
 	o->work =
 	    (struct watch){.phase = "work", .lo = window - run->threads * BLOCK, .hi = window};
-	o->rest = (struct watch){.phase = "rest", .lo = 0, .hi = 0};
 
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -198,10 +200,11 @@ static void run_worker(const struct run *run, struct outcome *o)
 		struct sb_probe_reading r;
 		scoreboard_probe_read(sb, &r);
 		watch_step(&o->work, name, live, &r);
-		watch_step(&o->rest, name, live, &r);
 		sleep_ms(1);
 	}
 	scoreboard_probe_read(sb, &o->last);
+	memcpy(&o->at, &sb->checkpoints[1].at, sizeof(o->at));
+	memcpy(&o->exit, &sb->exit, sizeof(o->exit));
 	memcpy(o->family, sb->probe.family, sizeof(o->family) - 1);
 	ssize_t n = pread(errfd, o->err, sizeof(o->err) - 1, 0);
 	o->err[n > 0 ? n : 0] = 0;
@@ -285,18 +288,23 @@ static int run_and_check(const struct run *run, const char *family, int has, str
 	       "probe took readings: %llu, mean %.1f us, max %.1f us, interval %.0f ms",
 	       (unsigned long long)l->reads, mean_us, (double)l->cost_ns_max / 1e3,
 	       (double)l->interval_ns / 1e6);
-	if (!caught(&o->work, l, "the work phase's live window"))
-		return 0;
 
-	const struct sb_probe_reading *w = &o->work.r;
+	/* The checkpoint: every figure the reader has, at one instant. */
+	const struct sb_snapshot *at = &o->at;
+	int64_t live = at->heap_bytes;
+	expect(at->t_ns > 0 && l->sync_reads >= 1 &&
+	           live == (int64_t)run->threads * LIVE_BLOCKS * BLOCK,
+	       "a reading at the work checkpoint (%llu on demand), heap there %lld = threads x "
+	       "2000 x 4 KiB",
+	       (unsigned long long)l->sync_reads, (long long)live);
 	const struct {
 		int flag;
 		const char *name;
 		int64_t v;
-	} figs[] = {{IN_USE, "in_use", w->in_use_bytes},
-	            {SYSTEM, "system", w->system_bytes},
-	            {RESIDENT, "resident", w->resident_bytes},
-	            {ARENAS, "arenas", w->arenas}};
+	} figs[] = {{IN_USE, "in_use", at->alloc_in_use_bytes},
+	            {SYSTEM, "system", at->alloc_system_bytes},
+	            {RESIDENT, "resident", at->alloc_resident_bytes},
+	            {ARENAS, "arenas", at->arenas}};
 	for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
 		if (has & figs[i].flag)
 			expect(figs[i].v > 0, "%s has %s: %lld > 0", family, figs[i].name,
@@ -305,28 +313,46 @@ static int run_and_check(const struct run *run, const char *family, int has, str
 			expect(figs[i].v == -1, "%s has no %s: -1 (got %lld)", family, figs[i].name,
 			       (long long)figs[i].v);
 	}
-
 	char a[32], b[32], c[32], d[32];
-	int64_t live = o->work.live;
-	printf("# %s, %d thread(s): live %s, in_use %s, system %s, resident %s, arenas %lld\n",
-	       family, run->threads, show(live, a, sizeof(a)), show(w->in_use_bytes, b, sizeof(b)),
-	       show(w->system_bytes, c, sizeof(c)), show(w->resident_bytes, d, sizeof(d)),
-	       (long long)w->arenas);
+	printf("# %s, %d thread(s), checkpoint: live %s, in_use %s, system %s, resident %s, "
+	       "arenas %lld\n",
+	       family, run->threads, show(live, a, sizeof(a)),
+	       show(at->alloc_in_use_bytes, b, sizeof(b)),
+	       show(at->alloc_system_bytes, c, sizeof(c)),
+	       show(at->alloc_resident_bytes, d, sizeof(d)), (long long)at->arenas);
 	if (has & SYSTEM)
-		expect(w->system_bytes >= live, "system %lld >= live %lld: it holds the live heap",
-		       (long long)w->system_bytes, (long long)live);
+		expect(at->alloc_system_bytes >= live,
+		       "system %lld >= live %lld: it holds the live heap",
+		       (long long)at->alloc_system_bytes, (long long)live);
+	int64_t hi = (int64_t)((double)live * OVERHEAD_RATIO) + OVERHEAD_FIXED;
 	if (has & IN_USE) {
-		double ratio = (double)w->in_use_bytes / (double)live;
-		int64_t lo = live - (int64_t)run->threads * BLOCK;
-		int64_t hi = (int64_t)((double)live * OVERHEAD_RATIO) + OVERHEAD_FIXED;
-		expect(w->in_use_bytes >= lo && w->in_use_bytes <= hi,
-		       "in_use / live = %.4f (in_use %lld, live %lld; allowed %lld .. %lld)", ratio,
-		       (long long)w->in_use_bytes, (long long)live, (long long)lo, (long long)hi);
-		if (caught(&o->rest, l, "`rest`, nothing live"))
-			expect(o->rest.r.in_use_bytes >= 0 &&
-			           o->rest.r.in_use_bytes <= OVERHEAD_FIXED,
-			       "in_use falls back after the frees: %lld bytes <= %d",
-			       (long long)o->rest.r.in_use_bytes, OVERHEAD_FIXED);
+		/* Exact: nothing can fall between the heap and the reading. */
+		expect(at->alloc_in_use_bytes >= live && at->alloc_in_use_bytes <= hi,
+		       "checkpoint in_use / live = %.4f (in_use %lld, live %lld; allowed %lld .. "
+		       "%lld)",
+		       (double)at->alloc_in_use_bytes / (double)live,
+		       (long long)at->alloc_in_use_bytes, (long long)live, (long long)live,
+		       (long long)hi);
+		/* At exit everything is freed. */
+		expect(o->exit.t_ns > 0 && o->exit.alloc_in_use_bytes >= 0 &&
+		           o->exit.alloc_in_use_bytes <= OVERHEAD_FIXED,
+		       "a reading at exit: in_use fell back after the frees: %lld bytes <= %d",
+		       (long long)o->exit.alloc_in_use_bytes, OVERHEAD_FIXED);
+	}
+	expect(o->exit.rss_bytes > 0, "the exit reading has the RSS: %lld",
+	       (long long)o->exit.rss_bytes);
+
+	/* A reading on the probe's clock, inside the live window. */
+	if (!caught(&o->work, l, "the work phase's live window"))
+		return 1;
+	const struct sb_probe_reading *w = &o->work.r;
+	if (has & IN_USE) {
+		int64_t lo = o->work.live - (int64_t)run->threads * BLOCK;
+		expect(
+		    w->in_use_bytes >= lo && w->in_use_bytes <= hi,
+		    "clocked in_use / live = %.4f (in_use %lld, live %lld; allowed %lld .. %lld)",
+		    (double)w->in_use_bytes / (double)o->work.live, (long long)w->in_use_bytes,
+		    (long long)o->work.live, (long long)lo, (long long)hi);
 	}
 	return 1;
 }
@@ -340,7 +366,7 @@ TEST(glibc_one_thread)
 	/* The worker runs every phase on threads it creates: main's arena and
 	 * the worker thread's. A third would mean the probe thread called
 	 * malloc, which gives a thread its own arena. */
-	expect_int(o.work.r.arenas, 2);
+	expect_int(o.at.arenas, 2);
 }
 
 TEST(glibc_four_threads_five_arenas)
@@ -348,8 +374,7 @@ TEST(glibc_four_threads_five_arenas)
 	struct outcome o;
 	struct run run = {.threads = 4};
 	if (run_and_check(&run, "glibc", IN_USE | SYSTEM | ARENAS, &o))
-		expect(o.work.r.arenas == 5, "main + 4 arenas (got %lld)",
-		       (long long)o.work.r.arenas);
+		expect(o.at.arenas == 5, "main + 4 arenas (got %lld)", (long long)o.at.arenas);
 }
 
 TEST(glibc_arena_max_1)
@@ -359,7 +384,7 @@ TEST(glibc_arena_max_1)
 	 * the work still holds the window for a few hundred ms. */
 	struct run run = {.threads = 4, .tunables = "glibc.malloc.arena_max=1", .scale = "0.25"};
 	if (run_and_check(&run, "glibc", IN_USE | SYSTEM | ARENAS, &o))
-		expect_int(o.work.r.arenas, 1);
+		expect_int(o.at.arenas, 1);
 }
 
 static int cpus(void)
@@ -379,13 +404,12 @@ TEST(jemalloc)
 	/* jemalloc has 4 arenas per CPU; below that each allocating thread
 	 * gets its own. The probe thread must not take one. */
 	if (4 * cpus() >= 5)
-		expect(o.work.r.arenas == 5, "main + 4 arenas (got %lld)",
-		       (long long)o.work.r.arenas);
+		expect(o.at.arenas == 5, "main + 4 arenas (got %lld)", (long long)o.at.arenas);
 	else
-		expect(o.work.r.arenas >= 1 && o.work.r.arenas <= 5,
-		       "1..5 arenas on %d CPU(s) (got %lld)", cpus(), (long long)o.work.r.arenas);
-	expect(o.work.r.resident_bytes >= o.work.live, "resident %lld >= live %lld",
-	       (long long)o.work.r.resident_bytes, (long long)o.work.live);
+		expect(o.at.arenas >= 1 && o.at.arenas <= 5, "1..5 arenas on %d CPU(s) (got %lld)",
+		       cpus(), (long long)o.at.arenas);
+	expect(o.at.alloc_resident_bytes >= o.at.heap_bytes, "resident %lld >= live %lld",
+	       (long long)o.at.alloc_resident_bytes, (long long)o.at.heap_bytes);
 }
 
 static void check_tcmalloc(const char *lib)
@@ -394,12 +418,11 @@ static void check_tcmalloc(const char *lib)
 	struct run run = {.lib = lib, .threads = 4};
 	if (!run_and_check(&run, "tcmalloc", IN_USE | SYSTEM | RESIDENT | ARENAS, &o))
 		return;
-	expect(o.work.r.arenas >= 5, "thread heaps while 4 threads run: %lld >= 5",
-	       (long long)o.work.r.arenas);
-	if (o.rest.done)
-		expect(o.rest.r.arenas < o.work.r.arenas,
-		       "thread heaps go with their threads: %lld in rest < %lld in work",
-		       (long long)o.rest.r.arenas, (long long)o.work.r.arenas);
+	expect(o.at.arenas >= 5, "thread heaps while 4 threads run: %lld >= 5",
+	       (long long)o.at.arenas);
+	expect(o.exit.arenas < o.at.arenas,
+	       "thread heaps go with their threads: %lld at exit < %lld at the checkpoint",
+	       (long long)o.exit.arenas, (long long)o.at.arenas);
 }
 
 TEST(tcmalloc_minimal) { check_tcmalloc(LIBDIR "libtcmalloc_minimal.so.4"); }

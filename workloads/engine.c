@@ -12,6 +12,10 @@
  * it reuses the predecessor's arena or heap. Each thread joins its own
  * predecessor when its work is done, and the engine joins the last of
  * each chain, so every thread is joined once.
+ *
+ * Between phases, and at each checkpoint, no workload thread runs: there
+ * the engine makes the scoreboard's running total exact and keeps each
+ * phase's peak heap.
  */
 #include "workloads/engine.h"
 
@@ -129,19 +133,40 @@ void engine_free_retained(struct scoreboard *sb)
 	}
 }
 
+/* How long a checkpoint waits for the probe's reading: far more than one
+ * takes (milliseconds at most while every thread waits), so only a probe
+ * that is gone or stuck is given up on. */
+#define PROBE_WAIT_NS 2000000000LL
+
+/* Set by engine_run for the checkpoints of its phases. */
+static void (*checkpoint_hook)(int phase);
+
+int64_t engine_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 void engine_checkpoint(struct gen_ctx *ctx)
 {
 	int rc = pthread_barrier_wait(ctx->barrier);
 	if (rc == PTHREAD_BARRIER_SERIAL_THREAD) {
-		/* Every thread is parked here, so the sum is an exact snapshot. */
+		/* Every thread is parked here: the heap, the RSS and the
+		 * allocator's figures are one instant. */
 		struct scoreboard *sb = ctx->sb;
-		int64_t live = scoreboard_live_bytes(sb);
-		if (live > atomic_load(&sb->checkpoint_peak_bytes))
-			atomic_store(&sb->checkpoint_peak_bytes, live);
+		int64_t live = scoreboard_heap_sync(sb, 0);
 		int i = ctx->phase_index + 1;
 		if (i < SCOREBOARD_PHASES) {
-			atomic_store(&sb->checkpoints[i].rss_bytes, procself_rss());
-			atomic_store(&sb->checkpoints[i].heap_bytes, live);
+			struct sb_snapshot *at = &sb->checkpoints[i].at;
+			atomic_store(&at->t_ns, engine_now_ns());
+			atomic_store(&at->heap_bytes, live);
+			atomic_store(&at->rss_bytes, procself_rss());
+			/* No probe (--no-probe) or none that answers: the
+			 * allocator's figures stay n/a. */
+			scoreboard_probe_request(sb, i, PROBE_WAIT_NS);
+			if (checkpoint_hook)
+				checkpoint_hook(i);
 		}
 	}
 	pthread_barrier_wait(ctx->barrier);
@@ -261,13 +286,6 @@ out:
 	return rc;
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Idle and free-all: the worker's main thread, as a program's own. */
 static int run_main(const struct workload *w, int index, const struct phase *ph,
                     struct scoreboard *sb)
@@ -288,14 +306,22 @@ static int run_main(const struct workload *w, int index, const struct phase *ph,
 
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb)
 {
+	checkpoint_hook = opts->checkpoint_hook;
 	for (int i = 0; i < w->nphases; i++) {
 		const struct phase *ph = &w->phases[i];
-		atomic_store(&sb->checkpoints[i + 1].start_ns, now_ns());
+		int on_main = ph->nroles == 1 && ph->roles[0].gen->threads == GEN_MAIN_THREAD;
+		int threads = 0;
+		for (int r = 0; r < ph->nroles && !on_main; r++)
+			threads += role_threads(&ph->roles[r], opts);
+		atomic_store(&sb->checkpoints[i + 1].start_ns, engine_now_ns());
 		atomic_store(&sb->phase, i + 1);
-		int rc = ph->nroles == 1 && ph->roles[0].gen->threads == GEN_MAIN_THREAD
-		             ? run_main(w, i, ph, sb)
-		             : run_threads(w, i, ph, opts, sb);
-		atomic_store(&sb->checkpoints[i + 1].end_ns, now_ns());
+		/* Quiescent: no workload thread runs between phases. */
+		scoreboard_heap_sync(sb, 1);
+		int rc = on_main ? run_main(w, i, ph, sb) : run_threads(w, i, ph, opts, sb);
+		atomic_store(&sb->checkpoints[i + 1].end_ns, engine_now_ns());
+		/* The error bound of the phase's peak grows with the threads
+		 * that allocated at once (scoreboard_peak_end). */
+		scoreboard_peak_end(sb, i + 1, threads > 1 ? threads : 1);
 		if (rc)
 			return rc;
 	}

@@ -17,6 +17,9 @@
 
 struct engine_opts {
 	int threads; /* the cell's thread count from the axis */
+	/* Called at each checkpoint (phase index as in the scoreboard) while
+	 * every thread waits, after the probe's reading; NULL: none. */
+	void (*checkpoint_hook)(int phase);
 };
 
 /* Runs every phase of w (already scaled, see workload_scale). Returns 0,
@@ -24,8 +27,9 @@ struct engine_opts {
 int engine_run(const struct workload *w, const struct engine_opts *opts, struct scoreboard *sb);
 
 /* Called by a generator thread when its work is done and before it frees:
- * waits for all threads of the phase, and the last to arrive records the
- * exact live heap in sb->checkpoint_peak_bytes. */
+ * waits for all threads of the phase; the last to arrive records the exact
+ * live heap, the RSS and (through the probe, synchronously) the
+ * allocator's figures in sb->checkpoints[phase].at, one instant. */
 void engine_checkpoint(struct gen_ctx *ctx);
 
 /* Starts a new thread that runs the role's generator with the same ctx
@@ -45,6 +49,9 @@ int engine_retain(struct gen_ctx *ctx, void *p, uint64_t size);
 /* Frees every retained block from the calling thread (the main thread, as
  * a program's teardown would), accounted in slot 0. */
 void engine_free_retained(struct scoreboard *sb);
+
+/* CLOCK_MONOTONIC in ns: the driver's clock too. */
+int64_t engine_now_ns(void);
 
 /* Scratch memory for generator bookkeeping, from mmap so the allocator
  * under test sees only the workload's own blocks. */

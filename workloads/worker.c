@@ -44,14 +44,45 @@ static int parse_double(const char *s, double *out)
 	return (errno || end == s || *end || *out <= 0) ? -EINVAL : 0;
 }
 
-static int identify_only(void)
+/* The allocator checks the driver makes before a run: --identify (which
+ * library serves malloc) and --settings (how the allocator is configured),
+ * answered in the scoreboard when there is one (nothing is read from
+ * stdout, where a preloaded library may print whatever it likes), else on
+ * stdout for a person. */
+static int answer_only(int settings)
 {
 	struct alloc_identity id;
+	struct scoreboard *sb = NULL;
+	char buf[256];
+	int rc = scoreboard_attach_env(&sb);
+	if (rc && rc != -ENOENT) {
+		fprintf(stderr, "wimm-worker: cannot map the scoreboard: %s\n", strerror(-rc));
+		return 2;
+	}
+	if (settings) {
+		alloc_settings_read(buf, sizeof(buf));
+		if (!sb) {
+			printf("wimm-settings\t%s\n", buf);
+			return 0;
+		}
+		snprintf(sb->allocator_settings, sizeof(sb->allocator_settings), "%s", buf);
+		atomic_store(&sb->state, SB_DONE);
+		return 0;
+	}
 	if (identify_allocator(&id)) {
-		fprintf(stderr, "wimm-worker: cannot tell which library owns malloc\n");
+		fprintf(stderr, "wimm-worker: no loaded object defines malloc\n");
+		if (sb)
+			atomic_store(&sb->state, SB_FAILED);
 		return 1;
 	}
-	printf("%s\t%s\t%s\n", id.owner, id.family, id.version);
+	if (!sb) {
+		printf("%s\t%s\t%s\n", id.owner, id.family, id.version);
+		return 0;
+	}
+	snprintf(sb->malloc_owner, sizeof(sb->malloc_owner), "%s", id.owner);
+	snprintf(sb->malloc_family, sizeof(sb->malloc_family), "%s", id.family);
+	snprintf(sb->allocator_version, sizeof(sb->allocator_version), "%s", id.version);
+	atomic_store(&sb->state, SB_DONE);
 	return 0;
 }
 
@@ -62,17 +93,77 @@ static struct scoreboard *private_scoreboard(void)
 	               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	struct scoreboard *sb = p;
-	sb->magic = SCOREBOARD_MAGIC;
-	sb->version = SCOREBOARD_VERSION;
-	return sb;
+	scoreboard_init(p);
+	return p;
 }
 
-/* The end of the work: the true peak, and done or failed (with why).
- * Returns 0, or 1 when the work failed. */
+/* WIMM_CHECKPOINT_STATS=1: at each checkpoint the allocator prints its own
+ * statistics to stderr (glibc malloc_stats(), jemalloc
+ * malloc_stats_print() as JSON, tcmalloc MallocExtension_GetStats()),
+ * between two lines naming the phase, so an independent tool's figures are
+ * taken at the instant wimm reads its own (scripts/truth.py compares
+ * them). Only the allocator that serves malloc is asked: glibc's
+ * malloc_stats under jemalloc would report glibc's empty arenas. */
+static void (*glibc_stats)(void);
+static void (*jemalloc_stats)(void (*)(void *, const char *), void *, const char *);
+static void (*tcmalloc_stats)(char *, int);
+static struct scoreboard *stats_sb;
+
+static void say(const char *text)
+{
+	if (write(STDERR_FILENO, text, strlen(text)) < 0)
+		return; /* a note nobody can read */
+}
+
+static void checkpoint_stats(int phase)
+{
+	/* Static: the hook runs inside the measured process and must not
+	 * allocate (tcmalloc's short summary fits). */
+	static char text[8192];
+	char line[160];
+	snprintf(line, sizeof(line), "wimm-worker: allocator statistics, end of phase '%s'\n",
+	         stats_sb->phase_names[phase]);
+	say(line);
+	if (tcmalloc_stats) {
+		/* gperftools also exports a malloc_stats(), the same text */
+		tcmalloc_stats(text, (int)sizeof(text));
+		text[sizeof(text) - 1] = 0;
+		say(text);
+	} else if (glibc_stats) {
+		glibc_stats();
+	} else if (jemalloc_stats) {
+		jemalloc_stats(NULL, NULL, "J");
+	}
+	say("wimm-worker: end of statistics\n");
+}
+
+static void setup_checkpoint_stats(struct engine_opts *opts, struct scoreboard *sb)
+{
+	const char *v = getenv("WIMM_CHECKPOINT_STATS");
+	if (!v || strcmp(v, "1"))
+		return;
+	void *g = identify_owner_symbol("malloc_stats");
+	void *j = identify_owner_symbol("malloc_stats_print");
+	void *t = identify_owner_symbol("MallocExtension_GetStats");
+	memcpy(&glibc_stats, &g, sizeof(g));
+	memcpy(&jemalloc_stats, &j, sizeof(j));
+	memcpy(&tcmalloc_stats, &t, sizeof(t));
+	stats_sb = sb;
+	opts->checkpoint_hook = checkpoint_stats;
+}
+
+/* The end of the work: the heap and RSS as it ends (the probe adds the
+ * allocator's view from exit(), and its RSS then, a moment later), the
+ * true peak, and done or failed (with why). Returns 0, or 1 when the work
+ * failed. */
 static int finish(struct scoreboard *sb, int rc)
 {
-	atomic_store(&sb->vmhwm_bytes, procself_vmhwm());
+	atomic_store(&sb->exit.heap_bytes, scoreboard_live_bytes(sb));
+	atomic_store(&sb->exit.rss_bytes, procself_rss());
+	atomic_store(&sb->exit.t_ns, engine_now_ns());
+	int64_t hwm = procself_vmhwm();
+	if (hwm > atomic_load(&sb->vmhwm_bytes))
+		atomic_store(&sb->vmhwm_bytes, hwm);
 	if (rc) {
 		atomic_store(&sb->state, SB_FAILED);
 		fprintf(stderr, "wimm-worker: %s\n", sb->error[0] ? sb->error : strerror(-rc));
@@ -103,17 +194,18 @@ static int replay_main(const char *path, const struct replay_opts *o, struct sco
 /* Run by hand: what the driver would have read from the scoreboard. */
 static void print_summary(const struct workload *w, const struct scoreboard *sb)
 {
-	printf("%s: %llu ops, %llu extra ops, %llu threads started, checkpoint peak %lld bytes, "
+	printf("%s: %llu ops, %llu extra ops, %llu threads started, peak heap %lld bytes (+-%lld), "
 	       "malloc from %s\n",
 	       w->name, (unsigned long long)scoreboard_ops(sb),
 	       (unsigned long long)scoreboard_extra_ops(sb),
 	       (unsigned long long)engine_threads_started(),
-	       (long long)atomic_load(&sb->checkpoint_peak_bytes), sb->malloc_owner);
+	       (long long)atomic_load(&sb->peak_heap_bytes),
+	       (long long)atomic_load(&sb->peak_heap_error_bytes), sb->malloc_owner);
 	for (int i = 0; i < w->nphases && i + 1 < SCOREBOARD_PHASES; i++)
 		printf("  phase %s: heap %lld bytes, rss %lld bytes at its checkpoint, %.3f s\n",
 		       w->phases[i].name,
-		       (long long)atomic_load(&sb->checkpoints[i + 1].heap_bytes),
-		       (long long)atomic_load(&sb->checkpoints[i + 1].rss_bytes),
+		       (long long)atomic_load(&sb->checkpoints[i + 1].at.heap_bytes),
+		       (long long)atomic_load(&sb->checkpoints[i + 1].at.rss_bytes),
 		       (double)(atomic_load(&sb->checkpoints[i + 1].end_ns) -
 		                atomic_load(&sb->checkpoints[i + 1].start_ns)) /
 		           1e9);
@@ -128,13 +220,8 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--identify"))
-			return identify_only();
-		if (!strcmp(a, "--settings")) {
-			char buf[256];
-			printf("wimm-settings\t%s\n", alloc_settings_read(buf, sizeof(buf)));
-			return 0;
-		}
+		if (!strcmp(a, "--identify") || !strcmp(a, "--settings"))
+			return answer_only(!strcmp(a, "--settings"));
 		if (!strcmp(a, "--help") || !strcmp(a, "-h"))
 			return usage(stdout, 0);
 		if (i + 1 < argc && !strcmp(a, "--threads")) {
@@ -182,8 +269,10 @@ int main(int argc, char **argv)
 	struct alloc_identity id;
 	if (identify_allocator(&id) == 0) {
 		snprintf(sb->malloc_owner, sizeof(sb->malloc_owner), "%s", id.owner);
+		snprintf(sb->malloc_family, sizeof(sb->malloc_family), "%s", id.family);
 		snprintf(sb->allocator_version, sizeof(sb->allocator_version), "%s", id.version);
 	}
+	setup_checkpoint_stats(&opts, sb);
 	/* The driver checks the owner now and stops a wrong cell early. */
 	atomic_store(&sb->state, SB_READY);
 	size_t plen = strlen(path);

@@ -14,12 +14,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
+
+struct scoreboard;
+
 struct probe_figures {
 	int64_t in_use;   /* what the program holds, as the allocator counts it */
 	int64_t system;   /* what the allocator holds from the OS, not yet returned */
 	int64_t resident; /* of that, resident, where the allocator knows */
 	int64_t arenas;   /* per family: see each reader's comment and the README */
 };
+
+/* A figure a reader did not read this time (a partial reading): the last
+ * one read stands. */
+#define PROBE_KEEP (-2)
 
 struct probe_reader {
 	const char *family; /* as identify_allocator names it */
@@ -29,21 +37,34 @@ struct probe_reader {
 	/* Called once on the probe thread before its first reading, or NULL.
 	 * May not allocate either. */
 	void (*thread_start)(void);
-	/* Fills every field, -1 where it has no figure. */
-	void (*read)(struct probe_figures *f);
+	/* Fills every field, -1 where it has no figure. full = 0 allows a
+	 * cheaper partial reading (PROBE_KEEP for the figures it skips): the
+	 * arena count, which costs most under glibc and jemalloc and changes
+	 * only when threads start, is read at every full reading (on demand,
+	 * at exit, and at least once a second). */
+	void (*read)(struct probe_figures *f, int full);
 };
 
 extern const struct probe_reader probe_glibc, probe_jemalloc, probe_tcmalloc, probe_mimalloc;
 
-/* dlsym(RTLD_DEFAULT, name), but NULL unless the symbol is defined in the
- * same library as malloc: a preloaded allocator leaves glibc's mallinfo2
- * and malloc_info visible, and those answer zeros. Constructor only (dlsym
- * may allocate an error string). */
+/* The address of name in the object that serves malloc, NULL when that
+ * object does not define it: a preloaded allocator leaves glibc's
+ * mallinfo2 and malloc_info visible, and those answer zeros
+ * (identify_owner_symbol). */
 void *probe_symbol(const char *name);
 
 /* Sets the function pointer fn to probe_symbol(name). Returns 0 or
  * -ENOENT. POSIX lets dlsym's object pointers become function pointers;
  * the copy does it without ISO C's -Wpedantic warning. */
+/* probe_loop.c: the probe thread. setup reads the interval from the
+ * environment and returns it; main is the thread (pthread_create's
+ * start routine); stop ends it and waits at most 2 s (1: joined); the exit
+ * reading is taken on the calling thread once the probe thread is gone. */
+uint64_t probe_loop_setup(struct scoreboard *sb, const struct probe_reader *reader);
+void *probe_loop_main(void *arg);
+int probe_loop_stop(pthread_t thread);
+void probe_loop_exit_reading(void);
+
 #define probe_resolve(fn, name) probe_resolve_(&(fn), sizeof(fn), (name))
 int probe_resolve_(void *fn, size_t size, const char *name);
 

@@ -1,4 +1,4 @@
-/* probe_glibc.c - glibc malloc, from one pass of malloc_info().
+/* probe_glibc.c - glibc malloc, from mallinfo2() and malloc_info().
  *
  * Figures:
  *   in_use   = bytes in chunks handed out, 16-byte headers included,
@@ -9,24 +9,37 @@
  *   system   = what the arenas got from sbrk and mmap and still hold, plus
  *              mmapped chunks: mallinfo2's arena + hblkhd.
  *   resident = -1: glibc does not know which of its pages are resident.
- *   arenas   = arenas created since the start (`<heap nr=` entries): the
- *              main arena plus one per thread that allocated while every
- *              existing arena was taken, up to arena_max (default 8 x
- *              CPUs). glibc never destroys an arena: a thread that exits
- *              leaves its arena to the next new thread, so this never
- *              shrinks.
+ *   arenas   = arenas created since the start (`<heap nr=` entries of
+ *              malloc_info): the main arena, plus one for each other thread
+ *              that allocates until arena_max (default 8 x CPUs) exist,
+ *              after which threads share them. glibc never destroys an
+ *              arena: a thread that exits leaves its arena to the next new
+ *              thread, so this never shrinks.
  *
- * One malloc_info() pass gives all four, where mallinfo2() would need a
- * second walk for the arena count: both walk every free chunk with the
- * arena locked (25 ms at 127k free chunks), so one pass halves what
- * observing costs the workload. The XML goes to a stream whose write
- * function scans it line by line as it arrives, so no buffer has to hold
- * the whole document however many arenas there are. Its top-level totals
- * give mallinfo2's figures but for one detail: for chunks in the bins it
- * adds the size with the PREV_INUSE flag bit still set (chunksize_nomask),
- * one byte per binned chunk, which is subtracted. The constructor checks
- * the result against mallinfo2() once and falls back to calling mallinfo2
- * at each reading if a glibc ever prints something else.
+ * Cost: every glibc statistics call (mallinfo2, malloc_info, malloc_stats)
+ * walks every free chunk of every arena, each arena under its lock; it is
+ * the walk that costs, a cache miss per chunk (measured with
+ * tests/bench/glibc_readers.c, CPU time per call on a quiet heap: 25-50 us
+ * at 1 thread and 2,200 free chunks, 0.5-1.8 ms at 4 threads and 8,500,
+ * 2-13 ms at 16 threads and 33,000, depending on what else the machine
+ * ran; the wall time also waits for each arena's lock, whose holder may
+ * be waiting for a CPU: 0.4-1 s at 16 threads on 2 CPUs). No cheaper call
+ * gives the same figures. So a partial reading (the probe's clock) calls
+ * mallinfo2, which walks without formatting a line per bin (from 5x
+ * cheaper than malloc_info at 16 arenas on an idle machine to the same on
+ * a busy one), and the
+ * arena count, which only changes when a thread first allocates, comes
+ * from a full reading (on demand, at exit, at least once a second): one
+ * malloc_info() pass that gives all four figures.
+ *
+ * The XML goes to a stream whose write function scans it line by line as
+ * it arrives, so no buffer has to hold the whole document however many
+ * arenas there are. Its top-level totals give mallinfo2's figures but for
+ * one detail: for chunks in the bins it adds the size with the PREV_INUSE
+ * flag bit still set (chunksize_nomask), one byte per binned chunk, which
+ * is subtracted. The constructor checks the result against mallinfo2()
+ * once and falls back to calling mallinfo2 at each reading if a glibc ever
+ * prints something else.
  *
  * Allocates: fopencookie's FILE, once, in the constructor (init). The
  * stream's buffer is static (setvbuf), so writing never allocates one.
@@ -136,9 +149,18 @@ static int64_t scan_in_use(void)
 	return scan.system - scan.fast - (scan.rest - binned) + scan.mmap;
 }
 
-static void glibc_read(struct probe_figures *f)
+static void glibc_read(struct probe_figures *f, int full)
 {
 	f->in_use = f->system = f->resident = f->arenas = -1;
+	if (!full) {
+		/* mallinfo2 walks the same free chunks without formatting a
+		 * line per bin: measured 5x cheaper at 16 arenas. */
+		struct mallinfo2 mi = mallinfo2_fn();
+		f->in_use = (int64_t)(mi.uordblks + mi.hblkhd);
+		f->system = (int64_t)(mi.arena + mi.hblkhd);
+		f->arenas = PROBE_KEEP;
+		return;
+	}
 	bool ok = scan_once();
 	if (ok)
 		f->arenas = scan.heaps;

@@ -109,7 +109,7 @@ static void jemalloc_thread_start(void)
 	mallctl("thread.arena", NULL, NULL, &zero, sizeof(zero));
 }
 
-static void jemalloc_read(struct probe_figures *f)
+static void jemalloc_read(struct probe_figures *f, int full)
 {
 	uint64_t e = 1;
 	size_t sz = sizeof(e);
@@ -119,7 +119,8 @@ static void jemalloc_read(struct probe_figures *f)
 	f->in_use = get_size(&allocated);
 	f->system = get_size(&mapped);
 	f->resident = get_size(&resident);
-	f->arenas = count_arenas();
+	/* Two mallctls per possible arena: only at full readings. */
+	f->arenas = full ? count_arenas() : PROBE_KEEP;
 }
 
 static int jemalloc_init(void)

@@ -25,8 +25,9 @@
 static void (*process_info)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *, size_t *,
                             size_t *);
 
-static void mimalloc_read(struct probe_figures *f)
+static void mimalloc_read(struct probe_figures *f, int full)
 {
+	(void)full;
 	size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
 	process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
 	f->in_use = -1;

@@ -71,11 +71,13 @@
 	  .doc = "ru_maxrss from wait4 (includes pages inherited at spawn)")                       \
 	M(sampled_peak_rss_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,               \
 	  .doc = "largest RSS the sampler saw")                                                    \
-	M(peak_heap_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,                      \
+	M(peak_heap_bytes, I, .unit = MU_BYTES, .agg = true,                                       \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_HISTORY, .label = "peak heap",                   \
-	  .doc = "largest live heap the program held (see README)")                                \
-	M(final_rss_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,                      \
-	  .doc = "RSS at the last sample before exit")                                             \
+	  .doc = "largest live heap the program held, within peak_heap_error_bytes (see README)")  \
+	M(peak_heap_error_bytes, I, .unit = MU_BYTES, .agg = true,                                 \
+	  .doc = "how far the true peak heap can be from it; 0 = exact")                           \
+	M(final_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                       \
+	  .doc = "RSS at exit (the child's own reading), else the last sample")                    \
 	M(blowup, F, .unit = MU_RATIO, .sampled = true, .agg = true,                               \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY,                           \
 	  .label = "peak RSS / heap", .figure = "peak RSS / peak heap, relative to %s's",          \
@@ -97,7 +99,7 @@
 	  .label = "RSS per iteration", .doc = "RSS growth per iteration of a leak phase (fit)")   \
 	M(leak_rss_r2, F, .unit = MU_FRACTION, .sampled = true, .agg = true,                       \
 	  .doc = "R^2 of the linear fit of RSS over the leak phase")                               \
-	M(idle_end_rss_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,                   \
+	M(idle_end_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                    \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY | SHOW_OPTIONAL,           \
 	  .label = "RSS after idle", .figure = "RSS at the end of the idle phase, relative to %s", \
 	  .judge = MJ_MEMORY, .ckey = "idle_rss", .clabel = "RSS after idle", .threshold = 0.05,   \
@@ -127,21 +129,23 @@
 	  .doc = "mallocs + frees whose count depends on timing (tile reloads)")                   \
 	M(samples, I, .unit = MU_COUNT, .agg = true, .doc = "time-series rows recorded")           \
 	S(probe, 16, "reader the probe used (glibc, jemalloc, ...); empty without a probe")        \
-	M(peak_alloc_in_use_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,              \
-	  .doc = "largest in-use figure the allocator reported")                                   \
-	M(peak_alloc_system_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,              \
-	  .doc = "largest figure of bytes held from the OS")                                       \
-	M(work_end_system_over_in_use, F, .unit = MU_RATIO, .sampled = true, .agg = true,          \
-	  .doc = "allocator system / in-use bytes, work end")                                      \
+	M(sampled_peak_alloc_in_use_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,      \
+	  .doc = "largest in-use figure the probe read (sampled)")                                 \
+	M(sampled_peak_alloc_system_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,      \
+	  .doc = "largest held-from-the-OS figure the probe read (sampled)")                       \
+	M(work_end_system_over_in_use, F, .unit = MU_RATIO, .agg = true,                           \
+	  .doc = "allocator system / in-use bytes at the work checkpoint (exact)")                 \
 	M(arenas, I, .unit = MU_COUNT, .sampled = true, .agg = true,                               \
 	  .show = SHOW_REPORT | SHOW_FIGURE | SHOW_OPTIONAL, .label = "arenas",                    \
 	  .figure = "arena count, relative to %s (n/a: the allocator has no such figure)",         \
-	  .doc = "largest arena count the probe saw (see README per allocator)")                   \
+	  .doc = "largest arena count the probe read (see README per allocator)")                  \
 	M(probe_reads, I, .unit = MU_COUNT, .agg = true, .doc = "readings the probe took")         \
 	M(probe_cost_mean_us, F, .unit = MU_MICROS, .agg = true,                                   \
 	  .doc = "mean time one probe reading took, microseconds")                                 \
 	M(probe_cost_max_us, F, .unit = MU_MICROS, .agg = true,                                    \
 	  .doc = "longest probe reading, microseconds")                                            \
+	M(probe_cpu_mean_us, F, .unit = MU_MICROS, .agg = true,                                    \
+	  .doc = "mean CPU time of a probe reading (its cost to the workload)")                    \
 	M(exit_status, I, .unit = MU_ID, .doc = "exit code, or -1 when killed by a signal")        \
 	M(term_signal, I, .unit = MU_ID, .doc = "signal that ended the child, or -1")
 

@@ -97,7 +97,15 @@ void phases_compute(const struct series *s, const struct workload *w,
 		if (st->samples && st->heap_end_bytes > 0)
 			st->rss_over_heap_end =
 			    (double)st->rss_end_bytes / (double)st->heap_end_bytes;
-		if (st->samples && st->alloc_in_use_end_bytes > 0 &&
+		/* The snapshot's reading is the phase's end; a sample's may be
+		 * from any moment since the probe last read. */
+		st->alloc_end_exact = snapshots && snapshots[i].heap_bytes > 0 &&
+		                      snapshots[i].alloc_in_use_bytes >= 0;
+		if (st->alloc_end_exact) {
+			st->alloc_in_use_end_bytes = snapshots[i].alloc_in_use_bytes;
+			st->alloc_system_end_bytes = snapshots[i].alloc_system_bytes;
+		}
+		if ((st->samples || st->alloc_end_exact) && st->alloc_in_use_end_bytes > 0 &&
 		    st->alloc_system_end_bytes >= 0)
 			st->system_over_in_use_end =
 			    (double)st->alloc_system_end_bytes / (double)st->alloc_in_use_end_bytes;
@@ -124,7 +132,8 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 			c->work_end_rss_over_heap = isnan(ps->p[i].snapshot_rss_over_heap)
 			                                ? ps->p[i].rss_over_heap_end
 			                                : ps->p[i].snapshot_rss_over_heap;
-			c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
+			if (ps->p[i].alloc_end_exact == 1)
+				c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
 			break;
 		}
 	}

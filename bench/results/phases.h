@@ -23,9 +23,11 @@ _Static_assert(sizeof(((struct scoreboard *)0)->phase_names[0]) == SERIES_PHASE_
                "a phase name crosses from the worker to the series whole");
 
 /* The worker's exact snapshot at the end of a phase's work (all threads
- * parked): heap and RSS at the same instant; heap 0 = none taken. */
+ * parked): heap, RSS and the allocator's figures (read by the probe then)
+ * at the same instant; heap <= 0 = none taken, -1 = a figure not read. */
 struct phase_snapshot {
 	int64_t heap_bytes, rss_bytes;
+	int64_t alloc_in_use_bytes, alloc_system_bytes, arenas;
 	double duration_s; /* the worker's own clock; NaN when unknown */
 };
 
@@ -49,10 +51,12 @@ struct phase_snapshot {
 	X(snapshot_rss_bytes, I, MU_BYTES, SNAPSHOT, "RSS at the same instant")                    \
 	X(snapshot_rss_over_heap, F, MU_RATIO, SNAPSHOT, "their ratio")                            \
 	X(alloc_in_use_end_bytes, I, MU_BYTES, ALWAYS,                                             \
-	  "the allocator's in-use bytes, last sample")                                             \
+	  "the allocator's in-use bytes at the phase's end (see alloc_end_exact)")                 \
 	X(alloc_system_end_bytes, I, MU_BYTES, ALWAYS,                                             \
-	  "the allocator's system bytes, last sample")                                             \
+	  "the allocator's system bytes at the phase's end")                                       \
 	X(system_over_in_use_end, F, MU_RATIO, ALWAYS, "their ratio")                              \
+	X(alloc_end_exact, I, MU_COUNT, ALWAYS,                                                    \
+	  "1: the three above were read in the snapshot's instant; 0: at the last sample")         \
 	X(heap_growth_per_iter_bytes, F, MU_BYTES_SLOPE, LEAK, "heap growth per iteration (fit)")  \
 	X(rss_growth_per_iter_bytes, F, MU_BYTES_SLOPE, LEAK, "RSS growth per iteration (fit)")    \
 	X(rss_r2, F, MU_FRACTION, LEAK, "how straight the RSS line is (R^2)")                      \
@@ -81,7 +85,9 @@ void phases_compute(const struct series *s, const struct workload *w,
 /* Cell-level figures that come from the phases: budget, peak RSS over
  * budget, RSS at the end of the last idle phase, RSS / heap at the end of
  * the work phase (from the snapshot when there is one, else the phase's
- * last sample), leak growth per iteration. */
+ * last sample), the allocator's system / in-use bytes there (from the
+ * snapshot only: a sampled reading may be from any moment), leak growth
+ * per iteration. */
 void phases_fill_cell(const struct phase_stats *ps, const struct workload *w,
                       struct cell_record *c);
 

@@ -1,12 +1,9 @@
 /* childenv.c - child environments and allocator identification. */
 #include "bench/run/childenv.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <gnu/libc-version.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +15,9 @@
 #include "bench/plan/catalog.h"
 #include "bench/run/spawn.h"
 #include "common/fsutil.h"
+#include "common/identify.h"
 #include "common/log.h"
+#include "common/scoreboard.h"
 
 extern char **environ;
 
@@ -99,109 +98,100 @@ const char *childenv_expected_owner(const struct allocator *a)
 		return a->path;
 	if (ASAN_BUILD)
 		return NULL; /* libasan.so, or the executable with a static runtime */
-	if (!libc[0]) {
-		/* Ask the dynamic linker where this process's C library is,
-		 * rather than guessing a path. */
-		Dl_info info;
-		union {
-			const char *(*fn)(void);
-			void *p;
-		} sym = {.fn = gnu_get_libc_version};
-		if (dladdr(sym.p, &info) && info.dli_fname)
-			snprintf(libc, sizeof(libc), "%s", info.dli_fname);
-	}
+	/* Where this process's C library is, as the owner check finds objects
+	 * (not dladdr: in a non-PIE build the address would be a stub inside
+	 * wimm itself), rather than a guessed path. */
+	if (!libc[0])
+		identify_definer("gnu_get_libc_version", libc, sizeof(libc));
 	return libc;
 }
 
-/* Reads the worker's answer, for IDENTIFY_TIMEOUT_MS at most: an
- * allocator that deadlocks at start must not hang `wimm list` or a run. */
+/* Waits for the worker to exit, for IDENTIFY_TIMEOUT_MS at most: an
+ * allocator that deadlocks at start must not hang `wimm list` or a run.
+ * Polls with WNOHANG (a pidfd would do, but valgrind 3.19 has none);
+ * the worker answers in milliseconds. Returns 0 or -ETIMEDOUT. */
 #define IDENTIFY_TIMEOUT_MS 10000
-static int read_answer(int fd, char *buf, size_t len, size_t *got)
+static int wait_exit(pid_t pid, int *status)
 {
-	struct timespec t0, t;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		long left = IDENTIFY_TIMEOUT_MS -
-		            ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		if (left <= 0)
-			return -ETIMEDOUT;
-		if (poll(&pfd, 1, (int)left) <= 0)
-			continue;
-		ssize_t n = read(fd, buf + *got, len - 1 - *got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || (*got += (size_t)n) == len - 1)
+	for (int waited = 0; waited < IDENTIFY_TIMEOUT_MS; waited++) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
 			return 0;
+		struct timespec ms = {0, 1000000};
+		nanosleep(&ms, NULL);
 	}
+	return -ETIMEDOUT;
 }
 
-/* Runs `wimm-worker FLAG` under a and reads what it prints on stdout into
- * buf. Returns 0 when it exited 0, -ECHILD when it died or failed,
- * -ETIMEDOUT (killed) or -errno. */
-static int ask_worker(const struct allocator *a, const char *flag, char *buf, size_t len)
+/* Runs `wimm-worker FLAG` under a with a scoreboard of its own, where the
+ * worker writes its answer: never its stdout, where a preloaded library
+ * may print whatever it likes, nor any fd (the scoreboard's memfd is
+ * sealed against write(2)). The child's output goes to /dev/null. Returns
+ * 0 with *out mapped (unmap it) when it exited 0 having answered, -ECHILD
+ * when it died or failed, -ETIMEDOUT (killed) or -errno. */
+static int ask_worker(const struct allocator *a, const char *flag, struct scoreboard **out)
 {
 	char **env = NULL;
-	int pipefd[2] = {-1, -1}, rc;
+	struct scoreboard *sb = NULL;
+	int sb_fd = -1, rc;
 	char *argv[] = {(char *)catalog_worker_path(), (char *)flag, NULL};
 	struct spawn_child ch;
 	enum spawn_stage stage;
 
-	buf[0] = 0;
-	if ((rc = childenv_build(a, -1, NULL, &env)))
-		return rc;
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		rc = -errno;
+	*out = NULL;
+	if ((rc = scoreboard_create(&sb, &sb_fd)) || (rc = childenv_build(a, sb_fd, NULL, &env)))
 		goto out;
-	}
 	/* Through spawn.h, so it dies with the driver, and in a group of its
 	 * own, so an allocator that hangs at start is killed with its threads. */
 	struct spawn_req req = {
-	    .argv = argv, .envp = env, .stdout_fd = pipefd[1], .stderr_fd = -1, .new_group = 1};
-	rc = spawn_start(&req, &ch);
-	close(pipefd[1]);
-	if (rc)
+	    .argv = argv, .envp = env, .stdout_fd = -1, .stderr_fd = -1, .new_group = 1};
+	if ((rc = spawn_start(&req, &ch)))
 		goto out;
+	int status = 0;
 	if ((rc = spawn_result(&ch, &stage))) {
 		while (waitpid(ch.pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		goto out;
 	}
-	size_t got = 0;
-	int status = 0;
-	rc = read_answer(pipefd[0], buf, len, &got);
-	buf[got] = 0;
-	if (rc)
+	if ((rc = wait_exit(ch.pid, &status))) {
 		kill(-ch.pid, SIGKILL);
-	while (waitpid(ch.pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!rc && (!WIFEXITED(status) || WEXITSTATUS(status)))
+		while (waitpid(ch.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) || atomic_load(&sb->state) != SB_DONE) {
 		rc = -ECHILD;
+		goto out;
+	}
+	*out = sb;
+	sb = NULL;
 out:
-	if (pipefd[0] >= 0)
-		close(pipefd[0]);
+	scoreboard_unmap(sb);
+	if (sb_fd >= 0)
+		close(sb_fd);
 	childenv_free(env);
 	return rc;
 }
 
+/* A text field the child wrote, whole: NUL-terminated inside its buffer. */
+static int whole(const char *field, size_t size) { return memchr(field, 0, size) != NULL; }
+
 int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
                       size_t version_len)
 {
-	char buf[1024];
+	struct scoreboard *sb;
 	owner[0] = version[0] = 0;
-	int rc = ask_worker(a, "--identify", buf, sizeof(buf));
+	int rc = ask_worker(a, "--identify", &sb);
 	if (rc)
 		return rc;
-	/* Output: OWNER \t FAMILY \t VERSION \n */
-	char *tab1 = strchr(buf, '\t'), *tab2 = tab1 ? strchr(tab1 + 1, '\t') : NULL;
-	if (!tab2)
+	if (!whole(sb->malloc_owner, sizeof(sb->malloc_owner)) || !sb->malloc_owner[0] ||
+	    !whole(sb->allocator_version, sizeof(sb->allocator_version))) {
+		scoreboard_unmap(sb);
 		return -ECHILD;
-	*tab1 = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	tab2[strcspn(tab2, "\n")] = 0;
-	snprintf(owner, owner_len, "%s", buf);
-	snprintf(version, version_len, "%s", tab2 + 1);
+	}
+	snprintf(owner, owner_len, "%s", sb->malloc_owner);
+	snprintf(version, version_len, "%s", sb->allocator_version);
+	scoreboard_unmap(sb);
 	const char *want = childenv_expected_owner(a);
 	return !want || fsutil_same_file(owner, want) ? 0 : -EPROTO;
 }
@@ -223,23 +213,18 @@ static int settings_ok(const char *s)
 
 int childenv_settings(const struct allocator *a, char *out, size_t len)
 {
-	char buf[1024];
+	struct scoreboard *sb;
 	out[0] = 0;
-	int rc = ask_worker(a, "--settings", buf, sizeof(buf));
+	int rc = ask_worker(a, "--settings", &sb);
 	if (rc)
 		return rc;
-	/* The worker's line among whatever a preloaded library printed. */
-	for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
-		if (strncmp(line, "wimm-settings\t", 14))
-			continue;
-		line += 14;
-		line[strcspn(line, "\n")] = 0;
-		if (!settings_ok(line) || strlen(line) >= len)
-			return -EPROTO;
-		snprintf(out, len, "%s", line);
-		return 0;
-	}
-	return -EPROTO;
+	const char *got = sb->allocator_settings;
+	if (!whole(got, sizeof(sb->allocator_settings)) || !settings_ok(got) || strlen(got) >= len)
+		rc = -EPROTO;
+	else
+		snprintf(out, len, "%s", got);
+	scoreboard_unmap(sb);
+	return rc;
 }
 
 void childenv_warn_inherited(void)

@@ -36,10 +36,11 @@ const char *childenv_expected_owner(const struct allocator *a);
 int childenv_asan_build(void);
 
 /* Runs `wimm-worker --identify` under a and reports malloc's owner and the
- * allocator's version. Returns 0, -EPROTO when malloc did not come from
- * the expected library (owner still filled), -ECHILD when the worker died
- * or failed with it preloaded, -ETIMEDOUT when it did not answer within
- * 10 s (killed), or -errno. */
+ * allocator's version, read from a scoreboard of its own (the child's
+ * output goes to /dev/null). Returns 0, -EPROTO when malloc did not come
+ * from the expected library (owner still filled), -ECHILD when the worker
+ * died or failed with it preloaded, -ETIMEDOUT when it did not answer
+ * within 10 s (killed), or -errno. */
 int childenv_identify(const struct allocator *a, char *owner, size_t owner_len, char *version,
                       size_t version_len);
 

@@ -68,6 +68,29 @@ static int64_t read_rss(int fd, long page)
 	return (int64_t)resident * page;
 }
 
+/* Adds a row to the series and to the outcome's running figures; guard:
+ * whether the memory guard applies (not to a child that has exited). */
+static void record(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
+                   const struct sample *row, int guard)
+{
+	if (row->heap_bytes > o->sampled_peak_heap)
+		o->sampled_peak_heap = row->heap_bytes;
+	if (row->alloc_system_bytes > o->peak_alloc_system)
+		o->peak_alloc_system = row->alloc_system_bytes;
+	if (row->alloc_in_use_bytes > o->peak_alloc_in_use)
+		o->peak_alloc_in_use = row->alloc_in_use_bytes;
+	if (row->arenas > o->max_arenas)
+		o->max_arenas = row->arenas;
+	if (row->rss_bytes > o->sampled_peak_rss)
+		o->sampled_peak_rss = row->rss_bytes;
+	if (guard && c->mem_guard_bytes > 0 && row->rss_bytes > c->mem_guard_bytes)
+		o->over_guard = 1;
+	o->final_rss = row->rss_bytes;
+	series_append(s, row);
+	if (c->on_sample)
+		c->on_sample(c->on_sample_ctx, row);
+}
+
 static void sample(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
                    int statm, long page, double t)
 {
@@ -100,23 +123,38 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 		 * in-use bytes are the best view of its heap there is. */
 		if (!c->heap_from_scoreboard)
 			row.heap_bytes = row.alloc_in_use_bytes;
-		if (row.heap_bytes > o->sampled_peak_heap)
-			o->sampled_peak_heap = row.heap_bytes;
-		if (row.alloc_system_bytes > o->peak_alloc_system)
-			o->peak_alloc_system = row.alloc_system_bytes;
-		if (row.alloc_in_use_bytes > o->peak_alloc_in_use)
-			o->peak_alloc_in_use = row.alloc_in_use_bytes;
-		if (row.arenas > o->max_arenas)
-			o->max_arenas = row.arenas;
 	}
-	if (rss > o->sampled_peak_rss)
-		o->sampled_peak_rss = rss;
-	if (c->mem_guard_bytes > 0 && rss > c->mem_guard_bytes)
-		o->over_guard = 1;
-	o->final_rss = rss;
-	series_append(s, &row);
-	if (c->on_sample)
-		c->on_sample(c->on_sample_ctx, &row);
+	record(c, s, o, &row, 1);
+}
+
+/* The child's own last reading as it exited (the worker's heap, the
+ * probe's allocator figures and RSS from exit()), as the series' last
+ * row: a real program that frees before it exits would otherwise end on
+ * whatever the probe read last, possibly long before. */
+static void exit_row(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
+                     int64_t t0)
+{
+	const struct sb_snapshot *e = &c->sb->exit;
+	int64_t t_ns = atomic_load(&e->t_ns), rss = atomic_load(&e->rss_bytes);
+	if (t_ns <= 0 || rss <= 0)
+		return;
+	struct sample row = {
+	    .t_s = (double)(t_ns - t0) / 1e9,
+	    .rss_bytes = rss,
+	    .heap_bytes = atomic_load(&e->heap_bytes),
+	    .alloc_in_use_bytes = atomic_load(&e->alloc_in_use_bytes),
+	    .alloc_system_bytes = atomic_load(&e->alloc_system_bytes),
+	    .alloc_resident_bytes = atomic_load(&e->alloc_resident_bytes),
+	    .arenas = atomic_load(&e->arenas),
+	    .progress = c->heap_from_scoreboard ? (int64_t)scoreboard_progress(c->sb) : -1,
+	    .phase = atomic_load(&c->sb->phase),
+	};
+	if (!c->heap_from_scoreboard)
+		row.heap_bytes = row.alloc_in_use_bytes;
+	if (s->n && row.t_s < s->rows[s->n - 1].t_s)
+		row.t_s = s->rows[s->n - 1].t_s;
+	scoreboard_probe_read(c->sb, &o->probe);
+	record(c, s, o, &row, 0);
 }
 
 /* Checks malloc's owner once the worker has written it. 1 = wrong. */
@@ -251,7 +289,7 @@ static void watch(const struct runner_cell *c, struct series *s, struct runner_o
 
 /* After the exit: rusage, the last kill of the group, the output files. */
 static void reap(const struct runner_cell *c, struct series *s, struct runner_outcome *o, pid_t pid,
-                 struct capture *out, struct capture *err)
+                 int64_t t0, struct capture *out, struct capture *err)
 {
 	int status = 0;
 	while (wait4(pid, &status, 0, &o->ru) < 0 && errno == EINTR)
@@ -266,6 +304,8 @@ static void reap(const struct runner_cell *c, struct series *s, struct runner_ou
 	} else if (WIFSIGNALED(status)) {
 		o->term_signal = WTERMSIG(status);
 	}
+	if (c->sb && c->interval_ns > 0 && WIFEXITED(status))
+		exit_row(c, s, o, t0);
 	if (c->sb)
 		for (int i = 0; i < c->sb->nphases && i < SERIES_MAX_PHASES; i++)
 			text_clean_n(s->phase_names[i], sizeof(s->phase_names[i]),
@@ -351,7 +391,7 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 		watch(c, s, o, ch.pid, pidfd, statm, cap, ncap, t0, deadline, &mask);
 	}
 	o->wall_s = (double)(now_ns() - t0) / 1e9;
-	reap(c, s, o, ch.pid, &cap[1], &cap[0]);
+	reap(c, s, o, ch.pid, t0, &cap[1], &cap[0]);
 restore:
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 out:

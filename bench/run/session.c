@@ -404,28 +404,60 @@ static void clean_record(struct cell_record *c)
 #undef CLEAN_NONE
 }
 
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* The child's exact readings: each phase's checkpoint and the one at exit.
+ * Figures wimm saw as surely as its samples, so every peak and maximum
+ * below takes them in. */
+static const struct sb_snapshot *snapshot_of(const struct scoreboard *sb, int i)
+{
+	return i < SCOREBOARD_PHASES ? &sb->checkpoints[i].at : &sb->exit;
+}
+
 static void fill_record(struct cell_record *c, const struct runner_outcome *o,
-                        const struct scoreboard *sb, const struct series *s)
+                        const struct scoreboard *sb, const struct series *s, int worker)
 {
 	const double us = 1e-6;
 	c->wall_s = o->wall_s;
 	c->user_s = (double)o->ru.ru_utime.tv_sec + (double)o->ru.ru_utime.tv_usec * us;
 	c->sys_s = (double)o->ru.ru_stime.tv_sec + (double)o->ru.ru_stime.tv_usec * us;
 	c->maxrss_bytes = (int64_t)o->ru.ru_maxrss * 1024;
-	c->peak_rss_bytes = sb->vmhwm_bytes > 0 ? sb->vmhwm_bytes : c->maxrss_bytes;
 	c->sampled_peak_rss_bytes = o->sampled_peak_rss;
-	/* The worker's quiescent snapshots are exact; a real program has none,
-	 * and no heap at all without the probe (n/a, not 0). */
-	int64_t heap = o->sampled_peak_heap, cp = sb->checkpoint_peak_bytes;
-	c->peak_heap_bytes = cp > 0 && cp > heap ? cp : heap;
 	c->final_rss_bytes = o->final_rss;
-	c->blowup =
-	    c->peak_heap_bytes > 0 ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes : NAN;
 	c->minflt = o->ru.ru_minflt;
 	c->majflt = o->ru.ru_majflt;
-	c->peak_alloc_in_use_bytes = o->peak_alloc_in_use;
-	c->peak_alloc_system_bytes = o->peak_alloc_system;
+	c->sampled_peak_alloc_in_use_bytes = o->peak_alloc_in_use;
+	c->sampled_peak_alloc_system_bytes = o->peak_alloc_system;
 	c->arenas = o->max_arenas;
+	/* The true peak RSS: VmHWM, which the kernel keeps from counters it
+	 * updates per CPU in batches, so a sample read at another moment can
+	 * exceed it slightly (README); never below any RSS wimm saw. Not
+	 * ru_maxrss, which also counts the driver's pages from before exec. */
+	int64_t rss =
+	    atomic_load(&sb->vmhwm_bytes) > 0 ? atomic_load(&sb->vmhwm_bytes) : c->maxrss_bytes;
+	rss = max64(rss, o->sampled_peak_rss);
+	for (int i = 0; i <= SCOREBOARD_PHASES; i++) {
+		const struct sb_snapshot *at = snapshot_of(sb, i);
+		rss = max64(rss, atomic_load(&at->rss_bytes));
+		c->sampled_peak_alloc_in_use_bytes =
+		    max64(c->sampled_peak_alloc_in_use_bytes, atomic_load(&at->alloc_in_use_bytes));
+		c->sampled_peak_alloc_system_bytes =
+		    max64(c->sampled_peak_alloc_system_bytes, atomic_load(&at->alloc_system_bytes));
+		c->arenas = max64(c->arenas, atomic_load(&at->arenas));
+	}
+	c->peak_rss_bytes = rss;
+	/* A worker tracks its peak heap where it happens (exact, or within
+	 * the error it states); a real program's heap is the allocator's
+	 * in-use figure, known only where the probe read it (n/a without). */
+	if (worker && atomic_load(&sb->peak_heap_bytes) >= 0) {
+		c->peak_heap_bytes = max64(atomic_load(&sb->peak_heap_bytes), o->sampled_peak_heap);
+		c->peak_heap_error_bytes = atomic_load(&sb->peak_heap_error_bytes);
+	} else {
+		c->peak_heap_bytes =
+		    worker ? o->sampled_peak_heap : c->sampled_peak_alloc_in_use_bytes;
+	}
+	c->blowup =
+	    c->peak_heap_bytes > 0 ? (double)c->peak_rss_bytes / (double)c->peak_heap_bytes : NAN;
 	if (o->probe.active) {
 		snprintf(c->probe, sizeof(c->probe), "%s", sb->probe.family);
 		c->probe_reads = (int64_t)o->probe.reads;
@@ -433,10 +465,13 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 			c->probe_cost_mean_us =
 			    (double)o->probe.cost_ns_total / 1e3 / (double)o->probe.reads;
 			c->probe_cost_max_us = (double)o->probe.cost_ns_max / 1e3;
+			c->probe_cpu_mean_us =
+			    (double)o->probe.cpu_ns_total / 1e3 / (double)o->probe.reads;
 		}
 	}
-	c->ops = (int64_t)scoreboard_ops(sb);
-	c->extra_ops = (int64_t)scoreboard_extra_ops(sb);
+	/* A real program's calls are not counted: n/a, not 0. */
+	c->ops = worker ? (int64_t)scoreboard_ops(sb) : -1;
+	c->extra_ops = worker ? (int64_t)scoreboard_extra_ops(sb) : -1;
 	c->samples = (int64_t)s->n;
 	c->exit_status = o->exited ? o->exit_status : -1;
 	c->term_signal = o->term_signal ? o->term_signal : -1;
@@ -581,7 +616,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	c->threads = sc->threads;
 	c->rep = sc->rep;
 	c->order = (int64_t)index + 1;
-	fill_record(c, &o, sb, &series);
+	fill_record(c, &o, sb, &series, sc->workload != NULL);
 	int ok = cell_ok(sc, &o, sb);
 	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
 	if (!ok)
@@ -597,8 +632,12 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	static const struct workload none = {.nphases = 0};
 	const struct workload *w = sc->workload ? sc->workload : &none;
 	for (int i = 0; i < SERIES_MAX_PHASES && i < SCOREBOARD_PHASES; i++) {
-		snaps[i].heap_bytes = atomic_load(&sb->checkpoints[i].heap_bytes);
-		snaps[i].rss_bytes = atomic_load(&sb->checkpoints[i].rss_bytes);
+		const struct sb_snapshot *at = &sb->checkpoints[i].at;
+		snaps[i].heap_bytes = atomic_load(&at->heap_bytes);
+		snaps[i].rss_bytes = atomic_load(&at->rss_bytes);
+		snaps[i].alloc_in_use_bytes = atomic_load(&at->alloc_in_use_bytes);
+		snaps[i].alloc_system_bytes = atomic_load(&at->alloc_system_bytes);
+		snaps[i].arenas = atomic_load(&at->arenas);
 		int64_t start = atomic_load(&sb->checkpoints[i].start_ns);
 		int64_t end = atomic_load(&sb->checkpoints[i].end_ns);
 		snaps[i].duration_s =

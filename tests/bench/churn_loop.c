@@ -1,12 +1,15 @@
 /* churn_loop.c - the churn generator's malloc/free sequence with nothing
- * else: no scoreboard, no threads, no checkpoint. It loads the same
- * workload file and replays thread 0's stream of the first churn or stamps
- * phase (same seed, same sizes, same order, every byte written), and prints
- * its operations per second. scripts/overhead.py compares the worker
+ * else: no scoreboard, no checkpoint. It loads the same workload file and
+ * replays the stream of the first churn or stamps phase (same seed, same
+ * sizes, same order, every byte written) of THREADS threads (default 1),
+ * each its own, as the worker's thread i does, and prints the operations
+ * per second of all of them. scripts/overhead.py compares the worker
  * against it to measure what the harness's bookkeeping costs.
  *
- *   churn_loop WORKLOAD.yaml     ->  "ops N seconds S ops_per_s R"
+ *   churn_loop WORKLOAD.yaml [THREADS]  ->  "ops N seconds S ops_per_s R"
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,65 +25,89 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int main(int argc, char **argv)
+static struct workload w;
+static int index_ = -1;
+static uint64_t ops_, live_;
+static const struct dist *sizes_;
+
+/* One thread's stream: thread tid of the phase. Returns its operations. */
+static void *replay(void *arg)
 {
-	static struct workload w;
-	char err[1024];
-	if (argc != 2 || workload_load(argv[1], &w, err, sizeof(err))) {
-		fprintf(stderr, "usage: churn_loop WORKLOAD.yaml%s%s\n", argc == 2 ? ": " : "",
-		        argc == 2 ? err : "");
-		return 2;
+	uint64_t tid = (uint64_t)(uintptr_t)arg;
+	void **ring = calloc(live_, sizeof(*ring));
+	if (!ring)
+		abort();
+	struct rng r;
+	rng_seed(&r, w.seed, (uint64_t)index_, tid);
+	for (uint64_t i = 0; i < live_; i++) {
+		uint64_t n = dist_draw(sizes_, w.pool, &r);
+		ring[i] = malloc(n);
+		gen_touch(ring[i], 0x5a, n);
 	}
-	/* The first churn phase (or stamps without handoff): ops, live and
-	 * sizes through the generator's key table. */
-	int index = -1;
-	const struct role *role = NULL;
-	for (int i = 0; i < w.nphases && index < 0; i++) {
+	uint64_t slot = 0;
+	for (uint64_t i = 0; i < ops_; i++) {
+		free(ring[slot]);
+		uint64_t n = dist_draw(sizes_, w.pool, &r);
+		ring[slot] = malloc(n);
+		gen_touch(ring[slot], 0x5a, n);
+		if (++slot == live_)
+			slot = 0;
+	}
+	for (uint64_t i = 0; i < live_; i++)
+		free(ring[i]);
+	free(ring);
+	return (void *)(uintptr_t)(2 * live_ + 2 * ops_);
+}
+
+/* The first churn phase (or stamps without handoff): ops, live and sizes
+ * through the generator's key table. Returns 0 or -1. */
+static int find_phase(void)
+{
+	for (int i = 0; i < w.nphases; i++) {
 		const struct role *r = &w.phases[i].roles[0];
 		const char *g = workload_role_generator(r);
 		double handoff = 0;
 		workload_param_real(r, "handoff", &handoff);
 		if (w.phases[i].nroles == 1 &&
 		    (!strcmp(g, "churn") || (!strcmp(g, "stamps") && handoff == 0))) {
-			index = i;
-			role = r;
+			index_ = i;
+			workload_param_u64(r, "ops", &ops_);
+			workload_param_u64(r, "live", &live_);
+			sizes_ = workload_param_dist(r, "sizes");
+			return sizes_ && live_ ? 0 : -1;
 		}
 	}
-	if (index < 0) {
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	char err[1024];
+	int threads = argc == 3 ? atoi(argv[2]) : 1;
+	if (argc < 2 || argc > 3 || threads < 1 || threads > WORKLOAD_MAX_THREADS ||
+	    workload_load(argv[1], &w, err, sizeof(err))) {
+		fprintf(stderr, "usage: churn_loop WORKLOAD.yaml [THREADS]%s%s\n",
+		        argc >= 2 ? ": " : "", argc >= 2 ? err : "");
+		return 2;
+	}
+	if (find_phase() < 0) {
 		fprintf(stderr, "churn_loop: %s has no churn phase (nor stamps without handoff)\n",
 		        argv[1]);
 		return 2;
 	}
-	uint64_t ops = 0, live = 0;
-	workload_param_u64(role, "ops", &ops);
-	workload_param_u64(role, "live", &live);
-	const struct dist *sizes = workload_param_dist(role, "sizes");
-	void **ring = calloc(live, sizeof(*ring));
-	if (!ring)
-		return 1;
-	struct rng r;
-	rng_seed(&r, w.seed, (uint64_t)index, 0);
+	pthread_t t[WORKLOAD_MAX_THREADS];
 	double t0 = now();
-	for (uint64_t i = 0; i < live; i++) {
-		uint64_t n = dist_draw(sizes, w.pool, &r);
-		ring[i] = malloc(n);
-		gen_touch(ring[i], 0x5a, n);
+	for (int i = 0; i < threads; i++)
+		if (pthread_create(&t[i], NULL, replay, (void *)(uintptr_t)i))
+			return 1;
+	uint64_t n = 0;
+	for (int i = 0; i < threads; i++) {
+		void *ops;
+		pthread_join(t[i], &ops);
+		n += (uint64_t)(uintptr_t)ops;
 	}
-	uint64_t slot = 0;
-	for (uint64_t i = 0; i < ops; i++) {
-		free(ring[slot]);
-		uint64_t n = dist_draw(sizes, w.pool, &r);
-		ring[slot] = malloc(n);
-		gen_touch(ring[slot], 0x5a, n);
-		if (++slot == live)
-			slot = 0;
-	}
-	for (uint64_t i = 0; i < live; i++)
-		free(ring[i]);
 	double took = now() - t0;
-	uint64_t n = 2 * live + 2 * ops;
 	printf("ops %llu seconds %.6f ops_per_s %.1f\n", (unsigned long long)n, took,
 	       (double)n / took);
-	free(ring);
 	return 0;
 }

@@ -469,7 +469,6 @@ int replay_run(const char *path, const struct replay_opts *o, struct scoreboard 
 			rc = -ENOMEM;
 		}
 	}
-	atomic_store(&sb->checkpoint_peak_bytes, (int64_t)tot.peak_live);
 	/* Phase 0 "start", then the trace's, or one "replay" phase when the
 	 * program marked none (trace_workload.c names them the same way). */
 	sb->nphases =
@@ -482,6 +481,7 @@ int replay_run(const char *path, const struct replay_opts *o, struct scoreboard 
 		snprintf(sb->phase_names[1], sizeof(sb->phase_names[1]), "replay");
 	}
 	double c0 = cpu_s();
+	scoreboard_heap_sync(sb, 1); /* no replay thread runs yet */
 	rp.start_ns = now_ns();
 	if (!rp.h->nphases) {
 		atomic_store(&sb->checkpoints[1].start_ns, (int64_t)rp.start_ns);
@@ -516,6 +516,16 @@ int replay_run(const char *path, const struct replay_opts *o, struct scoreboard 
 	int ph = atomic_load(&sb->phase);
 	if (ph > 0 && ph < SCOREBOARD_PHASES)
 		atomic_store(&sb->checkpoints[ph].end_ns, (int64_t)now_ns());
+	/* The replay's own peak, tracked as the generators' are, and the
+	 * peak in the trace's merged order (exact): the larger stands. */
+	int started = 0;
+	for (uint32_t i = 0; i < n; i++)
+		started += rp.t[i].started;
+	scoreboard_peak_end(sb, ph, started);
+	if ((int64_t)tot.peak_live > atomic_load(&sb->peak_heap_bytes)) {
+		atomic_store(&sb->peak_heap_bytes, (int64_t)tot.peak_live);
+		atomic_store(&sb->peak_heap_error_bytes, 0);
+	}
 	for (uint32_t i = 0; i < n; i++) {
 		res->events += rp.t[i].events;
 		res->ops += rp.t[i].ops;
