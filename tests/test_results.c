@@ -19,7 +19,7 @@
 #include "bench/results/cell_io.h"
 #include "bench/results/results.h"
 #include "common/fsutil.h"
-#include "bench/run/series_io.h"
+#include "bench/run/series.h"
 #include "bench/results/stats.h"
 #include "tap.h"
 
@@ -193,9 +193,11 @@ TEST(json_na)
 	json_object_put(o);
 }
 
+/* A temporary directory for a test's files ("" when none could be made). */
+static char *test_dir(char *tmpl) { return mkdtemp(tmpl) ? tmpl : NULL; }
+
 TEST(series_tsv)
 {
-	struct series s;
 	struct sample rows[] = {
 	    /* An allocator figure of -1 is n/a: an empty field, never 0. */
 	    {.t_s = 0,
@@ -206,7 +208,8 @@ TEST(series_tsv)
 	     .alloc_resident_bytes = -1,
 	     .arenas = -1,
 	     .progress = -1,
-	     .phase = 0},
+	     .phase = 0,
+	     .missed_ticks = 0},
 	    {.t_s = 0.01,
 	     .rss_bytes = 2048,
 	     .heap_bytes = 512,
@@ -215,7 +218,8 @@ TEST(series_tsv)
 	     .alloc_resident_bytes = -1,
 	     .arenas = 1,
 	     .progress = 10,
-	     .phase = 1},
+	     .phase = 1,
+	     .missed_ticks = 0},
 	    {.t_s = 0.02049,
 	     .rss_bytes = 4096,
 	     .heap_bytes = 1024,
@@ -224,33 +228,110 @@ TEST(series_tsv)
 	     .alloc_resident_bytes = 4096,
 	     .arenas = 2,
 	     .progress = 20,
-	     .phase = 7},
+	     .phase = 7,
+	     .missed_ticks = 3},
 	};
-	char *text = NULL;
-	size_t len = 0;
-	int rc = 0;
-	FILE *f;
-	series_init(&s);
-	s.nphases = 2;
-	snprintf(s.phase_names[0], SERIES_PHASE_NAME_MAX, "start");
-	snprintf(s.phase_names[1], SERIES_PHASE_NAME_MAX, "fill");
-	for (int i = 0; i < 3; i++)
-		rc |= series_append(&s, &rows[i]);
-	expect_int(rc, 0);
-	f = open_memstream(&text, &len);
-	rc = series_write_tsv(f, &s);
-	fclose(f);
-	expect_int(rc, 0);
+	struct series_phases names = {.n = 2};
+	char tmpl[] = "/tmp/wimm-test-XXXXXX", path[PATH_MAX];
+	struct series_writer *w = NULL;
+	int written = 0;
+	if (!test_dir(tmpl)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	snprintf(names.names[0], SERIES_PHASE_NAME_MAX, "start");
+	snprintf(names.names[1], SERIES_PHASE_NAME_MAX, "fill");
+	snprintf(path, sizeof(path), "%s/s.tsv", tmpl);
+	expect_int(series_writer_open(&w, path, 10000000), 0);
+	for (int i = 0; w && i < 3; i++)
+		series_writer_add(w, &rows[i], &names);
+	expect(access(path, F_OK) < 0, "no file under its name before the commit");
+	expect_int(w ? series_writer_commit(w, &written) : -1, 0);
+	expect_int(written, 1);
+	char *text = read_text(path);
 	expect_text(text,
 	            "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\talloc_system_bytes\t"
-	            "alloc_resident_bytes\tarenas\tprogress\tphase\n"
-	            "0.0000\t1024\t0\t\t\t\t\t\tstart\n"
-	            "0.0100\t2048\t512\t600\t8192\t\t1\t10\tfill\n"
-	            "0.0205\t4096\t1024\t1100\t8192\t4096\t2\t20\t?\n",
-	            "TSV: header, 4 decimals, integers, empty n/a, phase names, ? out of range");
+	            "alloc_resident_bytes\tarenas\tprogress\tphase\tmissed_ticks\n"
+	            "0.0000\t1024\t0\t\t\t\t\t\tstart\t0\n"
+	            "0.0100\t2048\t512\t600\t8192\t\t1\t10\tfill\t0\n"
+	            "0.0205\t4096\t1024\t1100\t8192\t4096\t2\t20\t?\t3\n",
+	            "TSV: header, 4 decimals, integers, empty n/a, phase names, ? out of range, "
+	            "missed ticks");
 	free(text);
-	series_finish(&s);
-	expect(s.rows == NULL && s.n == 0, "finish empties the series");
+	expect(!dir_has_tmp(tmpl), "no temporary file left");
+
+	/* An interrupted cell: no file at all, not half of one. */
+	snprintf(path, sizeof(path), "%s/cut.tsv", tmpl);
+	expect_int(series_writer_open(&w, path, 10000000), 0);
+	for (int i = 0; w && i < 3; i++)
+		series_writer_add(w, &rows[i], &names);
+	series_writer_abort(w);
+	expect(access(path, F_OK) < 0 && !dir_has_tmp(tmpl), "an aborted series leaves no file");
+	remove_tree(tmpl);
+}
+
+/* An hour at 1 ms: past SERIES_FULL_ROWS, windows keep their extremes, so
+ * the file stays small and a one-sample spike survives. */
+TEST(series_envelope)
+{
+	struct series_phases names = {.n = 1};
+	char tmpl[] = "/tmp/wimm-test-XXXXXX", path[PATH_MAX];
+	struct series_writer *w = NULL;
+	const int64_t n = 600000; /* 10 minutes at 1 ms */
+	int written = 0;
+	if (!test_dir(tmpl)) {
+		tap_skip("mkdtemp failed");
+		return;
+	}
+	snprintf(names.names[0], SERIES_PHASE_NAME_MAX, "run");
+	snprintf(path, sizeof(path), "%s/long.tsv", tmpl);
+	expect_int(series_writer_open(&w, path, 1000000), 0);
+	for (int64_t i = 0; w && i < n; i++) {
+		struct sample row = {.t_s = (double)i * 1e-3,
+		                     .rss_bytes = 100000000 + (i % 7) * 4096,
+		                     .heap_bytes = 50000000 + (i % 5) * 1000,
+		                     .alloc_in_use_bytes = -1,
+		                     .alloc_system_bytes = -1,
+		                     .alloc_resident_bytes = -1,
+		                     .arenas = -1,
+		                     .progress = -1,
+		                     .phase = 0,
+		                     .missed_ticks = i == 400001 ? 5 : 0};
+		if (i == 400000)
+			row.rss_bytes = 900000000; /* the peak, one sample wide */
+		if (i == 400002)
+			row.heap_bytes = 70000000;
+		if (i == 400003)
+			row.heap_bytes = 30000000; /* a trough, as wide */
+		series_writer_add(w, &row, &names);
+	}
+	expect_int(w ? series_writer_commit(w, &written) : -1, 0);
+	struct stat st = {0};
+	int stat_rc = stat(path, &st);
+	expect(stat_rc == 0 && st.st_size < 5 * 1000 * 1000,
+	       "10 minutes at 1 ms in %lld bytes (under 5 MB)", (long long)st.st_size);
+	char *text = read_text(path);
+	int64_t lines = count_lines(text), missed = 0;
+	expect(text && strstr(text, "\t900000000\t") != NULL, "the one-sample RSS peak is kept");
+	expect(text && strstr(text, "\t70000000\t") != NULL, "the one-sample heap peak is kept");
+	expect(text && strstr(text, "\t30000000\t") != NULL, "the one-sample heap trough is kept");
+	expect(text && strstr(text, "\n599.9990\t") != NULL, "the last sample is kept");
+	/* The last column of every row: the missed ticks, each counted once. */
+	for (char *line = text ? strchr(text, '\n') : NULL; line && line[1];
+	     line = strchr(line + 1, '\n')) {
+		char *end = strchr(line + 1, '\n'), *last = end ? end : line + strlen(line);
+		while (last > line && last[-1] != '\t')
+			last--;
+		missed += strtoll(last, NULL, 10);
+	}
+	expect_int(missed, 5);
+	expect(lines > SERIES_FULL_ROWS &&
+	           lines < SERIES_FULL_ROWS +
+	                       SERIES_WINDOW_ROWS * (n / (SERIES_WINDOW_NS / 1000000)) + 10,
+	       "%lld rows: every sample of the start, then at most SERIES_WINDOW_ROWS per window",
+	       (long long)lines);
+	free(text);
+	remove_tree(tmpl);
 }
 
 static struct json_object *find_group(struct json_object *summary)
@@ -290,7 +371,8 @@ TEST(run_directory)
 	                        .env_removed = "MALLOC_PERTURB_"};
 	struct results *r = NULL;
 	struct cell_record ok, bad;
-	struct series s;
+	struct series_writer *w = NULL;
+	struct series_phases names = {.n = 1, .names = {"run"}};
 	struct sample row = {.t_s = 0.01, .rss_bytes = 4096, .heap_bytes = 100, .phase = 0};
 	struct json_object *summary, *meta, *g, *v, *peak;
 	const char *cmd = "";
@@ -308,15 +390,30 @@ TEST(run_directory)
 	}
 	fill_cell(&ok, "ok", 1, 123456);
 	fill_cell(&bad, "failed", 2, -1);
-	series_init(&s);
-	series_append(&s, &row);
-	rc = results_add_cell(r, &ok, &s, NULL);
+	expect_int(results_series_open(r, &ok, 10000000, &w), 0);
+	if (w)
+		series_writer_add(w, &row, &names);
+	rc = results_add_cell(r, &ok, w, NULL);
 	expect_int(rc, 0);
-	rc = results_add_cell(r, &bad, NULL, NULL);
+	/* A cell whose series has no row: no file. */
+	w = NULL;
+	expect_int(results_series_open(r, &bad, 10000000, &w), 0);
+	rc = results_add_cell(r, &bad, w, NULL);
 	expect_int(rc, 0);
+	/* Before the end: cells.csv has every cell, summary.json is valid
+	 * JSON (however many cells it has caught up with). */
+	snprintf(path, sizeof(path), "%s/cells.csv", results_dir(r));
+	text = read_text(path);
+	expect_int(count_lines(text), 3);
+	free(text);
+	snprintf(path, sizeof(path), "%s/summary.json", results_dir(r));
+	summary = json_object_from_file(path);
+	expect(summary && json_object_object_get_ex(summary, "complete", &v) &&
+	           !json_object_get_boolean(v),
+	       "summary.json parses during the run and is not complete");
+	json_object_put(summary);
 	rc = results_finish(r, 0);
 	expect_int(rc, 0);
-	series_finish(&s);
 
 	snprintf(path, sizeof(path), "%s/meta.json", results_dir(r));
 	meta = json_object_from_file(path);
@@ -476,6 +573,7 @@ int main(void)
 	    TAP(csv_na),
 	    TAP(json_na),
 	    TAP(series_tsv),
+	    TAP(series_envelope),
 	    TAP(run_directory),
 	    TAP(two_runs_same_second),
 	    TAP(unwritable_root),

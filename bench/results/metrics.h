@@ -127,7 +127,10 @@
 	  .doc = "mallocs + frees of the workload's script (same under every allocator)")          \
 	M(extra_ops, I, .unit = MU_COUNT, .agg = true,                                             \
 	  .doc = "mallocs + frees whose count depends on timing (tile reloads)")                   \
-	M(samples, I, .unit = MU_COUNT, .agg = true, .doc = "time-series rows recorded")           \
+	M(samples, I, .unit = MU_COUNT, .agg = true,                                               \
+	  .doc = "samples taken (the series file may keep fewer: envelopes, see README)")          \
+	M(ticks_missed, I, .unit = MU_COUNT, .agg = true,                                          \
+	  .doc = "sampling ticks that passed without a sample (the series says where)")            \
 	S(probe, 16, "reader the probe used (glibc, jemalloc, ...); empty without a probe")        \
 	M(sampled_peak_alloc_in_use_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,      \
 	  .doc = "largest in-use figure the probe read (sampled)")                                 \

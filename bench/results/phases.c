@@ -1,22 +1,89 @@
-/* phases.c - per-phase figures from a cell's series (see phases.h). */
+/* phases.c - per-phase figures of a cell, gathered as its samples are
+ * taken (see phases.h). */
 #include "bench/results/phases.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Least squares y = a + b x over the samples of phase `ph` whose progress
- * x lies in [lo, hi]; y is RSS or heap. Returns b and sets *r2, or NaN when
- * there are too few points. */
-static double fit(const struct series *s, int ph, double lo, double hi, int rss, double *r2)
+void phases_acc_init(struct phases_acc *a, const struct workload *w)
+{
+	memset(a, 0, sizeof(*a));
+	/* Series phase i + 1 is workload phase i. */
+	for (int i = 0; w && i < w->nphases && i + 1 < SERIES_MAX_PHASES; i++)
+		if (workload_phase_leak(&w->phases[i]))
+			a->fit_mask |= 1u << (i + 1);
+}
+
+/* Keeps the point when it falls on the stride; a full buffer keeps every
+ * other point and doubles the stride, so the points stay evenly spread
+ * over the phase however long it runs. */
+static void keep_fit_point(struct phases_acc *a, struct phases_running *p, const struct sample *row)
+{
+	if (!p->fit) {
+		p->fit = malloc(PHASES_FIT_POINTS * sizeof(*p->fit));
+		p->stride = 1;
+		if (!p->fit) {
+			a->oom = 1;
+			return;
+		}
+	}
+	if ((p->with_progress - 1) % p->stride)
+		return;
+	if (p->nfit == PHASES_FIT_POINTS) {
+		for (int i = 0; i < PHASES_FIT_POINTS / 2; i++)
+			p->fit[i] = p->fit[2 * i];
+		p->nfit = PHASES_FIT_POINTS / 2;
+		p->stride *= 2;
+		if ((p->with_progress - 1) % p->stride)
+			return;
+	}
+	p->fit[p->nfit++] = (struct phases_fit_point){(double)row->progress, (double)row->rss_bytes,
+	                                              (double)row->heap_bytes};
+}
+
+void phases_acc_add(struct phases_acc *a, const struct sample *row)
+{
+	if (row->phase < 0 || row->phase >= SERIES_MAX_PHASES)
+		return;
+	struct phases_running *p = &a->p[row->phase];
+	if (!p->samples++) {
+		p->start_s = row->t_s;
+		p->peak_rss = -1;
+	}
+	p->end_s = row->t_s;
+	p->last = *row;
+	if (row->rss_bytes > p->peak_rss)
+		p->peak_rss = row->rss_bytes;
+	if (row->progress < 0)
+		return;
+	double x = (double)row->progress;
+	if (!p->with_progress++)
+		p->progress_lo = p->progress_hi = x;
+	p->progress_lo = fmin(p->progress_lo, x);
+	p->progress_hi = fmax(p->progress_hi, x);
+	if (a->fit_mask & (1u << row->phase))
+		keep_fit_point(a, p, row);
+}
+
+void phases_acc_finish(struct phases_acc *a)
+{
+	for (int i = 0; i < SERIES_MAX_PHASES; i++)
+		free(a->p[i].fit);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Least squares y = a + b x over the fit points whose progress x lies in
+ * [lo, hi]; y is RSS or heap. Returns b and sets *r2, or NaN when there
+ * are too few points. */
+static double fit(const struct phases_running *p, double lo, double hi, int rss, double *r2)
 {
 	double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct sample *row = &s->rows[i];
-		double x = (double)row->progress;
-		if (row->phase != ph || row->progress < 0 || x < lo || x > hi)
+	for (int i = 0; i < p->nfit; i++) {
+		double x = p->fit[i].x, y = rss ? p->fit[i].rss : p->fit[i].heap;
+		if (x < lo || x > hi)
 			continue;
-		double y = (double)(rss ? row->rss_bytes : row->heap_bytes);
 		n++;
 		sx += x;
 		sy += y;
@@ -38,36 +105,32 @@ static double fit(const struct series *s, int ph, double lo, double hi, int rss,
  * time, so a busy machine that slows the work changes nothing. The first
  * and last tenth of the iterations are left out: they hold the ramp of the
  * churn window and its release. */
-static void leak_growth(const struct series *s, int ph, struct phase_stat *st)
+static void leak_growth(const struct phases_running *p, struct phase_stat *st)
 {
-	double lo = INFINITY, hi = -INFINITY, r2;
-	for (size_t i = 0; i < s->n; i++)
-		if (s->rows[i].phase == ph && s->rows[i].progress >= 0) {
-			lo = fmin(lo, (double)s->rows[i].progress);
-			hi = fmax(hi, (double)s->rows[i].progress);
-		}
-	if (!(hi > lo))
+	double lo = p->progress_lo, hi = p->progress_hi, r2;
+	if (!p->with_progress || !(hi > lo))
 		return;
 	double span = hi - lo;
-	st->heap_growth_per_iter_bytes = fit(s, ph, lo + span * 0.1, hi - span * 0.1, 0, &r2);
-	st->rss_growth_per_iter_bytes =
-	    fit(s, ph, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
+	st->heap_growth_per_iter_bytes = fit(p, lo + span * 0.1, hi - span * 0.1, 0, &r2);
+	st->rss_growth_per_iter_bytes = fit(p, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
 }
 
-void phases_compute(const struct series *s, const struct workload *w,
-                    const struct phase_snapshot *snapshots, struct phase_stats *out)
+void phases_compute(const struct phases_acc *a, const struct series_phases *names,
+                    const struct workload *w, const struct phase_snapshot *snapshots,
+                    struct phase_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->n = s->nphases < SERIES_MAX_PHASES ? s->nphases : SERIES_MAX_PHASES;
+	out->n = names->n < SERIES_MAX_PHASES ? names->n : SERIES_MAX_PHASES;
 	for (int i = 0; i < out->n; i++) {
 		struct phase_stat *st = &out->p[i];
-		snprintf(st->name, sizeof(st->name), "%s", s->phase_names[i]);
+		const struct phases_running *p = &a->p[i];
+		snprintf(st->name, sizeof(st->name), "%s", names->names[i]);
 #define PHASE_NA_I(key) st->key = -1;
 #define PHASE_NA_F(key) st->key = NAN;
 #define PHASE_NA_(key, type, unit, group, doc) PHASE_NA_##type(key)
 		PHASE_FIELDS(PHASE_NA_)
 #undef PHASE_NA_
-		st->samples = 0;
+		st->samples = p->samples;
 		st->duration_s = snapshots ? snapshots[i].duration_s : NAN;
 		if (snapshots && snapshots[i].heap_bytes > 0) {
 			st->snapshot_heap_bytes = snapshots[i].heap_bytes;
@@ -76,27 +139,18 @@ void phases_compute(const struct series *s, const struct workload *w,
 				st->snapshot_rss_over_heap = (double)snapshots[i].rss_bytes /
 				                             (double)snapshots[i].heap_bytes;
 		}
-	}
-	for (size_t i = 0; i < s->n; i++) {
-		const struct sample *row = &s->rows[i];
-		if (row->phase < 0 || row->phase >= out->n)
-			continue;
-		struct phase_stat *st = &out->p[row->phase];
-		if (!st->samples++)
-			st->start_s = row->t_s;
-		st->end_s = row->t_s;
-		st->rss_end_bytes = row->rss_bytes;
-		st->heap_end_bytes = row->heap_bytes;
-		st->alloc_in_use_end_bytes = row->alloc_in_use_bytes;
-		st->alloc_system_end_bytes = row->alloc_system_bytes;
-		if (row->rss_bytes > st->peak_rss_bytes)
-			st->peak_rss_bytes = row->rss_bytes;
-	}
-	for (int i = 0; i < out->n; i++) {
-		struct phase_stat *st = &out->p[i];
-		if (st->samples && st->heap_end_bytes > 0)
-			st->rss_over_heap_end =
-			    (double)st->rss_end_bytes / (double)st->heap_end_bytes;
+		if (p->samples) {
+			st->start_s = p->start_s;
+			st->end_s = p->end_s;
+			st->rss_end_bytes = p->last.rss_bytes;
+			st->heap_end_bytes = p->last.heap_bytes;
+			st->alloc_in_use_end_bytes = p->last.alloc_in_use_bytes;
+			st->alloc_system_end_bytes = p->last.alloc_system_bytes;
+			st->peak_rss_bytes = p->peak_rss;
+			if (st->heap_end_bytes > 0)
+				st->rss_over_heap_end =
+				    (double)st->rss_end_bytes / (double)st->heap_end_bytes;
+		}
 		/* The snapshot's reading is the phase's end; a sample's may be
 		 * from any moment since the probe last read. */
 		st->alloc_end_exact = snapshots && snapshots[i].heap_bytes > 0 &&
@@ -105,16 +159,16 @@ void phases_compute(const struct series *s, const struct workload *w,
 			st->alloc_in_use_end_bytes = snapshots[i].alloc_in_use_bytes;
 			st->alloc_system_end_bytes = snapshots[i].alloc_system_bytes;
 		}
-		if ((st->samples || st->alloc_end_exact) && st->alloc_in_use_end_bytes > 0 &&
+		if ((p->samples || st->alloc_end_exact) && st->alloc_in_use_end_bytes > 0 &&
 		    st->alloc_system_end_bytes >= 0)
 			st->system_over_in_use_end =
 			    (double)st->alloc_system_end_bytes / (double)st->alloc_in_use_end_bytes;
 		/* Series phase i + 1 is workload phase i. */
-		if (i == 0 || i > w->nphases || !workload_phase_leak(&w->phases[i - 1]) ||
-		    !st->samples)
+		if (!p->samples || i == 0 || !w || i > w->nphases ||
+		    !workload_phase_leak(&w->phases[i - 1]))
 			continue;
 		st->leak_per_iter_bytes = (int64_t)workload_phase_leak(&w->phases[i - 1]);
-		leak_growth(s, i, st);
+		leak_growth(p, st);
 	}
 }
 

@@ -71,16 +71,56 @@ struct phase_stat {
 };
 #undef PHASE_MEMBER_
 
+/* PHASE_<key>: the index of a figure in PHASE_FIELDS order. */
+#define PHASE_ID_(key, type, unit, group, doc) PHASE_##key,
+enum phase_field_id { PHASE_FIELDS(PHASE_ID_) PHASE_N };
+#undef PHASE_ID_
+
 struct phase_stats {
 	int n; /* series phases, "start" included */
 	struct phase_stat p[SERIES_MAX_PHASES];
 };
 
-/* Computes the figures of every phase; w must be scaled like the run.
- * snapshots: SERIES_MAX_PHASES entries indexed like the series' phases, or
- * NULL. */
-void phases_compute(const struct series *s, const struct workload *w,
-                    const struct phase_snapshot *snapshots, struct phase_stats *out);
+/* What the phase figures need of the samples, kept as they are taken: the
+ * driver holds no series in memory (series.h). Per phase: counts, first
+ * and last sample, the peak; for a leak phase the points of its growth
+ * fit, at most PHASES_FIT_POINTS of them (every sample while they fit,
+ * then every 2nd, 4th, ... evenly: the same fit, bounded memory). */
+#define PHASES_FIT_POINTS 4096
+
+struct phases_fit_point {
+	double x, rss, heap;
+};
+
+struct phases_running {
+	int64_t samples;
+	double start_s, end_s;
+	struct sample last;
+	int64_t peak_rss;
+	double progress_lo, progress_hi; /* over the samples with progress */
+	struct phases_fit_point *fit;    /* NULL: not a leak phase, or none yet */
+	int nfit;
+	int64_t stride, with_progress;
+};
+
+struct phases_acc {
+	struct phases_running p[SERIES_MAX_PHASES];
+	unsigned fit_mask; /* series phases whose fit points are kept */
+	int oom;           /* a fit buffer could not be allocated */
+};
+
+/* w: the workload (scaled like the run; NULL for a real program) says
+ * which phases leak. phases_acc_finish frees what add allocated. */
+void phases_acc_init(struct phases_acc *a, const struct workload *w);
+void phases_acc_add(struct phases_acc *a, const struct sample *row);
+void phases_acc_finish(struct phases_acc *a);
+
+/* Computes the figures of every phase from what a gathered; names are the
+ * phases' names; w must be scaled like the run. snapshots:
+ * SERIES_MAX_PHASES entries indexed like the series' phases, or NULL. */
+void phases_compute(const struct phases_acc *a, const struct series_phases *names,
+                    const struct workload *w, const struct phase_snapshot *snapshots,
+                    struct phase_stats *out);
 
 /* Cell-level figures that come from the phases: budget, peak RSS over
  * budget, RSS at the end of the last idle phase, RSS / heap at the end of

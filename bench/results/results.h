@@ -1,9 +1,13 @@
 /* results.h - the run directory: results/runs/<id>/ with meta.json,
  * cells.csv, summary.json and series/<cell>.tsv, and results/latest.
  *
- * Every file is written to a temporary name and renamed, and cells.csv and
- * summary.json are rewritten after each cell, so an interrupted run keeps
- * every finished cell and never a truncated file.
+ * Written as the run goes, at a cost per cell that does not grow with the
+ * cells already done: each cell's series streams to its own file (a
+ * temporary name until the cell is done), its line is appended to
+ * cells.csv, and summary.json, which must be whole JSON, is rewritten at a
+ * bounded rate (results.c says how); results_finish writes it once more,
+ * complete. An interrupted run keeps every finished cell and never a
+ * truncated file.
  */
 #ifndef WIMM_RESULTS_H
 #define WIMM_RESULTS_H
@@ -50,14 +54,23 @@ struct results;
 int results_create(const char *out_root, const struct run_info *info, struct results **out,
                    char *err, size_t errlen);
 
-/* Writes series/<cell>.tsv, then rewrites cells.csv and summary.json
- * (where each cell carries its per-phase figures; phases may be NULL).
- * Returns 0 or -errno (a message is logged). */
-int results_add_cell(struct results *r, const struct cell_record *cell, const struct series *s,
+/* Opens the series file of cell (its workload, threads, allocator and rep
+ * name it) for the sampler to stream rows to. Returns 0 or -errno (a
+ * message is logged): the cell can still run, without a series. */
+int results_series_open(struct results *r, const struct cell_record *cell, int64_t interval_ns,
+                        struct series_writer **out);
+
+/* Records a finished cell: commits its series (w, NULL when none; w is
+ * consumed either way), appends its line to cells.csv, keeps its
+ * summary.json entry (with its per-phase figures; phases may be NULL) and
+ * rewrites summary.json when one is due. Returns 0 or -errno (a message
+ * is logged); the cell is recorded even when its series is not. */
+int results_add_cell(struct results *r, const struct cell_record *cell, struct series_writer *w,
                      const struct phase_stats *phases);
 
-/* Final summary.json (with "complete" and "cells_not_run"). Returns 0 or
- * -errno, also when OUT/latest could not be pointed at the run (logged). */
+/* Final cells.csv (when an append had failed) and summary.json (with
+ * "complete" and "cells_not_run"). Returns 0 or -errno, also when
+ * OUT/latest could not be pointed at the run (logged). */
 int results_finish(struct results *r, int cells_not_run);
 
 const char *results_dir(const struct results *r);

@@ -68,10 +68,26 @@ static int64_t read_rss(int fd, long page)
 	return (int64_t)resident * page;
 }
 
-/* Adds a row to the series and to the outcome's running figures; guard:
- * whether the memory guard applies (not to a child that has exited). */
-static void record(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
-                   const struct sample *row, int guard)
+/* The name of phase i, taken when it is first sampled: the child wrote it
+ * before entering the phase (read bounded, cleaned: text.h). */
+static void name_phase(const struct runner_cell *c, struct runner_outcome *o, int i)
+{
+	if (i < 0 || i >= SERIES_MAX_PHASES || o->phases.names[i][0])
+		return;
+	if (c->sb && i < c->sb->nphases)
+		text_clean_n(o->phases.names[i], sizeof(o->phases.names[i]), c->sb->phase_names[i],
+		             sizeof(c->sb->phase_names[i]), TEXT_ONE_LINE);
+	else if (!c->sb && i == 0)
+		snprintf(o->phases.names[0], sizeof(o->phases.names[0]), "run");
+	if (i >= o->phases.n)
+		o->phases.n = i + 1;
+}
+
+/* Adds a row to the outcome's running figures and hands it on (the runner
+ * keeps no row); guard: whether the memory guard applies (not to a child
+ * that has exited). */
+static void record(const struct runner_cell *c, struct runner_outcome *o, const struct sample *row,
+                   int guard)
 {
 	if (row->heap_bytes > o->sampled_peak_heap)
 		o->sampled_peak_heap = row->heap_bytes;
@@ -86,13 +102,15 @@ static void record(const struct runner_cell *c, struct series *s, struct runner_
 	if (guard && c->mem_guard_bytes > 0 && row->rss_bytes > c->mem_guard_bytes)
 		o->over_guard = 1;
 	o->final_rss = row->rss_bytes;
-	series_append(s, row);
+	o->last_t_s = row->t_s;
+	o->samples++;
+	name_phase(c, o, row->phase);
 	if (c->on_sample)
 		c->on_sample(c->on_sample_ctx, row);
 }
 
-static void sample(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
-                   int statm, long page, double t)
+static void sample(const struct runner_cell *c, struct runner_outcome *o, int statm, long page,
+                   double t, int64_t missed)
 {
 	int64_t rss = read_rss(statm, page);
 	/* A zombie's statm reads as zeros: the child has gone, not shrunk. */
@@ -105,7 +123,8 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 	                     .alloc_system_bytes = -1,
 	                     .alloc_resident_bytes = -1,
 	                     .arenas = -1,
-	                     .progress = -1};
+	                     .progress = -1,
+	                     .missed_ticks = missed};
 	if (c->sb) {
 		if (c->heap_from_scoreboard) {
 			row.heap_bytes = scoreboard_live_bytes(c->sb);
@@ -124,15 +143,14 @@ static void sample(const struct runner_cell *c, struct series *s, struct runner_
 		if (!c->heap_from_scoreboard)
 			row.heap_bytes = row.alloc_in_use_bytes;
 	}
-	record(c, s, o, &row, 1);
+	record(c, o, &row, 1);
 }
 
 /* The child's own last reading as it exited (the worker's heap, the
  * probe's allocator figures and RSS from exit()), as the series' last
  * row: a real program that frees before it exits would otherwise end on
  * whatever the probe read last, possibly long before. */
-static void exit_row(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
-                     int64_t t0)
+static void exit_row(const struct runner_cell *c, struct runner_outcome *o, int64_t t0)
 {
 	const struct sb_snapshot *e = &c->sb->exit;
 	int64_t t_ns = atomic_load(&e->t_ns), rss = atomic_load(&e->rss_bytes);
@@ -151,10 +169,10 @@ static void exit_row(const struct runner_cell *c, struct series *s, struct runne
 	};
 	if (!c->heap_from_scoreboard)
 		row.heap_bytes = row.alloc_in_use_bytes;
-	if (s->n && row.t_s < s->rows[s->n - 1].t_s)
-		row.t_s = s->rows[s->n - 1].t_s;
+	if (o->samples && row.t_s < o->last_t_s)
+		row.t_s = o->last_t_s;
 	scoreboard_probe_read(c->sb, &o->probe);
-	record(c, s, o, &row, 0);
+	record(c, o, &row, 0);
 }
 
 /* Checks malloc's owner once the worker has written it. 1 = wrong. */
@@ -240,9 +258,9 @@ static int wait_exec(const struct runner_cell *c, struct spawn_child *ch, struct
 }
 
 /* Samples, checks and reads output until the child exits or is killed. */
-static void watch(const struct runner_cell *c, struct series *s, struct runner_outcome *o,
-                  pid_t pid, int pidfd, int statm, struct capture *cap, int ncap, int64_t t0,
-                  int64_t deadline, const sigset_t *mask)
+static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t pid, int pidfd,
+                  int statm, struct capture *cap, int ncap, int64_t t0, int64_t deadline,
+                  const sigset_t *mask)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	/* interval 0: no samples at all (rusage only), the baseline against
@@ -252,7 +270,11 @@ static void watch(const struct runner_cell *c, struct series *s, struct runner_o
 	for (;;) {
 		int64_t t = now_ns();
 		if (sampling && t >= next) {
-			sample(c, s, o, statm, page, (double)(t - t0) / 1e9);
+			/* The tick due at next is this one, late; those due
+			 * after it up to now are missed, and said so. */
+			int64_t missed = (t - next) / c->interval_ns;
+			o->ticks_missed += missed;
+			sample(c, o, statm, page, (double)(t - t0) / 1e9, missed);
 			next += c->interval_ns;
 			if (next <= t)
 				next = t + c->interval_ns;
@@ -288,8 +310,8 @@ static void watch(const struct runner_cell *c, struct series *s, struct runner_o
 }
 
 /* After the exit: rusage, the last kill of the group, the output files. */
-static void reap(const struct runner_cell *c, struct series *s, struct runner_outcome *o, pid_t pid,
-                 int64_t t0, struct capture *out, struct capture *err)
+static void reap(const struct runner_cell *c, struct runner_outcome *o, pid_t pid, int64_t t0,
+                 struct capture *out, struct capture *err)
 {
 	int status = 0;
 	while (wait4(pid, &status, 0, &o->ru) < 0 && errno == EINTR)
@@ -305,15 +327,10 @@ static void reap(const struct runner_cell *c, struct series *s, struct runner_ou
 		o->term_signal = WTERMSIG(status);
 	}
 	if (c->sb && c->interval_ns > 0 && WIFEXITED(status))
-		exit_row(c, s, o, t0);
-	if (c->sb)
-		for (int i = 0; i < c->sb->nphases && i < SERIES_MAX_PHASES; i++)
-			text_clean_n(s->phase_names[i], sizeof(s->phase_names[i]),
-			             c->sb->phase_names[i], sizeof(c->sb->phase_names[i]),
-			             TEXT_ONE_LINE);
-	s->nphases = c->sb ? c->sb->nphases : 1;
-	if (!c->sb)
-		snprintf(s->phase_names[0], sizeof(s->phase_names[0]), "run");
+		exit_row(c, o, t0);
+	/* Phases never sampled are named too: the summary lists them all. */
+	for (int i = 0; i < (c->sb ? c->sb->nphases : 1) && i < SERIES_MAX_PHASES; i++)
+		name_phase(c, o, i);
 	if (!o->wrong_owner && c->sb && c->sb->malloc_owner[0])
 		o->wrong_owner = owner_is_wrong(c, o);
 	uint64_t dropped;
@@ -329,7 +346,7 @@ static void reap(const struct runner_cell *c, struct series *s, struct runner_ou
 	text_clean(o->stderr_tail, sizeof(o->stderr_tail), line, TEXT_ONE_LINE);
 }
 
-int runner_run(const struct runner_cell *c, struct series *s, struct runner_outcome *o)
+int runner_run(const struct runner_cell *c, struct runner_outcome *o)
 {
 	struct capture cap[2]; /* stderr, stdout */
 	struct spawn_child ch = {.pid = -1, .status_fd = -1};
@@ -388,10 +405,10 @@ int runner_run(const struct runner_cell *c, struct series *s, struct runner_outc
 			reaper_watch(0);
 			goto restore;
 		}
-		watch(c, s, o, ch.pid, pidfd, statm, cap, ncap, t0, deadline, &mask);
+		watch(c, o, ch.pid, pidfd, statm, cap, ncap, t0, deadline, &mask);
 	}
 	o->wall_s = (double)(now_ns() - t0) / 1e9;
-	reap(c, s, o, ch.pid, t0, &cap[1], &cap[0]);
+	reap(c, o, ch.pid, t0, &cap[1], &cap[0]);
 restore:
 	sigprocmask(SIG_SETMASK, &mask, NULL);
 out:

@@ -42,7 +42,8 @@ struct runner_cell {
 	const char *stdin_path, *stdout_path, *stderr_path;
 	uint64_t output_cap;
 	/* Called with each row sampled (NULL: nothing), inside the sampling
-	 * loop: it must return at once (progress.h rate-limits itself). */
+	 * loop: it must return at once (progress.h rate-limits itself). The
+	 * runner keeps no row: this is where they go (series.h). */
 	void (*on_sample)(void *ctx, const struct sample *row);
 	void *on_sample_ctx;
 };
@@ -60,6 +61,13 @@ struct runner_outcome {
 	int before_exec;
 	double wall_s; /* from the exec to the exit */
 	struct rusage ru;
+	int64_t samples;      /* rows sampled (the exit row included) */
+	double last_t_s;      /* of the last row */
+	int64_t ticks_missed; /* ticks that passed without a sample */
+	/* The phases' names, taken from the scoreboard when a phase is first
+	 * sampled (and at the end for those never sampled); "run" without a
+	 * scoreboard. on_sample's rows index them. */
+	struct series_phases phases;
 	int64_t sampled_peak_rss;
 	int64_t sampled_peak_heap; /* -1 when never known */
 	int64_t final_rss;
@@ -73,9 +81,9 @@ struct runner_outcome {
 	char stderr_tail[256]; /* last line of its stderr, cleaned (text.h) */
 };
 
-/* Runs the cell to completion, appending one row per tick to s.
+/* Runs the cell to completion, handing one row per tick to on_sample.
  * Returns 0 when an outcome was recorded (even a crash), -errno when the
  * runner itself failed (out of memory, no /proc). */
-int runner_run(const struct runner_cell *c, struct series *s, struct runner_outcome *o);
+int runner_run(const struct runner_cell *c, struct runner_outcome *o);
 
 #endif

@@ -1,8 +1,19 @@
-/* series.h - one cell's time series, sampled by the driver every interval.
+/* series.h - one cell's time series: the row the driver samples every
+ * interval, and the file the rows stream to as they are taken.
  *
- * SERIES_COLUMNS generates the TSV header and writer. Rows live in the
- * driver's memory until the cell ends (the driver is not the measured
- * process, so its own allocations disturb nothing).
+ * SERIES_COLUMNS generates the row, the TSV header and the writer. No row
+ * stays in the driver's memory: each is written (buffered) to a temporary
+ * file that becomes series/<cell>.tsv when the cell is done, and what the
+ * summary needs is kept as running figures (runner.h, phases.h). So a run
+ * of an hour at 1 ms costs the driver no more memory than one of a second.
+ *
+ * Long series at short intervals are stored as envelopes: below
+ * SERIES_ENVELOPE_BELOW_NS, once SERIES_FULL_ROWS rows are written, each
+ * window of SERIES_WINDOW_NS keeps only its rows of lowest and highest RSS
+ * and of lowest and highest heap (each a real sample, in time order), so
+ * no peak or trough is lost and an hour at 1 ms stays under 25 MB. meta.json records these
+ * three numbers ("series"); a phase change closes a window, so every
+ * phase's first sample is kept.
  */
 #ifndef WIMM_SERIES_H
 #define WIMM_SERIES_H
@@ -17,7 +28,7 @@
 
 /* X(column, C type, format, doc). Formats: time (seconds, 4 decimals),
  * bytes and count (integers; negative = n/a, written empty), phase (written
- * as its name). */
+ * as its name). Columns are read by name: a new one goes at the end. */
 #define SERIES_COLUMNS(X)                                                                          \
 	X(t_s, double, time, "seconds since the child was started")                                \
 	X(rss_bytes, int64_t, bytes, "resident set size from /proc/PID/statm")                     \
@@ -27,7 +38,10 @@
 	X(alloc_resident_bytes, int64_t, bytes, "of those, resident, where it knows")              \
 	X(arenas, int64_t, count, "the allocator's arena count (see README)")                      \
 	X(progress, int64_t, count, "units of work done (iterations, ops, sources)")               \
-	X(phase, int, phase, "index of the phase the workload was in")
+	X(phase, int, phase, "index of the phase the workload was in")                             \
+	X(missed_ticks, int64_t, count,                                                            \
+	  "ticks of the interval that passed without a sample just before this row (in an "        \
+	  "envelope: in this row's window)")
 
 #define SERIES_FIELD_(name, type, format, doc) type name;
 struct sample {
@@ -35,17 +49,43 @@ struct sample {
 };
 #undef SERIES_FIELD_
 
-struct series {
-	size_t n, cap;
-	struct sample *rows;
-	int nphases;
-	char phase_names[SERIES_MAX_PHASES][SERIES_PHASE_NAME_MAX];
+/* The names of a cell's phases by index, as the scoreboard gives them. */
+struct series_phases {
+	int n;
+	char names[SERIES_MAX_PHASES][SERIES_PHASE_NAME_MAX];
 };
 
-/* series_init/series_finish: caller owns the struct. */
-void series_init(struct series *s);
-void series_finish(struct series *s);
-/* Appends a row. Returns 0 or -ENOMEM. */
-int series_append(struct series *s, const struct sample *row);
+/* Phase name of index i: "?" when i is out of range or the name is empty. */
+const char *series_phase_name(const struct series_phases *p, int i);
+
+/* How long series are stored (see the top of this file). */
+#define SERIES_ENVELOPE_BELOW_NS INT64_C(10000000) /* intervals under 10 ms */
+#define SERIES_FULL_ROWS 8192                      /* every sample up to here */
+#define SERIES_WINDOW_NS INT64_C(50000000)         /* then 50 ms windows */
+#define SERIES_WINDOW_ROWS 4                       /* of at most 4 rows */
+
+struct series_writer;
+
+/* Starts the series file path: writes to "path.tmp.<pid>" until commit.
+ * interval_ns decides whether long stretches become envelopes. Returns 0
+ * or -errno. */
+int series_writer_open(struct series_writer **out, const char *path, int64_t interval_ns);
+
+/* Adds one sample (phase names from names). A write error is kept and
+ * returned by commit; adding goes on. */
+void series_writer_add(struct series_writer *w, const struct sample *row,
+                       const struct series_phases *names);
+
+/* Rows written so far (an open envelope window not counted). */
+int64_t series_writer_rows(const struct series_writer *w);
+
+/* Writes the last window, syncs and renames the file to its path; with no
+ * row at all, removes it instead (*written = 0). Frees w either way.
+ * Returns 0 or -errno (the temporary file removed). */
+int series_writer_commit(struct series_writer *w, int *written);
+
+/* Removes the temporary file and frees w: an interrupted cell leaves no
+ * half file. NULL is a no-op. */
+void series_writer_abort(struct series_writer *w);
 
 #endif

@@ -415,7 +415,7 @@ static const struct sb_snapshot *snapshot_of(const struct scoreboard *sb, int i)
 }
 
 static void fill_record(struct cell_record *c, const struct runner_outcome *o,
-                        const struct scoreboard *sb, const struct series *s, int worker)
+                        const struct scoreboard *sb, int worker)
 {
 	const double us = 1e-6;
 	c->wall_s = o->wall_s;
@@ -472,7 +472,8 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 	/* A real program's calls are not counted: n/a, not 0. */
 	c->ops = worker ? (int64_t)scoreboard_ops(sb) : -1;
 	c->extra_ops = worker ? (int64_t)scoreboard_extra_ops(sb) : -1;
-	c->samples = (int64_t)s->n;
+	c->samples = o->samples;
+	c->ticks_missed = o->ticks_missed;
 	c->exit_status = o->exited ? o->exit_status : -1;
 	c->term_signal = o->term_signal ? o->term_signal : -1;
 	snprintf(c->malloc_owner, sizeof(c->malloc_owner), "%s", sb->malloc_owner);
@@ -490,23 +491,26 @@ static int cell_ok(const struct session_cell *sc, const struct runner_outcome *o
 	return !sc->workload || atomic_load(&sb->state) == SB_DONE;
 }
 
-/* The live line's view of a sample: RSS and the phase the scoreboard
- * names (the child writes the names; read bounded, shown cleaned). */
+/* Where each sample goes as it is taken: the series file, the running
+ * phase figures, and the live line (RSS and the phase's name, which the
+ * runner took cleaned from the scoreboard). Nothing else keeps it. */
 struct tick_ctx {
 	struct progress *progress;
-	const struct scoreboard *sb;
+	struct series_writer *series; /* NULL: none could be opened */
+	struct phases_acc *phases;
+	const struct series_phases *names;
 };
 
 static void on_tick(void *ctx, const struct sample *row)
 {
 	const struct tick_ctx *t = ctx;
-	char phase[sizeof(t->sb->phase_names[0])] = "";
-	if (!progress_due(t->progress, row->t_s))
-		return;
-	if (row->phase >= 0 && row->phase < t->sb->nphases && row->phase < SCOREBOARD_PHASES)
-		text_clean_n(phase, sizeof(phase), t->sb->phase_names[row->phase],
-		             sizeof(t->sb->phase_names[row->phase]), TEXT_ONE_LINE);
-	progress_sample(t->progress, row->t_s, row->rss_bytes, phase);
+	if (t->series)
+		series_writer_add(t->series, row, t->names);
+	phases_acc_add(t->phases, row);
+	if (progress_due(t->progress, row->t_s))
+		progress_sample(
+		    t->progress, row->t_s, row->rss_bytes,
+		    row->phase >= 0 && row->phase < t->names->n ? t->names->names[row->phase] : "");
 }
 
 /* output/<name>-<allocator>-r<rep>.stdout and .stderr for a real program. */
@@ -558,12 +562,15 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 {
 	const struct allocator *a = session_allocator(s, sc->allocator);
 	struct scoreboard *sb = NULL;
-	struct series series;
+	struct series_writer *series = NULL;
+	struct phases_acc acc;
 	struct runner_outcome o;
 	char **env = NULL, out_path[4200], err_path[4200];
 	int sb_fd = -1, rc;
 
-	series_init(&series);
+	static const struct workload none = {.nphases = 0};
+	const struct workload *w = sc->workload ? sc->workload : &none;
+	phases_acc_init(&acc, w);
 	if ((rc = scoreboard_create(&sb, &sb_fd)) ||
 	    (rc = childenv_build(a, sb_fd, s->probe, &env)) ||
 	    (sc->save_output &&
@@ -595,10 +602,21 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		snprintf(label, sizeof(label), "%s, %s, rep %d", sc->name, a->name, sc->rep);
 	(void)total; /* the session planned the total itself */
 	progress_cell(s->progress, index, label);
-	struct tick_ctx tick = {s->progress, sb};
+	/* The record's names first: they name the series file. */
+	struct cell_record *c = &s->cells[s->ncells];
+	cell_record_init(c);
+	snprintf(c->workload, sizeof(c->workload), "%s", sc->name);
+	snprintf(c->allocator, sizeof(c->allocator), "%s", a->name);
+	c->threads = sc->threads;
+	c->rep = sc->rep;
+	c->order = (int64_t)index + 1;
+	/* A series that cannot be opened is logged; the cell runs without. */
+	if (s->o.interval_ns && results_series_open(s->results, c, s->o.interval_ns, &series) < 0)
+		s->write_failed = 1;
+	struct tick_ctx tick = {s->progress, series, &acc, &o.phases};
 	rcell.on_sample = on_tick;
 	rcell.on_sample_ctx = &tick;
-	if ((rc = runner_run(&rcell, &series, &o))) {
+	if ((rc = runner_run(&rcell, &o))) {
 		log_error("cannot observe cell %s/%s: %s", sc->name, a->name, strerror(-rc));
 		goto out;
 	}
@@ -609,14 +627,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	if (note_output(sc, a, &o, out_path, err_path))
 		s->write_failed = 1;
 
-	struct cell_record *c = &s->cells[s->ncells];
-	cell_record_init(c);
-	snprintf(c->workload, sizeof(c->workload), "%s", sc->name);
-	snprintf(c->allocator, sizeof(c->allocator), "%s", a->name);
-	c->threads = sc->threads;
-	c->rep = sc->rep;
-	c->order = (int64_t)index + 1;
-	fill_record(c, &o, sb, &series, sc->workload != NULL);
+	fill_record(c, &o, sb, sc->workload != NULL);
 	int ok = cell_ok(sc, &o, sb);
 	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
 	if (!ok)
@@ -629,8 +640,6 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	}
 	struct phase_stats ps;
 	struct phase_snapshot snaps[SERIES_MAX_PHASES];
-	static const struct workload none = {.nphases = 0};
-	const struct workload *w = sc->workload ? sc->workload : &none;
 	for (int i = 0; i < SERIES_MAX_PHASES && i < SCOREBOARD_PHASES; i++) {
 		const struct sb_snapshot *at = &sb->checkpoints[i].at;
 		snaps[i].heap_bytes = atomic_load(&at->heap_bytes);
@@ -643,10 +652,15 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		snaps[i].duration_s =
 		    start > 0 && end >= start ? (double)(end - start) * 1e-9 : NAN;
 	}
-	phases_compute(&series, w, snaps, &ps);
+	if (acc.oom)
+		log_warn("%s, %s, rep %d: out of memory keeping the points of a leak fit; its "
+		         "growth figures are left out",
+		         sc->name, a->name, sc->rep);
+	phases_compute(&acc, &o.phases, w, snaps, &ps);
 	phases_fill_cell(&ps, w, c);
 	s->ncells++;
-	rc = results_add_cell(s->results, c, &series, &ps); /* logs its own errors */
+	rc = results_add_cell(s->results, c, series, &ps); /* logs its own errors */
+	series = NULL;                                     /* consumed */
 	if (rc < 0)
 		s->write_failed = 1;
 out:
@@ -654,7 +668,9 @@ out:
 	scoreboard_unmap(sb);
 	if (sb_fd >= 0)
 		close(sb_fd);
-	series_finish(&series);
+	/* An interrupted or unobserved cell leaves no half series. */
+	series_writer_abort(series);
+	phases_acc_finish(&acc);
 	return rc;
 }
 
