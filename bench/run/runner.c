@@ -271,13 +271,13 @@ static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t p
 		int64_t t = now_ns();
 		if (sampling && t >= next) {
 			/* The tick due at next is this one, late; those due
-			 * after it up to now are missed, and said so. */
+			 * after it up to now are missed, and said so. The
+			 * ticks stay on their grid (t0 + k x interval), so
+			 * every one is either sampled or counted missed. */
 			int64_t missed = (t - next) / c->interval_ns;
 			o->ticks_missed += missed;
 			sample(c, o, statm, page, (double)(t - t0) / 1e9, missed);
-			next += c->interval_ns;
-			if (next <= t)
-				next = t + c->interval_ns;
+			next += (missed + 1) * c->interval_ns;
 		}
 		if (!owner_checked && c->sb && c->sb->malloc_owner[0]) {
 			owner_checked = 1;
