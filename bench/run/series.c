@@ -153,6 +153,21 @@ static void flush_window(struct series_writer *w)
 	win->index = -1;
 }
 
+/* Whether a is more extreme than b in the way row k of a window is. */
+static int beats(const struct sample *a, const struct sample *b, int k)
+{
+	switch (k) {
+	case LOW_RSS:
+		return a->rss_bytes < b->rss_bytes;
+	case HIGH_RSS:
+		return a->rss_bytes > b->rss_bytes;
+	case LOW_HEAP:
+		return a->heap_bytes < b->heap_bytes;
+	default:
+		return a->heap_bytes > b->heap_bytes;
+	}
+}
+
 /* A sample taken into the current window, keeping the extremes. */
 static void add_to_window(struct series_writer *w, const struct sample *row, int64_t index)
 {
@@ -170,22 +185,11 @@ static void add_to_window(struct series_writer *w, const struct sample *row, int
 	}
 	win->missed += row->missed_ticks > 0 ? row->missed_ticks : 0;
 	win->last = *row;
-	if (row->rss_bytes < win->row[LOW_RSS].rss_bytes) {
-		win->row[LOW_RSS] = *row;
-		win->at[LOW_RSS] = win->seen;
-	}
-	if (row->rss_bytes > win->row[HIGH_RSS].rss_bytes) {
-		win->row[HIGH_RSS] = *row;
-		win->at[HIGH_RSS] = win->seen;
-	}
-	if (row->heap_bytes < win->row[LOW_HEAP].heap_bytes) {
-		win->row[LOW_HEAP] = *row;
-		win->at[LOW_HEAP] = win->seen;
-	}
-	if (row->heap_bytes > win->row[HIGH_HEAP].heap_bytes) {
-		win->row[HIGH_HEAP] = *row;
-		win->at[HIGH_HEAP] = win->seen;
-	}
+	for (int k = 0; k < SERIES_WINDOW_ROWS; k++)
+		if (beats(row, &win->row[k], k)) {
+			win->row[k] = *row;
+			win->at[k] = win->seen;
+		}
 	win->seen++;
 }
 
