@@ -163,6 +163,48 @@ def deaths():
                  "wimm run, SIGKILL to the driver")
 
 
+def killed_mid_run():
+    """SIGKILL to the driver between cells and during one: cells.csv has a
+    whole line for every finished cell, summary.json is valid JSON (it may
+    lag the last second's cells), and the running cell's series, streamed
+    to a temporary file, is not left half-written under its name."""
+    out = tempfile.mkdtemp(prefix="wimm-killed-")
+    p = subprocess.Popen([*WRAP, WIMM, "exec", "-a", "glibc", "-r", "20", "--interval", "1ms",
+                          "--out", out, "--", CHILD, "alloc", "1"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    csv_path = os.path.join(out, "latest", "cells.csv")
+
+    def finished():
+        try:
+            return len(open(csv_path).read().splitlines()) - 1
+        except OSError:
+            return 0
+    started = wait_until(lambda: finished() >= 3, 60)
+    time.sleep(0.1)  # into a cell
+    p.kill()
+    p.wait()
+    rows = list(csv.reader(open(csv_path)))
+    header, lines = rows[0], rows[1:]
+    check(started and len(lines) >= 3 and all(len(r) == len(header) for r in lines)
+          and open(csv_path).read().endswith("\n"),
+          f"killed driver: cells.csv holds {len(lines)} whole lines")
+    try:
+        summary = json.load(open(os.path.join(out, "latest", "summary.json")))
+        valid = summary["complete"] is False and len(summary["cells"]) <= len(lines)
+    except (OSError, ValueError, KeyError) as e:
+        valid = False
+        print(f"# {e}")
+    check(valid, "killed driver: summary.json is valid JSON, not complete, no cell it lacks "
+          "in cells.csv")
+    series = os.listdir(os.path.join(out, "latest", "series"))
+    named = [f for f in series if f.endswith(".tsv")]
+    check(len(named) <= len(lines) and all(
+              open(os.path.join(out, "latest", "series", f)).read().endswith("\n")
+              for f in named),
+          f"killed driver: {len(named)} series under their names, each whole "
+          f"(a temporary file may remain: {sorted(set(series) - set(named))})")
+
+
 def stdin_fifo():
     """--stdin FIFO with no writer: the run waits in open(), and its timeout,
     SIGTERM and SIGINT still end it (before, the driver hung unkillably)."""
@@ -253,6 +295,7 @@ def output_cap():
 
 def main():
     deaths()
+    killed_mid_run()
     stdin_fifo()
     child_text()
     output_cap()
