@@ -283,26 +283,27 @@ TEST(series_envelope)
 		tap_skip("mkdtemp failed");
 		return;
 	}
-	snprintf(names.names[0], SERIES_PHASE_NAME_MAX, "run");
+	snprintf(names.names[0], SERIES_PHASE_NAME_MAX, "a-phase-of-24-letters-xx");
 	snprintf(path, sizeof(path), "%s/long.tsv", tmpl);
 	expect_int(series_writer_open(&w, path, 1000000), 0);
 	for (int64_t i = 0; w && i < n; i++) {
+		/* Every column as wide as it gets: the largest file. */
 		struct sample row = {.t_s = (double)i * 1e-3,
-		                     .rss_bytes = 100000000 + (i % 7) * 4096,
-		                     .heap_bytes = 50000000 + (i % 5) * 1000,
-		                     .alloc_in_use_bytes = -1,
-		                     .alloc_system_bytes = -1,
-		                     .alloc_resident_bytes = -1,
-		                     .arenas = -1,
-		                     .progress = -1,
+		                     .rss_bytes = 5000000000 + (i % 7) * 4096,
+		                     .heap_bytes = 4000000000 + (i % 5) * 1000,
+		                     .alloc_in_use_bytes = 4100000000 + i,
+		                     .alloc_system_bytes = 4500000000 + i,
+		                     .alloc_resident_bytes = 4400000000 + i,
+		                     .arenas = 16,
+		                     .progress = 1000000000 + i,
 		                     .phase = 0,
 		                     .missed_ticks = i == 400001 ? 5 : 0};
 		if (i == 400000)
-			row.rss_bytes = 900000000; /* the peak, one sample wide */
+			row.rss_bytes = 9000000000; /* the peak, one sample wide */
 		if (i == 400002)
-			row.heap_bytes = 70000000;
+			row.heap_bytes = 7000000000;
 		if (i == 400003)
-			row.heap_bytes = 30000000; /* a trough, as wide */
+			row.heap_bytes = 3000000000; /* a trough, as wide */
 		series_writer_add(w, &row, &names);
 	}
 	expect_int(w ? series_writer_commit(w, &written) : -1, 0);
@@ -312,9 +313,9 @@ TEST(series_envelope)
 	       "10 minutes at 1 ms in %lld bytes (under 5 MB)", (long long)st.st_size);
 	char *text = read_text(path);
 	int64_t lines = count_lines(text), missed = 0;
-	expect(text && strstr(text, "\t900000000\t") != NULL, "the one-sample RSS peak is kept");
-	expect(text && strstr(text, "\t70000000\t") != NULL, "the one-sample heap peak is kept");
-	expect(text && strstr(text, "\t30000000\t") != NULL, "the one-sample heap trough is kept");
+	expect(text && strstr(text, "\t9000000000\t") != NULL, "the one-sample RSS peak is kept");
+	expect(text && strstr(text, "\t7000000000\t") != NULL, "the one-sample heap peak is kept");
+	expect(text && strstr(text, "\t3000000000\t") != NULL, "the one-sample heap trough is kept");
 	expect(text && strstr(text, "\n599.9990\t") != NULL, "the last sample is kept");
 	/* The last column of every row: the missed ticks, each counted once. */
 	for (char *line = text ? strchr(text, '\n') : NULL; line && line[1];

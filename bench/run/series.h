@@ -11,7 +11,7 @@
  * SERIES_ENVELOPE_BELOW_NS, once SERIES_FULL_ROWS rows are written, each
  * window of SERIES_WINDOW_NS keeps only its rows of lowest and highest RSS
  * and of lowest and highest heap (each a real sample, in time order), so
- * no peak or trough is lost and an hour at 1 ms stays under 25 MB. meta.json records these
+ * no peak or trough is lost and an hour at 1 ms stays about 16 MB at most. meta.json records these
  * three numbers ("series"); a phase change closes a window, so every
  * phase's first sample is kept.
  */
@@ -61,7 +61,7 @@ const char *series_phase_name(const struct series_phases *p, int i);
 /* How long series are stored (see the top of this file). */
 #define SERIES_ENVELOPE_BELOW_NS INT64_C(10000000) /* intervals under 10 ms */
 #define SERIES_FULL_ROWS 8192                      /* every sample up to here */
-#define SERIES_WINDOW_NS INT64_C(50000000)         /* then 50 ms windows */
+#define SERIES_WINDOW_NS INT64_C(100000000)        /* then 100 ms windows */
 #define SERIES_WINDOW_ROWS 4                       /* of at most 4 rows */
 
 struct series_writer;
