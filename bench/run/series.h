@@ -11,9 +11,9 @@
  * SERIES_ENVELOPE_BELOW_NS, once SERIES_FULL_ROWS rows are written, each
  * window of SERIES_WINDOW_NS keeps only its rows of lowest and highest RSS
  * and of lowest and highest heap (each a real sample, in time order), so
- * no peak or trough is lost and an hour at 1 ms stays about 16 MB at most. meta.json records these
- * three numbers ("series"); a phase change closes a window, so every
- * phase's first sample is kept.
+ * no peak or trough is lost and an hour at 1 ms stays about 16 MB at most.
+ * meta.json records these numbers ("series"); a phase change closes a
+ * window, so every phase's first sample is kept.
  */
 #ifndef WIMM_SERIES_H
 #define WIMM_SERIES_H
