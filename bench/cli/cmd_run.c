@@ -25,8 +25,9 @@ struct run_opts {
 	int threads[WORKLOAD_MAX_AXIS]; /* -t override */
 	int nthreads;
 	double scale, time_scale;
-	const char *touch, *pace; /* trace replays: passed to the worker */
-	int64_t idle_ns;          /* --idle; 0 = the workloads' own */
+	const char *touch, *pace;  /* trace replays: passed to the worker */
+	int64_t idle_ns;           /* --idle; 0 = the workloads' own */
+	struct matrix_shard shard; /* --shard K/N; count 0 = the whole run */
 };
 
 static const char usage_head[] =
@@ -45,7 +46,9 @@ static const char usage_head[] =
     "                          decay over 10s: --idle 12s shows it), from 1ms to 1h\n"
     "      --touch MODE        traces: write each block full (default), first-page\n"
     "                          or none\n"
-    "      --pace MODE         traces: fast (default) or recorded (keep the gaps)\n";
+    "      --pace MODE         traces: fast (default) or recorded (keep the gaps)\n"
+    "      --shard K/N         run only share K of N of the cells, to `wimm merge`\n"
+    "                          later with the other shards (see wimm(1), SHARDS)\n";
 static const char usage_tail[] =
     "  -h, --help              this help\n"
     "\n"
@@ -97,7 +100,7 @@ static int parse_threads(const char *arg, int *out)
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK, O_TOUCH, O_PACE, O_IDLE };
+	enum { O_SCALE = SESSION_O_FIRST_FREE, O_QUICK, O_TOUCH, O_PACE, O_IDLE, O_SHARD };
 	static const struct option longopts[] = {
 	    SESSION_LONGOPTS,
 	    {"threads", required_argument, NULL, 't'},
@@ -106,6 +109,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	    {"touch", required_argument, NULL, O_TOUCH},
 	    {"pace", required_argument, NULL, O_PACE},
 	    {"idle", required_argument, NULL, O_IDLE},
+	    {"shard", required_argument, NULL, O_SHARD},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -162,6 +166,14 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 				return -1;
 			}
 			break;
+		case O_SHARD: {
+			char err[256];
+			if (matrix_shard_parse(optarg, &o->shard, err, sizeof(err))) {
+				log_error("%s", err);
+				return -1;
+			}
+			break;
+		}
 		case 'h':
 			session_print_help(usage_head, usage_tail);
 			exit(EXIT_OK);
@@ -257,6 +269,37 @@ static int check_threads(const struct run_opts *o, const struct workload *w, int
 	return 0;
 }
 
+/* The expected cost of a cell, for dealing shards: a cell a unit, plus the
+ * seconds its idle phases last (the one part of a workload's time known
+ * before it runs). */
+static double unit_cost(void *ctx, int workload, int threads)
+{
+	const struct workload *w = ctx;
+	(void)threads;
+	return 1.0 + workload_idle_seconds(&w[workload]);
+}
+
+/* This machine's share: the deal made on a plan of one allocator (the deal
+ * does not depend on them), so meta.json can record it before the
+ * allocators are known. Returns the units kept, or -1. */
+static long deal_shard(struct run_opts *o, const struct workload *w, int nw, const int **axis,
+                       const int *naxis, const char **names)
+{
+	struct plan_cell *units = NULL;
+	size_t n = 0;
+	if (matrix_build(nw, axis, naxis, 1, o->s.reps, o->s.seed, &units, &n) ||
+	    matrix_shard_select(units, &n, names, unit_cost, (void *)w, &o->shard)) {
+		free(units);
+		log_error("out of memory");
+		return -1;
+	}
+	free(units);
+	if (n == 0)
+		log_warn("--shard %d/%d: this share has no cell (%zu units for %d shards)",
+		         o->shard.index, o->shard.count, o->shard.units_total, o->shard.count);
+	return (long)n;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -282,10 +325,26 @@ int cmd_run(int argc, char **argv)
 	}
 	o.s.scale = o.scale;
 	o.s.idle_s = (double)o.idle_ns / 1e9;
+	if (o.shard.count) {
+		long kept = deal_shard(&o, w, nw, axis, naxis, names);
+		if (kept < 0) {
+			code = EXIT_IO;
+			goto out;
+		}
+		per_allocator = (size_t)kept;
+		o.s.shard = &o.shard;
+	}
 	if ((code = session_create(&s, &o.s, argc, argv, w, nw, per_allocator)))
 		goto out;
 	if (matrix_build(nw, axis, naxis, session_nallocators(s), o.s.reps, o.s.seed, &plan,
 	                 &ncells)) {
+		log_error("out of memory");
+		code = EXIT_IO;
+		goto out;
+	}
+	struct matrix_shard again = o.shard;
+	if (o.shard.count &&
+	    matrix_shard_select(plan, &ncells, names, unit_cost, (void *)w, &again)) {
 		log_error("out of memory");
 		code = EXIT_IO;
 		goto out;

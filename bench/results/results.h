@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "bench/plan/allocator.h"
+#include "bench/plan/matrix.h"
 #include "bench/plan/sweep.h"
 #include "bench/results/cell.h"
 #include "bench/results/phases.h"
@@ -45,6 +46,8 @@ struct run_info {
 	int nsweeps;
 	/* --idle: every idle phase's length; 0 = the workloads' own */
 	double idle_s;
+	/* --shard: this run's share of a larger one; NULL = the whole run */
+	const struct matrix_shard *shard;
 };
 
 struct results;

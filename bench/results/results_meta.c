@@ -134,6 +134,29 @@ static struct json_object *series_json(void)
 	return o;
 }
 
+/* This run's share of a sharded one: `wimm merge` checks that shards
+ * belong to one deal and that none is missing. */
+static struct json_object *shard_json(const struct matrix_shard *sh)
+{
+	struct json_object *o = json_object_new_object();
+	char plan[24];
+	int rc = o ? 0 : -ENOMEM;
+	if (rc)
+		return NULL;
+	snprintf(plan, sizeof(plan), "%016llx", (unsigned long long)sh->plan);
+	rc |= jsonw_add_int(o, "index", sh->index);
+	rc |= jsonw_add_int(o, "count", sh->count);
+	rc |= jsonw_add_str(o, "plan", plan);
+	rc |= jsonw_add_int(o, "units_total", (int64_t)sh->units_total);
+	rc |= jsonw_add_real(o, "expected_cost", sh->cost);
+	rc |= jsonw_add_real(o, "expected_cost_all", sh->cost_all);
+	if (rc) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 struct json_object *results_meta_build(const char *run_id, const struct run_info *info,
                                        const char *started)
 {
@@ -173,6 +196,8 @@ struct json_object *results_meta_build(const char *run_id, const struct run_info
 	rc |= jsonw_add(o, "sweeps", plan_sweeps_json(info->sweeps, info->nsweeps));
 	rc |= info->idle_s > 0 ? jsonw_add_real(o, "idle_s", info->idle_s)
 	                       : jsonw_add_null(o, "idle_s");
+	rc |= info->shard && info->shard->count ? jsonw_add(o, "shard", shard_json(info->shard))
+	                                        : jsonw_add_null(o, "shard");
 	rc |= jsonw_add(o, "series", series_json());
 	rc |= jsonw_add_str(o, "testbed", sysinfo_testbed(testbed, sizeof(testbed)));
 	rc |= jsonw_add(o, "host", host);

@@ -272,6 +272,7 @@ static int create_results(struct session *s, int argc, char **argv,
 		    .sweeps = s->o.sweeps,
 		    .nsweeps = s->o.nsweeps,
 		    .idle_s = s->o.idle_s,
+		    .shard = s->o.shard,
 		};
 		rc = results_create(s->o.out, &info, &s->results, err, sizeof(err));
 		if (rc)

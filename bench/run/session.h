@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "bench/plan/allocator.h"
+#include "bench/plan/matrix.h"
 #include "bench/plan/sweep.h"
 #include "workloads/workload.h"
 
@@ -34,6 +35,7 @@ struct session_opts {
 	struct sweep sweeps[SWEEP_MAX]; /* --sweep, in order */
 	int nsweeps;
 	double idle_s; /* --idle (run only), recorded in meta.json; 0 = the workloads' own */
+	const struct matrix_shard *shard; /* --shard (run only), for meta.json; NULL = none */
 };
 
 /* Option codes of the shared long options (above any short option). */
