@@ -125,10 +125,10 @@ int fsutil_write(const char *path, const void *data, size_t len)
 
 /* Opens path without blocking (a FIFO with no writer would block the open
  * itself) and accepts only a regular file of at most max bytes. */
-static int open_regular(const char *path, off_t max, int *out)
+static int open_regular_flags(const char *path, off_t max, int flags, int *out)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
 	if (fd < 0)
 		return -errno;
 	int rc = 0;
@@ -151,6 +151,11 @@ static int open_regular(const char *path, off_t max, int *out)
 	}
 	*out = fd;
 	return 0;
+}
+
+static int open_regular(const char *path, off_t max, int *out)
+{
+	return open_regular_flags(path, max, 0, out);
 }
 
 int fsutil_read(const char *path, size_t max, char **buf, size_t *len)
@@ -229,4 +234,47 @@ bool fsutil_same_file(const char *a, const char *b)
 	if (stat(a, &sa) < 0 || stat(b, &sb) < 0)
 		return strcmp(a, b) == 0; /* gone (or never there): by name */
 	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int fsutil_copy(const char *src, const char *dst, off_t max)
+{
+	char tmp[PATH_MAX], buf[64 * 1024];
+	off_t total = 0;
+	int in, out, rc;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", dst, (long)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((rc = open_regular_flags(src, max, O_NOFOLLOW, &in)))
+		return rc;
+	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (out < 0) {
+		rc = -errno;
+		close(in);
+		return rc;
+	}
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = n < 0 ? -errno : 0;
+			break;
+		}
+		/* The file may grow while it is read: the limit holds all the same. */
+		if ((total += n) > max) {
+			rc = -EFBIG;
+			break;
+		}
+		if ((rc = fsutil_write_all(out, buf, (size_t)n)))
+			break;
+	}
+	close(in);
+	if (rc == 0 && fsync(out) < 0)
+		rc = -errno;
+	if (close(out) < 0 && errno != EINTR && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, dst) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(tmp);
+	return rc;
 }

@@ -47,6 +47,11 @@ int fsutil_read(const char *path, size_t max, char **buf, size_t *len);
  * than max bytes. The caller reads it (fgets) and fcloses it. */
 int fsutil_open(const char *path, off_t max, FILE **out);
 
+/* Copies the regular file src (not a symbolic link: -ELOOP) of at most
+ * max bytes to dst, atomically as fsutil_write does. Returns 0 or -errno
+ * (-ESPIPE, -EFBIG as above). */
+int fsutil_copy(const char *src, const char *dst, off_t max);
+
 /* Whether a and b are the same file (device and inode), through links;
  * when either cannot be found, whether the names are equal. */
 bool fsutil_same_file(const char *a, const char *b);

@@ -23,6 +23,7 @@ int cmd_baseline(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_record(int argc, char **argv); /* the program's exit status: see its --help */
 int cmd_trace(int argc, char **argv);
+int cmd_merge(int argc, char **argv); /* merge RUN_DIR... */
 
 /* Says what is wrong with the option getopt_long just refused (it returned
  * '?'; index is optind, short_opt is optopt): unknown (with the closest

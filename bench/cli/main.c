@@ -23,6 +23,7 @@ static const char usage_text[] =
     "  compare BASE NEW       regressions of a run against another or a baseline\n"
     "  baseline update [RUN]  make the run the baseline of its testbed\n"
     "  plot [RUN_DIR]         figures and report of a run again (--history: over runs)\n"
+    "  merge RUN_DIR ...      put the shards of a run (run --shard K/N) back together\n"
     "  record -- COMMAND ...  record a program's allocations into a trace (.wtrace)\n"
     "  trace info FILE        what a trace holds (sizes, lifetimes, peak, threads)\n"
     "\n"
@@ -42,7 +43,7 @@ static const struct {
     {"run", cmd_run},           {"exec", cmd_exec},       {"list", cmd_list},
     {"validate", cmd_validate}, {"compare", cmd_compare}, {"baseline", cmd_baseline},
     {"plot", cmd_plot},         {"record", cmd_record},   {"trace", cmd_trace},
-    {"describe", cmd_describe},
+    {"describe", cmd_describe}, {"merge", cmd_merge},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

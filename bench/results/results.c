@@ -42,6 +42,7 @@
 /* "series/" + two names + two int64 + punctuation. */
 #define SERIES_NAME_MAX (16 + 2 * WIMM_NAME_MAX + 2 * 21 + 16)
 #define JSON_FLAGS (JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define SUMMARY_GAP_NS INT64_C(1000000000)
 #define SUMMARY_COST_FACTOR 20
 
@@ -214,8 +215,25 @@ out:
 	return rc;
 }
 
-int results_create(const char *out_root, const struct run_info *info, struct results **out,
-                   char *err, size_t errlen)
+/* meta.json of the run: made from info, or given (a merge) with the new
+ * run's id and start. NULL when out of memory. */
+static struct json_object *make_meta(const struct results *r, const struct run_info *info,
+                                     struct json_object *given, const char *started)
+{
+	if (!given)
+		return results_meta_build(r->id, info, started);
+	struct json_object *meta = NULL;
+	if (json_object_deep_copy(given, &meta, NULL) < 0)
+		return NULL;
+	if (jsonw_add_str(meta, "run_id", r->id) || jsonw_add_str(meta, "started_utc", started)) {
+		json_object_put(meta);
+		return NULL;
+	}
+	return meta;
+}
+
+static int create(const char *out_root, const struct run_info *info, struct json_object *given,
+                  struct results **out, char *err, size_t errlen)
 {
 	struct results *r = calloc(1, sizeof(*r));
 	char runs[PATH_MAX], series[PATH_MAX] = "", started[32], msg[ERR_MAX];
@@ -267,7 +285,7 @@ int results_create(const char *out_root, const struct run_info *info, struct res
 			rmdir(r->dir);
 		goto out;
 	}
-	meta = results_meta_build(r->id, info, started);
+	meta = make_meta(r, info, given, started);
 	rc = write_json(r->dir, "meta.json", meta, msg, sizeof(msg));
 	if (rc == 0)
 		rc = write_cells_csv(r, msg, sizeof(msg));
@@ -396,33 +414,27 @@ static int commit_series(struct results *r, const struct cell_record *c, struct 
 	return rc;
 }
 
-int results_add_cell(struct results *r, const struct cell_record *cell, struct series_writer *w,
-                     const struct phase_stats *phases)
+/* Keeps a recorded cell (its summary entry as text, made by the caller),
+ * appends its line to cells.csv and rewrites summary.json when one is due
+ * (see the top of this file). Returns 0 or -errno (logged). */
+static int keep_cell(struct results *r, const struct cell_record *cell, char *json)
 {
-	char rel[SERIES_NAME_MAX], err[ERR_MAX];
+	char err[ERR_MAX];
 	size_t group;
-	int rc = commit_series(r, cell, w, rel, sizeof(rel));
-	if (grow_cells(r) < 0 || find_group(r, cell, &group) < 0) {
+	int rc = 0;
+	if (!json || grow_cells(r) < 0 || find_group(r, cell, &group) < 0) {
+		free(json);
 		log_error("out of memory recording a cell in %s", r->dir);
 		return -ENOMEM;
 	}
-	struct cell_record *c = &r->recs[r->ncells];
-	*c = *cell;
-	cell_derive(c);
-	if (!(r->json[r->ncells] = results_cell_json(c, phases, rel))) {
-		log_error("out of memory recording a cell in %s", r->dir);
-		return -ENOMEM;
-	}
+	r->recs[r->ncells] = *cell;
+	r->json[r->ncells] = json;
 	r->group_of[r->ncells++] = group;
-	if (!r->csv_failed) {
-		int rc2 = append_cell_csv(r, c);
-		if (rc2 < 0) {
-			/* Written whole at the end: what fails now may not then. */
-			log_error("cannot append to %s/cells.csv: %s (written again at the end)",
-			          r->dir, strerror(-rc2));
-			r->csv_failed = true;
-			rc = rc < 0 ? rc : rc2;
-		}
+	if (!r->csv_failed && (rc = append_cell_csv(r, cell)) < 0) {
+		/* Written whole at the end: what fails now may not then. */
+		log_error("cannot append to %s/cells.csv: %s (written again at the end)", r->dir,
+		          strerror(-rc));
+		r->csv_failed = true;
 	}
 	int64_t since = now_ns() - r->summary_at_ns;
 	if (since >= SUMMARY_GAP_NS && since >= SUMMARY_COST_FACTOR * r->summary_cost_ns) {
@@ -433,6 +445,38 @@ int results_add_cell(struct results *r, const struct cell_record *cell, struct s
 		}
 	}
 	return rc;
+}
+
+int results_add_cell(struct results *r, const struct cell_record *cell, struct series_writer *w,
+                     const struct phase_stats *phases)
+{
+	char rel[SERIES_NAME_MAX];
+	struct cell_record c = *cell;
+	int rc = commit_series(r, cell, w, rel, sizeof(rel));
+	cell_derive(&c);
+	int rc2 = keep_cell(r, &c, results_cell_json(&c, phases, rel));
+	return rc < 0 ? rc : rc2;
+}
+
+int results_add_copied(struct results *r, const struct cell_record *cell, struct json_object *entry,
+                       const char *series_src)
+{
+	char rel[SERIES_NAME_MAX], path[PATH_MAX];
+	int rc = 0;
+	series_file_name(rel, sizeof(rel), cell);
+	if (series_src) {
+		rc = join(path, sizeof(path), r->dir, rel);
+		if (rc == 0)
+			rc = fsutil_copy(series_src, path, RESULTS_SERIES_MAX);
+		if (rc < 0)
+			log_error("cannot copy %s to %s/%s: %s", series_src, r->dir, rel,
+			          fsutil_strerror(rc));
+	}
+	int added = series_src && rc == 0 ? jsonw_add_str(entry, "series", rel)
+	                                  : jsonw_add_null(entry, "series");
+	const char *text = added ? NULL : json_object_to_json_string_ext(entry, JSON_PLAIN);
+	int rc2 = keep_cell(r, cell, text ? strdup(text) : NULL);
+	return rc < 0 ? rc : rc2;
 }
 
 int results_finish(struct results *r, int cells_not_run)
@@ -459,6 +503,18 @@ int results_finish(struct results *r, int cells_not_run)
 }
 
 const char *results_dir(const struct results *r) { return r->dir; }
+
+int results_create(const char *out_root, const struct run_info *info, struct results **out,
+                   char *err, size_t errlen)
+{
+	return create(out_root, info, NULL, out, err, errlen);
+}
+
+int results_create_meta(const char *out_root, struct json_object *meta, struct results **out,
+                        char *err, size_t errlen)
+{
+	return create(out_root, NULL, meta, out, err, errlen);
+}
 
 void results_destroy(struct results *r)
 {

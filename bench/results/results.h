@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "bench/plan/allocator.h"
 #include "bench/plan/matrix.h"
@@ -57,6 +58,13 @@ struct results;
 int results_create(const char *out_root, const struct run_info *info, struct results **out,
                    char *err, size_t errlen);
 
+/* The same with a meta.json made elsewhere (`wimm merge`): a copy of meta
+ * with run_id and started_utc set to the new run's. meta stays the
+ * caller's. */
+struct json_object;
+int results_create_meta(const char *out_root, struct json_object *meta, struct results **out,
+                        char *err, size_t errlen);
+
 /* Opens the series file of cell (its workload, threads, allocator and rep
  * name it) for the sampler to stream rows to. Returns 0 or -errno (a
  * message is logged): the cell can still run, without a series. */
@@ -70,6 +78,18 @@ int results_series_open(struct results *r, const struct cell_record *cell, int64
  * is logged); the cell is recorded even when its series is not. */
 int results_add_cell(struct results *r, const struct cell_record *cell, struct series_writer *w,
                      const struct phase_stats *phases);
+
+/* The same for a cell of another run (`wimm merge`): cell as read back
+ * (its figures derived already), entry its summary.json entry as read
+ * (its "series" is set here), series_src its series file or NULL, copied
+ * into series/ (a regular file of at most RESULTS_SERIES_MAX bytes, not a
+ * link). Returns 0 or -errno (logged); the cell is kept even when its
+ * series could not be copied. */
+int results_add_copied(struct results *r, const struct cell_record *cell, struct json_object *entry,
+                       const char *series_src);
+
+/* The largest series file a run may hold (as its readers take them). */
+#define RESULTS_SERIES_MAX ((off_t)1 << 30)
 
 /* Final cells.csv (when an append had failed) and summary.json (with
  * "complete" and "cells_not_run"). Returns 0 or -errno, also when
