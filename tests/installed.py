@@ -21,7 +21,7 @@ from taplib import check, finish, skip
 BUILD, SOURCE, EXPECTED = sys.argv[1], sys.argv[2], sys.argv[3]
 TESTS = os.path.join(SOURCE, "tests")
 FIXTURES = os.path.join(TESTS, "fixtures")
-COMMANDS = ["run", "exec", "list", "validate", "compare", "baseline", "plot"]
+COMMANDS = ["run", "exec", "list", "validate", "compare", "baseline", "plot", "merge"]
 
 
 def clean_env():

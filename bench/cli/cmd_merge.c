@@ -168,9 +168,31 @@ static bool seen_before(struct rundir **d, int upto, const struct rundir_cell *c
 	return false;
 }
 
-/* Adds every cell of run i; returns -1 when a cell was in an earlier run
- * and not forced, -errno when writing failed, else the cells added. */
-static long add_run(struct results *r, struct rundir **d, int i, bool force, int *write_failed)
+/* The cells found in two runs, each said: an error, or with --force a
+ * warning that the first is kept. Returns how many. */
+static int overlaps(struct rundir **d, int n, bool force)
+{
+	int found = 0;
+	for (int i = 1; i < n; i++)
+		for (size_t k = 0; k < d[i]->ncells; k++) {
+			const struct rundir_cell *c = &d[i]->cells[k];
+			const char *alloc = d[i]->allocs[c->alloc].name, *where = NULL;
+			if (!seen_before(d, i, c, alloc, &where))
+				continue;
+			if (found++ < 10)
+				log_msg(force ? LOG_WARN : LOG_ERROR,
+				        "%s, %d threads, %s, rep %d is in %s and in %s%s",
+				        c->workload, c->threads, alloc, c->rep, where, d[i]->source,
+				        force ? ": the first is kept" : "");
+		}
+	if (found > 10)
+		log_msg(force ? LOG_WARN : LOG_ERROR, "... %d cells in two runs", found);
+	return found;
+}
+
+/* Adds every cell of run i but those of an earlier run; returns -errno
+ * when a run cannot be read again, else the cells added. */
+static long add_run(struct results *r, struct rundir **d, int i, int *write_failed)
 {
 	char path[PATH_MAX + 16], err[PATH_MAX + 256];
 	int rc;
@@ -186,19 +208,8 @@ static long add_run(struct results *r, struct rundir **d, int i, bool force, int
 	for (size_t k = 0; k < d[i]->ncells; k++) {
 		const struct rundir_cell *c = &d[i]->cells[k];
 		const char *alloc = d[i]->allocs[c->alloc].name, *where = NULL;
-		if (seen_before(d, i, c, alloc, &where)) {
-			if (!force) {
-				log_error("%s, %d threads, %s, rep %d is in %s and in %s; --force "
-				          "keeps the first",
-				          c->workload, c->threads, alloc, c->rep, where,
-				          d[i]->source);
-				json_object_put(summary);
-				return -1;
-			}
-			log_warn("%s, %d threads, %s, rep %d: kept from %s, left out of %s",
-			         c->workload, c->threads, alloc, c->rep, where, d[i]->source);
-			continue;
-		}
+		if (seen_before(d, i, c, alloc, &where))
+			continue; /* said by overlaps() */
 		struct json_object *entry = json_object_array_get_idx(cells, k);
 		struct cell_record rec;
 		record_of(d[i], c, entry, &rec);
@@ -306,21 +317,12 @@ int cmd_merge(int argc, char **argv)
 		if (i)
 			differ += differences(d, sh, i, argv[optind], path);
 	}
+	differ += overlaps(d, n, force);
 	if (differ && !force) {
 		log_error("these runs do not belong together (above); --force merges them anyway");
 		goto done;
 	}
-	/* Cells a complete merge would have: a deal says how many units, each
-	 * with every allocator; else what the runs planned. */
-	long planned = 0, merged = 0;
-	for (int i = 0; i < n; i++)
-		planned += (long)d[i]->ncells + (d[i]->cells_not_run > 0 ? d[i]->cells_not_run : 0);
-	if (sh[0].count && !differ) {
-		long expect = sh[0].units * d[0]->nallocs;
-		if (planned < expect)
-			log_warn("%ld of %ld cells: shards are missing", planned, expect);
-		planned = expect > planned ? expect : planned;
-	}
+	long merged = 0, not_run = 0;
 	if (!(meta = merged_meta(d, sh, n)) ||
 	    results_create_meta(out, meta, &r, err, sizeof(err))) {
 		log_error("%s", meta ? err : "out of memory");
@@ -328,17 +330,28 @@ int cmd_merge(int argc, char **argv)
 		goto done;
 	}
 	for (int i = 0; i < n; i++) {
-		long added = add_run(r, d, i, force, &write_failed);
+		long added = add_run(r, d, i, &write_failed);
 		if (added < 0) {
-			code = added == -1 ? EXIT_USAGE : EXIT_IO;
+			code = EXIT_IO;
 			log_error("the merge in %s is incomplete: remove it", results_dir(r));
 			goto done;
 		}
 		merged += added;
 	}
-	int not_run = planned > merged ? (int)(planned - merged) : 0;
+	/* What a complete merge would have: a deal says how many units, each
+	 * with every allocator (missing and interrupted shards count); other
+	 * runs say what they did not run. */
+	for (int i = 0; i < n; i++)
+		not_run += d[i]->cells_not_run > 0 ? d[i]->cells_not_run : 0;
+	if (sh[0].count && !differ) {
+		long expect = sh[0].units * d[0]->nallocs;
+		not_run = expect > merged ? expect - merged : 0;
+		if (not_run)
+			log_warn("%ld of %ld cells merged: shards are missing or were interrupted",
+			         merged, expect);
+	}
 	code = EXIT_OK;
-	if (results_finish(r, not_run) || write_failed)
+	if (results_finish(r, (int)not_run) || write_failed)
 		code = EXIT_IO;
 	if (history_append(out, results_dir(r)) < 0)
 		code = EXIT_IO;

@@ -171,6 +171,10 @@ static void exit_row(const struct runner_cell *c, struct runner_outcome *o, int6
 		row.heap_bytes = row.alloc_in_use_bytes;
 	if (o->samples && row.t_s < o->last_t_s)
 		row.t_s = o->last_t_s;
+	/* A program that exits at once (/bin/true) can stamp its exit before
+	 * the runner's clock started: it is at the start, not before it. */
+	if (row.t_s < 0)
+		row.t_s = 0;
 	scoreboard_probe_read(c->sb, &o->probe);
 	record(c, o, &row, 0);
 }
