@@ -73,7 +73,10 @@ def own_cpu(pid):
 def measure(args):
     """Runs wimm; returns (exit code, driver peak RSS, driver CPU s, wall s)."""
     t0 = time.monotonic()
-    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    # stderr to a file: a pipe read only at the end would fill (a line a
+    # cell) and stop the driver.
+    log = tempfile.TemporaryFile()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=ENV)
     peak = 0
     while True:
         peak = max(peak, vm_hwm(p.pid))
@@ -82,10 +85,10 @@ def measure(args):
             break
         time.sleep(0.1)
     cpu = own_cpu(p.pid)
-    err = p.stderr.read()
     code = p.wait()
     if code not in (0, 1):
-        sys.stderr.write(err.decode(errors="replace"))
+        log.seek(0)
+        sys.stderr.write(log.read().decode(errors="replace")[-4000:])
     return code, peak, cpu, time.monotonic() - t0
 
 
