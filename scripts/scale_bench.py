@@ -16,11 +16,12 @@ series: `wimm exec -a glibc` of a program that churns memory for DURATION
   driver's CPU per sample, (CPU at 1 ms - CPU at 10 s) / (samples at 1 ms
   - samples at 10 s).
 
-cells: `wimm exec -a glibc -r N -- /bin/true` for N = 1, SMALL and LARGE,
-  alternating, PAIRS times. Reports the driver's own CPU per cell, raw
-  (CPU / N) and marginal ((CPU(N) - CPU(1)) / (N - 1): the run's fixed
-  costs, report and figures, left out), and the ratio LARGE / SMALL of the
-  marginal figures (target: within 20%).
+cells: N cells of /bin/true: `wimm exec -a glibc -a glibc:MALLOC_ARENA_MAX=1
+  -r N/2 -- /bin/true` (two allocators, as --reps stops at 1000), for N = 2,
+  SMALL and LARGE, alternating, PAIRS times. Reports the driver's own CPU
+  per cell, raw (CPU / N) and marginal ((CPU(N) - CPU(2)) / (N - 2): the
+  run's fixed costs, report and figures, left out), and the ratio LARGE /
+  SMALL of the marginal figures (target: within 20%).
 
 Medians over the pairs, with min and max. CPU time is what counts: the
 machine may be shared, and wall time varies with it.
@@ -161,10 +162,10 @@ def bench_series(wimm, duration, pairs):
 def cells_run(wimm, n):
     out = tempfile.mkdtemp(prefix="wimm-scale-")
     try:
-        code, _, cpu, wall = measure([wimm, "exec", "-a", "glibc", "-r", str(n), "--out", out,
-                                      "--", "/bin/true"])
+        code, _, cpu, wall = measure([wimm, "exec", "-a", "glibc", "-a", "glibc:MALLOC_ARENA_MAX=1",
+                                      "-r", str(n // 2), "--out", out, "--", "/bin/true"])
         if code:
-            sys.exit(f"scale_bench: wimm exec -r {n} exited {code}")
+            sys.exit(f"scale_bench: wimm exec -r {n // 2} exited {code}")
         got = len(cells_of(os.path.realpath(os.path.join(out, "latest"))))
         if got != n:
             sys.exit(f"scale_bench: {got} cells recorded of {n}")
@@ -176,19 +177,19 @@ def cells_run(wimm, n):
 
 
 def bench_cells(wimm, small, large, pairs):
-    print(f"cells: {pairs} rounds of 1, {small} and {large} cells of /bin/true", flush=True)
+    print(f"cells: {pairs} rounds of 2, {small} and {large} cells of /bin/true", flush=True)
     one, sm, lg = [], [], []
     for _ in range(pairs):
-        one.append(cells_run(wimm, 1))
+        one.append(cells_run(wimm, 2))
         sm.append(cells_run(wimm, small))
         lg.append(cells_run(wimm, large))
     raw_s = [c / small for c in sm]
     raw_l = [c / large for c in lg]
-    marg_s = [(c - o) / (small - 1) for c, o in zip(sm, one)]
-    marg_l = [(c - o) / (large - 1) for c, o in zip(lg, one)]
+    marg_s = [(c - o) / (small - 2) for c, o in zip(sm, one)]
+    marg_l = [(c - o) / (large - 2) for c, o in zip(lg, one)]
     ratio = [l / s for l, s in zip(marg_l, marg_s)]
     ms = lambda x: f"{x * 1e3:.2f} ms"
-    print(f"fixed (1 cell): {spread(one, lambda x: f'{x:.2f} s')}")
+    print(f"fixed (2 cells): {spread(one, lambda x: f'{x:.2f} s')}")
     print(f"raw CPU per cell: {small}: {spread(raw_s, ms)}; {large}: {spread(raw_l, ms)}")
     print(f"marginal CPU per cell: {small}: {spread(marg_s, ms)}; {large}: "
           f"{spread(marg_l, ms)}")
@@ -207,6 +208,8 @@ def main():
         return bench_series(wimm, duration, pairs)
     small = int(rest[0]) if rest else 100
     large = int(rest[1]) if len(rest) > 1 else 2000
+    if small < 4 or large < 4 or small % 2 or large % 2:
+        sys.exit("scale_bench: cell counts are even, from 4")
     pairs = int(rest[2]) if len(rest) > 2 else 3
     return bench_cells(wimm, small, large, pairs)
 
