@@ -8,9 +8,11 @@
  * its line is appended to cells.csv, and its summary.json entry is made
  * once, as text. summary.json, which a reader needs whole, is rewritten
  * (to a temporary name, renamed) only when SUMMARY_GAP_NS has passed since
- * the last rewrite and at least SUMMARY_COST_FACTOR times what that
- * rewrite took: however many cells, rewriting takes a bounded share of
- * the run, and the file lags the cells by about a second at most.
+ * the last rewrite and the driver has used at least SUMMARY_COST_FACTOR
+ * times the CPU time that rewrite took: however many cells, rewriting
+ * takes at most a twentieth of the driver's CPU, and the file lags the
+ * cells by about a second while cells cost CPU (seconds more when they
+ * cost little against a large summary).
  * results_finish writes it once more, complete. So an interrupted run
  * (even a killed one) keeps every finished cell in cells.csv and a valid
  * summary.json of nearly all of them, never a truncated file.
@@ -46,10 +48,10 @@
 #define SUMMARY_GAP_NS INT64_C(1000000000)
 #define SUMMARY_COST_FACTOR 20
 
-static int64_t now_ns(void)
+static int64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
@@ -139,14 +141,15 @@ static int append_cell_csv(struct results *r, const struct cell_record *c)
 
 static int write_summary(struct results *r, char *err, size_t errlen)
 {
-	int64_t t0 = now_ns();
+	int64_t cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	size_t len = 0;
 	char *text = results_summary_text(r, &len);
 	int rc = text ? write_named(r->dir, "summary.json", text, len, err, errlen)
 	              : write_failed(r->dir, "summary.json", -ENOMEM, err, errlen);
 	free(text);
-	r->summary_at_ns = now_ns();
-	r->summary_cost_ns = r->summary_at_ns - t0;
+	r->summary_at_ns = clock_ns(CLOCK_MONOTONIC);
+	r->summary_cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	r->summary_cost_ns = r->summary_cpu_ns - cpu0;
 	return rc;
 }
 
@@ -436,8 +439,12 @@ static int keep_cell(struct results *r, const struct cell_record *cell, char *js
 		          strerror(-rc));
 		r->csv_failed = true;
 	}
-	int64_t since = now_ns() - r->summary_at_ns;
-	if (since >= SUMMARY_GAP_NS && since >= SUMMARY_COST_FACTOR * r->summary_cost_ns) {
+	/* At most once a second, and only when the driver has worked 20 times
+	 * what the last rewrite cost since: a bounded share of its CPU,
+	 * however many cells there are. */
+	int64_t since = clock_ns(CLOCK_MONOTONIC) - r->summary_at_ns;
+	int64_t worked = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - r->summary_cpu_ns;
+	if (since >= SUMMARY_GAP_NS && worked >= SUMMARY_COST_FACTOR * r->summary_cost_ns) {
 		int rc2 = write_summary(r, err, sizeof(err));
 		if (rc2 < 0) {
 			log_error("%s", err);

@@ -41,7 +41,9 @@ struct results {
 	int latest_rc; /* -errno when latest could not be pointed at this run */
 	/* summary.json's last rewrite: when, and what it cost (its rate is
 	 * bounded by that cost, see results.c). */
-	int64_t summary_at_ns, summary_cost_ns;
+	int64_t summary_at_ns;   /* CLOCK_MONOTONIC */
+	int64_t summary_cpu_ns;  /* the driver's CPU time then */
+	int64_t summary_cost_ns; /* the CPU time it took */
 };
 
 /* meta.json of a run started at `started` (results_meta.c). NULL when out
