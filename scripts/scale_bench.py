@@ -24,7 +24,12 @@ cells: N cells of /bin/true: `wimm exec -a glibc -a glibc:MALLOC_ARENA_MAX=1
   SMALL of the marginal figures (target: within 20%).
 
 Medians over the pairs, with min and max. CPU time is what counts: the
-machine may be shared, and wall time varies with it.
+machine may be shared, and wall time varies with it. The runs write to
+$SCALE_BENCH_DIR, else /dev/shm (tmpfs) when it is there: on ext4, creating
+thousands of files just after thousands were deleted (the previous run's
+directory) costs the kernel more per file as it goes (its inode allocator
+steps over recently deleted inodes), which is the file system's cost, not
+the driver's; set SCALE_BENCH_DIR=/tmp to measure with it.
 
 usage: scale_bench.py WIMM series [DURATION_S=120] [PAIRS=2]
        scale_bench.py WIMM cells [SMALL=100] [LARGE=2000] [PAIRS=3]
@@ -40,6 +45,8 @@ import tempfile
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
+BASE = os.environ.get("SCALE_BENCH_DIR") or (
+    "/dev/shm" if os.access("/dev/shm", os.W_OK) else None)
 ENV = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
 
 CHURN = """
@@ -107,7 +114,7 @@ def mib(x):
 
 
 def series_run(wimm, interval, duration):
-    out = tempfile.mkdtemp(prefix="wimm-scale-")
+    out = tempfile.mkdtemp(prefix="wimm-scale-", dir=BASE)
     try:
         code, peak, cpu, wall = measure([
             wimm, "exec", "-a", "glibc", "--interval", interval, "--out", out, "--name", "churn",
@@ -160,7 +167,7 @@ def bench_series(wimm, duration, pairs):
 
 
 def cells_run(wimm, n):
-    out = tempfile.mkdtemp(prefix="wimm-scale-")
+    out = tempfile.mkdtemp(prefix="wimm-scale-", dir=BASE)
     try:
         code, _, cpu, wall = measure([wimm, "exec", "-a", "glibc", "-a", "glibc:MALLOC_ARENA_MAX=1",
                                       "-r", str(n // 2), "--out", out, "--", "/bin/true"])
@@ -177,6 +184,7 @@ def cells_run(wimm, n):
 
 
 def bench_cells(wimm, small, large, pairs):
+    print(f"runs written under {BASE or tempfile.gettempdir()}")
     print(f"cells: {pairs} rounds of 2, {small} and {large} cells of /bin/true", flush=True)
     one, sm, lg = [], [], []
     for _ in range(pairs):
