@@ -388,17 +388,15 @@ static int grow_cells(struct results *r)
 	if (r->ncells < r->capcells)
 		return 0;
 	size_t cap = r->capcells ? r->capcells * 2 : 64;
-	struct cell_record *recs = realloc(r->recs, cap * sizeof(*recs));
-	if (recs)
-		r->recs = recs;
-	size_t *group_of = realloc(r->group_of, cap * sizeof(*group_of));
-	if (group_of)
-		r->group_of = group_of;
-	char **json = realloc(r->json, cap * sizeof(*json));
-	if (json)
-		r->json = json;
-	if (!recs || !group_of || !json)
+	int rc = unforked_reserve(&r->recs_mem, cap * sizeof(*r->recs));
+	if (rc == 0)
+		rc = unforked_reserve(&r->json_at_mem, cap * sizeof(*r->json_at));
+	r->recs = r->recs_mem.p;
+	r->json_at = r->json_at_mem.p;
+	size_t *group_of = rc ? NULL : realloc(r->group_of, cap * sizeof(*group_of));
+	if (!group_of)
 		return -ENOMEM;
+	r->group_of = group_of;
 	r->capcells = cap;
 	return 0;
 }
@@ -424,14 +422,17 @@ static int keep_cell(struct results *r, const struct cell_record *cell, char *js
 {
 	char err[ERR_MAX];
 	size_t group;
+	long at = -1;
 	int rc = 0;
-	if (!json || grow_cells(r) < 0 || find_group(r, cell, &group) < 0) {
-		free(json);
+	if (json && grow_cells(r) == 0 && find_group(r, cell, &group) == 0)
+		at = unforked_append(&r->text, json, strlen(json) + 1);
+	free(json);
+	if (at < 0) {
 		log_error("out of memory recording a cell in %s", r->dir);
 		return -ENOMEM;
 	}
 	r->recs[r->ncells] = *cell;
-	r->json[r->ncells] = json;
+	r->json_at[r->ncells] = (size_t)at;
 	r->group_of[r->ncells++] = group;
 	if (!r->csv_failed && (rc = append_cell_csv(r, cell)) < 0) {
 		/* Written whole at the end: what fails now may not then. */
@@ -527,13 +528,12 @@ void results_destroy(struct results *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->ncells; i++)
-		free(r->json[i]);
 	if (r->csv_fd >= 0)
 		close(r->csv_fd);
-	free(r->recs);
+	unforked_free(&r->recs_mem);
+	unforked_free(&r->json_at_mem);
+	unforked_free(&r->text);
 	free(r->group_of);
-	free(r->json);
 	free(r->groups);
 	strmap_free(&r->group_map);
 	free(r);

@@ -13,6 +13,7 @@
 
 #include "bench/results/results.h"
 #include "bench/results/strmap.h"
+#include "bench/run/unforked.h"
 
 /* One (workload, threads, allocator): the unit repetitions aggregate over. */
 struct results_group {
@@ -26,10 +27,14 @@ struct results {
 	char dir[PATH_MAX]; /* root/runs/<id> */
 	char id[32];
 	/* Every cell recorded, in order: its record, its group, and its entry
-	 * of summary.json as text (one line), made once when it is added. */
-	struct cell_record *recs;
+	 * of summary.json as text (one line, NUL-terminated, at json_at[i] in
+	 * text), made once when it is added. Records and texts are kept out of
+	 * the children the driver forks (unforked.h): a run of thousands of
+	 * cells forks each as cheaply as the first. */
+	struct unforked recs_mem, json_at_mem, text;
+	struct cell_record *recs; /* recs_mem.p */
+	size_t *json_at;          /* json_at_mem.p */
 	size_t *group_of;
-	char **json;
 	size_t ncells, capcells;
 	struct results_group *groups;
 	size_t ngroups, capgroups;

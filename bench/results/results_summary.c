@@ -214,7 +214,7 @@ char *results_summary_text(const struct results *r, size_t *len)
 		fputs(",\n\"cells\": [", f);
 		for (size_t i = 0; i < r->ncells; i++) {
 			fputs(i ? ",\n" : "\n", f);
-			fputs(r->json[i], f);
+			fputs((const char *)r->text.p + r->json_at[i], f);
 		}
 		const char *g = json_object_to_json_string_ext(groups, PRETTY);
 		if (!g)

@@ -30,6 +30,7 @@
 #include "bench/report/report.h"
 #include "bench/results/results.h"
 #include "bench/run/runner.h"
+#include "bench/run/unforked.h"
 #include "common/scoreboard.h"
 #include "bench/report/table.h"
 #include "common/text.h"
@@ -40,7 +41,8 @@ struct session {
 	struct alloc_choice alloc;
 	const char *probe; /* the probe library, or NULL */
 	struct results *results;
-	struct cell_record *cells; /* finished, in run order */
+	struct cell_record *cells; /* finished, in run order (cells_mem) */
+	struct unforked cells_mem;
 	size_t ncells, planned;
 	int failed;
 	int write_failed; /* some result file could not be written */
@@ -330,7 +332,9 @@ int session_create(struct session **out, const struct session_opts *o, int argc,
 	}
 	/* One record per planned cell for each allocator chosen. */
 	s->planned *= (size_t)s->alloc.nchosen;
-	s->cells = calloc(s->planned + 1, sizeof(*s->cells));
+	/* Out of the children's way (unforked.h); zeroed, as calloc's. */
+	if (unforked_reserve(&s->cells_mem, (s->planned + 1) * sizeof(*s->cells)) == 0)
+		s->cells = s->cells_mem.p;
 	if (!s->cells) {
 		log_error("out of memory");
 		return EXIT_IO;
@@ -737,7 +741,7 @@ void session_destroy(struct session *s)
 		return;
 	results_destroy(s->results);
 	progress_destroy(s->progress);
-	free(s->cells);
+	unforked_free(&s->cells_mem);
 	alloc_choice_finish(&s->alloc);
 	free(s);
 }
