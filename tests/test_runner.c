@@ -19,6 +19,7 @@
 #include "bench/run/childenv.h"
 #include "bench/run/capture.h"
 #include "bench/run/runner.h"
+#include "bench/run/unforked.h"
 #include "common/text.h"
 #include "tap.h"
 
@@ -441,6 +442,32 @@ TEST(missing_allocator)
 	scoreboard_unmap(sb);
 }
 
+/* What the driver keeps per cell is not mapped in a forked child at all
+ * (fork skips it): the child's read of it faults. */
+TEST(unforked_memory_is_not_forked)
+{
+	struct unforked b = {0};
+	expect_int(unforked_reserve(&b, 1000), 0);
+	expect_int(unforked_append(&b, "hello", 6), 0);
+	expect(b.cap >= 1000 && ((char *)b.p)[b.cap - 1] == 0, "zeroed, %zu bytes", b.cap);
+	expect_int(unforked_reserve(&b, 8 << 20), 0);
+	expect(b.cap >= (8u << 20) && !strcmp(b.p, "hello"), "grown to %zu, contents kept", b.cap);
+	expect_int(unforked_append(&b, "world", 6), 6);
+	pid_t pid = fork();
+	if (pid == 0) {
+		volatile char c = ((volatile char *)b.p)[6];
+		_exit(c == 'w' ? 0 : 1);
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	/* SIGSEGV; under a sanitizer, its report and exit status instead. */
+	expect(!(WIFEXITED(status) && WEXITSTATUS(status) == 0),
+	       "the child cannot read it (status 0x%x)", status);
+	expect(!strcmp((char *)b.p + 6, "world"), "the driver still can");
+	unforked_free(&b);
+	expect(b.p == NULL && b.cap == 0, "freed");
+}
+
 TEST(perturb_is_removed_from_child_env)
 {
 	char **env;
@@ -479,6 +506,7 @@ int main(int argc, char **argv)
 	    TAP(missing_program_is_not_started),
 	    TAP(missing_allocator),
 	    TAP(perturb_is_removed_from_child_env),
+	    TAP(unforked_memory_is_not_forked),
 	    TAP(stdin_fifo_without_writer_times_out),
 	    TAP(stdin_fifo_without_writer_stops),
 	    TAP(stdin_fifo_with_writer),
