@@ -315,7 +315,8 @@ TEST(series_envelope)
 	int64_t lines = count_lines(text), missed = 0;
 	expect(text && strstr(text, "\t9000000000\t") != NULL, "the one-sample RSS peak is kept");
 	expect(text && strstr(text, "\t7000000000\t") != NULL, "the one-sample heap peak is kept");
-	expect(text && strstr(text, "\t3000000000\t") != NULL, "the one-sample heap trough is kept");
+	expect(text && strstr(text, "\t3000000000\t") != NULL,
+	       "the one-sample heap trough is kept");
 	expect(text && strstr(text, "\n599.9990\t") != NULL, "the last sample is kept");
 	/* The last column of every row: the missed ticks, each counted once. */
 	for (char *line = text ? strchr(text, '\n') : NULL; line && line[1];
