@@ -109,13 +109,14 @@ static void record(const struct runner_cell *c, struct runner_outcome *o, const 
 		c->on_sample(c->on_sample_ctx, row);
 }
 
-static void sample(const struct runner_cell *c, struct runner_outcome *o, int statm, long page,
-                   double t, int64_t missed)
+/* Returns 0 when the child had no memory to read (it is exiting). */
+static int sample(const struct runner_cell *c, struct runner_outcome *o, int statm, long page,
+                  double t, int64_t missed)
 {
 	int64_t rss = read_rss(statm, page);
 	/* A zombie's statm reads as zeros: the child has gone, not shrunk. */
 	if (rss <= 0)
-		return;
+		return 0;
 	struct sample row = {.t_s = t,
 	                     .rss_bytes = rss,
 	                     .heap_bytes = -1,
@@ -144,6 +145,7 @@ static void sample(const struct runner_cell *c, struct runner_outcome *o, int st
 			row.heap_bytes = row.alloc_in_use_bytes;
 	}
 	record(c, o, &row, 1);
+	return 1;
 }
 
 /* The child's own last reading as it exited (the worker's heap, the
@@ -280,7 +282,10 @@ static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t p
 			 * every one is either sampled or counted missed. */
 			int64_t missed = (t - next) / c->interval_ns;
 			o->ticks_missed += missed;
-			sample(c, o, statm, page, (double)(t - t0) / 1e9, missed);
+			/* A tick at which the exiting child had no memory left
+			 * to read is missed too (no row says so). */
+			if (!sample(c, o, statm, page, (double)(t - t0) / 1e9, missed))
+				o->ticks_missed++;
 			next += (missed + 1) * c->interval_ns;
 		}
 		if (!owner_checked && c->sb && c->sb->malloc_owner[0]) {
