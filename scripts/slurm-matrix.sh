@@ -55,7 +55,8 @@ merge)
 	rc=0
 	"$wimm" merge "$shards"/shard-*/runs/* --out results || rc=$?
 	[ "$rc" -le 1 ] || exit "$rc"
-	"$wimm" compare results/baseline results/latest --markdown=verdict.md
+	# The baselines committed in the repository, the one of this testbed.
+	"$wimm" compare "$root/results/baseline" results/latest --markdown=verdict.md
 	;;
 *)
 	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
