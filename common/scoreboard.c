@@ -48,6 +48,13 @@ void scoreboard_init(struct scoreboard *sb)
 	atomic_store(&sb->vmhwm_bytes, -1);
 	for (int i = 0; i < SCOREBOARD_SLOTS; i++)
 		sb->slots[i].index = i;
+	for (int i = 0; i < SCOREBOARD_PROCS; i++) {
+		struct sb_proc *p = &sb->procs[i];
+		atomic_store(&p->vmhwm_bytes, -1);
+		atomic_store(&p->in_use_bytes, -1);
+		atomic_store(&p->system_bytes, -1);
+		atomic_store(&p->arenas, -1);
+	}
 }
 
 int scoreboard_create(struct scoreboard **out, int *out_fd)
@@ -286,4 +293,19 @@ int scoreboard_probe_request(struct scoreboard *sb, int index, int64_t timeout_n
 		}
 		scoreboard_futex_wait(&p->served, served, left);
 	}
+}
+
+struct sb_proc *scoreboard_proc_register(struct scoreboard *sb, int forked)
+{
+	uint32_t i = atomic_fetch_add(&sb->nprocs, 1);
+	if (i >= SCOREBOARD_PROCS)
+		return NULL;
+	struct sb_proc *p = &sb->procs[i];
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	p->ppid = (int32_t)getppid();
+	atomic_store(&p->forked, forked);
+	atomic_store(&p->start_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+	atomic_store_explicit(&p->pid, (int32_t)getpid(), memory_order_release);
+	return p;
 }

@@ -23,10 +23,12 @@
 #include "common/limits.h"
 
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
-#define SCOREBOARD_VERSION 5               /* bump on any change of layout */
+#define SCOREBOARD_VERSION 6               /* bump on any change of layout */
 #define SCOREBOARD_SLOTS WIMM_MAX_THREADS
 #define SCOREBOARD_PHASES WIMM_SERIES_PHASES
 #define SCOREBOARD_TEXT 512
+/* Processes of a tree that can register (scoreboard_proc_register). */
+#define SCOREBOARD_PROCS 256
 /* A thread adds the change of its live bytes to the shared running total
  * once it has moved this far from what it last added (scoreboard_add).
  * The total then differs from the exact sum by less than this per thread,
@@ -125,6 +127,28 @@ struct sb_probe_reading {
 	uint64_t reads, cost_ns_total, cost_ns_max, cpu_ns_total, interval_ns, sync_reads;
 };
 
+/* One process of the measured tree, as it reports itself: the probe's
+ * constructor registers each program it is loaded into (after every exec)
+ * and its fork handler each child forked, so a process too short-lived for
+ * the driver's sampler is still counted, and a process the driver finds
+ * without a slot ran without the probe. Each process writes only its own
+ * slot; `pid` is stored last (release), so a reader that sees it sees the
+ * rest. Figures not known stay -1. */
+struct sb_proc {
+	_Atomic int32_t pid; /* 0: not yet filled */
+	int32_t ppid;
+	_Atomic int32_t forked;           /* 1: registered by fork (no exec yet) */
+	_Atomic int64_t start_ns, end_ns; /* CLOCK_MONOTONIC; end 0 until exit() */
+	_Atomic int64_t vmhwm_bytes;      /* at exit(), from /proc/self/status */
+	/* The allocator's view in this process, from its own probe thread
+	 * (last reading; -1 n/a), with the library that owns its malloc. */
+	_Atomic uint64_t seq; /* sequence lock over the figures below */
+	_Atomic int64_t in_use_bytes, system_bytes, arenas;
+	_Atomic uint64_t reads;
+	char family[16];
+	char owner[200];
+};
+
 enum sb_state {
 	SB_STARTING = 0, /* child exists, worker not yet running */
 	SB_READY,        /* identity written, workload about to start */
@@ -179,6 +203,10 @@ struct scoreboard {
 	struct sb_probe probe;
 	struct sb_heap heap;
 	struct sb_slot slots[SCOREBOARD_SLOTS];
+	/* Slots claimed, including those past SCOREBOARD_PROCS (counted, not
+	 * kept): the number of registrations in the tree. */
+	_Atomic uint32_t nprocs;
+	struct sb_proc procs[SCOREBOARD_PROCS];
 };
 
 /* Creates a memfd holding a zeroed scoreboard and maps it. The fd is
@@ -197,6 +225,13 @@ int scoreboard_attach_env(struct scoreboard **sb);
  * slots: scoreboard_create does it, and so must anyone who maps a
  * scoreboard of their own (the worker run by hand). */
 void scoreboard_init(struct scoreboard *sb);
+
+/* Inside a process of the tree: claims a slot for the calling process
+ * (pid, parent, start time; forked = registered by a fork handler).
+ * Async-signal-safe (an atomic add and stores): callable in a child right
+ * after fork. Returns the slot, or NULL when the table is full (the
+ * registration is still counted in nprocs). */
+struct sb_proc *scoreboard_proc_register(struct scoreboard *sb, int forked);
 
 /* Unmaps; NULL is a no-op. */
 void scoreboard_unmap(struct scoreboard *sb);

@@ -40,6 +40,9 @@ static struct scoreboard *sb;
 static const struct probe_reader *reader;
 static pthread_t thread;
 static pid_t probe_pid; /* a forked child has no probe thread to stop */
+/* This process's own entry in the tree's table (scoreboard.h), in every
+ * process the probe is loaded into, writer or not; NULL when full. */
+static struct sb_proc *self_slot;
 
 void *probe_symbol(const char *name) { return identify_owner_symbol(name); }
 
@@ -120,13 +123,38 @@ static int start_thread(void)
 	return -err;
 }
 
+/* A child forked without exec is a process of the tree too: it registers
+ * itself, so the driver counts it even when it ends before a tick. */
+static void on_fork_child(void)
+{
+	if (!sb)
+		return;
+	struct sb_proc *parent = self_slot;
+	self_slot = scoreboard_proc_register(sb, 1);
+	/* Same image, same malloc as the parent's. */
+	if (parent && self_slot) {
+		memcpy(self_slot->family, parent->family, sizeof(self_slot->family));
+		memcpy(self_slot->owner, parent->owner, sizeof(self_slot->owner));
+	}
+}
+
 __attribute__((constructor)) static void probe_start(void)
 {
 	if (scoreboard_attach_env(&sb))
 		return;
+	self_slot = scoreboard_proc_register(sb, 0);
+	pthread_atfork(NULL, NULL, on_fork_child);
+	struct alloc_identity id;
+	int identified = identify_allocator(&id) == 0;
+	if (identified && self_slot) {
+		/* Each process names its own malloc: one whose environment
+		 * lost the allocator shows it here, never merged. */
+		copy_text(self_slot->family, sizeof(self_slot->family), id.family);
+		copy_text(self_slot->owner, sizeof(self_slot->owner), id.owner);
+	}
 	if (!claim()) {
-		scoreboard_unmap(sb);
-		sb = NULL;
+		/* Another process of the tree writes the probe's figures; this
+		 * one keeps the mapping for its own slot only. */
 		return;
 	}
 	probe_pid = getpid();
@@ -135,8 +163,7 @@ __attribute__((constructor)) static void probe_start(void)
 	if (atomic_load(&sb->probe.seq) & 1)
 		atomic_fetch_add(&sb->probe.seq, 1);
 
-	struct alloc_identity id;
-	if (identify_allocator(&id) == 0) {
+	if (identified) {
 		/* A program run by `wimm exec` has no worker to say which
 		 * library serves malloc: the probe says it, in the fields the
 		 * worker fills with the same identify_allocator(). */
@@ -170,6 +197,12 @@ __attribute__((constructor)) static void probe_start(void)
  * reading either, since the thread may still be in one. */
 __attribute__((destructor)) static void probe_stop(void)
 {
+	if (sb && self_slot && atomic_load(&self_slot->pid) == getpid()) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		atomic_store(&self_slot->vmhwm_bytes, procself_vmhwm());
+		atomic_store(&self_slot->end_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
+	}
 	if (!sb || probe_pid != getpid())
 		return;
 	int joined = 1;

@@ -28,8 +28,8 @@ static const char usage_head[] =
     "usage: wimm exec [options] -- COMMAND [ARGS ...]\n"
     "Runs COMMAND under each allocator, each run in its own process, and records\n"
     "its memory over time as `wimm run` does. Its heap is the allocator's in-use\n"
-    "bytes (from the probe). Only the process started is measured: children it\n"
-    "starts inherit the allocator but are not sampled.\n"
+    "bytes (from the probe). Every process it starts is followed and sampled too,\n"
+    "to the end of the last one (see README, \"Process trees\").\n"
     "\n"
     "      --name NAME         name of the workload in the results (default: the\n"
     "                          command's file name)\n"
@@ -37,7 +37,9 @@ static const char usage_head[] =
     "                          for a single run); default: no input (/dev/null)\n"
     "      --timeout DUR       per-run timeout (default 1h)\n"
     "      --output-cap SIZE   keep at most SIZE of each run's stdout and of its\n"
-    "                          stderr: the first and the last half (default 4 MiB)\n";
+    "                          stderr: the first and the last half (default 4 MiB)\n"
+    "      --root-only         measure only the process started; the run ends when\n"
+    "                          it exits (its children are killed)\n";
 static const char usage_tail[] =
     "  -h, --help              this help\n"
     "\n"
@@ -53,6 +55,7 @@ struct exec_opts {
 	char name[WORKLOAD_NAME_MAX];
 	const char *stdin_path;
 	uint64_t output_cap;
+	int root_only;
 };
 
 /* --stdin: any file that can be read, a FIFO included (the run waits for
@@ -89,12 +92,13 @@ static int check_stdin(const char *path)
 
 static int parse_opts(int argc, char **argv, struct exec_opts *o)
 {
-	enum { O_NAME = SESSION_O_FIRST_FREE, O_STDIN, O_OUTPUT_CAP };
+	enum { O_NAME = SESSION_O_FIRST_FREE, O_STDIN, O_OUTPUT_CAP, O_ROOT_ONLY };
 	static const struct option longopts[] = {
 	    SESSION_LONGOPTS,
 	    {"name", required_argument, NULL, O_NAME},
 	    {"stdin", required_argument, NULL, O_STDIN},
 	    {"output-cap", required_argument, NULL, O_OUTPUT_CAP},
+	    {"root-only", no_argument, NULL, O_ROOT_ONLY},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
@@ -138,6 +142,9 @@ static int parse_opts(int argc, char **argv, struct exec_opts *o)
 				    optarg);
 				return -1;
 			}
+			break;
+		case O_ROOT_ONLY:
+			o->root_only = 1;
 			break;
 		case 'h':
 			session_print_help(usage_head, usage_tail);
@@ -237,6 +244,7 @@ int cmd_exec(int argc, char **argv)
 		    .stdin_path = o.stdin_path,
 		    .save_output = 1,
 		    .output_cap = o.output_cap,
+		    .follow_tree = !o.root_only,
 		};
 		if (session_run_cell(s, &sc, i, ncells))
 			break;

@@ -78,6 +78,28 @@
 	  .doc = "how far the true peak heap can be from it; 0 = exact")                           \
 	M(final_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                       \
 	  .doc = "RSS at exit (the child's own reading), else the last sample")                    \
+	M(procs, I, .unit = MU_COUNT, .agg = true, .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, \
+	  .label = "processes",                                                                    \
+	  .doc = "processes of the program's tree (wimm exec; n/a when it started none)")          \
+	M(procs_unsampled, I, .unit = MU_COUNT, .agg = true,                                       \
+	  .doc = "of those, ended before a sample saw them (counted by the probe's table)")        \
+	M(procs_no_probe, I, .unit = MU_COUNT, .agg = true,                                        \
+	  .doc = "of those, sampled but without the probe (procs.tsv says why)")                   \
+	M(tree_peak_rss_sum_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,              \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "tree: sum of RSS",           \
+	  .doc = "peak of the tree's sum of RSS (shared pages counted once per process)")          \
+	M(tree_peak_unshared_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,             \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "tree: RSS - shared",         \
+	  .doc = "peak of the tree's sum of RSS minus shared (statm; file and shmem pages out)")   \
+	M(tree_peak_pss_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,                  \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "tree: PSS",                  \
+	  .doc = "peak of the tree's sum of PSS (each shared page divided among its sharers)")     \
+	M(pss_interval_s, F, .unit = MU_SECONDS, .sampled = true, .agg = true,                     \
+	  .doc = "mean time between two PSS readings of the tree (adapts to their cost)")          \
+	S(top_process, 128, "process that held the most at the tree's peak (PSS, else RSS)")       \
+	M(top_process_share, F, .unit = MU_FRACTION, .sampled = true, .agg = true,                 \
+	  .show = SHOW_REPORT | SHOW_OPTIONAL, .label = "largest process's share",                 \
+	  .doc = "its share of the tree's peak (PSS, else the sum of RSS)")                        \
 	M(blowup, F, .unit = MU_RATIO, .sampled = true, .agg = true,                               \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY,                           \
 	  .label = "peak RSS / heap", .figure = "peak RSS / peak heap, relative to %s's",          \

@@ -263,6 +263,16 @@ static int wait_exec(const struct runner_cell *c, struct spawn_child *ch, struct
 	}
 }
 
+/* The tree's tick, after the root's: the guard applies to its sum. */
+static void tree_tick(const struct runner_cell *c, struct runner_outcome *o, int64_t t)
+{
+	struct proctree_totals tot;
+	if (!o->tree || proctree_tick(o->tree, t, &tot))
+		return;
+	if (c->mem_guard_bytes > 0 && tot.rss > c->mem_guard_bytes)
+		o->over_guard = 1;
+}
+
 /* Samples, checks and reads output until the child exits or is killed. */
 static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t pid, int pidfd,
                   int statm, struct capture *cap, int ncap, int64_t t0, int64_t deadline,
@@ -286,6 +296,7 @@ static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t p
 			 * to read is missed too (no row says so). */
 			if (!sample(c, o, statm, page, (double)(t - t0) / 1e9, missed))
 				o->ticks_missed++;
+			tree_tick(c, o, t);
 			next += (missed + 1) * c->interval_ns;
 		}
 		if (!owner_checked && c->sb && c->sb->malloc_owner[0]) {
@@ -294,6 +305,8 @@ static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t p
 		}
 		if (stop_now(c, o, deadline) || o->wrong_owner || o->over_guard) {
 			kill(-pid, SIGKILL);
+			if (o->tree)
+				proctree_kill(o->tree);
 			return;
 		}
 		int64_t wait = (sampling && next < deadline ? next : deadline) - now_ns();
@@ -318,6 +331,36 @@ static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t p
 	}
 }
 
+/* After the root has exited: the processes it left behind are followed to
+ * their end (or the timeout), with the output they still write. */
+static void follow_rest(const struct runner_cell *c, struct runner_outcome *o, pid_t pid,
+                        struct capture *cap, int ncap, int64_t deadline, const sigset_t *mask)
+{
+	int64_t next = now_ns();
+	while (proctree_live_descendants(o->tree) > 0) {
+		int64_t t = now_ns();
+		if (t >= next) {
+			tree_tick(c, o, t);
+			next = t + c->interval_ns;
+		}
+		if (stop_now(c, o, deadline) || o->over_guard) {
+			kill(-pid, SIGKILL);
+			proctree_kill(o->tree);
+			return;
+		}
+		struct pollfd pfd[2];
+		int n = 0;
+		for (int i = 0; i < ncap; i++)
+			if (cap[i].fd >= 0)
+				pfd[n++] = (struct pollfd){.fd = cap[i].fd, .events = POLLIN};
+		struct timespec ts = to_timespec((next < deadline ? next : deadline) - now_ns());
+		int ready = ppoll(pfd, (nfds_t)n, &ts, mask);
+		for (int i = 0; i < ncap; i++)
+			if (ready > 0 && cap[i].fd >= 0)
+				capture_read(&cap[i]);
+	}
+}
+
 /* After the exit: rusage, the last kill of the group, the output files. */
 static void reap(const struct runner_cell *c, struct runner_outcome *o, pid_t pid, int64_t t0,
                  struct capture *out, struct capture *err)
@@ -326,8 +369,13 @@ static void reap(const struct runner_cell *c, struct runner_outcome *o, pid_t pi
 	while (wait4(pid, &status, 0, &o->ru) < 0 && errno == EINTR)
 		;
 	/* Kill stragglers the child may have left in its group; only then
-	 * may the reaper forget it (see reaper.c). */
+	 * may the reaper forget it (see reaper.c). A followed tree has ended
+	 * by now, or was killed whole. */
 	kill(-pid, SIGKILL);
+	if (o->tree) {
+		proctree_kill(o->tree);
+		proctree_finish(o->tree, status, &o->tree_sum);
+	}
 	reaper_watch(0);
 	if (WIFEXITED(status)) {
 		o->exited = 1;
@@ -414,9 +462,19 @@ int runner_run(const struct runner_cell *c, struct runner_outcome *o)
 			reaper_watch(0);
 			goto restore;
 		}
+		if (c->follow_tree && c->interval_ns > 0 &&
+		    (rc = proctree_create(&o->tree, ch.pid, t0, c->sb, c->interval_ns))) {
+			kill(-ch.pid, SIGKILL);
+			while (waitpid(ch.pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			reaper_watch(0);
+			goto restore;
+		}
 		watch(c, o, ch.pid, pidfd, statm, cap, ncap, t0, deadline, &mask);
 	}
 	o->wall_s = (double)(now_ns() - t0) / 1e9;
+	if (o->tree && !o->timed_out && !o->interrupted && !o->wrong_owner && !o->over_guard)
+		follow_rest(c, o, ch.pid, cap, ncap, deadline, &mask);
 	reap(c, o, ch.pid, t0, &cap[1], &cap[0]);
 restore:
 	sigprocmask(SIG_SETMASK, &mask, NULL);

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "common/scoreboard.h"
+#include "bench/run/proctree.h"
 #include "bench/run/series.h"
 
 struct runner_cell {
@@ -46,6 +47,11 @@ struct runner_cell {
 	 * runner keeps no row: this is where they go (series.h). */
 	void (*on_sample)(void *ctx, const struct sample *row);
 	void *on_sample_ctx;
+	/* 1: follow every process the child starts (proctree.h), sampled at
+	 * the same ticks, and end the cell when the last of them ends, not
+	 * the child; the memory guard then applies to the tree's sum of RSS.
+	 * Needs sampling (interval_ns > 0). */
+	int follow_tree;
 };
 
 struct runner_outcome {
@@ -77,6 +83,10 @@ struct runner_outcome {
 	/* What each stream wrote, and how much of it the cap left out. */
 	uint64_t stdout_bytes, stdout_dropped, stderr_bytes, stderr_dropped;
 	int output_error;      /* -errno writing the kept output, else 0 */
+	/* With follow_tree: the tree (the caller destroys it) and its figures;
+	 * NULL when not followed. */
+	struct proctree *tree;
+	struct proctree_summary tree_sum;
 	char reason[256];      /* set when not started, wrong owner, before_exec */
 	char stderr_tail[256]; /* last line of its stderr, cleaned (text.h) */
 };

@@ -532,6 +532,36 @@ static int output_paths(struct session *s, const struct session_cell *sc, const 
 	return 0;
 }
 
+/* A followed tree's figures into the cell (n/a when the program started no
+ * other process: the tree is the process) and its files under
+ * procs/<name>-<allocator>-r<rep>/. Returns 0 or -1 (logged). */
+static int record_tree(struct session *s, const struct session_cell *sc, const char *alloc,
+                       const struct runner_outcome *o, struct cell_record *c)
+{
+	const struct proctree_summary *t = &o->tree_sum;
+	if (!o->tree || t->procs <= 1)
+		return 0;
+	c->procs = t->procs;
+	c->procs_unsampled = t->unsampled;
+	c->procs_no_probe = t->no_probe;
+	c->tree_peak_rss_sum_bytes = t->peak_rss;
+	c->tree_peak_unshared_bytes = t->peak_unshared;
+	c->tree_peak_pss_bytes = t->peak_pss;
+	c->pss_interval_s = t->pss_interval_s >= 0 ? t->pss_interval_s : NAN;
+	snprintf(c->top_process, sizeof(c->top_process), "%s", t->top);
+	c->top_process_share = t->top[0] ? t->top_share : NAN;
+	char dir[4200];
+	snprintf(dir, sizeof(dir), "%s/procs/%s-%s-r%d", results_dir(s->results), sc->name, alloc,
+	         sc->rep);
+	int rc = proctree_write(o->tree, dir);
+	if (rc) {
+		log_error("cannot write the process tree of %s, %s, rep %d under %s: %s", sc->name,
+		          alloc, sc->rep, dir, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Says what the output cap left out, and fails the cell's results when
  * its output could not be written. Returns 0 or -1. */
 static int note_output(const struct session_cell *sc, const struct allocator *a,
@@ -569,7 +599,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	struct scoreboard *sb = NULL;
 	struct series_writer *series = NULL;
 	struct phases_acc acc;
-	struct runner_outcome o;
+	struct runner_outcome o = {.tree = NULL};
 	char **env = NULL, out_path[4200], err_path[4200];
 	int sb_fd = -1, rc;
 
@@ -598,6 +628,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	    .stdout_path = sc->save_output ? out_path : NULL,
 	    .stderr_path = sc->save_output ? err_path : NULL,
 	    .output_cap = sc->output_cap,
+	    .follow_tree = sc->follow_tree,
 	};
 	char label[256];
 	if (sc->threads >= 0)
@@ -633,6 +664,8 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		s->write_failed = 1;
 
 	fill_record(c, &o, sb, sc->workload != NULL);
+	if (record_tree(s, sc, a->name, &o, c))
+		s->write_failed = 1;
 	int ok = cell_ok(sc, &o, sb);
 	snprintf(c->status, sizeof(c->status), "%s", ok ? "ok" : "failed");
 	if (!ok)
@@ -669,6 +702,7 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 	if (rc < 0)
 		s->write_failed = 1;
 out:
+	proctree_destroy(o.tree);
 	childenv_free(env);
 	scoreboard_unmap(sb);
 	if (sb_fd >= 0)

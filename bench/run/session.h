@@ -95,6 +95,7 @@ struct session_cell {
 	const char *stdin_path; /* see runner_cell */
 	int save_output;        /* keep stdout/stderr under output/ */
 	uint64_t output_cap;    /* per stream; 0 = the default (runner_cell) */
+	int follow_tree;        /* follow the processes it starts (runner_cell) */
 };
 
 struct session;

@@ -1,0 +1,81 @@
+/* proctree_impl.h - what proctree.c and proctree_io.c share: the records
+ * of the processes followed and of the tree's ticks. Not for other users:
+ * proctree.h is the interface.
+ */
+#ifndef WIMM_PROCTREE_IMPL_H
+#define WIMM_PROCTREE_IMPL_H
+
+#include "bench/run/proctree.h"
+
+#define PT_MAX_TASKS 64 /* threads per process whose children are read */
+#define PT_MAX_OTHERS 16
+
+struct pt_row {
+	int64_t t_ns, rss, shared, pss; /* pss -1 when not read at this tick */
+};
+
+struct pt_trow {
+	int64_t t_ns;
+	int nlive;
+	int64_t rss, unshared, pss;
+};
+
+struct pt_proc {
+	pid_t pid, ppid; /* ppid 0: unknown (found as an orphan) */
+	char cmd[256];
+	/* Why the probe cannot be in it (static, setuid, LD_PRELOAD gone),
+	 * checked while it lives; "" when nothing stands in its way. */
+	char no_probe[200];
+	int alive, ours, is_root, reaped, gone, status_known;
+	int registered;               /* the probe registered it (scoreboard table) */
+	int exit_status, term_signal; /* -1: unknown */
+	int age;                      /* ticks sampled */
+	int64_t first_ns, last_ns;    /* seen first, last seen alive */
+	int64_t start_ns, end_ns;     /* from the probe's table; 0 unknown */
+	int64_t peak_rss, peak_unshared, peak_pss, vmhwm;
+	int64_t in_use, system, arenas; /* the probe's last figures, -1 n/a */
+	char family[16];
+	char owner[200]; /* the file that serves its malloc, as it reported */
+	int statm, stat; /* kept descriptors, -1 once closed */
+	int ntasks;
+	pid_t tids[PT_MAX_TASKS];
+	int kids[PT_MAX_TASKS];
+	struct pt_row *rows;
+	size_t nrows, cap;
+};
+
+struct proctree {
+	pid_t root;
+	int64_t t0;
+	const struct scoreboard *sb;
+	long page;
+	int self_kids; /* the driver's own children file */
+	/* The driver's children that are not of the tree (the reaper). */
+	pid_t others[PT_MAX_OTHERS];
+	int nothers;
+	struct pt_proc *p;
+	size_t n, cap;
+	struct pt_trow *rows;
+	size_t nrows, caprows;
+	int64_t ticks, disc_ns, samp_ns;
+	int64_t peak_rss, peak_unshared, peak_pss;
+	char top_rss[128], top_pss[128];
+	double top_rss_share, top_pss_share;
+	int64_t pss_min_ns, next_pss_ns, pss_reads, pss_cost_ns, first_pss_ns, last_pss_ns;
+};
+
+/* proctree.c */
+struct pt_proc *proctree_find(struct proctree *pt, pid_t pid);
+/* Adds a record (not followed: no files open). NULL when out of memory. */
+struct pt_proc *proctree_add(struct proctree *pt, pid_t pid, pid_t ppid, int64_t now);
+/* Its command line, NULs as spaces, cleaned (text.h); kept when unreadable. */
+void proctree_cmdline(pid_t pid, char *out, size_t len);
+
+/* proctree_io.c */
+/* Fills pr->no_probe with the reason the probe cannot reach it, if any. */
+void proctree_classify(struct pt_proc *pr);
+/* Folds the probe's process table into the records. */
+void proctree_merge_probe(struct proctree *pt);
+void proctree_summarize(const struct proctree *pt, struct proctree_summary *sum);
+
+#endif
