@@ -78,8 +78,8 @@
 	  .doc = "how far the true peak heap can be from it; 0 = exact")                           \
 	M(final_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                       \
 	  .doc = "RSS at exit (the child's own reading), else the last sample")                    \
-	M(procs, I, .unit = MU_COUNT, .agg = true, .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, \
-	  .label = "processes",                                                                    \
+	M(procs, I, .unit = MU_COUNT, .agg = true,                                                 \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "processes",                  \
 	  .doc = "processes of the program's tree (wimm exec; n/a when it started none)")          \
 	M(procs_unsampled, I, .unit = MU_COUNT, .agg = true,                                       \
 	  .doc = "of those, ended before a sample saw them (counted by the probe's table)")        \
@@ -96,6 +96,14 @@
 	  .doc = "peak of the tree's sum of PSS (each shared page divided among its sharers)")     \
 	M(pss_interval_s, F, .unit = MU_SECONDS, .sampled = true, .agg = true,                     \
 	  .doc = "mean time between two PSS readings of the tree (adapts to their cost)")          \
+	M(tree_discovery_us, F, .unit = MU_MICROS, .agg = true,                                    \
+	  .doc = "mean driver time per tick finding the tree's processes, microseconds")           \
+	M(tree_sampling_us, F, .unit = MU_MICROS, .agg = true,                                     \
+	  .doc = "mean driver time per tick reading their RSS (statm), microseconds")              \
+	M(tree_identify_us, F, .unit = MU_MICROS, .agg = true,                                     \
+	  .doc = "mean driver time looking once at each new process of the tree, microseconds")    \
+	M(pss_cost_us, F, .unit = MU_MICROS, .agg = true,                                          \
+	  .doc = "mean time one PSS reading of the whole tree took, microseconds")                 \
 	S(top_process, 128, "process that held the most at the tree's peak (PSS, else RSS)")       \
 	M(top_process_share, F, .unit = MU_FRACTION, .sampled = true, .agg = true,                 \
 	  .show = SHOW_REPORT | SHOW_OPTIONAL, .label = "largest process's share",                 \

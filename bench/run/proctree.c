@@ -10,9 +10,14 @@
  *   50-process tree; a process group or session would miss a child that
  *   calls setsid() or setpgid(). Measured with scripts/bench-proctree.sh:
  *   one children read costs about what one statm read costs.
- * - The thread list of each process is read again every REFRESH_TICKS
- *   ticks, not every tick (a directory read costs twice a statm read): a
- *   child forked by a thread started since is found that much later.
+ * - The thread list of each process is read again only when its thread
+ *   count changes (the link count of /proc/PID/task, one fstat on a kept
+ *   descriptor, every THREADS_TICKS ticks; listing the directory costs
+ *   twice a statm read). A child forked by a thread started since is
+ *   found up to THREADS_TICKS ticks late. A thread
+ *   that ends hands its children to another thread of the process, which
+ *   is read already; a thread started as another ends, between two ticks,
+ *   is found at the next change of the count.
  * - The driver is a child subreaper: an orphan comes to the driver, not to
  *   init, so it is still found (in the driver's own children list) and
  *   the driver collects its exit status. The driver's children other than
@@ -36,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,7 +49,7 @@
 #include "bench/run/proctree_impl.h"
 #include "common/text.h"
 
-#define REFRESH_TICKS 8
+#define THREADS_TICKS 4
 #define PSS_COST_FACTOR 50
 #define PSS_MIN_NS INT64_C(100000000)
 #define PSS_MAX_NS INT64_C(10000000000)
@@ -166,7 +172,9 @@ static void close_proc(struct pt_proc *pr)
 		close(pr->statm);
 	if (pr->stat >= 0)
 		close(pr->stat);
-	pr->statm = pr->stat = -1;
+	if (pr->taskdir >= 0)
+		close(pr->taskdir);
+	pr->statm = pr->stat = pr->taskdir = -1;
 }
 
 struct pt_proc *proctree_find(struct proctree *pt, pid_t pid)
@@ -195,8 +203,19 @@ struct pt_proc *proctree_add(struct proctree *pt, pid_t pid, pid_t ppid, int64_t
 	pr->exit_status = pr->term_signal = -1;
 	pr->peak_rss = pr->peak_unshared = pr->peak_pss = pr->vmhwm = -1;
 	pr->in_use = pr->system = pr->arenas = -1;
-	pr->statm = pr->stat = -1;
+	pr->statm = pr->stat = pr->taskdir = -1;
 	return pr;
+}
+
+/* Whether the process's thread count changed since the last look. */
+static int threads_changed(struct pt_proc *pr)
+{
+	struct stat st;
+	if (pr->taskdir < 0 || fstat(pr->taskdir, &st))
+		return 0;
+	int changed = st.st_nlink != pr->task_links;
+	pr->task_links = st.st_nlink;
+	return changed;
 }
 
 /* Starts following pid: its files, its threads, its command line. */
@@ -208,13 +227,14 @@ static void follow(struct proctree *pt, pid_t pid, pid_t ppid, int ours, int64_t
 	pr->ours = ours;
 	pr->statm = open_proc(pid, "statm");
 	pr->stat = open_proc(pid, "stat");
+	pr->taskdir = open_proc(pid, "task");
 	proctree_cmdline(pid, pr->cmd, sizeof(pr->cmd));
-	proctree_classify(pr);
 	if (pr->statm < 0) {
 		close_proc(pr); /* ended before we could look at it */
 		return;
 	}
 	pr->alive = 1;
+	threads_changed(pr);
 	refresh_tasks(pr);
 }
 
@@ -257,21 +277,32 @@ int proctree_create(struct proctree **out, pid_t root, int64_t t0_ns, const stru
 static void discover(struct proctree *pt, int64_t now)
 {
 	pid_t kids[512];
-	int refresh = pt->ticks % REFRESH_TICKS == 0;
 	/* pt->n grows as we go: a child found is looked into in the same
 	 * pass. */
 	for (size_t i = 0; i < pt->n; i++) {
 		struct pt_proc *pr = &pt->p[i];
 		if (!pr->alive)
 			continue;
-		if (refresh && pt->ticks)
+		if (pt->ticks % THREADS_TICKS == 0 && threads_changed(pr))
 			refresh_tasks(pr);
+		/* Who it is, again on its first ticks: a shell's child found
+		 * before its exec is named after it. */
+		if (pr->age < CMD_REREAD_TICKS) {
+			int64_t t0 = mono_ns();
+			proctree_cmdline(pr->pid, pr->cmd, sizeof(pr->cmd));
+			if (pr->age == CMD_REREAD_TICKS - 1)
+				proctree_classify(pr);
+			pt->ident_ns += mono_ns() - t0;
+		}
 		for (int t = 0; t < pr->ntasks; t++) {
 			int k = read_children(pr->kids[t], kids, 512);
 			pid_t parent = pr->pid;
 			for (int j = 0; j < k; j++)
-				if (!proctree_find(pt, kids[j]))
+				if (!proctree_find(pt, kids[j])) {
+					int64_t t0 = mono_ns();
 					follow(pt, kids[j], parent, 0, now);
+					pt->ident_ns += mono_ns() - t0;
+				}
 			pr = &pt->p[i]; /* follow() may have moved the array */
 		}
 	}
@@ -286,8 +317,11 @@ static void discover(struct proctree *pt, int64_t now)
 		int other = 0;
 		for (int o = 0; o < pt->nothers && !other; o++)
 			other = pt->others[o] == kids[j];
-		if (!other)
+		if (!other) {
+			int64_t t0 = mono_ns();
 			follow(pt, kids[j], 0, 1, now);
+			pt->ident_ns += mono_ns() - t0;
+		}
 	}
 }
 
@@ -424,10 +458,7 @@ int proctree_tick(struct proctree *pt, int64_t now, struct proctree_totals *tot)
 			pr->peak_rss = rss;
 		if (rss - sh > pr->peak_unshared)
 			pr->peak_unshared = rss - sh;
-		if (++pr->age <= CMD_REREAD_TICKS) {
-			proctree_cmdline(pr->pid, pr->cmd, sizeof(pr->cmd));
-			proctree_classify(pr);
-		}
+		pr->age++;
 		tot->nlive++;
 		tot->rss += rss;
 		tot->unshared += rss - sh;
@@ -436,10 +467,13 @@ int proctree_tick(struct proctree *pt, int64_t now, struct proctree_totals *tot)
 			top = pr;
 		}
 	}
-	if (tot->nlive && now >= pt->next_pss_ns)
-		sweep_pss(pt, now, tot);
+	/* Sampling's cost is the statm reads; PSS is timed on its own, and
+	 * so is the one-off look at each new process (files opened, command
+	 * line, why the probe may be missing). */
 	pt->disc_ns += t1 - t0;
 	pt->samp_ns += mono_ns() - t1;
+	if (tot->nlive && now >= pt->next_pss_ns)
+		sweep_pss(pt, now, tot);
 	pt->ticks++;
 	if (!tot->nlive)
 		return 0;

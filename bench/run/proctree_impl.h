@@ -35,8 +35,9 @@ struct pt_proc {
 	int64_t peak_rss, peak_unshared, peak_pss, vmhwm;
 	int64_t in_use, system, arenas; /* the probe's last figures, -1 n/a */
 	char family[16];
-	char owner[200]; /* the file that serves its malloc, as it reported */
-	int statm, stat; /* kept descriptors, -1 once closed */
+	char owner[200];          /* the file that serves its malloc, as it reported */
+	int statm, stat, taskdir; /* kept descriptors, -1 once closed */
+	unsigned long task_links; /* link count of /proc/PID/task: threads + 2 */
 	int ntasks;
 	pid_t tids[PT_MAX_TASKS];
 	int kids[PT_MAX_TASKS];
@@ -57,7 +58,7 @@ struct proctree {
 	size_t n, cap;
 	struct pt_trow *rows;
 	size_t nrows, caprows;
-	int64_t ticks, disc_ns, samp_ns;
+	int64_t ticks, disc_ns, samp_ns, ident_ns; /* disc_ns includes ident_ns */
 	int64_t peak_rss, peak_unshared, peak_pss;
 	char top_rss[128], top_pss[128];
 	double top_rss_share, top_pss_share;

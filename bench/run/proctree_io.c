@@ -146,7 +146,8 @@ void proctree_summarize(const struct proctree *pt, struct proctree_summary *sum)
 	const char *top = pt->pss_reads ? pt->top_pss : pt->top_rss;
 	snprintf(sum->top, sizeof(sum->top), "%s", top);
 	sum->top_share = pt->pss_reads ? pt->top_pss_share : pt->top_rss_share;
-	sum->discovery_s = (double)pt->disc_ns / 1e9;
+	sum->discovery_s = (double)(pt->disc_ns - pt->ident_ns) / 1e9;
+	sum->identify_s = (double)pt->ident_ns / 1e9;
 	sum->sampling_s = (double)pt->samp_ns / 1e9;
 	sum->ticks = pt->ticks;
 }

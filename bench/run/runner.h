@@ -82,7 +82,7 @@ struct runner_outcome {
 	struct sb_probe_reading probe; /* the last reading */
 	/* What each stream wrote, and how much of it the cap left out. */
 	uint64_t stdout_bytes, stdout_dropped, stderr_bytes, stderr_dropped;
-	int output_error;      /* -errno writing the kept output, else 0 */
+	int output_error; /* -errno writing the kept output, else 0 */
 	/* With follow_tree: the tree (the caller destroys it) and its figures;
 	 * NULL when not followed. */
 	struct proctree *tree;

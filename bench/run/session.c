@@ -548,6 +548,12 @@ static int record_tree(struct session *s, const struct session_cell *sc, const c
 	c->tree_peak_unshared_bytes = t->peak_unshared;
 	c->tree_peak_pss_bytes = t->peak_pss;
 	c->pss_interval_s = t->pss_interval_s >= 0 ? t->pss_interval_s : NAN;
+	if (t->ticks > 0) {
+		c->tree_discovery_us = t->discovery_s * 1e6 / (double)t->ticks;
+		c->tree_sampling_us = t->sampling_s * 1e6 / (double)t->ticks;
+	}
+	c->tree_identify_us = t->identify_s * 1e6 / (double)t->procs;
+	c->pss_cost_us = t->pss_cost_s >= 0 ? t->pss_cost_s * 1e6 : NAN;
 	snprintf(c->top_process, sizeof(c->top_process), "%s", t->top);
 	c->top_process_share = t->top[0] ? t->top_share : NAN;
 	char dir[4200];

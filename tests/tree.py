@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Integration test of process trees under `wimm exec` (README, "Process
+trees"): a shell starting two Python programs, each holding a known amount,
+is three processes, each with its own series, its peak within 2% of the
+VmHWM it reports itself at exit (tree/hold.py); a parent that exits while
+its child goes on allocating: the child is followed to its end and its
+exit status collected; --root-only follows nothing.
+
+usage: tree.py WIMM EXPECTED_ALLOCATORS(comma list)
+Prints TAP.
+"""
+import csv
+import json
+import os
+import shlex
+import sys
+import tempfile
+
+from taplib import check, driver, finish, skip
+
+WIMM, EXPECTED = sys.argv[1], [a for a in sys.argv[2].split(",") if a]
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOLD, ORPHAN = os.path.join(HERE, "tree", "hold.py"), os.path.join(HERE, "tree", "orphan.py")
+PY = sys.executable
+if os.environ.get("WIMM_UNDER_SANITIZER") == "1":
+    EXPECTED = []  # ASan: nothing else can be preloaded
+wimm = driver(WIMM, timeout=600)
+
+
+def tsv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def run(name, allocators, cmd, *extra):
+    out = tempfile.mkdtemp(prefix=f"wimm-tree-{name}-")
+    r = wimm("exec", "-a", ",".join(allocators), "--out", out, "--seed", "5", "--name", name,
+             *extra, "--", *cmd)
+    if not check(r.returncode == 0, f"{name}: wimm exec exits 0 (got {r.returncode}: "
+                 f"{r.stderr[-400:]})"):
+        return None, None
+    run_dir = os.path.realpath(os.path.join(out, "latest"))
+    return run_dir, {c["allocator"]: c for c in json.load(
+        open(os.path.join(run_dir, "summary.json")))["cells"]}
+
+
+def two_scripts():
+    hwm_dir = tempfile.mkdtemp(prefix="wimm-tree-hwm-")
+    script = (f"{shlex.quote(PY)} {HOLD} {hwm_dir} 48 0.6 & "
+              f"{shlex.quote(PY)} {HOLD} {hwm_dir} 96 0.6; wait")
+    allocators = ["glibc"] + EXPECTED
+    run_dir, cells = run("two", allocators, ["sh", "-c", script])
+    if not run_dir:
+        return
+    for a in allocators:
+        d = os.path.join(run_dir, "procs", f"two-{a}-r1")
+        procs = tsv(os.path.join(d, "procs.tsv"))
+        check(len(procs) == 3 and cells[a]["procs"] == 3,
+              f"{a}: three processes found ({[p['command'][:40] for p in procs]})")
+        pythons = [p for p in procs if p["command"].startswith(PY + " " + HOLD)]
+        check(len(pythons) == 2, f"{a}: both scripts named by their command line")
+        for p in procs:
+            rows = tsv(os.path.join(d, f"{p['pid']}.tsv")) if p["samples"] != "0" else []
+            check(len(rows) > 5 and len(rows) == int(p["samples"]),
+                  f"{a}: pid {p['pid']} has its own series ({len(rows)} rows)")
+        for p in pythons:
+            hwm_file = os.path.join(hwm_dir, f"{p['pid']}.hwm")
+            if not check(os.path.exists(hwm_file), f"{a}: pid {p['pid']} wrote its VmHWM"):
+                continue
+            hwm = int(open(hwm_file).read())
+            rows = tsv(os.path.join(d, f"{p['pid']}.tsv"))
+            sampled = max(int(r["rss_bytes"]) for r in rows)
+            check(abs(sampled - hwm) <= 0.02 * hwm,
+                  f"{a}: pid {p['pid']} sampled peak RSS {sampled} within 2% of its own "
+                  f"VmHWM {hwm} ({(sampled - hwm) / hwm:+.2%})")
+            check(p["probe"] == a or (a == "glibc" and p["probe"] == "glibc"),
+                  f"{a}: pid {p['pid']} reports its own malloc: {p['probe']} "
+                  f"({p['malloc_owner']})")
+            check(p["ppid"] == procs[0]["pid"], f"{a}: pid {p['pid']}'s parent is the shell")
+        tree = tsv(os.path.join(d, "tree.tsv"))
+        check(max(int(r["procs"]) for r in tree) == 3, f"{a}: tree.tsv counts 3 live at once")
+        c = cells[a]
+        # The two scripts hold 144 MiB between them at the same time.
+        peak = c["tree_peak_rss_sum_bytes"]
+        check(peak >= 144 << 20, f"{a}: tree's peak sum of RSS {peak >> 20} MiB >= 144 MiB")
+        check(c["tree_peak_unshared_bytes"] <= peak and c["tree_peak_pss_bytes"] <= peak,
+              f"{a}: RSS minus shared ({c['tree_peak_unshared_bytes'] >> 20} MiB) and PSS "
+              f"({c['tree_peak_pss_bytes'] >> 20} MiB) at most the sum of RSS")
+        big = max(pythons, key=lambda p: int(p["peak_rss_bytes"]))
+        check(f"(pid {big['pid']})" in c["top_process"] and c["top_process_share"] > 0.5,
+              f"{a}: the 96 MiB script named as the largest: {c['top_process']} "
+              f"{c['top_process_share']:.0%}")
+
+
+def orphan():
+    hwm_dir = tempfile.mkdtemp(prefix="wimm-tree-orphan-")
+    run_dir, cells = run("orphan", ["glibc"], [PY, ORPHAN, hwm_dir, "64", "1.2"])
+    if not run_dir:
+        return
+    procs = tsv(os.path.join(run_dir, "procs", "orphan-glibc-r1", "procs.tsv"))
+    parent = next(p for p in procs if p["command"].startswith(PY + " " + ORPHAN))
+    kids = [p for p in procs if p["command"].startswith(PY + " " + HOLD)]
+    if not check(len(kids) == 1, f"the child found ({len(procs)} processes)"):
+        return
+    kid = kids[0]
+    check(float(kid["last_seen_s"]) > float(parent["last_seen_s"]) + 0.8,
+          f"the child followed after its parent's exit: last seen {kid['last_seen_s']} s, "
+          f"parent {parent['last_seen_s']} s")
+    check(kid["exit_status"] == "3", f"the orphan's exit status collected: {kid['exit_status']!r}")
+    hwm = int(open(os.path.join(hwm_dir, f"{kid['pid']}.hwm")).read())
+    rows = tsv(os.path.join(run_dir, "procs", "orphan-glibc-r1", f"{kid['pid']}.tsv"))
+    sampled = max(int(r["rss_bytes"]) for r in rows)
+    check(abs(sampled - hwm) <= 0.02 * hwm,
+          f"the orphan's sampled peak {sampled} within 2% of its VmHWM {hwm}")
+    check(cells["glibc"]["procs"] == 2, f"two processes: {cells['glibc']['procs']}")
+
+
+def root_only():
+    hwm_dir = tempfile.mkdtemp(prefix="wimm-tree-root-")
+    run_dir, cells = run("root", ["glibc"], [PY, ORPHAN, hwm_dir, "16", "5"], "--root-only")
+    if not run_dir:
+        return
+    check(cells["glibc"]["procs"] is None and cells["glibc"]["wall_s"] < 4
+          and not os.path.exists(os.path.join(run_dir, "procs")),
+          f"--root-only: only the root, ended with it ({cells['glibc']['wall_s']:.2f} s)")
+
+
+two_scripts()
+orphan()
+root_only()
+finish()
