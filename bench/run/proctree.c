@@ -28,8 +28,10 @@
  *   kernel hands out again is never mistaken for the one followed.
  * - PSS (smaps_rollup) walks every mapping: 0.7 ms at 258 MiB, 25 ms at
  *   4 GiB. It is read for the whole tree at once, at an interval of 50
- *   times what the last sweep took (at most 2% of the driver's time), and
- *   never more often than every 10 ticks (nor than every 100 ms).
+ *   times the CPU time the last sweep took (at most 2% of a CPU), and
+ *   never more often than every 10 ticks (nor than every 100 ms). CPU
+ *   time, not wall time: on a busy machine the wall time of a sweep is
+ *   mostly waiting for a CPU, which costs the measured tree nothing.
  */
 #include "bench/run/proctree.h"
 
@@ -57,12 +59,14 @@
  * a shell's child found before its exec names the program after it. */
 #define CMD_REREAD_TICKS 4
 
-static int64_t mono_ns(void)
+static int64_t clock_of(clockid_t id)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+static int64_t mono_ns(void) { return clock_of(CLOCK_MONOTONIC); }
 
 static int open_proc(pid_t pid, const char *name)
 {
@@ -386,7 +390,7 @@ static void label(const struct pt_proc *pr, char *out, size_t len)
 /* PSS of every live process, one sweep; rows[] of this tick get it. */
 static void sweep_pss(struct proctree *pt, int64_t now, struct proctree_totals *tot)
 {
-	int64_t t0 = mono_ns(), sum = 0, best = -1;
+	int64_t t0 = mono_ns(), c0 = clock_of(CLOCK_THREAD_CPUTIME_ID), sum = 0, best = -1;
 	const struct pt_proc *top = NULL;
 	for (size_t i = 0; i < pt->n; i++) {
 		struct pt_proc *pr = &pt->p[i];
@@ -406,7 +410,7 @@ static void sweep_pss(struct proctree *pt, int64_t now, struct proctree_totals *
 		/* A cheap moment to see whether it has exec'd since. */
 		proctree_cmdline(pr->pid, pr->cmd, sizeof(pr->cmd));
 	}
-	int64_t cost = mono_ns() - t0;
+	int64_t cost = mono_ns() - t0, cpu = clock_of(CLOCK_THREAD_CPUTIME_ID) - c0;
 	tot->pss = sum;
 	if (pt->pss_reads == 0)
 		pt->first_pss_ns = now;
@@ -418,7 +422,7 @@ static void sweep_pss(struct proctree *pt, int64_t now, struct proctree_totals *
 		label(top, pt->top_pss, sizeof(pt->top_pss));
 		pt->top_pss_share = (double)best / (double)sum;
 	}
-	int64_t next = cost * PSS_COST_FACTOR;
+	int64_t next = cpu * PSS_COST_FACTOR;
 	next = next < pt->pss_min_ns ? pt->pss_min_ns : next > PSS_MAX_NS ? PSS_MAX_NS : next;
 	pt->next_pss_ns = now + next;
 }
