@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -304,6 +305,11 @@ struct sb_proc *scoreboard_proc_register(struct scoreboard *sb, int forked)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	p->ppid = (int32_t)getppid();
+	struct stat st;
+	if (stat("/proc/self/exe", &st) == 0) {
+		p->exe_dev = (uint64_t)st.st_dev;
+		p->exe_ino = (uint64_t)st.st_ino;
+	}
 	atomic_store(&p->forked, forked);
 	atomic_store(&p->start_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 	atomic_store_explicit(&p->pid, (int32_t)getpid(), memory_order_release);

@@ -140,6 +140,10 @@ struct sb_proc {
 	_Atomic int32_t forked;           /* 1: registered by fork (no exec yet) */
 	_Atomic int64_t start_ns, end_ns; /* CLOCK_MONOTONIC; end 0 until exit() */
 	_Atomic int64_t vmhwm_bytes;      /* at exit(), from /proc/self/status */
+	/* The file it ran when it registered (stat of /proc/self/exe): a
+	 * process registered by fork that then exec'd a program the probe
+	 * cannot reach shows another file now. */
+	uint64_t exe_dev, exe_ino;
 	/* The allocator's view in this process, from its own probe thread
 	 * (last reading; -1 n/a), with the library that owns its malloc. */
 	_Atomic uint64_t seq; /* sequence lock over the figures below */

@@ -6,7 +6,11 @@ VmHWM it reports itself at exit (tree/hold.py); a parent that exits while
 its child goes on allocating: the child is followed to its end and its
 exit status collected; --root-only follows nothing.
 
-usage: tree.py WIMM EXPECTED_ALLOCATORS(comma list)
+Each process reports its own allocator figures (the probe in each writes
+its own slot); a static descendant and one whose LD_PRELOAD was removed are
+named as not measured by the probe, with the reason.
+
+usage: tree.py WIMM EXPECTED_ALLOCATORS(comma list) STATIC_TARGET|-
 Prints TAP.
 """
 import csv
@@ -19,6 +23,7 @@ import tempfile
 from taplib import check, driver, finish, skip
 
 WIMM, EXPECTED = sys.argv[1], [a for a in sys.argv[2].split(",") if a]
+STATIC = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] != "-" else None
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOLD, ORPHAN = os.path.join(HERE, "tree", "hold.py"), os.path.join(HERE, "tree", "orphan.py")
 PY = sys.executable
@@ -77,6 +82,16 @@ def two_scripts():
                   f"{a}: pid {p['pid']} reports its own malloc: {p['probe']} "
                   f"({p['malloc_owner']})")
             check(p["ppid"] == procs[0]["pid"], f"{a}: pid {p['pid']}'s parent is the shell")
+            held = (96 if int(p["peak_rss_bytes"]) > 100 << 20 else 48) << 20
+            if a == "mimalloc":  # mimalloc counts nothing in use (README)
+                check(p["peak_alloc_system_bytes"] != "" or p["probe"] == "mimalloc",
+                      f"{a}: pid {p['pid']} has its probe ({p['probe']})")
+            else:
+                in_use = int(p["peak_alloc_in_use_bytes"] or -1)
+                # jemalloc counts the size class: 96 MiB + a header is 112 MiB.
+                check(held <= in_use <= held * 1.25 + (16 << 20),
+                      f"{a}: pid {p['pid']}'s own allocator counts {in_use >> 20} MiB in use "
+                      f"(it holds {held >> 20} MiB)")
         tree = tsv(os.path.join(d, "tree.tsv"))
         check(max(int(r["procs"]) for r in tree) == 3, f"{a}: tree.tsv counts 3 live at once")
         c = cells[a]
@@ -125,7 +140,35 @@ def root_only():
           f"--root-only: only the root, ended with it ({cells['glibc']['wall_s']:.2f} s)")
 
 
+def no_probe():
+    """A static executable and a program started without LD_PRELOAD, each
+    named as such; never merged with the others."""
+    hwm_dir = tempfile.mkdtemp(prefix="wimm-tree-noprobe-")
+    first = f"{shlex.quote(STATIC)} & " if STATIC else ""
+    script = f"{first}env -u LD_PRELOAD {shlex.quote(PY)} {HOLD} {hwm_dir} 16 0.6; wait"
+    run_dir, cells = run("noprobe", ["glibc"], ["sh", "-c", script])
+    if not run_dir:
+        return
+    procs = tsv(os.path.join(run_dir, "procs", "noprobe-glibc-r1", "procs.tsv"))
+    by = {p["command"].split()[0]: p for p in procs}
+    py = by.get(PY)
+    check(py and py["probe"] == "" and "LD_PRELOAD was removed" in py["no_probe"],
+          f"the program without LD_PRELOAD named: {py and py['no_probe']!r}")
+    if STATIC:
+        st = by.get(STATIC)
+        check(st and st["probe"] == "" and st["no_probe"] == "a static executable",
+              f"the static executable named: {st and st['no_probe']!r}")
+    else:
+        skip("a static descendant named", "no static C library to build one")
+    sh = procs[0]
+    check(sh["probe"] == "glibc" and sh["no_probe"] == "", f"the shell has its probe: {sh['probe']}")
+    want = 2 if STATIC else 1
+    check(cells["glibc"]["procs_no_probe"] == want,
+          f"procs_no_probe {cells['glibc']['procs_no_probe']} == {want}")
+
+
 two_scripts()
+no_probe()
 orphan()
 root_only()
 finish()

@@ -40,6 +40,7 @@ static struct scoreboard *sb;
 static const struct probe_reader *reader;
 static pthread_t thread;
 static pid_t probe_pid; /* a forked child has no probe thread to stop */
+static int writer;      /* this process writes the scoreboard's probe figures */
 /* This process's own entry in the tree's table (scoreboard.h), in every
  * process the probe is loaded into, writer or not; NULL when full. */
 static struct sb_proc *self_slot;
@@ -154,9 +155,19 @@ __attribute__((constructor)) static void probe_start(void)
 	}
 	if (!claim()) {
 		/* Another process of the tree writes the probe's figures; this
-		 * one keeps the mapping for its own slot only. */
+		 * one writes its own into its slot only. */
+		reader = identified && self_slot ? pick(id.family) : NULL;
+		if (!reader)
+			return;
+		probe_loop_setup(sb, reader, self_slot, 0);
+		struct probe_figures warm;
+		reader->read(&warm, 1);
+		probe_pid = getpid();
+		if (start_thread())
+			reader = NULL;
 		return;
 	}
+	writer = 1;
 	probe_pid = getpid();
 	/* A previous image of this process (before an exec) may have died
 	 * between begin and end: make the sequence even again. */
@@ -172,7 +183,7 @@ __attribute__((constructor)) static void probe_start(void)
 		copy_text(sb->malloc_owner, sizeof(sb->malloc_owner), id.owner);
 		reader = pick(id.family);
 	}
-	uint64_t interval = probe_loop_setup(sb, reader);
+	uint64_t interval = probe_loop_setup(sb, reader, self_slot, 1);
 	if (reader) {
 		/* One reading here, before main: anything a reader's first
 		 * call sets up lazily happens now, not during the workload.
@@ -213,6 +224,8 @@ __attribute__((destructor)) static void probe_stop(void)
 	if (reader && joined)
 		probe_loop_exit_reading();
 	reader = NULL;
+	if (!writer)
+		return;
 	/* A real program run by `wimm exec` reports its true peak here, as the
 	 * worker does for itself: wait4's ru_maxrss also counts pages the
 	 * child had from the driver before exec. VmHWM only grows, so the

@@ -60,7 +60,12 @@ void *probe_symbol(const char *name);
  * environment and returns it; main is the thread (pthread_create's
  * start routine); stop ends it and waits at most 2 s (1: joined); the exit
  * reading is taken on the calling thread once the probe thread is gone. */
-uint64_t probe_loop_setup(struct scoreboard *sb, const struct probe_reader *reader);
+struct sb_proc;
+/* slot: this process's entry in the tree's table (NULL: none); writer: 1
+ * when this process writes the scoreboard's probe figures, 0 when it only
+ * writes its slot. */
+uint64_t probe_loop_setup(struct scoreboard *sb, const struct probe_reader *reader,
+                          struct sb_proc *slot, int writer);
 void *probe_loop_main(void *arg);
 int probe_loop_stop(pthread_t thread);
 void probe_loop_exit_reading(void);

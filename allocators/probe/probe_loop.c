@@ -24,6 +24,12 @@
  *
  * At exit: the destructor (probe.c) stops the thread and takes a last full
  * reading itself, with the process's RSS, into the scoreboard's `exit`.
+ *
+ * In a process tree, one process writes the probe's figures (the writer,
+ * probe.c) and every process writes its own into its slot of the tree's
+ * table (scoreboard.h, struct sb_proc): the writer both, the others only
+ * their slot, on the same clock, without answering requests (those are the
+ * writer's) and without touching the scoreboard's `exit`.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,6 +49,10 @@
 
 static struct scoreboard *sb;
 static const struct probe_reader *reader;
+static struct sb_proc *own; /* this process's slot, or NULL */
+static int writer;          /* this process writes sb->probe */
+/* What a non-writer's thread sleeps on: the requests are the writer's. */
+static _Atomic uint32_t wake;
 static uint64_t base_interval_ns;
 static _Atomic int stop;
 
@@ -70,13 +80,19 @@ static uint64_t configured_interval(void)
 	return v < MIN_INTERVAL_NS ? MIN_INTERVAL_NS : v;
 }
 
-uint64_t probe_loop_setup(struct scoreboard *board, const struct probe_reader *r)
+uint64_t probe_loop_setup(struct scoreboard *board, const struct probe_reader *r,
+                          struct sb_proc *slot, int is_writer)
 {
 	sb = board;
 	reader = r;
+	own = slot;
+	writer = is_writer;
 	base_interval_ns = configured_interval();
 	/* Continue the counters: after an exec the new image's probe takes
-	 * over the same scoreboard. */
+	 * over the same scoreboard. A process writing only its slot counts
+	 * its own from 0. */
+	if (!writer)
+		return base_interval_ns;
 	struct sb_probe *p = &sb->probe;
 	reads = atomic_load_explicit(&p->reads, memory_order_relaxed);
 	sync_reads = atomic_load_explicit(&p->sync_reads, memory_order_relaxed);
@@ -130,6 +146,16 @@ static struct probe_figures take(int full, uint64_t interval, uint64_t *cpu)
 	if (cost > cost_max)
 		cost_max = cost;
 
+	if (own) {
+		atomic_fetch_add(&own->seq, 1);
+		store(&own->in_use_bytes, f.in_use);
+		store(&own->system_bytes, f.system);
+		store(&own->arenas, f.arenas);
+		store_u(&own->reads, reads);
+		atomic_fetch_add(&own->seq, 1);
+	}
+	if (!writer)
+		return f;
 	scoreboard_probe_begin(sb);
 	store(&p->in_use_bytes, f.in_use);
 	store(&p->system_bytes, f.system);
@@ -184,7 +210,7 @@ void *probe_loop_main(void *arg)
 	if (reader->thread_start)
 		reader->thread_start();
 	while (!atomic_load(&stop)) {
-		uint32_t req = atomic_load(&p->request);
+		uint32_t req = writer ? atomic_load(&p->request) : served;
 		if (req != served) {
 			serve(req, interval);
 			served = req;
@@ -192,7 +218,11 @@ void *probe_loop_main(void *arg)
 		}
 		uint64_t now = clock_ns(CLOCK_MONOTONIC);
 		if (now < next) {
-			scoreboard_futex_wait(&p->request, req, (int64_t)(next - now));
+			if (writer)
+				scoreboard_futex_wait(&p->request, req, (int64_t)(next - now));
+			else
+				scoreboard_futex_wait(&wake, atomic_load(&wake),
+				                      (int64_t)(next - now));
 			continue;
 		}
 		uint64_t cpu;
@@ -221,10 +251,12 @@ void *probe_loop_main(void *arg)
 int probe_loop_stop(pthread_t thread)
 {
 	atomic_store(&stop, 1);
-	/* The thread sleeps on `request`: a change of it, and the wake, end
-	 * the sleep at once. Never answered: nobody waits for it. */
-	atomic_fetch_add(&sb->probe.request, 1);
-	scoreboard_futex_wake(&sb->probe.request);
+	/* The thread sleeps on `request` (a non-writer on `wake`): a change
+	 * of it, and the wake, end the sleep at once. Never answered: nobody
+	 * waits for it. */
+	_Atomic uint32_t *word = writer ? &sb->probe.request : &wake;
+	atomic_fetch_add(word, 1);
+	scoreboard_futex_wake(word);
 	struct timespec limit;
 	clock_gettime(CLOCK_REALTIME, &limit); /* pthread_timedjoin_np's clock */
 	limit.tv_sec += STOP_WAIT_S;
@@ -235,6 +267,8 @@ void probe_loop_exit_reading(void)
 {
 	uint64_t cpu;
 	struct probe_figures f = take(1, atomic_load(&sb->probe.interval_ns), &cpu);
+	if (!writer)
+		return; /* its slot has the reading; the exit snapshot is the writer's */
 	struct sb_snapshot *s = &sb->exit;
 	store_snapshot(s, &f);
 	store(&s->rss_bytes, procself_rss());

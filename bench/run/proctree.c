@@ -207,6 +207,7 @@ struct pt_proc *proctree_add(struct proctree *pt, pid_t pid, pid_t ppid, int64_t
 	pr->exit_status = pr->term_signal = -1;
 	pr->peak_rss = pr->peak_unshared = pr->peak_pss = pr->vmhwm = -1;
 	pr->in_use = pr->system = pr->arenas = -1;
+	pr->slot = -1;
 	pr->statm = pr->stat = pr->taskdir = -1;
 	return pr;
 }
@@ -455,8 +456,9 @@ int proctree_tick(struct proctree *pt, int64_t now, struct proctree_totals *tot)
 		if (grow_rows((void **)&pr->rows, &pr->cap, pr->nrows, sizeof(*pr->rows)))
 			return -ENOMEM;
 		int64_t rss = resident * pt->page, sh = shared * pt->page;
-		pr->rows[pr->nrows++] =
-		    (struct pt_row){.t_ns = now, .rss = rss, .shared = sh, .pss = -1};
+		struct pt_row *row = &pr->rows[pr->nrows++];
+		*row = (struct pt_row){.t_ns = now, .rss = rss, .shared = sh, .pss = -1};
+		proctree_probe_figures(pt, pr, &row->in_use, &row->system);
 		pr->last_ns = now;
 		if (rss > pr->peak_rss)
 			pr->peak_rss = rss;

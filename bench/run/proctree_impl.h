@@ -12,6 +12,7 @@
 
 struct pt_row {
 	int64_t t_ns, rss, shared, pss; /* pss -1 when not read at this tick */
+	int64_t in_use, system;         /* its probe's last figures, -1 n/a */
 };
 
 struct pt_trow {
@@ -27,13 +28,18 @@ struct pt_proc {
 	 * checked while it lives; "" when nothing stands in its way. */
 	char no_probe[200];
 	int alive, ours, is_root, reaped, gone, status_known;
-	int registered;               /* the probe registered it (scoreboard table) */
+	int registered; /* the probe registered it (scoreboard table) */
+	/* The file it ran when last looked at (0: not known). */
+	uint64_t exe_dev, exe_ino;
 	int exit_status, term_signal; /* -1: unknown */
 	int age;                      /* ticks sampled */
 	int64_t first_ns, last_ns;    /* seen first, last seen alive */
 	int64_t start_ns, end_ns;     /* from the probe's table; 0 unknown */
 	int64_t peak_rss, peak_unshared, peak_pss, vmhwm;
-	int64_t in_use, system, arenas; /* the probe's last figures, -1 n/a */
+	/* The largest figures its probe published (-1 n/a), from its slot in
+	 * the tree's table (slot -1: not found yet). */
+	int64_t in_use, system, arenas;
+	int slot;
 	char family[16];
 	char owner[200];          /* the file that serves its malloc, as it reported */
 	int statm, stat, taskdir; /* kept descriptors, -1 once closed */
@@ -73,6 +79,10 @@ struct pt_proc *proctree_add(struct proctree *pt, pid_t pid, pid_t ppid, int64_t
 void proctree_cmdline(pid_t pid, char *out, size_t len);
 
 /* proctree_io.c */
+/* The probe's figures of pr at this moment from its slot (found by pid on
+ * the way), -1 where it has none. */
+void proctree_probe_figures(const struct proctree *pt, struct pt_proc *pr, int64_t *in_use,
+                            int64_t *system);
 /* Fills pr->no_probe with the reason the probe cannot reach it, if any. */
 void proctree_classify(struct pt_proc *pr);
 /* Folds the probe's process table into the records. */

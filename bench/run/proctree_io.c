@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/run/program.h"
@@ -45,7 +46,12 @@ void proctree_classify(struct pt_proc *pr)
 {
 	char exe[64], err[sizeof(pr->no_probe)];
 	struct program prog;
+	struct stat st;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pr->pid);
+	if (stat(exe, &st) == 0) {
+		pr->exe_dev = (uint64_t)st.st_dev;
+		pr->exe_ino = (uint64_t)st.st_ino;
+	}
 	/* The checks `wimm exec` makes of its own command, on what the
 	 * process runs now; only the reasons the probe cannot be loaded count
 	 * (an unreadable exe of a process that just ended says nothing). */
@@ -70,6 +76,51 @@ void proctree_classify(struct pt_proc *pr)
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
+/* A consistent copy of a slot's figures (its writer's sequence lock);
+ * -1s when it never settles. */
+static void slot_read(const struct sb_proc *s, int64_t *in_use, int64_t *system, int64_t *arenas)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		uint64_t seq = atomic_load(&s->seq);
+		if (seq & 1)
+			continue;
+		*in_use = atomic_load(&s->in_use_bytes);
+		*system = atomic_load(&s->system_bytes);
+		*arenas = atomic_load(&s->arenas);
+		if (atomic_load(&s->seq) == seq)
+			return;
+	}
+	*in_use = *system = *arenas = -1;
+}
+
+void proctree_probe_figures(const struct proctree *pt, struct pt_proc *pr, int64_t *in_use,
+                            int64_t *system)
+{
+	*in_use = *system = -1;
+	const struct scoreboard *sb = pt->sb;
+	if (!sb)
+		return;
+	uint32_t n = atomic_load(&sb->nprocs);
+	n = n > SCOREBOARD_PROCS ? SCOREBOARD_PROCS : n;
+	/* The latest registration of the pid: an exec'd image after its
+	 * fork. Looked for again only while the table grows. */
+	if (pr->slot < 0 || (uint32_t)pr->slot + 1 < n)
+		for (uint32_t i = pr->slot < 0 ? 0 : (uint32_t)pr->slot + 1; i < n; i++)
+			if (atomic_load_explicit(&sb->procs[i].pid, memory_order_acquire) ==
+			    pr->pid)
+				pr->slot = (int)i;
+	if (pr->slot < 0)
+		return;
+	int64_t arenas;
+	slot_read(&sb->procs[pr->slot], in_use, system, &arenas);
+	if (*in_use > pr->in_use)
+		pr->in_use = *in_use;
+	if (*system > pr->system)
+		pr->system = *system;
+	if (arenas > pr->arenas)
+		pr->arenas = arenas;
+}
+
 void proctree_merge_probe(struct proctree *pt)
 {
 	const struct scoreboard *sb = pt->sb;
@@ -91,7 +142,10 @@ void proctree_merge_probe(struct proctree *pt)
 				return;
 			pr->gone = 1;
 		}
-		pr->registered = 1;
+		/* Registered by its fork, then exec'd a program that never
+		 * registered: the probe is not in what it ran. */
+		pr->registered = !(pr->exe_ino && s->exe_ino &&
+		                   (s->exe_ino != pr->exe_ino || s->exe_dev != pr->exe_dev));
 		if (!pr->ppid)
 			pr->ppid = s->ppid;
 		int64_t start = atomic_load(&s->start_ns), end = atomic_load(&s->end_ns);
@@ -99,14 +153,14 @@ void proctree_merge_probe(struct proctree *pt)
 			pr->start_ns = start;
 		pr->end_ns = max64(pr->end_ns, end);
 		pr->vmhwm = max64(pr->vmhwm, atomic_load(&s->vmhwm_bytes));
-		/* The exec'd image's view (the last registration) wins. */
+		/* Its exit reading counts among its peaks. */
+		int64_t in_use, system, arenas;
+		slot_read(s, &in_use, &system, &arenas);
+		pr->in_use = max64(pr->in_use, in_use);
+		pr->system = max64(pr->system, system);
+		pr->arenas = max64(pr->arenas, arenas);
+		/* The exec'd image's malloc (the last registration) wins. */
 		if (!atomic_load(&s->forked) || pr->family[0] == 0) {
-			int64_t v = atomic_load(&s->in_use_bytes);
-			if (v >= 0 || !pr->family[0]) {
-				pr->in_use = v;
-				pr->system = atomic_load(&s->system_bytes);
-				pr->arenas = atomic_load(&s->arenas);
-			}
 			text_clean_n(pr->family, sizeof(pr->family), s->family, sizeof(s->family),
 			             TEXT_ONE_LINE);
 			text_clean_n(pr->owner, sizeof(pr->owner), s->owner, sizeof(s->owner),
@@ -193,7 +247,8 @@ static void fill_procs(FILE *f, const struct proctree *pt, const struct pt_proc 
 	(void)unused;
 	fputs("pid\tppid\tfirst_seen_s\tlast_seen_s\tstart_s\tend_s\texit_status\tterm_signal"
 	      "\tpeak_rss_bytes\tpeak_unshared_bytes\tpeak_pss_bytes\tvmhwm_bytes\tsamples"
-	      "\tprobe\tmalloc_owner\talloc_in_use_bytes\talloc_system_bytes\tarenas\tno_probe"
+	      "\tprobe\tmalloc_owner\tpeak_alloc_in_use_bytes\tpeak_alloc_system_bytes\tarenas"
+	      "\tno_probe"
 	      "\tcommand\n",
 	      f);
 	for (size_t i = 0; i < pt->n; i++) {
@@ -211,7 +266,8 @@ static void fill_procs(FILE *f, const struct proctree *pt, const struct pt_proc 
 		num(f, pr->peak_pss, "\t");
 		num(f, pr->vmhwm, "\t");
 		fprintf(f, "%zu\t%s\t%s\t", pr->nrows,
-		        pr->registered ? (pr->family[0] ? pr->family : "unknown") : "", pr->owner);
+		        pr->registered ? (pr->family[0] ? pr->family : "unknown") : "",
+		        pr->registered ? pr->owner : "");
 		num(f, pr->in_use, "\t");
 		num(f, pr->system, "\t");
 		num(f, pr->arenas, "\t");
@@ -233,12 +289,15 @@ static void fill_tree(FILE *f, const struct proctree *pt, const struct pt_proc *
 
 static void fill_proc(FILE *f, const struct proctree *pt, const struct pt_proc *pr)
 {
-	fputs("t_s\trss_bytes\tshared_bytes\tpss_bytes\n", f);
+	fputs("t_s\trss_bytes\tshared_bytes\tpss_bytes\talloc_in_use_bytes\talloc_system_bytes\n",
+	      f);
 	for (size_t i = 0; i < pr->nrows; i++) {
 		const struct pt_row *r = &pr->rows[i];
 		fprintf(f, "%.4f\t%lld\t%lld\t", (double)(r->t_ns - pt->t0) / 1e9,
 		        (long long)r->rss, (long long)r->shared);
-		num(f, r->pss, "\n");
+		num(f, r->pss, "\t");
+		num(f, r->in_use, "\t");
+		num(f, r->system, "\n");
 	}
 }
 
