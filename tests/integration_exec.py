@@ -89,8 +89,9 @@ def main():
     r = wimm("exec", "--out", out, "--", "no-such-command-xyz")
     check(r.returncode == 2 and "no-such-command-xyz" in r.stderr, "unknown command: exit 2")
     r = wimm("exec", "--help")
-    check(r.returncode == 0 and "Only the process started is measured" in r.stdout,
-          "--help says only the main process is measured")
+    check(r.returncode == 0 and "Every process it starts is followed" in r.stdout
+          and "--root-only" in r.stdout,
+          "--help says every process it starts is followed, and how to measure only the first")
 
 
 main()

@@ -7,7 +7,12 @@
  *               and signal where known, peaks (RSS, RSS minus shared, PSS,
  *               VmHWM at exit), samples, the probe's view, its command.
  *   tree.tsv    per tick: live processes and the three totals.
- *   <pid>.tsv   per tick for that process: rss, shared, pss.
+ *   <pid>.tsv   per tick for that process: rss, shared, pss, and its
+ *               allocator's in-use and system bytes (from its probe).
+ *   stack.tsv   per tick, the RSS of the largest processes stacked (each
+ *               column the running sum up to that process, "others" the
+ *               rest, so its last is the sum of RSS), then RSS minus shared
+ *               and PSS: what the tree figure draws (scripts/tree.gp).
  * Every number n/a is written empty, as in the cell's series.
  */
 #include <errno.h>
@@ -301,6 +306,78 @@ static void fill_proc(FILE *f, const struct proctree *pt, const struct pt_proc *
 	}
 }
 
+#define STACK_NAMED 6 /* processes named in the stack; the rest are "others" */
+
+/* A short label: the program's and its first argument's base names. */
+static void short_label(const struct pt_proc *pr, char *out, size_t len)
+{
+	char cmd[sizeof(pr->cmd)], *argv[2] = {NULL, NULL};
+	snprintf(cmd, sizeof(cmd), "%s", pr->cmd);
+	char *save = NULL;
+	argv[0] = strtok_r(cmd, " ", &save);
+	argv[1] = argv[0] ? strtok_r(NULL, " ", &save) : NULL;
+	const char *a = argv[0] ? argv[0] : "?", *b = argv[1] ? argv[1] : "";
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	snprintf(out, len, "%.24s%s%.24s (%d)", sa ? sa + 1 : a, *b ? " " : "", sb ? sb + 1 : b,
+	         (int)pr->pid);
+}
+
+static void fill_stack(FILE *f, const struct proctree *pt, const struct pt_proc *unused)
+{
+	(void)unused;
+	/* The largest by peak RSS, in the order of their start. */
+	size_t named[STACK_NAMED], k = 0;
+	for (size_t i = 0; i < pt->n; i++) {
+		if (!pt->p[i].nrows)
+			continue;
+		if (k < STACK_NAMED) {
+			named[k++] = i;
+			continue;
+		}
+		size_t least = 0;
+		for (size_t j = 1; j < k; j++)
+			if (pt->p[named[j]].peak_rss < pt->p[named[least]].peak_rss)
+				least = j;
+		if (pt->p[i].peak_rss > pt->p[named[least]].peak_rss) {
+			memmove(&named[least], &named[least + 1],
+			        (k - least - 1) * sizeof(named[0]));
+			named[k - 1] = i;
+		}
+	}
+	fputs("t_s", f);
+	for (size_t j = 0; j < k; j++) {
+		char label[80];
+		short_label(&pt->p[named[j]], label, sizeof(label));
+		fprintf(f, "\t%s", label);
+	}
+	fputs("\tothers\tunshared_sum_bytes\tpss_sum_bytes\n", f);
+	size_t *at = calloc(pt->n ? pt->n : 1, sizeof(*at)); /* each one's next row */
+	if (!at)
+		return;
+	for (size_t r = 0; r < pt->nrows; r++) {
+		const struct pt_trow *tr = &pt->rows[r];
+		int64_t mine[STACK_NAMED] = {0}, sum = 0;
+		for (size_t i = 0; i < pt->n; i++) {
+			const struct pt_proc *pr = &pt->p[i];
+			while (at[i] < pr->nrows && pr->rows[at[i]].t_ns < tr->t_ns)
+				at[i]++;
+			if (at[i] >= pr->nrows || pr->rows[at[i]].t_ns != tr->t_ns)
+				continue;
+			for (size_t j = 0; j < k; j++)
+				if (named[j] == i)
+					mine[j] = pr->rows[at[i]].rss;
+		}
+		fprintf(f, "%.4f", (double)(tr->t_ns - pt->t0) / 1e9);
+		for (size_t j = 0; j < k; j++) {
+			sum += mine[j];
+			fprintf(f, "\t%lld", (long long)sum);
+		}
+		fprintf(f, "\t%lld\t%lld\t", (long long)tr->rss, (long long)tr->unshared);
+		num(f, tr->pss, "\n");
+	}
+	free(at);
+}
+
 int proctree_write(const struct proctree *pt, const char *dir)
 {
 	int rc = fsutil_mkdirs(dir);
@@ -308,6 +385,8 @@ int proctree_write(const struct proctree *pt, const char *dir)
 		rc = write_file(dir, "procs.tsv", pt, NULL, fill_procs);
 	if (!rc)
 		rc = write_file(dir, "tree.tsv", pt, NULL, fill_tree);
+	if (!rc)
+		rc = write_file(dir, "stack.tsv", pt, NULL, fill_stack);
 	for (size_t i = 0; i < pt->n && !rc; i++) {
 		char name[32];
 		if (!pt->p[i].nrows)
