@@ -102,6 +102,9 @@ def two_scripts():
               f"{a}: RSS minus shared ({c['tree_peak_unshared_bytes'] >> 20} MiB) and PSS "
               f"({c['tree_peak_pss_bytes'] >> 20} MiB) at most the sum of RSS")
         big = max(pythons, key=lambda p: int(p["peak_rss_bytes"]))
+        report = open(os.path.join(run_dir, "report.md")).read()
+        check(f"{a}: {c['top_process'][:60]}" in report and "of the tree's peak" in report,
+              f"{a}: report.md names the largest process")
         check(f"(pid {big['pid']})" in c["top_process"] and c["top_process_share"] > 0.5,
               f"{a}: the 96 MiB script named as the largest: {c['top_process']} "
               f"{c['top_process_share']:.0%}")

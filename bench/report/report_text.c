@@ -369,6 +369,38 @@ static int failure_sentence(const struct rundir *rv, const char *w, char *out)
 	return count > 0;
 }
 
+/* A process tree's largest process at its peak, per allocator (the first
+ * repetition that has one): what `wimm exec` of a program that starts
+ * others is about. */
+static int tree_sentence(const struct rundir *rv, const char *w, char *out)
+{
+	int n = 0, listed = 0;
+	for (int a = 0; a < rv->nallocs && n < REPORT_SENTENCE_MAX - 1; a++)
+		for (size_t i = 0; i < rv->ncells; i++) {
+			const struct rundir_cell *c = &rv->cells[i];
+			double share = c->v[METRIC_top_process_share];
+			double pss = c->v[METRIC_tree_peak_pss_bytes];
+			double rss = c->v[METRIC_tree_peak_rss_sum_bytes];
+			char p[32], r[32];
+			if (c->alloc != a || strcmp(c->workload, w) || !c->top_process[0] ||
+			    isnan(share))
+				continue;
+			n += snprintf(
+			    out + n, REPORT_SENTENCE_MAX - (size_t)n,
+			    "%s%s: %.100s held %.0f%% of the tree's peak %s (%s; sum of RSS "
+			    "%s)",
+			    listed ? "; " : "Process tree: under ", rv->allocs[a].name,
+			    c->top_process, share * 100, isnan(pss) ? "RSS" : "PSS",
+			    size_str(isnan(pss) ? rss : pss, p, sizeof(p)),
+			    size_str(rss, r, sizeof(r)));
+			listed++;
+			break;
+		}
+	if (listed && n < REPORT_SENTENCE_MAX - 1)
+		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	return listed > 0;
+}
+
 int report_findings(const struct rundir *rv, const char *w, sentence *out, int max)
 {
 	int ts[64], nt = threads_of(rv, w, ts, 64), n = 0;
@@ -394,6 +426,8 @@ int report_findings(const struct rundir *rv, const char *w, sentence *out, int m
 	if (n < max && wall_sentence(rv, w, focus, s))
 		memcpy(out[n++], s, sizeof(s));
 	if (n < max && focus > 1 && arena_sentence(rv, w, focus, s))
+		memcpy(out[n++], s, sizeof(s));
+	if (n < max && tree_sentence(rv, w, s))
 		memcpy(out[n++], s, sizeof(s));
 	if (n < max && failure_sentence(rv, w, s))
 		memcpy(out[n++], s, sizeof(s));

@@ -363,6 +363,7 @@ void rundir_destroy(struct rundir *d)
 		free(d->cells[i].reason);
 		free(d->cells[i].series);
 		free(d->cells[i].allocator_version);
+		free(d->cells[i].top_process);
 		free(d->cells[i].phases);
 	}
 	free(d->groups);

@@ -70,6 +70,7 @@ struct rundir_cell {
 	char *reason;
 	char *series; /* relative to the run directory; "" = none */
 	char *allocator_version;
+	char *top_process;  /* a process tree's largest process; "" = none */
 	double v[METRIC_N]; /* every figure by enum metric_id; NaN = n/a */
 	int nphases;
 	struct rundir_phase *phases;

@@ -366,7 +366,8 @@ static int read_cell(struct rundir *d, struct json_object *o, size_t i, const ch
 		return rc;
 	c->reason = text_of(o, "reason", 255);
 	c->allocator_version = text_of(o, "allocator_version", 63);
-	if (!c->reason || !c->allocator_version)
+	c->top_process = text_of(o, "top_process", 127);
+	if (!c->reason || !c->allocator_version || !c->top_process)
 		return -ENOMEM;
 	double threads = c->v[METRIC_threads], rep = c->v[METRIC_rep];
 	if (rep == 0)
