@@ -568,6 +568,9 @@ void proctree_finish(struct proctree *pt, int root_status, struct proctree_summa
 		if (pt->p[i].alive)
 			ended(&pt->p[i]);
 	reap_all(pt);
+	/* Back to what the driver was: its other children (gnuplot, later
+	 * cells' trees) are not this tree's. */
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
 	proctree_merge_probe(pt);
 	proctree_summarize(pt, sum);
 }
