@@ -194,6 +194,37 @@ TEST(readings_on_demand)
 	close(fd);
 }
 
+/* Each process of a tree claims its own slot; a full table still counts. */
+TEST(process_table)
+{
+	struct scoreboard *sb;
+	int fd;
+	expect_int(scoreboard_create(&sb, &fd), 0);
+	struct sb_proc *me = scoreboard_proc_register(sb, 0);
+	expect(me && me->pid == getpid() && me->ppid == getppid() && me->start_ns > 0,
+	       "the caller's slot: pid %d ppid %d", me ? (int)me->pid : -1,
+	       me ? (int)me->ppid : -1);
+	expect(me && me->exe_ino != 0, "the file it runs is recorded");
+	expect_int(me ? me->vmhwm_bytes : 0, -1);
+	pid_t child = fork();
+	if (child == 0)
+		_exit(scoreboard_proc_register(sb, 1) ? 0 : 1);
+	int status;
+	waitpid(child, &status, 0);
+	expect_int(atomic_load(&sb->nprocs), 2);
+	expect(sb->procs[1].pid == child && sb->procs[1].ppid == getpid() && sb->procs[1].forked,
+	       "the child's own slot, marked forked");
+	expect_int(me ? me->pid : 0, getpid());
+	int missing = 0;
+	while (atomic_load(&sb->nprocs) < SCOREBOARD_PROCS)
+		missing += scoreboard_proc_register(sb, 0) == NULL;
+	expect_int(missing, 0);
+	expect(scoreboard_proc_register(sb, 0) == NULL, "none once the table is full");
+	expect_int(atomic_load(&sb->nprocs), SCOREBOARD_PROCS + 1);
+	scoreboard_unmap(sb);
+	close(fd);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_test[]){
@@ -205,6 +236,7 @@ int main(void)
 	    TAP(one_slot_peak_is_exact),
 	    TAP(total_stays_within_the_bound),
 	    TAP(readings_on_demand),
+	    TAP(process_table),
 	    {0},
 	});
 }
