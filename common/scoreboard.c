@@ -52,6 +52,7 @@ void scoreboard_init(struct scoreboard *sb)
 	for (int i = 0; i < SCOREBOARD_PROCS; i++) {
 		struct sb_proc *p = &sb->procs[i];
 		atomic_store(&p->vmhwm_bytes, -1);
+		atomic_store(&p->cpu_ns, -1);
 		atomic_store(&p->in_use_bytes, -1);
 		atomic_store(&p->system_bytes, -1);
 		atomic_store(&p->arenas, -1);

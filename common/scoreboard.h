@@ -140,6 +140,7 @@ struct sb_proc {
 	_Atomic int32_t forked;           /* 1: registered by fork (no exec yet) */
 	_Atomic int64_t start_ns, end_ns; /* CLOCK_MONOTONIC; end 0 until exit() */
 	_Atomic int64_t vmhwm_bytes;      /* at exit(), from /proc/self/status */
+	_Atomic int64_t cpu_ns;           /* its user + system CPU time at exit() */
 	/* The file it ran when it registered (stat of /proc/self/exe): a
 	 * process registered by fork that then exec'd a program the probe
 	 * cannot reach shows another file now. */
@@ -151,6 +152,7 @@ struct sb_proc {
 	_Atomic uint64_t reads;
 	char family[16];
 	char owner[200];
+	char comm[16]; /* its program's name (/proc/self/comm), for one never seen */
 };
 
 enum sb_state {

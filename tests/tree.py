@@ -170,7 +170,29 @@ def no_probe():
           f"procs_no_probe {cells['glibc']['procs_no_probe']} == {want}")
 
 
+def short_lived():
+    """Twenty processes that end at once, most between two ticks: every one
+    counted (sampled, or registered by the probe), none twice."""
+    run_dir, cells = run("short", ["glibc"], ["sh", "-c",
+                         "i=0; while [ $i -lt 20 ]; do /bin/true; i=$((i+1)); done; sleep 0.3"])
+    if not run_dir:
+        return
+    procs = tsv(os.path.join(run_dir, "procs", "short-glibc-r1", "procs.tsv"))
+    trues = [p for p in procs if p["command"] in ("/bin/true", "[true]")]
+    pids = {p["pid"] for p in procs}
+    c = cells["glibc"]
+    unsampled = [p for p in procs if p["samples"] == "0"]
+    check(len(trues) == 20 and len(pids) == len(procs),
+          f"the 20 short-lived processes each counted once ({len(trues)}, "
+          f"{len(unsampled)} never sampled)")
+    check(c["procs_unsampled"] == len(unsampled)
+          and (not unsampled or c["procs_unsampled_cpu_s"] > 0),
+          f"procs_unsampled {c['procs_unsampled']} with their CPU time "
+          f"{c['procs_unsampled_cpu_s']} s")
+
+
 two_scripts()
+short_lived()
 no_probe()
 orphan()
 root_only()

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +137,7 @@ static void on_fork_child(void)
 	if (parent && self_slot) {
 		memcpy(self_slot->family, parent->family, sizeof(self_slot->family));
 		memcpy(self_slot->owner, parent->owner, sizeof(self_slot->owner));
+		memcpy(self_slot->comm, parent->comm, sizeof(self_slot->comm));
 	}
 }
 
@@ -147,6 +149,11 @@ __attribute__((constructor)) static void probe_start(void)
 	pthread_atfork(NULL, NULL, on_fork_child);
 	struct alloc_identity id;
 	int identified = identify_allocator(&id) == 0;
+	char comm[sizeof(self_slot->comm) + 1];
+	if (self_slot && procself_read("comm", comm, sizeof(comm)) == 0) {
+		comm[strcspn(comm, "\n")] = 0;
+		copy_text(self_slot->comm, sizeof(self_slot->comm), comm);
+	}
 	if (identified && self_slot) {
 		/* Each process names its own malloc: one whose environment
 		 * lost the allocator shows it here, never merged. */
@@ -212,6 +219,12 @@ __attribute__((destructor)) static void probe_stop(void)
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		atomic_store(&self_slot->vmhwm_bytes, procself_vmhwm());
+		struct rusage ru;
+		if (getrusage(RUSAGE_SELF, &ru) == 0)
+			atomic_store(
+			    &self_slot->cpu_ns,
+			    (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+			        (int64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000);
 		atomic_store(&self_slot->end_ns, (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec);
 	}
 	if (!sb || probe_pid != getpid())

@@ -83,6 +83,8 @@
 	  .doc = "processes of the program's tree (wimm exec; n/a when it started none)")          \
 	M(procs_unsampled, I, .unit = MU_COUNT, .agg = true,                                       \
 	  .doc = "of those, ended before a sample saw them (counted by the probe's table)")        \
+	M(procs_unsampled_cpu_s, F, .unit = MU_SECONDS, .agg = true,                               \
+	  .doc = "their CPU time, as each wrote it at exit() (n/a: none did)")                     \
 	M(procs_no_probe, I, .unit = MU_COUNT, .agg = true,                                        \
 	  .doc = "of those, sampled but without the probe (procs.tsv says why)")                   \
 	M(tree_peak_rss_sum_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,              \

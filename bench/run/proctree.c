@@ -100,22 +100,25 @@ static int zombie_status(int statfd)
 	return (int)strtol(last + 1, NULL, 10);
 }
 
-void proctree_cmdline(pid_t pid, char *out, size_t len)
+/* Reads its command line into pr->cmd (NULs as spaces, cleaned), and when
+ * it was read; keeps what it had when unreadable (gone, or a zombie). */
+static void read_cmdline(struct pt_proc *pr)
 {
 	char buf[1024];
-	int fd = open_proc(pid, "cmdline");
+	int fd = open_proc(pr->pid, "cmdline");
 	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (fd >= 0)
 		close(fd);
 	if (n <= 0)
-		return; /* gone, or a zombie: keep what was read before */
+		return;
 	for (ssize_t i = 0; i < n; i++)
 		if (!buf[i])
 			buf[i] = ' ';
 	while (n > 0 && buf[n - 1] == ' ')
 		n--;
 	buf[n] = 0;
-	text_clean(out, len, buf, TEXT_ONE_LINE);
+	text_clean(pr->cmd, sizeof(pr->cmd), buf, TEXT_ONE_LINE);
+	pr->cmd_ns = mono_ns();
 }
 
 /* Reads a children file into pids (at most max). Returns how many, or -1
@@ -205,7 +208,7 @@ struct pt_proc *proctree_add(struct proctree *pt, pid_t pid, pid_t ppid, int64_t
 	pr->ppid = ppid;
 	pr->first_ns = pr->last_ns = now;
 	pr->exit_status = pr->term_signal = -1;
-	pr->peak_rss = pr->peak_unshared = pr->peak_pss = pr->vmhwm = -1;
+	pr->peak_rss = pr->peak_unshared = pr->peak_pss = pr->vmhwm = pr->cpu_ns = -1;
 	pr->in_use = pr->system = pr->arenas = -1;
 	pr->slot = -1;
 	pr->statm = pr->stat = pr->taskdir = -1;
@@ -233,7 +236,7 @@ static void follow(struct proctree *pt, pid_t pid, pid_t ppid, int ours, int64_t
 	pr->statm = open_proc(pid, "statm");
 	pr->stat = open_proc(pid, "stat");
 	pr->taskdir = open_proc(pid, "task");
-	proctree_cmdline(pid, pr->cmd, sizeof(pr->cmd));
+	read_cmdline(pr);
 	if (pr->statm < 0) {
 		close_proc(pr); /* ended before we could look at it */
 		return;
@@ -294,7 +297,7 @@ static void discover(struct proctree *pt, int64_t now)
 		 * before its exec is named after it. */
 		if (pr->age < CMD_REREAD_TICKS) {
 			int64_t t0 = mono_ns();
-			proctree_cmdline(pr->pid, pr->cmd, sizeof(pr->cmd));
+			read_cmdline(pr);
 			if (pr->age == CMD_REREAD_TICKS - 1)
 				proctree_classify(pr);
 			pt->ident_ns += mono_ns() - t0;
@@ -409,7 +412,7 @@ static void sweep_pss(struct proctree *pt, int64_t now, struct proctree_totals *
 			top = pr;
 		}
 		/* A cheap moment to see whether it has exec'd since. */
-		proctree_cmdline(pr->pid, pr->cmd, sizeof(pr->cmd));
+		read_cmdline(pr);
 	}
 	int64_t cost = mono_ns() - t0, cpu = clock_of(CLOCK_THREAD_CPUTIME_ID) - c0;
 	tot->pss = sum;

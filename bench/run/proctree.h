@@ -39,8 +39,12 @@ struct proctree_totals {
 /* What a run of a tree comes to, for the cell's record. Figures are -1
  * when not known (pss when never read). */
 struct proctree_summary {
-	int procs;             /* processes known: sampled or registered */
-	int unsampled;         /* of those, ended before any sample */
+	int procs;     /* processes known: sampled or registered */
+	int unsampled; /* of those, ended before any sample */
+	/* Their CPU time, where their probe wrote it at exit(), and of how
+	 * many of them. */
+	double unsampled_cpu_s;
+	int unsampled_cpu_known;
 	int no_probe;          /* sampled, but the probe never registered in them */
 	int64_t peak_rss;      /* peak of the tree's sum of RSS */
 	int64_t peak_unshared; /* peak of the sum of RSS minus shared */

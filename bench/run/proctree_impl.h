@@ -24,6 +24,7 @@ struct pt_trow {
 struct pt_proc {
 	pid_t pid, ppid; /* ppid 0: unknown (found as an orphan) */
 	char cmd[256];
+	int64_t cmd_ns; /* when cmd was read (0: never) */
 	/* Why the probe cannot be in it (static, setuid, LD_PRELOAD gone),
 	 * checked while it lives; "" when nothing stands in its way. */
 	char no_probe[200];
@@ -36,6 +37,7 @@ struct pt_proc {
 	int64_t first_ns, last_ns;    /* seen first, last seen alive */
 	int64_t start_ns, end_ns;     /* from the probe's table; 0 unknown */
 	int64_t peak_rss, peak_unshared, peak_pss, vmhwm;
+	int64_t cpu_ns; /* its CPU time at exit(), from its probe; -1 unknown */
 	/* The largest figures its probe published (-1 n/a), from its slot in
 	 * the tree's table (slot -1: not found yet). */
 	int64_t in_use, system, arenas;
@@ -75,8 +77,6 @@ struct proctree {
 struct pt_proc *proctree_find(struct proctree *pt, pid_t pid);
 /* Adds a record (not followed: no files open). NULL when out of memory. */
 struct pt_proc *proctree_add(struct proctree *pt, pid_t pid, pid_t ppid, int64_t now);
-/* Its command line, NULs as spaces, cleaned (text.h); kept when unreadable. */
-void proctree_cmdline(pid_t pid, char *out, size_t len);
 
 /* proctree_io.c */
 /* The probe's figures of pr at this moment from its slot (found by pid on

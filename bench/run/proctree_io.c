@@ -147,17 +147,27 @@ void proctree_merge_probe(struct proctree *pt)
 				return;
 			pr->gone = 1;
 		}
+		/* Never read, or read before the exec this slot registered: the
+		 * name the program gave itself is the better one. */
+		int64_t start = atomic_load(&s->start_ns);
+		if (!pr->cmd[0] || (!atomic_load(&s->forked) && start > pr->cmd_ns)) {
+			char comm[sizeof(s->comm) + 1];
+			text_clean_n(comm, sizeof(comm), s->comm, sizeof(s->comm), TEXT_ONE_LINE);
+			if (comm[0])
+				snprintf(pr->cmd, sizeof(pr->cmd), "[%s]", comm);
+		}
 		/* Registered by its fork, then exec'd a program that never
 		 * registered: the probe is not in what it ran. */
 		pr->registered = !(pr->exe_ino && s->exe_ino &&
 		                   (s->exe_ino != pr->exe_ino || s->exe_dev != pr->exe_dev));
 		if (!pr->ppid)
 			pr->ppid = s->ppid;
-		int64_t start = atomic_load(&s->start_ns), end = atomic_load(&s->end_ns);
+		int64_t end = atomic_load(&s->end_ns);
 		if (start > 0 && (!pr->start_ns || start < pr->start_ns))
 			pr->start_ns = start;
 		pr->end_ns = max64(pr->end_ns, end);
 		pr->vmhwm = max64(pr->vmhwm, atomic_load(&s->vmhwm_bytes));
+		pr->cpu_ns = max64(pr->cpu_ns, atomic_load(&s->cpu_ns));
 		/* Its exit reading counts among its peaks. */
 		int64_t in_use, system, arenas;
 		slot_read(s, &in_use, &system, &arenas);
@@ -188,9 +198,13 @@ void proctree_summarize(const struct proctree *pt, struct proctree_summary *sum)
 	for (size_t i = 0; i < pt->n; i++) {
 		const struct pt_proc *pr = &pt->p[i];
 		sum->procs++;
-		if (!pr->nrows)
+		if (!pr->nrows) {
 			sum->unsampled++;
-		else if (any_registered && !pr->registered)
+			if (pr->cpu_ns >= 0) {
+				sum->unsampled_cpu_s += (double)pr->cpu_ns / 1e9;
+				sum->unsampled_cpu_known++;
+			}
+		} else if (any_registered && !pr->registered)
 			sum->no_probe++;
 	}
 	sum->peak_rss = pt->peak_rss;
@@ -251,7 +265,7 @@ static void fill_procs(FILE *f, const struct proctree *pt, const struct pt_proc 
 {
 	(void)unused;
 	fputs("pid\tppid\tfirst_seen_s\tlast_seen_s\tstart_s\tend_s\texit_status\tterm_signal"
-	      "\tpeak_rss_bytes\tpeak_unshared_bytes\tpeak_pss_bytes\tvmhwm_bytes\tsamples"
+	      "\tpeak_rss_bytes\tpeak_unshared_bytes\tpeak_pss_bytes\tvmhwm_bytes\tcpu_s\tsamples"
 	      "\tprobe\tmalloc_owner\tpeak_alloc_in_use_bytes\tpeak_alloc_system_bytes\tarenas"
 	      "\tno_probe"
 	      "\tcommand\n",
@@ -270,6 +284,9 @@ static void fill_procs(FILE *f, const struct proctree *pt, const struct pt_proc 
 		num(f, pr->peak_unshared, "\t");
 		num(f, pr->peak_pss, "\t");
 		num(f, pr->vmhwm, "\t");
+		if (pr->cpu_ns >= 0)
+			fprintf(f, "%.6f", (double)pr->cpu_ns / 1e9);
+		fputc('\t', f);
 		fprintf(f, "%zu\t%s\t%s\t", pr->nrows,
 		        pr->registered ? (pr->family[0] ? pr->family : "unknown") : "",
 		        pr->registered ? pr->owner : "");

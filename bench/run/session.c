@@ -543,6 +543,7 @@ static int record_tree(struct session *s, const struct session_cell *sc, const c
 		return 0;
 	c->procs = t->procs;
 	c->procs_unsampled = t->unsampled;
+	c->procs_unsampled_cpu_s = t->unsampled_cpu_known ? t->unsampled_cpu_s : NAN;
 	c->procs_no_probe = t->no_probe;
 	c->tree_peak_rss_sum_bytes = t->peak_rss;
 	c->tree_peak_unshared_bytes = t->peak_unshared;
