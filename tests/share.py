@@ -11,6 +11,7 @@ usage: share.py WIMM WIMM_SHARE
 Prints TAP.
 """
 import csv
+import json
 import os
 import statistics
 import sys
@@ -20,7 +21,7 @@ from taplib import check, driver, finish
 
 WIMM, SHARE = sys.argv[1:3]
 MIB = 1 << 20
-SIZE, WORKERS, HOLD = 200 * MIB, 3, 3.0
+SIZE, WORKERS, HOLD = 200 * MIB, 3, 4.0
 wimm = driver(WIMM, timeout=600)
 
 
@@ -76,6 +77,14 @@ def main():
         s = within(f"write{k}", "rss_sum_bytes")
         check(abs(s - rss) <= 0.01 * rss,
               f"after {k} writer(s): sum of RSS {s / MIB:.1f} MiB, as before the writes")
+    cells = json.load(open(os.path.join(run, "summary.json")))["cells"]
+    c = cells[0]
+    check(c["procs"] == n and c["pss_interval_s"] >= 0.1 and c["pss_cost_us"] > 0,
+          f"{c['procs']} processes; PSS read every {c['pss_interval_s']:.3f} s, "
+          f"{c['pss_cost_us']:.0f} us a reading (at most every 100 ms)")
+    check(abs(c["tree_peak_pss_bytes"] - (SIZE + 3 * quarter)) <= 0.05 * SIZE,
+          f"the tree's peak PSS {c['tree_peak_pss_bytes'] / MIB:.1f} MiB: the buffer and "
+          "the three quarters written")
     print(f"# own RSS at start {own_rss / MIB:.1f} MiB, PSS {own_pss / MIB:.1f} MiB")
 
 
