@@ -99,13 +99,14 @@
 	M(pss_interval_s, F, .unit = MU_SECONDS, .sampled = true, .agg = true,                     \
 	  .doc = "mean time between two PSS readings of the tree (adapts to their cost)")          \
 	M(tree_discovery_us, F, .unit = MU_MICROS, .agg = true,                                    \
-	  .doc = "mean driver time per tick finding the tree's processes, microseconds")           \
+	  .doc = "mean driver CPU time per tick finding the tree's processes, microseconds")       \
 	M(tree_sampling_us, F, .unit = MU_MICROS, .agg = true,                                     \
-	  .doc = "mean driver time per tick reading their RSS (statm), microseconds")              \
+	  .doc = "mean driver CPU time per tick reading their RSS (statm), microseconds")          \
 	M(tree_identify_us, F, .unit = MU_MICROS, .agg = true,                                     \
-	  .doc = "mean driver time looking once at each new process of the tree, microseconds")    \
+	  .doc =                                                                                   \
+	      "mean driver CPU time looking once at each new process of the tree, microseconds")   \
 	M(pss_cost_us, F, .unit = MU_MICROS, .agg = true,                                          \
-	  .doc = "mean time one PSS reading of the whole tree took, microseconds")                 \
+	  .doc = "mean wall time one PSS reading of the whole tree took, microseconds")            \
 	S(top_process, 128, "process that held the most at the tree's peak (PSS, else RSS)")       \
 	M(top_process_share, F, .unit = MU_FRACTION, .sampled = true, .agg = true,                 \
 	  .show = SHOW_REPORT | SHOW_OPTIONAL, .label = "largest process's share",                 \

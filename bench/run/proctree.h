@@ -56,7 +56,7 @@ struct proctree_summary {
 	 * read, else the sum of RSS): its label and its share. */
 	char top[128];
 	double top_share;
-	/* Driver time spent, in all: finding the processes at each tick,
+	/* Driver CPU time spent, in all: finding the processes at each tick,
 	 * reading their RSS, and looking once at each new one (its files
 	 * opened, its command line, why the probe may be missing). */
 	double discovery_s, sampling_s, identify_s;

@@ -29,7 +29,8 @@ struct pt_proc {
 	 * checked while it lives; "" when nothing stands in its way. */
 	char no_probe[200];
 	int alive, ours, is_root, reaped, gone, status_known;
-	int registered; /* the probe registered it (scoreboard table) */
+	int had_children; /* some child was ever seen in its children files */
+	int registered;   /* the probe registered it (scoreboard table) */
 	/* The file it ran when last looked at (0: not known). */
 	uint64_t exe_dev, exe_ino;
 	int exit_status, term_signal; /* -1: unknown */
