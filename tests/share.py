@@ -77,6 +77,14 @@ def main():
         s = within(f"write{k}", "rss_sum_bytes")
         check(abs(s - rss) <= 0.01 * rss,
               f"after {k} writer(s): sum of RSS {s / MIB:.1f} MiB, as before the writes")
+    with open(os.path.join(run, "procs", "share-glibc-r1", "procs.tsv")) as f:
+        procs = list(csv.DictReader(f, delimiter="\t"))
+    for p in procs:
+        # Forked without exec: each worker's own probe thread (the heap it
+        # inherited counts in each one's view).
+        in_use = int(p["peak_alloc_in_use_bytes"] or -1)
+        check(p["probe"] == "glibc" and SIZE <= in_use <= SIZE + 4 * MIB,
+              f"pid {p['pid']} reports its own allocator view: {in_use} bytes in use")
     cells = json.load(open(os.path.join(run, "summary.json")))["cells"]
     c = cells[0]
     check(c["procs"] == n and c["pss_interval_s"] >= 0.1 and c["pss_cost_us"] > 0,

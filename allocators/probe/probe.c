@@ -125,8 +125,14 @@ static int start_thread(void)
 	return -err;
 }
 
+static int start_thread(void);
+
 /* A child forked without exec is a process of the tree too: it registers
- * itself, so the driver counts it even when it ends before a tick. */
+ * itself, so the driver counts it even when it ends before a tick, and
+ * starts a probe thread of its own (threads do not survive fork), which
+ * writes only its slot. The allocator's own fork handlers ran before this
+ * one (they were registered first, when it initialised), so its locks are
+ * usable again. */
 static void on_fork_child(void)
 {
 	if (!sb)
@@ -139,6 +145,15 @@ static void on_fork_child(void)
 		memcpy(self_slot->owner, parent->owner, sizeof(self_slot->owner));
 		memcpy(self_slot->comm, parent->comm, sizeof(self_slot->comm));
 	}
+	writer = 0;
+	if (!reader || !self_slot || probe_pid != getppid()) {
+		reader = NULL; /* no thread to stop at exit either */
+		return;
+	}
+	probe_loop_setup(sb, reader, self_slot, 0);
+	probe_pid = getpid();
+	if (start_thread())
+		reader = NULL;
 }
 
 __attribute__((constructor)) static void probe_start(void)

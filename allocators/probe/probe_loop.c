@@ -91,8 +91,11 @@ uint64_t probe_loop_setup(struct scoreboard *board, const struct probe_reader *r
 	/* Continue the counters: after an exec the new image's probe takes
 	 * over the same scoreboard. A process writing only its slot counts
 	 * its own from 0. */
-	if (!writer)
+	if (!writer) {
+		reads = sync_reads = cost_total = cost_max = cpu_total = 0;
+		last = (struct probe_figures){-1, -1, -1, -1};
 		return base_interval_ns;
+	}
 	struct sb_probe *p = &sb->probe;
 	reads = atomic_load_explicit(&p->reads, memory_order_relaxed);
 	sync_reads = atomic_load_explicit(&p->sync_reads, memory_order_relaxed);
