@@ -51,8 +51,8 @@ def run(name, allocators, cmd, *extra):
 
 def two_scripts():
     hwm_dir = tempfile.mkdtemp(prefix="wimm-tree-hwm-")
-    script = (f"{shlex.quote(PY)} {HOLD} {hwm_dir} 48 0.6 & "
-              f"{shlex.quote(PY)} {HOLD} {hwm_dir} 96 0.6; wait")
+    script = (f"{shlex.quote(PY)} {HOLD} {hwm_dir} 48 2 & "
+              f"{shlex.quote(PY)} {HOLD} {hwm_dir} 96 2; wait")
     allocators = ["glibc"] + EXPECTED
     run_dir, cells = run("two", allocators, ["sh", "-c", script])
     if not run_dir:

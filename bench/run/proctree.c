@@ -132,6 +132,22 @@ static void read_cmdline(struct pt_proc *pr)
 	buf[n] = 0;
 	text_clean(pr->cmd, sizeof(pr->cmd), buf, TEXT_ONE_LINE);
 	pr->cmd_ns = mono_ns();
+	/* And the file it runs, with when it was seen (proctree_merge_probe
+	 * compares it with what the probe registered, and when). */
+	char exe[64];
+	struct stat st;
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pr->pid);
+	if (stat(exe, &st) == 0) {
+		/* A new program (or the first look): why the probe may not be
+		 * in it is asked again. */
+		int changed =
+		    pr->exe_ino != (uint64_t)st.st_ino || pr->exe_dev != (uint64_t)st.st_dev;
+		pr->exe_dev = (uint64_t)st.st_dev;
+		pr->exe_ino = (uint64_t)st.st_ino;
+		pr->exe_ns = pr->cmd_ns;
+		if (changed)
+			proctree_classify(pr);
+	}
 }
 
 /* Reads a children file into pids (at most max). Returns how many, or -1
@@ -311,8 +327,6 @@ static void discover(struct proctree *pt, int64_t now)
 		if (pr->age < CMD_REREAD_TICKS) {
 			int64_t t0 = cpu_ns();
 			read_cmdline(pr);
-			if (pr->age == CMD_REREAD_TICKS - 1)
-				proctree_classify(pr);
 			pt->ident_ns += cpu_ns() - t0;
 		}
 		/* A leaf for a while (no child ever seen) is looked into every

@@ -33,6 +33,7 @@ struct pt_proc {
 	int registered;   /* the probe registered it (scoreboard table) */
 	/* The file it ran when last looked at (0: not known). */
 	uint64_t exe_dev, exe_ino;
+	int64_t exe_ns;               /* when (CLOCK_MONOTONIC) */
 	int exit_status, term_signal; /* -1: unknown */
 	int age;                      /* ticks sampled */
 	int64_t first_ns, last_ns;    /* seen first, last seen alive */

@@ -51,12 +51,7 @@ void proctree_classify(struct pt_proc *pr)
 {
 	char exe[64], err[sizeof(pr->no_probe)];
 	struct program prog;
-	struct stat st;
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pr->pid);
-	if (stat(exe, &st) == 0) {
-		pr->exe_dev = (uint64_t)st.st_dev;
-		pr->exe_ino = (uint64_t)st.st_ino;
-	}
 	/* The checks `wimm exec` makes of its own command, on what the
 	 * process runs now; only the reasons the probe cannot be loaded count
 	 * (an unreadable exe of a process that just ended says nothing). */
@@ -156,10 +151,11 @@ void proctree_merge_probe(struct proctree *pt)
 			if (comm[0])
 				snprintf(pr->cmd, sizeof(pr->cmd), "[%s]", comm);
 		}
-		/* Registered by its fork, then exec'd a program that never
-		 * registered: the probe is not in what it ran. */
-		pr->registered = !(pr->exe_ino && s->exe_ino &&
-		                   (s->exe_ino != pr->exe_ino || s->exe_dev != pr->exe_dev));
+		/* Registered by its fork, then seen running another program
+		 * that never registered: the probe is not in what it ran. */
+		pr->registered =
+		    !(pr->exe_ino && s->exe_ino && atomic_load(&s->start_ns) < pr->exe_ns &&
+		      (s->exe_ino != pr->exe_ino || s->exe_dev != pr->exe_dev));
 		if (!pr->ppid)
 			pr->ppid = s->ppid;
 		int64_t end = atomic_load(&s->end_ns);
