@@ -566,6 +566,15 @@ TEST(stats)
 	expect(stats_median(even, 4) == 2.5, "median of an even count");
 	expect(stats_min(v, 4) == 1 && stats_max(v, 4) == 3, "min and max skip NaN");
 	expect(isnan(stats_min(v + 3, 1)), "min of only NaN is NaN");
+	/* numpy.percentile([1,2,3,4,10], [25, 75]) = [2, 4]; of [1,2,3,4]:
+	 * [1.75, 3.25] (linear between ranks). */
+	double five[] = {10, 1, 4, 2, 3};
+	expect(stats_quantile(five, 5, 0.25) == 2 && stats_quantile(five, 5, 0.75) == 4,
+	       "quartiles of five values");
+	expect(stats_quantile(even, 4, 0.25) == 1.75 && stats_quantile(even, 4, 0.75) == 3.25,
+	       "quartiles interpolate between ranks");
+	expect(stats_quantile(even, 4, 0) == 1 && stats_quantile(even, 4, 1) == 4,
+	       "the 0- and 1-quantiles are min and max");
 }
 
 int main(void)

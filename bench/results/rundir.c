@@ -76,7 +76,8 @@ static void group_stats(struct rundir *d, struct rundir_group *g, double *vals)
 			if (d->cells[g->cells[i]].ok)
 				vals[k++] = d->cells[g->cells[i]].v[m];
 		g->m[m] = (struct rundir_stat){stats_median(vals, k), stats_min(vals, k),
-		                               stats_max(vals, k)};
+		                               stats_max(vals, k), stats_quantile(vals, k, 0.25),
+		                               stats_quantile(vals, k, 0.75)};
 	}
 	/* The budget is the workload's: any cell has it, failed or not. */
 	for (size_t i = 0; i < g->ncells; i++)
@@ -341,7 +342,7 @@ int rundir_load(const char *path, struct rundir **out, char *err, size_t errlen)
 	}
 	jsonr_copy(d->source, sizeof(d->source), path);
 	d->cpus_online = d->cpus_allowed = -1;
-	d->scale = d->interval_s = NAN;
+	d->scale = d->interval_s = d->idle_s = NAN;
 	d->reps = -1;
 	d->cells_not_run = -1;
 	int rc = load(d, path, err, errlen);
@@ -369,6 +370,7 @@ void rundir_destroy(struct rundir *d)
 	free(d->groups);
 	free(d->cells);
 	free(d->allocs);
+	free(d->sweeps);
 	free(d->workloads);
 	free(d->blocks);
 	strmap_free(&d->alloc_map);

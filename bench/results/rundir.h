@@ -37,6 +37,21 @@ struct json_object;
 
 struct rundir_stat {
 	double median, min, max; /* NaN: n/a */
+	double q1, q3;           /* the quartiles (NaN: n/a), for the spread of 5 or more */
+};
+
+/* A --sweep of the run (meta.json's "sweeps"): what was swept and the
+ * values, in the order given. */
+#define RUNDIR_MAX_SWEEPS 4
+#define RUNDIR_SWEEP_VALUES 32
+#define RUNDIR_VALUE_MAX 64
+struct rundir_sweep {
+	char argument[512];        /* as given: "GLIBC_TUNABLES=glibc.malloc.arena_max={1,2}" */
+	char variable[128];        /* GLIBC_TUNABLES */
+	char setting[128];         /* glibc.malloc.arena_max, or the variable */
+	char label[WIMM_NAME_MAX]; /* arena_max: what variant names and figures say */
+	int nvalues;
+	char values[RUNDIR_SWEEP_VALUES][RUNDIR_VALUE_MAX];
 };
 
 struct rundir_alloc {
@@ -47,17 +62,29 @@ struct rundir_alloc {
 	char note[256];
 	char colour[8]; /* "#rrggbb" as meta.json gives it, else "" */
 	int style;      /* its position in the run: picks its dash and point type */
+	/* What it is a variant of (variant_of: the root allocator, "" for a
+	 * root) and made from (derived_from: -a NAME:... or a sweep); names,
+	 * not indices, because the root need not have run. */
+	char variant_of[WIMM_NAME_MAX], derived_from[WIMM_NAME_MAX];
+	/* A sweep's variant: its value of each of the run's sweeps; 0 else. */
+	int nsweep;
+	char sweep[RUNDIR_MAX_SWEEPS][RUNDIR_VALUE_MAX];
+	/* The settings the allocator reported before the run, "k=v k=v"
+	 * (jemalloc's dirty_decay_ms, muzzy_decay_ms, background_thread); "". */
+	char settings[192];
 };
 
 struct rundir_workload {
 	char name[WIMM_NAME_MAX];
+	char path[1024]; /* its file when it ran ("" unknown): for the commands advice gives */
 	char description[2048];
 };
 
 struct rundir_phase {
 	char name[WIMM_NAME_MAX];
 	int samples;
-	double start_s, end_s; /* NaN when the phase had no sample */
+	double start_s, end_s;                /* NaN when the phase had no sample */
+	double rss_end_bytes, heap_end_bytes; /* at its last sample; NaN: n/a */
 };
 
 struct rundir_cell {
@@ -115,7 +142,10 @@ struct rundir {
 	bool complete;     /* the summary's "complete" (baselines: true) */
 	int cells_not_run; /* -1: unknown */
 	int failed_cells;
-	bool is_exec; /* `wimm exec`: no cell has a thread count */
+	bool is_exec;                /* `wimm exec`: no cell has a thread count */
+	double idle_s;               /* --idle, NaN when not given */
+	struct rundir_sweep *sweeps; /* meta.json's "sweeps" */
+	int nsweeps;
 
 	struct rundir_alloc *allocs; /* meta.json order, then any only in cells */
 	int nallocs;
@@ -147,6 +177,12 @@ void rundir_destroy(struct rundir *d);
 
 /* An allocator's index, or -1. */
 int rundir_alloc_index(const struct rundir *d, const char *name);
+/* The root of allocator a: the name of what it is a variant of, else its
+ * own name. */
+const char *rundir_root_name(const struct rundir *d, int a);
+/* Setting key of allocator a as text ("10000", "false"), NULL when it
+ * reported none of that name. buf holds at least RUNDIR_VALUE_MAX bytes. */
+const char *rundir_setting(const struct rundir *d, int a, const char *key, char *buf);
 /* The group, or NULL. threads -1 matches cells without a thread count. */
 const struct rundir_group *rundir_group(const struct rundir *d, const char *workload, int threads,
                                         int alloc);
@@ -188,5 +224,10 @@ int rundir_read_meta(struct rundir *d, struct json_object *meta, const char *fil
                      const char *within, char *err, size_t errlen);
 int rundir_read_cells(struct rundir *d, struct json_object *cells, const char *file, char *err,
                       size_t errlen);
+/* The run's sweeps and --idle, and of each allocator of meta what it is a
+ * variant of, its sweep values and settings (rundir_variants.c); after
+ * the allocators are read. */
+int rundir_read_variants(struct rundir *d, struct json_object *meta, const char *file,
+                         const char *within, char *err, size_t errlen);
 
 #endif

@@ -173,6 +173,14 @@ static int read_workloads(struct rundir *d, struct json_object *list, const char
 		struct rundir_workload *rw = &d->workloads[d->nworkloads++];
 		jsonr_copy(rw->name, sizeof(rw->name), name);
 		jsonr_copy(rw->description, sizeof(rw->description), jsonr_str(w, "description"));
+		/* Only shown, quoted, in a suggested command: a path that does not
+		 * fit or holds a control character is left out. */
+		const char *path = jsonr_str(w, "path");
+		bool shown = path && strlen(path) < sizeof(rw->path);
+		for (const char *c = path; shown && *c; c++)
+			shown = (unsigned char)*c >= 0x20 && *c != 0x7f;
+		if (shown)
+			jsonr_copy(rw->path, sizeof(rw->path), path);
 	}
 	return 0;
 }
@@ -214,6 +222,8 @@ int rundir_read_meta(struct rundir *d, struct json_object *meta, const char *fil
 	}
 	describe_host(d, host);
 	rc = read_allocs(d, jsonr_get(meta, "allocators"), file, within, err, errlen);
+	if (!rc)
+		rc = rundir_read_variants(d, meta, file, within, err, errlen);
 	return rc ? rc : read_workloads(d, jsonr_get(meta, "workloads"), file, within, err, errlen);
 }
 
@@ -322,7 +332,9 @@ static int read_phases(struct rundir_cell *c, struct json_object *list, const ch
 #undef CHECK_
 		if (jsonr_figure(&at, p, "samples", JSONR_WHOLE, &samples) ||
 		    jsonr_figure(&at, p, "start_s", JSONR_NONNEG, &rp->start_s) ||
-		    jsonr_figure(&at, p, "end_s", JSONR_NONNEG, &rp->end_s))
+		    jsonr_figure(&at, p, "end_s", JSONR_NONNEG, &rp->end_s) ||
+		    jsonr_figure(&at, p, "rss_end_bytes", JSONR_WHOLE, &rp->rss_end_bytes) ||
+		    jsonr_figure(&at, p, "heap_end_bytes", JSONR_WHOLE, &rp->heap_end_bytes))
 			return -EINVAL;
 		if (samples > 1e9)
 			return jsonr_fail(&at, "samples", "out of range (%g)", samples);

@@ -1,4 +1,4 @@
-/* stats.c - median, min and max ignoring NaN (see stats.h). */
+/* stats.c - quantiles, min and max ignoring NaN (see stats.h). */
 #include "bench/results/stats.h"
 
 #include <math.h>
@@ -14,7 +14,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-double stats_median(const double *v, size_t n)
+double stats_median(const double *v, size_t n) { return stats_quantile(v, n, 0.5); }
+
+double stats_quantile(const double *v, size_t n, double p)
 {
 	double stack[STACK_MAX];
 	double *w = stack;
@@ -32,7 +34,11 @@ double stats_median(const double *v, size_t n)
 		if (!isnan(v[i]))
 			w[k++] = v[i];
 	qsort(w, k, sizeof(*w), cmp_double);
-	m = k % 2 ? w[k / 2] : (w[k / 2 - 1] + w[k / 2]) / 2;
+	/* numpy's default (linear between the two nearest ranks): at 0.5 the
+	 * median, the mean of the middle two for an even count. */
+	double h = (double)(k - 1) * p;
+	size_t lo = (size_t)floor(h), hi = lo + 1 < k ? lo + 1 : lo;
+	m = w[lo] + (h - (double)lo) * (w[hi] - w[lo]);
 	if (w != stack)
 		free(w);
 	return m;

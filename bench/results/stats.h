@@ -13,6 +13,9 @@
 /* Median of the non-NaN values (the mean of the middle two for an even
  * count). NaN when there are none, or when out of memory for a copy. */
 double stats_median(const double *v, size_t n);
+/* The p-quantile (0 <= p <= 1) of the non-NaN values, linear between the
+ * two nearest ranks (numpy's default); the quartiles of the spread. */
+double stats_quantile(const double *v, size_t n, double p);
 double stats_min(const double *v, size_t n);
 double stats_max(const double *v, size_t n);
 /* How many of the n values are not NaN. */
