@@ -15,6 +15,8 @@
 
 #include "bench/report/plot_style.h"
 #include "bench/report/report.h"
+#include "bench/report/rowfmt.h"
+#include "bench/report/table.h"
 #include "bench/results/rundir.h"
 #include "tap.h"
 
@@ -197,10 +199,10 @@ TEST(sentences_follow_the_data)
 TEST(table)
 {
 	struct rundir *rv = load_run();
-	struct report_table t;
+	struct table t;
 	if (!rv)
 		return;
-	if (!expect(report_table_build(rv, &rv->blocks[1], &t) == 0, "the table builds"))
+	if (!expect(table_build(rv, &rv->blocks[1], SHOW_REPORT, &t) == 0, "the table builds"))
 		return;
 	int budget_row = -1, wall_row = -1;
 	for (int r = 0; r < t.nrows; r++) {
@@ -211,16 +213,70 @@ TEST(table)
 	}
 	expect(budget_row >= 0, "the tile cache's table has the budget row");
 	if (budget_row >= 0)
-		expect_str(t.cell[budget_row * t.ncols + 2], "2.85x");
+		expect_str(t.cell[budget_row * t.ncols + 2], "2.85x (2.82-2.88)");
+	/* The spread in the row's unit, once. */
 	if (wall_row >= 0)
-		expect_str(t.cell[wall_row * t.ncols + 0], "884 ms (792 ms-976 ms)");
-	report_table_free(&t);
-	report_table_build(rv, &rv->blocks[2], &t);
+		expect_str(t.cell[wall_row * t.ncols + 0], "884 ms (792-976)");
+	expect_str(t.note, "in brackets: min-max over the repetitions");
+	table_free(&t);
+	/* Five repetitions: the interquartile range instead, and the note
+	 * says so for both kinds. */
+	struct rundir_group *g = (struct rundir_group *)rundir_group(rv, "tile-cache", 4, 0);
+	if (expect(g != NULL, "glibc's group at 4 threads")) {
+		g->reps_ok = 5;
+		g->m[METRIC_wall_s] = (struct rundir_stat){0.884, 0.5, 2.0, 0.8, 0.9};
+		table_build(rv, &rv->blocks[1], SHOW_REPORT, &t);
+		if (wall_row >= 0)
+			expect_str(t.cell[wall_row * t.ncols + 0], "884 ms (800-900)");
+		expect(strstr(t.note, "min-max over 2 to 4") && strstr(t.note, "interquartile"),
+		       "the note names both spreads (got \"%s\")", t.note);
+		table_free(&t);
+	}
+	table_build(rv, &rv->blocks[2], SHOW_REPORT, &t);
 	budget_row = -1;
 	for (int r = 0; r < t.nrows; r++)
 		budget_row = strcmp(t.label[r], "peak RSS / budget") ? budget_row : r;
 	expect(budget_row < 0, "the manifest declares no budget: no such row");
-	report_table_free(&t);
+	table_free(&t);
+	rundir_destroy(rv);
+}
+
+/* One precision a row: exact sizes stay exact, and the printed table
+ * splits its columns to fit the width. */
+TEST(row_format)
+{
+	struct rowfmt f;
+	char buf[32];
+	double sizes[] = {1280.0 * 1024, 128.0 * 1048576, NAN};
+	rowfmt_init(&f, MU_BYTES, sizes, 3);
+	expect_str(rowfmt_format(&f, sizes[0], true, buf, sizeof(buf)), "1.25 MiB");
+	expect_str(rowfmt_format(&f, sizes[1], true, buf, sizeof(buf)), "128.00 MiB");
+	expect_str(rowfmt_format(&f, sizes[2], true, buf, sizeof(buf)), "n/a");
+	double odd[] = {1234567, 2 * 1048576.0};
+	rowfmt_init(&f, MU_BYTES, odd, 2);
+	expect_str(rowfmt_format(&f, odd[0], true, buf, sizeof(buf)), "1.2 MiB");
+	double times[] = {0.82, 1.03};
+	rowfmt_init(&f, MU_SECONDS, times, 2);
+	expect_str(rowfmt_format(&f, times[0], true, buf, sizeof(buf)), "0.82 s");
+
+	struct rundir *rv = load_run();
+	char *text = NULL;
+	size_t len = 0;
+	if (!rv)
+		return;
+	FILE *m = open_memstream(&text, &len);
+	table_print(m, rv, 60);
+	fclose(m);
+	int longest = 0;
+	for (char *p = text; *p;) {
+		int l = (int)strcspn(p, "\n");
+		longest = l > longest ? l : longest;
+		p += l + (p[l] == '\n');
+	}
+	expect(longest <= 60, "every line fits 60 columns (longest %d)", longest);
+	expect(strstr(text, "tcmalloc") && strstr(text, "glibc-arena1"),
+	       "every allocator still shows");
+	free(text);
 	rundir_destroy(rv);
 }
 
@@ -311,6 +367,7 @@ int main(int argc, char **argv)
 	    TAP(heap_sentence),
 	    TAP(sentences_follow_the_data),
 	    TAP(table),
+	    TAP(row_format),
 	    TAP(html_escape),
 	    TAP(pages),
 	    TAP(colours),

@@ -249,8 +249,7 @@ int cmd_exec(int argc, char **argv)
 		if (session_run_cell(s, &sc, i, ncells))
 			break;
 	}
-	const char *names[] = {o.name};
-	code = session_finish(s, names, 1);
+	code = session_finish(s);
 out:
 	session_destroy(s);
 	free(plan);

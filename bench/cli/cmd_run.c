@@ -394,7 +394,7 @@ int cmd_run(int argc, char **argv)
 		if (rc) /* interrupted, or results can no longer be written */
 			break;
 	}
-	code = session_finish(s, names, nw);
+	code = session_finish(s);
 out:
 	session_destroy(s);
 	free(plan);

@@ -9,11 +9,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "bench/report/plot_style.h"
+#include "bench/report/table.h"
 #include "common/log.h"
 
 static double now_s(void)
@@ -23,7 +25,78 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The figures and both reports of rv; says where they are, or why not. */
+static int draw_and_write(const struct rundir *rv, struct plot_outcome *po, double t0)
+{
+	if (plot_run(rv, po))
+		log_warn("the figures could not be written; the report goes without them");
+	int rc_md = report_write_md(rv, po), rc_html = report_write_html(rv, po);
+	int rc = rc_md ? rc_md : rc_html;
+	if (!po->gnuplot_found && po->figures)
+		log_warn("gnuplot not found: the figures were not rendered. Their data and scripts "
+		         "are in %s/plots; install gnuplot (Debian: apt-get install gnuplot-nox), "
+		         "then run `wimm plot %s` (or sh %s/plots/render.sh)",
+		         rv->dir, rv->dir, rv->dir);
+	else if (po->rendered < po->figures)
+		log_warn("%d of %d figures could not be rendered (see %s/plots/gnuplot.log)",
+		         po->figures - po->rendered, po->figures, rv->dir);
+	po->seconds = now_s() - t0; /* the whole step, not only gnuplot's part */
+	if (rc == 0)
+		log_info("report: %s/report.html (%d figure%s, %.1f s)", rv->dir, po->rendered,
+		         po->rendered == 1 ? "" : "s", po->seconds);
+	return rc;
+}
+
+/* Words wrapped at width (0: 80) after indent, the first line after lead. */
+static void print_wrapped(FILE *out, const char *lead, const char *s, int indent, int width)
+{
+	int col = fprintf(out, "%*s%s", indent, "", lead);
+	if (width <= 0 || width > 100)
+		width = width <= 0 ? 80 : 100;
+	while (*s) {
+		size_t len = strcspn(s, " ");
+		if (col > indent + 2 && col + 1 + (int)len > width) {
+			col = fprintf(out, "\n%*s", indent + 2, "") - 1;
+		} else if (col > indent + 2) {
+			fputc(' ', out);
+			col++;
+		}
+		col += fprintf(out, "%.*s", (int)len, s);
+		s += len + strspn(s + len, " ");
+	}
+	fputc('\n', out);
+}
+
+void report_print_findings(FILE *out, const struct rundir *rv, int width)
+{
+	char(*s)[REPORT_SENTENCE_MAX] = calloc(REPORT_MAX_FINDINGS, sizeof(*s));
+	if (!s)
+		return;
+	for (int w = 0; w < rv->nworkloads; w++) {
+		int n = report_findings(rv, rv->workloads[w].name, s, REPORT_MAX_FINDINGS);
+		if (n)
+			fprintf(out, "%s:\n", rv->workloads[w].name);
+		for (int k = 0; k < n; k++)
+			print_wrapped(out, "- ", s[k], 2, width);
+		if (n)
+			fputc('\n', out);
+	}
+	free(s);
+}
+
+static int finish(const char *run_dir, bool draw, FILE *out, struct plot_outcome *po);
+
 int report_run(const char *run_dir, struct plot_outcome *po)
+{
+	return finish(run_dir, true, NULL, po);
+}
+
+int report_finish(const char *run_dir, bool draw, FILE *out)
+{
+	return finish(run_dir, draw, out, NULL);
+}
+
+static int finish(const char *run_dir, bool draw, FILE *out, struct plot_outcome *po)
 {
 	double t0 = now_s();
 	struct rundir *rv = NULL;
@@ -46,22 +119,13 @@ int report_run(const char *run_dir, struct plot_outcome *po)
 		return rc;
 	}
 	plot_style(rv->allocs, rv->nallocs);
-	if (plot_run(rv, po))
-		log_warn("the figures could not be written; the report goes without them");
-	int rc_md = report_write_md(rv, po), rc_html = report_write_html(rv, po);
-	rc = rc_md ? rc_md : rc_html;
-	if (!po->gnuplot_found && po->figures)
-		log_warn("gnuplot not found: the figures were not rendered. Their data and scripts "
-		         "are in %s/plots; install gnuplot (Debian: apt-get install gnuplot-nox), "
-		         "then run `wimm plot %s` (or sh %s/plots/render.sh)",
-		         rv->dir, rv->dir, rv->dir);
-	else if (po->rendered < po->figures)
-		log_warn("%d of %d figures could not be rendered (see %s/plots/gnuplot.log)",
-		         po->figures - po->rendered, po->figures, rv->dir);
-	po->seconds = now_s() - t0; /* the whole step, not only gnuplot's part */
-	if (rc == 0)
-		log_info("report: %s/report.html (%d figure%s, %.1f s)", rv->dir, po->rendered,
-		         po->rendered == 1 ? "" : "s", po->seconds);
+	if (draw)
+		rc = draw_and_write(rv, po, t0);
+	if (out) {
+		int width = table_width(out);
+		table_print(out, rv, width);
+		report_print_findings(out, rv, width);
+	}
 	rundir_destroy(rv);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef WIMM_REPORT_H
 #define WIMM_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "bench/report/plot.h"
@@ -21,6 +22,11 @@
  * (logged). po may be NULL. */
 int report_run(const char *run_dir, struct plot_outcome *po);
 
+/* The end of `wimm run` / `wimm exec`: as report_run when draw (not after
+ * ^C), then the tables and findings on out (stdout): what the report says,
+ * in the terminal. Returns as report_run. */
+int report_finish(const char *run_dir, bool draw, FILE *out);
+
 /* ---- the parts, for the writers and the tests ---- */
 
 /* Sentences about one workload, computed from the results. Returns how
@@ -29,17 +35,10 @@ int report_run(const char *run_dir, struct plot_outcome *po);
 int report_findings(const struct rundir *rv, const char *workload, char (*out)[REPORT_SENTENCE_MAX],
                     int max);
 
-/* The table of one block: rows of figures, one column per allocator;
- * cells are formatted ("263.6 MiB", "2.06x", "n/a"). */
-#define REPORT_CELL_MAX 48
-struct report_table {
-	int nrows, ncols;
-	char (*label)[REPORT_CELL_MAX]; /* nrows */
-	char (*cell)[REPORT_CELL_MAX];  /* nrows x ncols, row-major */
-};
-int report_table_build(const struct rundir *rv, const struct rundir_block *b,
-                       struct report_table *t);
-void report_table_free(struct report_table *t);
+/* Every workload's findings as text, wrapped at width (0: 80): the end
+ * of a run on a terminal. */
+#define REPORT_MAX_FINDINGS 12
+void report_print_findings(FILE *out, const struct rundir *rv, int width);
 
 /* Writes s with & < > " ' escaped, so no text from a YAML file or a
  * command line can become markup. */

@@ -15,8 +15,7 @@
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "bench/report/report.h"
-
-#define MAX_SENTENCES 8
+#include "bench/report/table.h"
 
 static const char style[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;"
@@ -33,7 +32,8 @@ static const char style[] =
     "figcaption{color:#555;font-size:.9em}\n"
     "blockquote{color:#444;border-left:3px solid #ccc;margin:0;padding:.1em 1em}\n"
     ".missing{background:#fff4e0;padding:.6em 1em;border:1px solid #f0c36d}\n"
-    "code{background:#f4f4f4;padding:0 .2em}\n";
+    "code{background:#f4f4f4;padding:0 .2em}\n"
+    "p.note{color:#555;font-size:.88em;margin-top:-.4em}\n";
 
 void report_html_text(FILE *f, const char *s)
 {
@@ -196,9 +196,9 @@ static void context(FILE *f, const struct rundir *rv, const struct plot_outcome 
 
 static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b)
 {
-	struct report_table t;
+	struct table t;
 	char label[160];
-	if (report_table_build(rv, b, &t))
+	if (table_build(rv, b, SHOW_REPORT, &t))
 		return;
 	rundir_block_label(b, label, sizeof(label));
 	fputs("<table>\n<tr><th>", f);
@@ -212,7 +212,7 @@ static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b
 	fputs("</tr>\n", f);
 	for (int r = 0; r < t.nrows; r++) {
 		fputs("<tr><td>", f);
-		report_html_text(f, t.label[r]);
+		report_html_text(f, t.label[r] + strspn(t.label[r], " "));
 		fputs("</td>", f);
 		for (int a = 0; a < t.ncols; a++) {
 			fputs("<td class=\"n\">", f);
@@ -222,7 +222,12 @@ static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b
 		fputs("</tr>\n", f);
 	}
 	fputs("</table>\n", f);
-	report_table_free(&t);
+	if (t.note[0]) {
+		fputs("<p class=\"note\">", f);
+		report_html_text(f, t.note);
+		fputs("</p>\n", f);
+	}
+	table_free(&t);
 }
 
 static void description(FILE *f, const struct rundir *rv, const char *w)
@@ -270,7 +275,7 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 			report_html_text(f, b->workload);
 			fputs("</h2>\n", f);
 			description(f, rv, b->workload);
-			int n = report_findings(rv, b->workload, s, MAX_SENTENCES);
+			int n = report_findings(rv, b->workload, s, REPORT_MAX_FINDINGS);
 			fputs(n ? "<ul class=\"findings\">\n" : "", f);
 			for (int k = 0; k < n; k++) {
 				fputs("<li>", f);
@@ -294,7 +299,7 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 int report_write_html(const struct rundir *rv, const struct plot_outcome *po)
 {
 	char *text = NULL, path[PATH_MAX];
-	char(*s)[REPORT_SENTENCE_MAX] = calloc(MAX_SENTENCES, sizeof(*s));
+	char(*s)[REPORT_SENTENCE_MAX] = calloc(REPORT_MAX_FINDINGS, sizeof(*s));
 	size_t len = 0;
 	FILE *f = s ? open_memstream(&text, &len) : NULL;
 	int rc;

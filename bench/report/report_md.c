@@ -8,10 +8,9 @@
 #include <string.h>
 
 #include "bench/report/report.h"
+#include "bench/report/table.h"
 #include "common/fsutil.h"
 #include "common/log.h"
-
-#define MAX_SENTENCES 8
 
 /* The first paragraph of a workload's description, on one line. */
 static void first_paragraph(const char *d, char *buf, size_t len)
@@ -108,9 +107,9 @@ static void md_context(FILE *f, const struct rundir *rv, const struct plot_outco
 
 static void md_table(FILE *f, const struct rundir *rv, const struct rundir_block *b)
 {
-	struct report_table t;
+	struct table t;
 	char label[160];
-	if (report_table_build(rv, b, &t))
+	if (table_build(rv, b, SHOW_REPORT, &t))
 		return;
 	rundir_block_label(b, label, sizeof(label));
 	fputs("| ", f);
@@ -124,19 +123,21 @@ static void md_table(FILE *f, const struct rundir *rv, const struct rundir_block
 		fputs("|---:", f);
 	fputs("|\n", f);
 	for (int r = 0; r < t.nrows; r++) {
-		fprintf(f, "| %s", t.label[r]);
+		fprintf(f, "| %s", t.label[r] + strspn(t.label[r], " "));
 		for (int a = 0; a < t.ncols; a++)
 			fprintf(f, " | %s", t.cell[r * t.ncols + a]);
 		fputs(" |\n", f);
 	}
 	fputc('\n', f);
-	report_table_free(&t);
+	if (t.note[0])
+		fprintf(f, "_(%s)_\n\n", t.note);
+	table_free(&t);
 }
 
 int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 {
 	char *text = NULL, path[PATH_MAX], para[2048], name[160], label[160];
-	char(*s)[REPORT_SENTENCE_MAX] = calloc(MAX_SENTENCES, sizeof(*s));
+	char(*s)[REPORT_SENTENCE_MAX] = calloc(REPORT_MAX_FINDINGS, sizeof(*s));
 	size_t len = 0;
 	FILE *f = s ? open_memstream(&text, &len) : NULL;
 	int rc;
@@ -161,7 +162,7 @@ int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 			first_paragraph(description(rv, b->workload), para, sizeof(para));
 			if (para[0])
 				fprintf(f, "> %s\n\n", para);
-			int n = report_findings(rv, b->workload, s, MAX_SENTENCES);
+			int n = report_findings(rv, b->workload, s, REPORT_MAX_FINDINGS);
 			for (int k = 0; k < n; k++)
 				fprintf(f, "- %s\n", s[k]);
 			if (n)

@@ -434,68 +434,6 @@ int report_findings(const struct rundir *rv, const char *w, sentence *out, int m
 	return n;
 }
 
-/* ---- the table of a block ---- */
-
-/* The rows: every figure the metric table marks SHOW_REPORT, in its order;
- * an optional one only when an allocator has it. */
-int report_table_build(const struct rundir *rv, const struct rundir_block *b,
-                       struct report_table *t)
-{
-	int nc = rv->nallocs, nrows = 1; /* the failed row */
-	for (int i = 0; i < METRIC_N; i++)
-		nrows += (metrics[i].show & SHOW_REPORT) != 0;
-	*t = (struct report_table){0};
-	t->label = calloc((size_t)nrows + 1, sizeof(*t->label));
-	t->cell = calloc((size_t)(nrows + 1) * (size_t)(nc + 1), sizeof(*t->cell));
-	if (!t->label || !t->cell) {
-		report_table_free(t);
-		return -ENOMEM;
-	}
-	t->ncols = nc;
-	int failed_any = 0;
-	for (int id = 0; id < METRIC_N; id++) {
-		const struct metric *m = &metrics[id];
-		int any = 0;
-		if (!(m->show & SHOW_REPORT))
-			continue;
-		for (int a = 0; a < nc; a++) {
-			const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
-			char *out = t->cell[t->nrows * nc + a], range[64];
-			double v = g ? g->m[id].median : NAN;
-			if (g)
-				failed_any |= g->reps_failed > 0;
-			any |= !isnan(v);
-			metrics_format(m->unit, v, out, REPORT_CELL_MAX);
-			/* Repeated: the spread beside the median. */
-			if (g && m->show & SHOW_SPREAD && g->reps_ok > 1 && !isnan(v)) {
-				char lo[24], hi[24];
-				metrics_format(m->unit, g->m[id].min, lo, sizeof(lo));
-				metrics_format(m->unit, g->m[id].max, hi, sizeof(hi));
-				snprintf(range, sizeof(range), "%s (%s-%s)", out, lo, hi);
-				snprintf(out, REPORT_CELL_MAX, "%.*s", REPORT_CELL_MAX - 1, range);
-			}
-		}
-		if (any || !(m->show & SHOW_OPTIONAL))
-			snprintf(t->label[t->nrows++], REPORT_CELL_MAX, "%s", m->label);
-	}
-	if (failed_any) {
-		for (int a = 0; a < nc; a++) {
-			const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
-			snprintf(t->cell[t->nrows * nc + a], REPORT_CELL_MAX, "%d/%d",
-			         g ? g->reps_failed : 0, g ? g->reps_ok + g->reps_failed : 0);
-		}
-		snprintf(t->label[t->nrows++], REPORT_CELL_MAX, "failed repetitions");
-	}
-	return 0;
-}
-
-void report_table_free(struct report_table *t)
-{
-	free(t->label);
-	free(t->cell);
-	*t = (struct report_table){0};
-}
-
 /* ---- figures ---- */
 
 static int file_exists(const struct rundir *rv, const char *name, const char *ext)

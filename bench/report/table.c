@@ -1,123 +1,195 @@
-/* table.c - the end-of-run summary table (see table.h): its rows are the
- * figures the metric table marks SHOW_TABLE. */
+/* table.c - the tables of a run (see table.h), built from the groups of a
+ * run read back, so the end of a run, report.md and report.html show the
+ * same numbers the same way.
+ */
 #include "bench/report/table.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
-#include "bench/results/cell_io.h"
-#include "bench/results/stats.h"
+#include "bench/report/rowfmt.h"
 
-#define COL 12
+/* From this many repetitions the spread is the interquartile range: a
+ * range over 5 or more is mostly the one odd repetition. */
+#define IQR_FROM 5
 
-static int matches(const struct cell_record *c, const char *w, long t, const char *a)
+/* The bounds of the spread of figure id in g: min-max or q1-q3; false
+ * when g has no spread (one repetition, or n/a). */
+static bool spread(const struct rundir_group *g, int id, double *lo, double *hi)
 {
-	return c->threads == t && !strcmp(c->workload, w) && !strcmp(c->allocator, a);
+	if (!g || g->reps_ok < 2 || isnan(g->m[id].median))
+		return false;
+	*lo = g->reps_ok >= IQR_FROM ? g->m[id].q1 : g->m[id].min;
+	*hi = g->reps_ok >= IQR_FROM ? g->m[id].q3 : g->m[id].max;
+	return isfinite(*lo) && isfinite(*hi);
 }
 
-static int cmp_long(const void *a, const void *b)
+/* One row of figure id: the rule from every number the row shows. */
+static bool fill_row(const struct rundir *rv, const struct rundir_block *b, int id,
+                     char (*out)[TABLE_CELL_MAX], bool *minmax, bool *iqr)
 {
-	long x = *(const long *)a, y = *(const long *)b;
-	return (x > y) - (x < y);
-}
-
-/* Thread counts that workload w was run at, sorted. */
-static int threads_of(const char *w, const struct cell_record *cells, size_t n, long *out, int max)
-{
-	int k = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(cells[i].workload, w))
-			continue;
-		int seen = 0;
-		for (int j = 0; j < k; j++)
-			seen |= out[j] == cells[i].threads;
-		if (!seen && k < max)
-			out[k++] = cells[i].threads;
+	const struct metric *m = &metrics[id];
+	int nc = rv->nallocs, any = 0;
+	double *v = calloc(3 * (size_t)nc + 1, sizeof(*v));
+	struct rowfmt f;
+	if (!v)
+		return false;
+	for (int a = 0; a < nc; a++) {
+		const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
+		v[3 * a] = g ? g->m[id].median : NAN;
+		v[3 * a + 1] = v[3 * a + 2] = NAN;
+		spread(g, id, &v[3 * a + 1], &v[3 * a + 2]);
+		any |= !isnan(v[3 * a]);
 	}
-	qsort(out, (size_t)k, sizeof(*out), cmp_long);
-	return k;
+	rowfmt_init(&f, m->unit, v, 3 * (size_t)nc);
+	for (int a = 0; a < nc; a++) {
+		const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
+		char med[32], lo[32], hi[32];
+		rowfmt_format(&f, v[3 * a], true, med, sizeof(med));
+		if (isnan(v[3 * a + 1])) {
+			snprintf(out[a], TABLE_CELL_MAX, "%s", med);
+			continue;
+		}
+		rowfmt_format(&f, v[3 * a + 1], false, lo, sizeof(lo));
+		rowfmt_format(&f, v[3 * a + 2], false, hi, sizeof(hi));
+		/* "-1.2 to -0.5": a dash between negative numbers misreads. */
+		snprintf(out[a], TABLE_CELL_MAX, "%s (%s%s%s)", med, lo,
+		         v[3 * a + 1] < 0 || v[3 * a + 2] < 0 ? " to " : "-", hi);
+		*(g->reps_ok >= IQR_FROM ? iqr : minmax) = true;
+	}
+	free(v);
+	return any || !(m->show & SHOW_OPTIONAL);
 }
 
-static void print_block(FILE *f, const struct table_axes *ax, const char *w, long t,
-                        const struct cell_record *cells, size_t n, const double *values,
-                        double *vals)
+int table_build(const struct rundir *rv, const struct rundir_block *b, unsigned show,
+                struct table *t)
 {
-	char head[96], buf[32];
-	if (t < 0) /* a real program: threads are its own business */
-		snprintf(head, sizeof(head), "%s", w);
-	else
-		snprintf(head, sizeof(head), "%s, %ld thread%s", w, t, t == 1 ? "" : "s");
-	fprintf(f, "%-24s", head);
-	for (int a = 0; a < ax->nallocators; a++)
-		fprintf(f, " %*s", COL, ax->allocators[a]);
-	fputc('\n', f);
-	/* The rows: every figure the metric table marks SHOW_TABLE, in its
-	 * order; an optional one only when an allocator has it. */
+	int nc = rv->nallocs, nrows = 1; /* the failed row */
+	bool minmax = false, iqr = false, failed = false;
+	for (int i = 0; i < METRIC_N; i++)
+		nrows += (metrics[i].show & show) != 0;
+	*t = (struct table){0};
+	t->label = calloc((size_t)nrows + 1, sizeof(*t->label));
+	t->cell = calloc((size_t)(nrows + 1) * (size_t)(nc + 1), sizeof(*t->cell));
+	if (!t->label || !t->cell) {
+		table_free(t);
+		return -ENOMEM;
+	}
+	t->ncols = nc;
 	for (int id = 0; id < METRIC_N; id++) {
 		const struct metric *m = &metrics[id];
-		char line[1024], label[64];
-		if (!(m->show & SHOW_TABLE))
+		if (!(m->show & show) ||
+		    !fill_row(rv, b, id, &t->cell[t->nrows * nc], &minmax, &iqr))
 			continue;
-		snprintf(label, sizeof(label), "%s%s", m->show & SHOW_SUB ? "  " : "", m->label);
-		int len = snprintf(line, sizeof(line), "  %-22s", label), any = 0;
-		for (int a = 0; a < ax->nallocators; a++) {
-			size_t k = 0;
-			for (size_t i = 0; i < n; i++)
-				if (matches(&cells[i], w, t, ax->allocators[a]) &&
-				    !strcmp(cells[i].status, "ok"))
-					vals[k++] = values[i * METRIC_N + (size_t)id];
-			double v = k ? stats_median(vals, k) : NAN;
-			any |= !isnan(v);
-			metrics_format(m->unit, v, buf, sizeof(buf));
-			if (len < (int)sizeof(line))
-				len += snprintf(line + len, sizeof(line) - (size_t)len, " %*s", COL,
-				                buf);
+		snprintf(t->label[t->nrows++], TABLE_CELL_MAX, "%s%s",
+		         m->show & SHOW_SUB ? "  " : "", m->label);
+	}
+	for (int a = 0; a < nc; a++) {
+		const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
+		failed |= g && g->reps_failed > 0;
+	}
+	if (failed) {
+		for (int a = 0; a < nc; a++) {
+			const struct rundir_group *g = rundir_group(rv, b->workload, b->threads, a);
+			snprintf(t->cell[t->nrows * nc + a], TABLE_CELL_MAX, "%d/%d",
+			         g ? g->reps_failed : 0, g ? g->reps_ok + g->reps_failed : 0);
 		}
-		if (any || !(m->show & SHOW_OPTIONAL))
-			fprintf(f, "%s\n", line);
+		snprintf(t->label[t->nrows++], TABLE_CELL_MAX, "failed repetitions");
 	}
-	/* A status row only when something failed, with the count. */
-	int any_failed = 0;
-	for (size_t i = 0; i < n; i++)
-		any_failed |=
-		    matches(&cells[i], w, t, cells[i].allocator) && strcmp(cells[i].status, "ok");
-	if (!any_failed)
-		return;
-	fprintf(f, "  %-22s", "failed cells");
-	for (int a = 0; a < ax->nallocators; a++) {
-		int bad = 0, all = 0;
-		for (size_t i = 0; i < n; i++)
-			if (matches(&cells[i], w, t, ax->allocators[a])) {
-				all++;
-				bad += strcmp(cells[i].status, "ok") != 0;
-			}
-		snprintf(buf, sizeof(buf), "%d/%d", bad, all);
-		fprintf(f, " %*s", COL, buf);
-	}
-	fputc('\n', f);
+	if (minmax && iqr)
+		snprintf(t->note, sizeof(t->note),
+		         "in brackets: min-max over 2 to %d repetitions, the interquartile range "
+		         "over %d or more",
+		         IQR_FROM - 1, IQR_FROM);
+	else if (minmax || iqr)
+		snprintf(t->note, sizeof(t->note), "in brackets: %s over the repetitions",
+		         minmax ? "min-max" : "the interquartile range");
+	return 0;
 }
 
-void table_print(FILE *f, const struct table_axes *ax, const struct cell_record *cells, size_t n)
+void table_free(struct table *t)
 {
-	/* Every cell's figures by metric id, virtual ones computed. */
-	double *vals = calloc(n + 1, sizeof(*vals));
-	double *values = calloc(n * METRIC_N + 1, sizeof(*values));
-	if (!vals || !values) {
-		free(vals);
-		free(values);
+	free(t->label);
+	free(t->cell);
+	*t = (struct table){0};
+}
+
+/* ---- text ---- */
+
+static int text_width(const char *s) { return (int)strlen(s); }
+
+static void print_part(FILE *f, const struct rundir *rv, const char *head, const struct table *t,
+                       int from, int to, int lw, const int *cw)
+{
+	fprintf(f, "%-*s", lw, head);
+	for (int a = from; a < to; a++)
+		fprintf(f, "  %*s", cw[a], rv->allocs[a].name);
+	fputc('\n', f);
+	for (int r = 0; r < t->nrows; r++) {
+		fprintf(f, "  %-*s", lw - 2, t->label[r]);
+		for (int a = from; a < to; a++)
+			fprintf(f, "  %*s", cw[a], t->cell[r * t->ncols + a]);
+		fputc('\n', f);
+	}
+}
+
+static void print_block(FILE *f, const struct rundir *rv, const struct rundir_block *b, int width)
+{
+	struct table t;
+	char head[160];
+	if (table_build(rv, b, SHOW_TABLE, &t))
+		return;
+	int *cw = calloc((size_t)t.ncols + 1, sizeof(*cw));
+	if (!cw) {
+		table_free(&t);
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		cell_values(&cells[i], values + i * METRIC_N);
-	for (int w = 0; w < ax->nworkloads; w++) {
-		long threads[64];
-		int nt = threads_of(ax->workloads[w], cells, n, threads, 64);
-		for (int t = 0; t < nt; t++) {
-			print_block(f, ax, ax->workloads[w], threads[t], cells, n, values, vals);
-			fputc('\n', f);
+	rundir_block_label(b, head, sizeof(head));
+	int lw = text_width(head);
+	for (int r = 0; r < t.nrows; r++)
+		lw = lw > text_width(t.label[r]) + 2 ? lw : text_width(t.label[r]) + 2;
+	for (int a = 0; a < t.ncols; a++) {
+		cw[a] = text_width(rv->allocs[a].name);
+		for (int r = 0; r < t.nrows; r++) {
+			int w = text_width(t.cell[r * t.ncols + a]);
+			cw[a] = cw[a] > w ? cw[a] : w;
 		}
 	}
-	free(vals);
-	free(values);
+	/* Columns in parts that fit; at least one column a part. */
+	for (int from = 0; from < t.ncols;) {
+		int to = from + 1, used = lw + 2 + cw[from];
+		while (to < t.ncols && (width <= 0 || used + 2 + cw[to] <= width))
+			used += 2 + cw[to++];
+		print_part(f, rv, head, &t, from, to, lw, cw);
+		from = to;
+		if (from < t.ncols)
+			fputc('\n', f);
+	}
+	if (t.note[0])
+		fprintf(f, "  (%s)\n", t.note);
+	free(cw);
+	table_free(&t);
+}
+
+void table_print(FILE *f, const struct rundir *rv, int width)
+{
+	for (size_t i = 0; i < rv->nblocks; i++) {
+		print_block(f, rv, &rv->blocks[i], width);
+		fputc('\n', f);
+	}
+}
+
+int table_width(FILE *f)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	if (isatty(fileno(f)) && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (env && atoi(env) > 20)
+		return atoi(env);
+	return 0;
 }

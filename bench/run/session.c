@@ -32,7 +32,6 @@
 #include "bench/run/runner.h"
 #include "bench/run/unforked.h"
 #include "common/scoreboard.h"
-#include "bench/report/table.h"
 #include "common/text.h"
 #include "common/units.h"
 
@@ -720,7 +719,7 @@ out:
 	return rc;
 }
 
-int session_finish(struct session *s, const char *const *workloads, int nworkloads)
+int session_finish(struct session *s)
 {
 	int code = EXIT_OK;
 	size_t not_run = s->planned - s->ncells;
@@ -739,20 +738,13 @@ int session_finish(struct session *s, const char *const *workloads, int nworkloa
 		code = EXIT_IO;
 	}
 	/* Figures, report.md and report.html, read back from the files just
-	 * written. Without gnuplot the reports are still written (a warning);
-	 * a report that cannot be written at all (a full disk) is results not
-	 * written: exit 3. After ^C the user wants the prompt back: `wimm plot
-	 * DIR` draws them later. */
-	if (!stop_requested && report_run(results_dir(s->results), NULL) < 0)
+	 * written, then the tables and findings on stdout. Without gnuplot the
+	 * reports are still written (a warning); a report that cannot be
+	 * written at all (a full disk) is results not written: exit 3. After
+	 * ^C the user wants the prompt back: the tables only; `wimm plot DIR`
+	 * draws the rest later. */
+	if (report_finish(results_dir(s->results), !stop_requested, stdout) < 0)
 		code = EXIT_IO;
-	const char **anames = calloc((size_t)s->alloc.nchosen + 1, sizeof(*anames));
-	if (anames) {
-		for (int i = 0; i < s->alloc.nchosen; i++)
-			anames[i] = session_allocator(s, i)->name;
-		struct table_axes axes = {workloads, nworkloads, anames, s->alloc.nchosen};
-		table_print(stdout, &axes, s->cells, s->ncells);
-		free(anames);
-	}
 	printf("results: %s\n", results_dir(s->results));
 	/* The table is what the user asked to see: stdout on a full disk (or
 	 * /dev/full) is a failure to write it, not a silent success. */

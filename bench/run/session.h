@@ -118,9 +118,9 @@ int session_stopping(void);
  * written or the cell could not be prepared. */
 int session_run_cell(struct session *s, const struct session_cell *c, size_t index, size_t total);
 
-/* Finishes the results, prints the table for the workloads named, and
+/* Finishes the results, prints the tables and findings, and
  * returns the exit code of the run. */
-int session_finish(struct session *s, const char *const *workloads, int nworkloads);
+int session_finish(struct session *s);
 
 /* destroy(NULL) is a no-op. */
 void session_destroy(struct session *s);
