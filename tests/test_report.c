@@ -20,6 +20,8 @@
 #include "bench/results/rundir.h"
 #include "tap.h"
 
+typedef char sentence_buf[REPORT_SENTENCE_MAX];
+
 static const char *fixture;
 static char work[PATH_MAX]; /* a copy of the fixture's JSON files */
 
@@ -241,6 +243,107 @@ TEST(table)
 	rundir_destroy(rv);
 }
 
+/* Advice: the symptom, the fix the run measured with its gain and cost,
+ * or the command that would measure one; the decay behind memory kept. */
+TEST(advice)
+{
+	struct rundir *rv = load_run();
+	sentence_buf s[REPORT_MAX_FINDINGS];
+	if (!rv)
+		return;
+	int glibc = find_alloc(rv, "glibc"), arena1 = find_alloc(rv, "glibc-arena1");
+	int je = find_alloc(rv, "jemalloc");
+	/* As the fixture ran it: glibc-arena1 is not known as glibc's variant,
+	 * so glibc's blowup gets a suggestion, said as one. */
+	int n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	const char *g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(strstr(g, "`wimm run '/work/main/workloads/tile-cache.yaml' -t 4") != NULL,
+	       "a workload file is named by its path, quoted (%s)", g);
+	/* A preset by its name. */
+	snprintf(rv->workloads[0].path, sizeof(rv->workloads[0].path),
+	         "/usr/share/wimm/presets/tile-cache.yaml");
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(strstr(g, "RSS was 2.") && strstr(g, "over 6 arenas"), "glibc's symptom (%s)", g);
+	expect(strstr(g, "a suggestion, not measured") &&
+	           strstr(g, "`wimm run tile-cache -t 4 -a glibc --sweep "
+	                     "'GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}' --quick`"),
+	       "the command that measures the likely fix (%s)", g);
+	expect(!strstr(g, "Measured fix"), "nothing measured is claimed");
+	const char *t = finding(s, n, "Symptom: under tcmalloc with 4 threads, all of the peak");
+	expect(strstr(t, "a cache that does not return memory") != NULL, "tcmalloc keeps all (%s)",
+	       t);
+	expect(!finding(s, n, "Symptom: under glibc-arena1")[0], "glibc-arena1 shows no symptom");
+
+	/* Known as glibc's variant: the fix measured, its gain and cost. */
+	snprintf(rv->allocs[arena1].variant_of, WIMM_NAME_MAX, "glibc");
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	char want[160];
+	snprintf(want, sizeof(want), "Measured fix: glibc-arena1 brought it to %.2fx",
+	         rundir_median(rv, "tile-cache", 4, arena1, METRIC_work_end_rss_over_heap));
+	expect(strstr(g, want) != NULL, "the measured fix and its figure (%s)", g);
+	snprintf(want, sizeof(want), "at %.2fx glibc's CPU time",
+	         rundir_median(rv, "tile-cache", 4, arena1, METRIC_cpu_s) /
+	             rundir_median(rv, "tile-cache", 4, glibc, METRIC_cpu_s));
+	expect(strstr(g, want) != NULL, "its cost in CPU time (%s)", g);
+	expect(!strstr(g, "suggestion"), "no suggestion beside a measured fix");
+
+	/* A variant that does not help is said so, and the suggestion stays. */
+	struct rundir_group *ga = (struct rundir_group *)rundir_group(rv, "tile-cache", 4, arena1);
+	struct rundir_group *gb = (struct rundir_group *)rundir_group(rv, "tile-cache", 1, arena1);
+	double keep_a = ga->m[METRIC_work_end_rss_over_heap].median;
+	double keep_b = gb->m[METRIC_work_end_rss_over_heap].median;
+	ga->m[METRIC_work_end_rss_over_heap].median = 9;
+	gb->m[METRIC_work_end_rss_over_heap].median = 9;
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(strstr(g, "None of the 1 variant of glibc this run measured lowered it") &&
+	           strstr(g, "a suggestion, not measured"),
+	       "an unhelpful variant is not a fix (%s)", g);
+	ga->m[METRIC_work_end_rss_over_heap].median = keep_a;
+	gb->m[METRIC_work_end_rss_over_heap].median = keep_b;
+
+	/* jemalloc's decay setting is named as the reason it kept memory,
+	 * in the idle finding and in the advice. */
+	snprintf(rv->allocs[je].settings, sizeof(rv->allocs[je].settings),
+	         "dirty_decay_ms=10000 muzzy_decay_ms=0 background_thread=false");
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	const char *j = finding(s, n, "Symptom: under jemalloc with 4 threads, 51%");
+	expect(strstr(j, "dirty_decay_ms=10000 (10 s), longer than the 496 ms idle") &&
+	           strstr(j, "MALLOC_CONF=dirty_decay_ms:{0,1000}") && strstr(j, "--idle 12s"),
+	       "jemalloc's decay and the sweep that tests it (%s)", j);
+	n = report_findings(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	expect(strstr(finding(s, n, "After the program"),
+	              "jemalloc kept it: its dirty pages decay over dirty_decay_ms=10000") != NULL,
+	       "the idle finding names the decay");
+	snprintf(rv->allocs[je].settings, sizeof(rv->allocs[je].settings),
+	         "dirty_decay_ms=0 background_thread=true");
+	n = report_findings(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	expect(!strstr(finding(s, n, "After the program"), "decay"),
+	       "a decay that is not the reason is not named");
+
+	/* A workload file whose path cannot be quoted safely: no command. */
+	for (int i = 0; i < rv->nworkloads; i++)
+		snprintf(rv->workloads[i].path, sizeof(rv->workloads[i].path), "/tmp/it's.yaml");
+	snprintf(rv->allocs[arena1].variant_of, WIMM_NAME_MAX, "%s", "");
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(!strstr(g, "`") && strstr(g, "No fix for it ran."),
+	       "no command from a bad path (%s)", g);
+	/* A real program: its own command line, as recorded. */
+	rv->is_exec = true;
+	snprintf(rv->command_line, sizeof(rv->command_line),
+	         "exec -a glibc -- ./prog --size '100%%'");
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(strstr(g,
+	              "`wimm exec -a glibc --sweep 'GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}' "
+	              "-- ./prog --size '100%'`") != NULL,
+	       "exec: the program's command line (%s)", g);
+	rundir_destroy(rv);
+}
+
 /* One precision a row: exact sizes stay exact, and the printed table
  * splits its columns to fit the width. */
 TEST(row_format)
@@ -368,6 +471,7 @@ int main(int argc, char **argv)
 	    TAP(sentences_follow_the_data),
 	    TAP(table),
 	    TAP(row_format),
+	    TAP(advice),
 	    TAP(html_escape),
 	    TAP(pages),
 	    TAP(colours),

@@ -81,6 +81,16 @@ void report_print_findings(FILE *out, const struct rundir *rv, int width)
 		if (n)
 			fputc('\n', out);
 	}
+	/* Advice last: what the user reads when the run ends. */
+	for (int w = 0; w < rv->nworkloads; w++) {
+		int n = report_advice(rv, rv->workloads[w].name, s, REPORT_MAX_FINDINGS);
+		if (n)
+			fprintf(out, "advice, %s:\n", rv->workloads[w].name);
+		for (int k = 0; k < n; k++)
+			print_wrapped(out, "- ", s[k], 2, width);
+		if (n)
+			fputc('\n', out);
+	}
 	free(s);
 }
 

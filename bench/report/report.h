@@ -35,6 +35,22 @@ int report_finish(const char *run_dir, bool draw, FILE *out);
 int report_findings(const struct rundir *rv, const char *workload, char (*out)[REPORT_SENTENCE_MAX],
                     int max);
 
+/* Advice about one workload: for each allocator showing a symptom (RSS
+ * well above the heap, memory held after freeing, a cache that keeps all,
+ * many arenas), the symptom in words and the fix the run measured with
+ * its gain and CPU cost, or the command that would measure the likely
+ * fixes, said as a suggestion (advice.c). Returns how many sentences. */
+int report_advice(const struct rundir *rv, const char *workload, char (*out)[REPORT_SENTENCE_MAX],
+                  int max);
+
+/* When allocator a reported a decay setting that explains memory it kept
+ * through the idle of workload w at t threads (jemalloc's dirty_decay_ms
+ * longer than the idle, or no background thread to purge while the
+ * program sleeps): ": its dirty_decay_ms is ..." appended to out. Returns
+ * the length written, 0 when no setting explains it. */
+int report_decay_reason(const struct rundir *rv, const char *w, int t, int a, char *out,
+                        size_t len);
+
 /* Every workload's findings as text, wrapped at width (0: 80): the end
  * of a run on a terminal. */
 #define REPORT_MAX_FINDINGS 12

@@ -230,6 +230,32 @@ static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b
 	table_free(&t);
 }
 
+/* s escaped, with `quoted` parts as code: the commands advice gives. */
+static void text_with_code(FILE *f, const char *s)
+{
+	char part[REPORT_SENTENCE_MAX];
+	for (bool code = false; *s; code = !code) {
+		size_t len = strcspn(s, "`");
+		snprintf(part, sizeof(part), "%.*s", (int)len, s);
+		fputs(code ? "<code>" : "", f);
+		report_html_text(f, part);
+		fputs(code ? "</code>" : "", f);
+		s += len + (s[len] == '`');
+	}
+}
+
+static void advice(FILE *f, const struct rundir *rv, const char *w, char (*s)[REPORT_SENTENCE_MAX])
+{
+	int n = report_advice(rv, w, s, REPORT_MAX_FINDINGS);
+	fputs(n ? "<p><strong>Advice</strong></p>\n<ul class=\"advice\">\n" : "", f);
+	for (int k = 0; k < n; k++) {
+		fputs("<li>", f);
+		text_with_code(f, s[k]);
+		fputs("</li>\n", f);
+	}
+	fputs(n ? "</ul>\n" : "", f);
+}
+
 static void description(FILE *f, const struct rundir *rv, const char *w)
 {
 	for (int i = 0; i < rv->nworkloads; i++) {
@@ -283,6 +309,7 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 				fputs("</li>\n", f);
 			}
 			fputs(n ? "</ul>\n" : "", f);
+			advice(f, rv, b->workload, s);
 		}
 		rundir_block_label(b, label, sizeof(label));
 		fputs("<h3>", f);

@@ -167,6 +167,12 @@ int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 				fprintf(f, "- %s\n", s[k]);
 			if (n)
 				fputc('\n', f);
+			n = report_advice(rv, b->workload, s, REPORT_MAX_FINDINGS);
+			fputs(n ? "**Advice**\n\n" : "", f);
+			for (int k = 0; k < n; k++)
+				fprintf(f, "- %s\n", s[k]);
+			if (n)
+				fputc('\n', f);
 		}
 		rundir_block_label(b, label, sizeof(label));
 		fprintf(f, "### %s\n\n", label);

@@ -193,6 +193,43 @@ static double idle_seconds(const struct rundir *rv, const char *w, int t)
 	return NAN;
 }
 
+int report_decay_reason(const struct rundir *rv, const char *w, int t, int a, char *out, size_t len)
+{
+	char decay[RUNDIR_VALUE_MAX], bg[RUNDIR_VALUE_MAX], d[32], i[32];
+	double idle = idle_seconds(rv, w, t);
+	if (!rundir_setting(rv, a, "dirty_decay_ms", decay) || !isfinite(idle) || len == 0)
+		return 0;
+	char *end;
+	double ms = strtod(decay, &end);
+	bool slow = !*end && ms > idle * 1000,
+	     off = rundir_setting(rv, a, "background_thread", bg) && !strcmp(bg, "false");
+	if (*end || ms == 0 || (!slow && !off))
+		return 0;
+	units_format_duration(ms / 1000, d, sizeof(d));
+	units_format_duration(idle, i, sizeof(i));
+	int n = 0;
+	if (slow && off)
+		n = snprintf(
+		    out, len,
+		    ": its dirty pages decay over dirty_decay_ms=%s (%s), longer than the %s "
+		    "idle, and with background_thread=false it purges only when the program "
+		    "calls it again",
+		    decay, d, i);
+	else if (slow)
+		n = snprintf(
+		    out, len,
+		    ": its dirty pages decay over dirty_decay_ms=%s (%s), longer than the %s "
+		    "idle",
+		    decay, d, i);
+	else
+		n = snprintf(
+		    out, len,
+		    ": with background_thread=false it purges its dirty pages (decay %s) only "
+		    "when the program calls it again, not while it idles",
+		    d);
+	return n < (int)len ? n : (int)len - 1;
+}
+
 static void join_names(const struct rundir *rv, const int *idx, int n, char *buf, size_t len)
 {
 	size_t used = 0;
@@ -270,7 +307,21 @@ static int idle_sentence(const struct rundir *rv, const char *w, int t, char *ou
 		sep = "; ";
 	}
 	if (n < REPORT_SENTENCE_MAX)
-		snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+		n += snprintf(out + n, REPORT_SENTENCE_MAX - (size_t)n, ".");
+	/* Why, when the allocator's own setting says it: for two at most, and
+	 * only whole. */
+	for (int i = 0, said = 0; i < nk + np && said < 2; i++) {
+		int k = i < nk ? kept[i] : part[i - nk];
+		char why[320], more[REPORT_SENTENCE_MAX];
+		if (!report_decay_reason(rv, w, t, k, why, sizeof(why)))
+			continue;
+		int m = snprintf(more, sizeof(more), " %s kept it%s.", rv->allocs[k].name, why);
+		if (n + m >= REPORT_SENTENCE_MAX)
+			break;
+		memcpy(out + n, more, (size_t)m + 1);
+		n += m;
+		said++;
+	}
 	return 1;
 }
 
