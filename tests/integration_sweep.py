@@ -153,6 +153,14 @@ def advice(tmp):
     check(peak and peak[0].count("(") == 2 and "min-max over the repetitions" in r.stdout,
           f"each median with its min-max: {peak[:1]}")
     run = os.path.realpath(os.path.join(out, "latest"))
+    check("Sweeping arena_max with 4 threads, glibc's peak RSS" in text,
+          "the sweep's finding is printed")
+    fig = os.path.join(run, "plots", "tile-cache-t4-sweep-arena_max")
+    tsv = open(fig + ".tsv").read() if os.path.exists(fig + ".tsv") else ""
+    rows = [ln.split("\t") for ln in tsv.splitlines() if ln and ln[0].isdigit()]
+    want = g["glibc-arena_max-1"]["peak_rss_bytes"]["median"] / 1048576
+    check(rows and abs(float(rows[0][1]) - want) < 0.01 * want,
+          f"the sweep figure's data: arena_max=1 at its peak RSS in MiB ({rows[:1]}, {want:.3f})")
     md = open(os.path.join(run, "report.md")).read()
     html = open(os.path.join(run, "report.html")).read()
     if base >= 1.5:

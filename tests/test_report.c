@@ -344,6 +344,61 @@ TEST(advice)
 	rundir_destroy(rv);
 }
 
+/* A sweep's finding: the value best for memory against the allocator
+ * without the setting, and its CPU time. glibc-arena1 plays glibc's
+ * arena_max=1 value, tcmalloc its arena_max=8 (a figure is a figure). */
+TEST(sweep_finding)
+{
+	struct rundir *rv = load_run();
+	sentence_buf s[REPORT_MAX_FINDINGS];
+	char want[400], x[32], y[32];
+	if (!rv)
+		return;
+	int glibc = find_alloc(rv, "glibc"), arena1 = find_alloc(rv, "glibc-arena1");
+	int tc = find_alloc(rv, "tcmalloc");
+	rv->sweeps = calloc(1, sizeof(*rv->sweeps));
+	if (!rv->sweeps) {
+		rundir_destroy(rv);
+		return;
+	}
+	rv->nsweeps = 1;
+	snprintf(rv->sweeps[0].label, sizeof(rv->sweeps[0].label), "arena_max");
+	snprintf(rv->sweeps[0].setting, sizeof(rv->sweeps[0].setting), "glibc.malloc.arena_max");
+	rv->sweeps[0].nvalues = 2;
+	snprintf(rv->sweeps[0].values[0], RUNDIR_VALUE_MAX, "1");
+	snprintf(rv->sweeps[0].values[1], RUNDIR_VALUE_MAX, "8");
+	int fix[2] = {arena1, tc};
+	for (int i = 0; i < 2; i++) {
+		snprintf(rv->allocs[fix[i]].derived_from, WIMM_NAME_MAX, "glibc");
+		rv->allocs[fix[i]].nsweep = 1;
+		snprintf(rv->allocs[fix[i]].sweep[0], RUNDIR_VALUE_MAX, "%s", i ? "8" : "1");
+	}
+	int n = report_sweep_findings(rv, "tile-cache", 4, s, REPORT_MAX_FINDINGS);
+	expect_int(n, 1);
+	double p1 = rundir_median(rv, "tile-cache", 4, arena1, METRIC_peak_rss_bytes);
+	double p0 = rundir_median(rv, "tile-cache", 4, glibc, METRIC_peak_rss_bytes);
+	snprintf(want, sizeof(want),
+	         "Sweeping arena_max with 4 threads, glibc's peak RSS was lowest at arena_max=1: "
+	         "%s against %s without the setting, at %.2fx its CPU time",
+	         metrics_format(MU_BYTES, p1, x, sizeof(x)),
+	         metrics_format(MU_BYTES, p0, y, sizeof(y)),
+	         rundir_median(rv, "tile-cache", 4, arena1, METRIC_cpu_s) /
+	             rundir_median(rv, "tile-cache", 4, glibc, METRIC_cpu_s));
+	expect(n == 1 && !strncmp(s[0], want, strlen(want)), "the best value and its cost (%s)",
+	       n ? s[0] : "");
+	expect(n == 1 && strstr(s[0], "peak RSS by arena_max: 1: ") && strstr(s[0], ", 8: "),
+	       "every value's peak RSS, in the sweep's order");
+	/* No value 5% below the allocator itself: said so. */
+	struct rundir_group *g = (struct rundir_group *)rundir_group(rv, "tile-cache", 4, glibc);
+	g->m[METRIC_peak_rss_bytes].median = p1;
+	n = report_sweep_findings(rv, "tile-cache", 4, s, REPORT_MAX_FINDINGS);
+	expect(n == 1 && strstr(s[0], "no value lowered glibc's peak RSS by 5% or more"),
+	       "no best value without a gain (%s)", n ? s[0] : "");
+	n = report_findings(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	expect(finding(s, n, "Sweeping arena_max")[0] != '\0', "the findings carry it");
+	rundir_destroy(rv);
+}
+
 /* One precision a row: exact sizes stay exact, and the printed table
  * splits its columns to fit the width. */
 TEST(row_format)
@@ -472,6 +527,7 @@ int main(int argc, char **argv)
 	    TAP(table),
 	    TAP(row_format),
 	    TAP(advice),
+	    TAP(sweep_finding),
 	    TAP(html_escape),
 	    TAP(pages),
 	    TAP(colours),

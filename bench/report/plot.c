@@ -13,6 +13,7 @@
 #include "bench/report/plot_gp.h"
 #include "bench/report/plot_memory.h"
 #include "bench/report/plot_summary.h"
+#include "bench/report/plot_sweep.h"
 #include "bench/report/plot_tree.h"
 #include "common/fsutil.h"
 #include "common/log.h"
@@ -33,7 +34,8 @@ static double now_s(void)
 
 int plot_run(const struct rundir *rv, struct plot_outcome *out)
 {
-	static const char *const scripts[] = {"memory.gp", "summary.gp", "tree.gp", NULL};
+	static const char *const scripts[] = {"memory.gp", "summary.gp", "sweep.gp", "tree.gp",
+	                                      NULL};
 	struct plot_jobs jobs = {0};
 	char dir[PATH_MAX];
 	double t0 = now_s();
@@ -46,7 +48,7 @@ int plot_run(const struct rundir *rv, struct plot_outcome *out)
 		return rc;
 	}
 	if ((rc = plot_copy_scripts(dir, scripts)) || (rc = plot_summary_write(rv, dir, &jobs)) ||
-	    (rc = plot_memory_write(rv, dir, &jobs)) ||
+	    (rc = plot_memory_write(rv, dir, &jobs)) || (rc = plot_sweep_write(rv, dir, &jobs)) ||
 	    (rc = plot_tree_write(rv->dir, dir, &jobs)) || (rc = plot_render(dir, &jobs, out)))
 		goto out;
 out:

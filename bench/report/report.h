@@ -35,6 +35,13 @@ int report_finish(const char *run_dir, bool draw, FILE *out);
 int report_findings(const struct rundir *rv, const char *workload, char (*out)[REPORT_SENTENCE_MAX],
                     int max);
 
+/* A run with --sweep: for each sweep and allocator it started from, the
+ * value with the lowest peak RSS of workload w at t threads, against the
+ * allocator without the setting, and its CPU time (sweep_text.c). Returns
+ * how many sentences. */
+int report_sweep_findings(const struct rundir *rv, const char *workload, int threads,
+                          char (*out)[REPORT_SENTENCE_MAX], int max);
+
 /* Advice about one workload: for each allocator showing a symptom (RSS
  * well above the heap, memory held after freeing, a cache that keeps all,
  * many arenas), the symptom in words and the fix the run measured with

@@ -14,6 +14,7 @@
 
 #include "common/fsutil.h"
 #include "common/log.h"
+#include "bench/report/plot_sweep.h"
 #include "bench/report/report.h"
 #include "bench/report/table.h"
 
@@ -320,6 +321,15 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 		snprintf(caption, sizeof(caption), "%s: memory over time under each allocator",
 		         label);
 		figure(f, rv, name, caption, index++);
+		for (int k = 0; k < rv->nsweeps; k++) {
+			char cap[512];
+			plot_sweep_figure(b, &rv->sweeps[k], name, sizeof(name));
+			snprintf(cap, sizeof(cap),
+			         "%s: each figure against %s, one line per allocator swept, dashed "
+			         "without the setting",
+			         label, rv->sweeps[k].setting);
+			figure(f, rv, name, cap, index++);
+		}
 	}
 }
 

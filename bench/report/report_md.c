@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/report/plot_sweep.h"
 #include "bench/report/report.h"
 #include "bench/report/table.h"
 #include "common/fsutil.h"
@@ -179,6 +180,12 @@ int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 		md_table(f, rv, b);
 		plot_block_figure(b, name, sizeof(name));
 		md_figure(f, rv, name, label);
+		for (int k = 0; k < rv->nsweeps; k++) {
+			char alt[300];
+			plot_sweep_figure(b, &rv->sweeps[k], name, sizeof(name));
+			snprintf(alt, sizeof(alt), "%s against %s", label, rv->sweeps[k].setting);
+			md_figure(f, rv, name, alt);
+		}
 	}
 	free(s);
 	if (fclose(f)) {

@@ -480,6 +480,8 @@ int report_findings(const struct rundir *rv, const char *w, sentence *out, int m
 		memcpy(out[n++], s, sizeof(s));
 	if (n < max && tree_sentence(rv, w, s))
 		memcpy(out[n++], s, sizeof(s));
+	if (n < max)
+		n += report_sweep_findings(rv, w, focus, out + n, max - n);
 	if (n < max && failure_sentence(rv, w, s))
 		memcpy(out[n++], s, sizeof(s));
 	return n;
