@@ -20,11 +20,17 @@ static void (*interrupt)(void);
 
 void log_set_interrupt(void (*fn)(void)) { interrupt = fn; }
 
+int log_colour_ok(int fd)
+{
+	const char *term = getenv("TERM");
+	return isatty(fd) && getenv("NO_COLOR") == NULL && !(term && !strcmp(term, "dumb"));
+}
+
 static int use_colour(void)
 {
 	static int cached = -1;
 	if (cached < 0)
-		cached = isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL;
+		cached = log_colour_ok(STDERR_FILENO);
 	return cached;
 }
 

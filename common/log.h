@@ -21,4 +21,9 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 
+/* Whether fd is a terminal that takes colour and redrawing: not a pipe
+ * or file, not with NO_COLOR set (https://no-color.org), not TERM=dumb.
+ * The one rule for the log, the progress line and compare's marks. */
+int log_colour_ok(int fd);
+
 #endif

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from taplib import check, driver, finish, skip
+from taplib import check, driver, finish, run_on_pty, skip
 
 WIMM, FIX = sys.argv[1], sys.argv[2]
 wimm = driver(WIMM, timeout=120)
@@ -40,6 +40,19 @@ def main():
           "the regression is named with its figures")
     check("every repetition failed" not in r.stdout and "all 9 repetitions failed" in r.stdout,
           "a cell failing in NEW is a regression")
+    # On a terminal the marks are coloured; not on a pipe (above), nor
+    # with NO_COLOR or TERM=dumb.
+    argv = [WIMM, "compare", fx("regression-base.json"), fx("regression-new.json")]
+    env = dict(os.environ, TERM="xterm")
+    env.pop("NO_COLOR", None)
+    code, text = run_on_pty(argv, env, stream="stdout")
+    check(code == 1 and "\033[1;31mWORSE" in text and "\033[0m" in text,
+          f"a terminal gets WORSE in red: {text[:120]!r}")
+    check("\033[" not in r.stdout, "a pipe gets no escape")
+    for extra in ({"NO_COLOR": "1"}, {"TERM": "dumb"}):
+        code, text = run_on_pty(argv, dict(env, **extra), stream="stdout")
+        check(code == 1 and "WORSE" in text and "\033[" not in text,
+              f"{extra}: plain marks on a terminal")
     r = pair("noise")
     check(r.returncode == 0 and "0 worse, 0 better" in r.stdout,
           f"noise exits 0 (got {r.returncode})")

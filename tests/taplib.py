@@ -12,6 +12,8 @@ reports the way a test does.
 """
 import json
 import os
+import pty
+import select
 import subprocess
 import sys
 import tempfile
@@ -98,3 +100,26 @@ def allocator_library(name):
         if line.startswith("library:"):
             return line.split(":", 1)[1].split("#")[0].strip().strip('"')
     return None
+
+
+def run_on_pty(argv, env=None, stream="stderr"):
+    """Runs argv with stderr (or stdout) on a terminal, the other stream
+    discarded; returns (exit code, what it wrote there)."""
+    master, slave = pty.openpty()
+    where = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, stream: slave}
+    p = subprocess.Popen(argv, stdout=where["stdout"], stderr=where["stderr"], env=env)
+    os.close(slave)
+    data = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed: EIO on Linux
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return p.wait(timeout=60), data.decode(errors="replace")

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "bench/regress/baseline.h"
 #include "bench/cli/cmd.h"
@@ -296,7 +297,7 @@ int cmd_compare(int argc, char **argv)
 	int stdout_taken = (out.markdown && !*out.markdown) || (out.json && !*out.json) ||
 	                   (out.gab && !strcmp(out.gab, "-"));
 	if (!stdout_taken)
-		compare_print_text(stdout, r);
+		compare_print_text(stdout, r, log_colour_ok(STDOUT_FILENO));
 	/* Each output the user asked for, even when another failed. */
 	int failed = 0;
 	if (out.markdown)

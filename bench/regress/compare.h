@@ -28,6 +28,7 @@
 #ifndef WIMM_COMPARE_H
 #define WIMM_COMPARE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -160,7 +161,9 @@ void compare_incomplete(const struct compare_report *r, char *buf, size_t len);
 
 /* Output (compare_out.c). Text: the table, then the regressions and
  * improvements with their figures, then a one-line count. */
-void compare_print_text(FILE *f, const struct compare_report *r);
+/* colour: WORSE and FAILED in red, better in green (a terminal's stdout,
+ * log_colour_ok). */
+void compare_print_text(FILE *f, const struct compare_report *r, bool colour);
 void compare_print_markdown(FILE *f, const struct compare_report *r);
 /* Every verdict; NULL when out of memory. */
 struct json_object *compare_json(const struct compare_report *r);

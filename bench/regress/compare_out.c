@@ -201,7 +201,16 @@ static const char legend[] =
     "? inconclusive (too few reps), n/a, new, missing, FAILED, ref (glibc: the time "
     "reference)\n";
 
-void compare_print_text(FILE *f, const struct compare_report *r)
+/* The escape that colours mark m on a terminal: red for worse and
+ * failed, green for better; "" for the rest. */
+static const char *mark_colour(enum compare_mark m)
+{
+	if (m == COMPARE_WORSE || m == COMPARE_FAILED)
+		return "\033[1;31m";
+	return m == COMPARE_BETTER ? "\033[32m" : "";
+}
+
+void compare_print_text(FILE *f, const struct compare_report *r, bool colour)
 {
 	int ww = (int)strlen("workload"), aw = (int)strlen("allocator");
 	for (size_t i = 0; i < r->ncells; i++) {
@@ -224,7 +233,10 @@ void compare_print_text(FILE *f, const struct compare_report *r)
 		fprintf(f, "%-*s %7s  %-*s", ww, c->workload, th, aw, c->allocator);
 		for (int m = 0; m < compare_ncolumns(); m++) {
 			mark_text(&c->v[m], TEXT, mark, sizeof(mark));
-			fprintf(f, "  %-15s", mark);
+			const char *on = colour ? mark_colour(c->v[m].mark) : "";
+			/* Padded by hand: the escapes take no column. */
+			fprintf(f, "  %s%s%s%*s", on, mark, on[0] ? "\033[0m" : "",
+			        15 - (int)strlen(mark) > 0 ? 15 - (int)strlen(mark) : 0, "");
 		}
 		fprintf(f, "\n");
 	}

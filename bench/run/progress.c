@@ -40,11 +40,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int progress_live(void)
-{
-	const char *term = getenv("TERM");
-	return isatty(STDERR_FILENO) && !getenv("NO_COLOR") && !(term && !strcmp(term, "dumb"));
-}
+int progress_live(void) { return log_colour_ok(STDERR_FILENO); }
 
 static void on_log(void) { progress_clear(current); }
 

@@ -136,7 +136,7 @@ static void use_run(struct rundir *d)
 	REQUIRE(compare_runs(d, d, &o, &r) == 0);
 	REQUIRE(r->nworse == 0 && r->nbetter == 0);
 	FILE *null = fopen("/dev/null", "w");
-	compare_print_text(null, r);
+	compare_print_text(null, r, true);
 	compare_print_markdown(null, r);
 	json_object_put(compare_json(r));
 	json_object_put(compare_gab(r));
