@@ -1,6 +1,7 @@
 # memory.gp - memory over time of one workload at one thread count under
 # every allocator of a run: on top, the RSS of every allocator together; below,
-# one panel per allocator (same axes) with its RSS, the heap the program held,
+# one panel per allocator (same MiB axis, each its own time range, so a slow
+# allocator squeezes no other) with its RSS, the heap the program held,
 # the allocator's own in-use and system bytes where it reports them, the phases
 # and the workload's budget.
 #
@@ -15,8 +16,8 @@
 # The vars file sets: out (output name without extension), fig_title,
 # overlay_title, n (allocators), xmax (s), ymax (MiB, the panels'),
 # ymax_overlay (MiB, the overlay's: RSS and heap only), budget (MiB, 0 = none),
-# budget_label, heap_ref (series drawn as the heap in the overlay, "" = none),
-# heap_ref_title, reps_note and phase_note (key entries, "" = none), and arrays of n entries: kname (key entry), file,
+# budget_label, reps_note and phase_note (key entries, "" = none), and arrays
+# of n entries: kname (key entry), file, pxmax (the panel's time range, s),
 # ptitle (panel title), has_heap, has_in_use, has_system, reps (other
 # repetitions' files, space-separated), phase_t, phase_n, phase_l (phase
 # starts, names, 1 = label shown). Allocator i is drawn with linetype 100+i
@@ -87,18 +88,14 @@ do for [fmt in "png svg"] {
 			set label budget_label at graph 0.995, first budget right offset 0, 0.7 \
 				font ",10" tc rgb "#222222" front
 		}
-		plot (strlen(heap_ref) ? heap_ref : file[1]) \
-				using (t(0)):(strlen(heap_ref) ? mib("heap_bytes") : NaN) \
-				with filledcurves y=0 fc rgb "#d4d4d4" fs solid 1.0 noborder \
-				title heap_ref_title, \
-			for [i=1:n] file[i] using (t(0)):(mib("rss_bytes")) with lines lt 100 + i \
+		plot for [i=1:n] file[i] using (t(0)):(mib("rss_bytes")) with lines lt 100 + i \
 				title kname[i]
 	}
 
-	# ---- one panel per allocator, on the same axes ----
+	# ---- one panel per allocator: the same MiB, each its own time ----
 	unset key
 	set title font (cols > 2 ? ",10" : ",11") offset 0, -0.4
-	ml = 80; mr = 24; mt = 30; mb = 46
+	ml = 80; mr = 24; mt = 40; mb = 46
 	bw = W / cols; bh = panel_h
 	set yrange [0:ymax]
 	do for [i=1:n] {
@@ -109,6 +106,7 @@ do for [fmt in "png svg"] {
 		bx = c * bw; by = title_h + overlay_h + r * panel_h
 		eval box_l; eval box_v
 		set title ptitle[i]
+		set xrange [0:pxmax[i]]
 		if (c == 0) { set ylabel "MiB" } else { unset ylabel }
 		if (r == rows - 1 || i + cols > n) { set xlabel "time (s)" } else { unset xlabel }
 		do for [k=1:words(phase_t[i])] {

@@ -1,8 +1,9 @@
 # summary.gp - one run at a glance: for every workload and thread count, each
 # allocator's figures (those wimm's metric table marks for this figure: peak
 # RSS, peak RSS / peak heap, RSS after the idle phase, wall time, arena
-# count, ...), relative to the reference allocator (glibc), one panel per
-# figure, allocators side by side, a line at 1.
+# count, ...) in their own unit from zero, one panel per figure, allocators
+# side by side; above each bar its ratio to the reference allocator (glibc),
+# or the count itself for arena counts.
 #
 # usage, from a run's plots/ directory:  gnuplot -c summary.gp summary.vars
 # wimm writes summary.vars and summary.tsv and runs this at the end of
@@ -11,14 +12,13 @@
 # summary.tsv holds one block per allocator (blocks separated by two blank
 # lines, in the order of the vars file's name array), each opening with a
 # line of column names, then one row per workload and thread count: x, then
-# per figure the ratio to the reference and, for a figure with a spread,
-# the ratios of the fastest and slowest repetitions (NaN = n/a). Columns
-# are read by name. The vars file sets: out, fig_title, data, n, name
-# (array), nc (clusters), bw (bar width), np (panels) and per panel p:
-# col[p] (the column's name), ptitle[p], ylo[p], yhi[p], xtics_cmd[p]
-# (cluster names with the reference's own value), ytics_cmd[p], err[p]
-# (names of the min and max columns of the error bars, "" = none),
-# notes_cmd[p] (n/a marks).
+# per figure its value in the panel's unit, <col>_lab (the bar's label) and,
+# for a figure with a spread, the fastest and slowest repetitions (NaN =
+# n/a). Columns are read by name. The vars file sets: out, fig_title, data,
+# n, name (array), nc (clusters), bw (bar width), np (panels),
+# rotate_labels and per panel p: col[p] (the column's name), ptitle[p],
+# yhi[p], xtics_cmd[p] (cluster names), err[p] (names of the min and max
+# columns of the error bars, "" = none), notes_cmd[p] (n/a marks).
 # Allocator i is drawn with linetype 100+i, which the vars file defines.
 
 if (ARGC < 1) {
@@ -62,7 +62,6 @@ do for [fmt in "png svg"] {
 	unset tics
 	unset grid
 	unset title
-	unset logscale y
 	by = title_h; bh = key_h; mt = 2; mb = 2
 	eval box
 	set xrange [0:1]
@@ -76,7 +75,6 @@ do for [fmt in "png svg"] {
 	set tics nomirror out scale 0.6
 	set xtics scale 0 font ",10"
 	set grid ytics lc rgb "#e4e4e4" lw 1 dt solid
-	set logscale y
 	set style fill solid 0.85 border lc rgb "#333333"
 	set xrange [0.5:nc + 0.5]
 	do for [p=1:np] {
@@ -86,22 +84,24 @@ do for [fmt in "png svg"] {
 		eval box
 		set title ptitle[p] font ",12" offset 0, -0.4
 		eval xtics_cmd[p]
-		set yrange [ylo[p]:yhi[p]]
-		eval ytics_cmd[p]
+		set yrange [0:yhi[p]]
+		set ytics autofreq nomirror
 		do for [c=1:nc - 1] {
 			set arrow from c + 0.5, graph 0 to c + 0.5, graph 1 nohead back \
 				lc rgb "#dddddd" lw 1
 		}
-		set arrow from graph 0, first 1 to graph 1, first 1 nohead front \
-			lc rgb "#000000" lw 1.4
 		eval notes_cmd[p]
 		ec = err[p]
 		lo_col = strlen(ec) ? word(ec, 1) : col[p]
 		hi_col = strlen(ec) ? word(ec, 2) : col[p]
 		plot for [i=1:n] data index (i - 1) \
-				using (ok(col[p]) ? x(0) : NaN):(1):(x(0) - bw / 2):(x(0) + bw / 2):(1): \
+				using (ok(col[p]) ? x(0) : NaN):(0):(x(0) - bw / 2):(x(0) + bw / 2):(0): \
 				(column(col[p])) \
 				with boxxyerror lt 100 + i dt solid lw 1 notitle, \
+			for [i=1:n] data index (i - 1) \
+				using (x(0)):(column(col[p])):(ok(col[p]) ? stringcolumn(col[p] . "_lab") : "") \
+				with labels offset 0, (rotate_labels ? 1.6 : 0.7) \
+				rotate by (rotate_labels ? 90 : 0) font ",9" tc rgb "#222222" notitle, \
 			for [i=1:n] data index (i - 1) using (x(0)):(column(col[p])) \
 				with points lc rgb "#222222" pt ptype[i] ps 0.9 notitle, \
 			for [i=1:(strlen(ec) ? n : 0)] data index (i - 1) \

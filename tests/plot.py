@@ -115,6 +115,44 @@ def with_gnuplot(work):
     check(os.path.exists(svg) and not svg_ok(svg), "the history figures are well-formed SVGs")
 
 
+def blocks(path):
+    """A gnuplot data file's blocks (split by two blank lines) as lists of
+    dicts by its column names."""
+    out = []
+    for block in open(path).read().split("\n\n\n"):
+        rows = [ln.split("\t") for ln in block.splitlines() if ln and not ln.startswith("#")]
+        if rows:
+            out.append([dict(zip(rows[0], r)) for r in rows[1:]])
+    return out
+
+
+def at_a_glance(run):
+    """What the figures carry: the summary in absolute units with ratios as
+    labels and arena counts as counts; each memory panel its own time range;
+    no one run's heap drawn against every other's RSS."""
+    import json
+    summary = json.load(open(os.path.join(run, "summary.json")))
+    meta = json.load(open(os.path.join(run, "meta.json")))
+    names = [a["name"] for a in meta["allocators"]]
+    g = {(x["workload"], x["threads"], x["allocator"]): x for x in summary["groups"]}
+    data = blocks(os.path.join(run, "plots", "summary.tsv"))
+    ok = len(data) == len(names)
+    for a, rows in zip(names, data):
+        key = ("tile-cache", 4, a)
+        row = rows[1] if len(rows) > 1 else {}  # clusters: tile-cache t1, t4, ...
+        want = g[key]["peak_rss_bytes"]["median"] / 1048576
+        ratio = want / (g[("tile-cache", 4, "glibc")]["peak_rss_bytes"]["median"] / 1048576)
+        ok &= abs(float(row.get("peak_rss", "nan")) - want) < 1e-3 * want
+        ok &= row.get("peak_rss_lab") == f"{ratio:.2f}x"
+        arenas = g[key]["arenas"]["median"]
+        ok &= row.get("arenas_lab") == ("-" if arenas is None else f"{arenas:.0f}")
+    check(ok, "summary.tsv: peak RSS in MiB, its ratio to glibc as the label (glibc 1.00x), "
+              "arena counts as counts")
+    vars_ = open(os.path.join(run, "plots", "tile-cache-t4-memory.vars")).read()
+    check("heap_ref" not in vars_ and "array pxmax[4]" in vars_,
+          "the memory figure: each panel its own time range, no shared heap in the overlay")
+
+
 def without_gnuplot(work):
     run = fresh_run(work, "run-nognuplot")
     r = wimm("plot", run, env={"WIMM_GNUPLOT": "none"})
@@ -127,6 +165,7 @@ def without_gnuplot(work):
                         "tile-cache-t4-memory.vars")),
           "the scripts, vars and data are written")
     check(not glob.glob(os.path.join(plots, "*.png")), "no image is made")
+    at_a_glance(run)
     html = open(os.path.join(run, "report.html")).read()
     check("gnuplot was not found" in html, "report.html says the figures were not rendered")
 

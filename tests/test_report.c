@@ -497,6 +497,22 @@ TEST(colours)
 	           strcmp(a[2].colour, a[1].colour) && strcmp(a[2].colour, a[0].colour),
 	       "an invalid colour gets a distinct one (%s)", a[2].colour);
 	expect(a[0].style == 0 && a[2].style == 2, "styles follow the positions");
+
+	/* Variants without a colour: shades of their allocator's, darker then
+	 * lighter, so the family reads in colour and the members apart in
+	 * grey. */
+	struct rundir_alloc v[3] = {{.name = "glibc", .colour = "#1f77b4"},
+	                            {.name = "glibc-a", .variant_of = "glibc"},
+	                            {.name = "glibc-b", .variant_of = "glibc"}};
+	plot_style(v, 3);
+	unsigned r0, g0, b0, r1, g1, b1, r2, g2, b2;
+	int ok = sscanf(v[0].colour, "#%2x%2x%2x", &r0, &g0, &b0) == 3 &&
+	         sscanf(v[1].colour, "#%2x%2x%2x", &r1, &g1, &b1) == 3 &&
+	         sscanf(v[2].colour, "#%2x%2x%2x", &r2, &g2, &b2) == 3;
+	expect(ok && r1 < r0 && g1 < g0 && b1 < b0 && b1 > r1,
+	       "the first variant is a darker blue (%s)", v[1].colour);
+	expect(ok && r2 > r0 && g2 > g0 && b2 > b0 && b2 > r2, "the second a lighter blue (%s)",
+	       v[2].colour);
 }
 
 int main(int argc, char **argv)

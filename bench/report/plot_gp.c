@@ -33,7 +33,7 @@
  * grey print, where the colours are not. Dash lengths scale with the line
  * width in the cairo terminals. */
 static const char *const dashes[] = {
-    "solid", "(9,4)", "(2,3)", "(12,3,2,3)", "(5,3)", "(12,3,2,3,2,3)", "(18,5)", "(1,2)",
+    "solid", "(9,4)", "(12,3,2,3)", "(5,3)", "(2,3)", "(12,3,2,3,2,3)", "(18,5)", "(1,2)",
 };
 static const int points[] = {7, 5, 9, 13, 11, 15, 6, 4, 8, 12};
 
@@ -98,6 +98,23 @@ void plot_gp_array(FILE *f, const char *name, const char *const *items, int n, i
 		fputs(quote ? "\"\"" : "0", f);
 	fputs("]\n", f);
 }
+
+struct plot_unit plot_axis_unit(enum metric_unit u, double top)
+{
+	if (u == MU_BYTES || u == MU_BYTES_SLOPE)
+		return (struct plot_unit){PLOT_MIB, "MiB"};
+	if (u == MU_RATIO)
+		return (struct plot_unit){1, "x"};
+	if (u != MU_SECONDS && u != MU_MICROS)
+		return (struct plot_unit){1, "count"};
+	double k = u == MU_MICROS ? 1e-6 : 1, secs = top * k; /* seconds per native unit */
+	if (secs >= 1 || !(secs > 0))
+		return (struct plot_unit){1 / k, "s"};
+	return secs >= 1e-3 ? (struct plot_unit){1e-3 / k, "ms"}
+	                    : (struct plot_unit){1e-6 / k, "us"};
+}
+
+double plot_in_unit(struct plot_unit au, double v) { return v / au.scale; }
 
 void plot_gp_linetypes(FILE *f, const struct rundir_alloc *a, int n)
 {

@@ -34,6 +34,17 @@ void plot_jobs_free(struct plot_jobs *j);
 void plot_gp_string(FILE *f, const char *s);
 /* Writes `array NAME[n] = [...]` from n strings (or numbers as text). */
 void plot_gp_array(FILE *f, const char *name, const char *const *items, int n, int quote);
+/* The unit a figure's axis reads in, from the largest value it shows
+ * (top, in the metric's own unit): MiB for sizes, the time unit in which
+ * top is 1 or more, "x" for ratios, "count" else. */
+struct plot_unit {
+	double scale; /* value / scale is drawn */
+	const char *name;
+};
+struct plot_unit plot_axis_unit(enum metric_unit u, double top);
+/* v in unit au, NaN kept. */
+double plot_in_unit(struct plot_unit au, double v);
+
 /* Writes `set linetype 100+i` (and 200+i, lighter, for other repetitions)
  * for each allocator: its colour, dash and point type. */
 void plot_gp_linetypes(FILE *f, const struct rundir_alloc *a, int n);

@@ -157,6 +157,7 @@ struct panel {
 	struct plot_scan scan;
 	char title[256], key[128];
 	char phase_t[512], phase_n[512], phase_l[128];
+	double xmax; /* its own time range: a slow allocator squeezes no other */
 };
 
 /* The file gnuplot reads for a series ("../series/x.tsv", or a thinned
@@ -267,6 +268,11 @@ static void panel_title(const struct rundir *rv, const struct rundir_block *b, i
 		         p->cell->reason);
 	else
 		snprintf(p->title, sizeof(p->title), "%s: %s%s%s", al->name, peak, idle, rep);
+	/* A third of the width holds about 56 characters at the panels' font:
+	 * longer, the name goes on a line of its own. */
+	char *colon = strstr(p->title, ": ");
+	if (strlen(p->title) > 56 && colon)
+		colon[1] = '\n'; /* the blank after "name:" */
 }
 
 /* The panels of block b; returns how many allocators have a series.
@@ -300,6 +306,7 @@ static int fill_panels(const struct rundir *rv, const struct rundir_block *b, co
 		ymax[1] =
 		    fmax(ymax[1], fmax(p[a].scan.max[PLOT_COL_RSS], p[a].scan.max[PLOT_COL_HEAP]));
 		*xmax = fmax(*xmax, p[a].scan.max[PLOT_COL_T]);
+		p[a].xmax = p[a].scan.max[PLOT_COL_T];
 		for (size_t i = 0; i < rv->ncells; i++) {
 			const struct rundir_cell *c = &rv->cells[i];
 			struct plot_scan s;
@@ -311,6 +318,7 @@ static int fill_panels(const struct rundir *rv, const struct rundir_block *b, co
 			ymax[0] = fmax(ymax[0], s.max[PLOT_COL_RSS]);
 			ymax[1] = fmax(ymax[1], s.max[PLOT_COL_RSS]);
 			*xmax = fmax(*xmax, s.max[PLOT_COL_T]);
+			p[a].xmax = fmax(p[a].xmax, s.max[PLOT_COL_T]);
 			size_t n = strlen(p[a].reps);
 			if (n + strlen(file) + 2 < sizeof(p[a].reps))
 				snprintf(p[a].reps + n, sizeof(p[a].reps) - n, "%s%s", n ? " " : "",
@@ -327,7 +335,6 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 	const char **items = calloc((size_t)n + 1, sizeof(*items));
 	char label[160], title[320], size[32];
 	double budget = NAN;
-	const struct rundir_cell *ref = rv->ref >= 0 ? p[rv->ref].cell : NULL;
 	if (!items)
 		return;
 	for (int a = 0; a < n; a++) {
@@ -335,8 +342,6 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 		if (g && g->budget_bytes > 0)
 			budget = g->budget_bytes;
 		any_reps |= p[a].reps[0] != '\0';
-		if (!ref && p[a].cell)
-			ref = p[a].cell;
 	}
 	rundir_block_label(b, label, sizeof(label));
 	fprintf(f, "# %s: memory over time (written by wimm; drawn by memory.gp)\nout = ", label);
@@ -345,8 +350,11 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 	         n == 1 ? "" : "s");
 	fputs("\nfig_title = ", f);
 	plot_gp_string(f, title);
-	snprintf(title, sizeof(title), "RSS of every allocator against the heap the program held%s",
-	         budget > 0 ? " and its budget" : "");
+	/* RSS alone: each run's heap is in its own panel (the runs differ in
+	 * time, so one run's heap would be read against the others' RSS at the
+	 * wrong moments). */
+	snprintf(title, sizeof(title), "RSS of every allocator%s (its heap: in its panel below)",
+	         budget > 0 ? " against the budget" : "");
 	fputs("\noverlay_title = ", f);
 	plot_gp_string(f, title);
 	fprintf(f,
@@ -357,12 +365,6 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 	snprintf(title, sizeof(title), "budget %s",
 	         budget > 0 ? units_format_size((uint64_t)budget, size, sizeof(size)) : "");
 	plot_gp_string(f, title);
-	int heap = ref && ref->alloc >= 0 && p[ref->alloc].scan.max[PLOT_COL_HEAP] > 0;
-	fputs("\nheap_ref = ", f);
-	plot_gp_string(f, heap ? p[ref->alloc].file : "");
-	snprintf(title, sizeof(title), "heap (%s's run)", heap ? rv->allocs[ref->alloc].name : "");
-	fputs("\nheap_ref_title = ", f);
-	plot_gp_string(f, heap ? title : "");
 	fputs("\nreps_note = ", f);
 	plot_gp_string(f, any_reps ? "other repetitions' RSS" : "");
 	int any_phase = 0;
@@ -389,6 +391,10 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 	ARRAY("phase_n", p[a].phase_n, 1);
 	ARRAY("phase_l", p[a].phase_l, 1);
 #undef ARRAY
+	fprintf(f, "array pxmax[%d] = [", n > 0 ? n : 1);
+	for (int a = 0; a < n; a++)
+		fprintf(f, "%s%.4f", a ? ", " : "", p[a].xmax > 0 ? p[a].xmax : xmax);
+	fputs(n > 0 ? "]\n" : "1]\n", f);
 	plot_gp_linetypes(f, rv->allocs, n);
 	free(items);
 }
@@ -430,7 +436,8 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 				    rundir_group(rv, b->workload, b->threads, a)->budget_bytes);
 	xmax = xmax > 0 ? xmax * 1.02 : 1;
 	for (int a = 0; a < rv->nallocs; a++) {
-		describe_phases(&p[a], xmax);
+		p[a].xmax = p[a].xmax > 0 ? p[a].xmax * 1.02 : xmax;
+		describe_phases(&p[a], p[a].xmax);
 		panel_title(rv, b, a, &p[a]);
 	}
 	if (!(f = open_memstream(&text, &len))) {

@@ -75,6 +75,53 @@ static void colour_from_catalog(struct rundir_alloc *a, int n)
 	free(all);
 }
 
+/* The k-th shade (from 1) of colour c: darker and lighter in turn, so a
+ * variant sits apart from its allocator and from its siblings in grey
+ * too (lightness), and in colour keeps the family's hue. */
+static void shade(const char *c, int k, char *out, size_t len)
+{
+	static const double amount[] = {-0.45, 0.40, -0.68, 0.62, -0.25, 0.22};
+	double f = amount[(k - 1) % 6];
+	unsigned rgb[3];
+	if (sscanf(c, "#%2x%2x%2x", &rgb[0], &rgb[1], &rgb[2]) != 3) {
+		out[0] = '\0';
+		return;
+	}
+	for (int i = 0; i < 3; i++)
+		rgb[i] = (unsigned)lround(f < 0 ? rgb[i] * (1 + f) : rgb[i] + (255 - rgb[i]) * f);
+	snprintf(out, len, "#%02x%02x%02x", rgb[0] & 0xff, rgb[1] & 0xff, rgb[2] & 0xff);
+}
+
+/* A variant without a colour of its own takes a shade of its allocator's
+ * (the allocator in the run, else the shipped one of that name): the
+ * family reads at a glance, its dash (by position) tells the members
+ * apart. */
+static void colour_variants(struct rundir_alloc *a, int n)
+{
+	struct allocator *all = NULL;
+	int nall = 0, loaded = 0;
+	char err[256], root[8];
+	for (int i = 0; i < n; i++) {
+		if (a[i].colour[0] || !a[i].variant_of[0])
+			continue;
+		root[0] = '\0';
+		for (int j = 0; j < n && !root[0]; j++)
+			if (!strcmp(a[j].name, a[i].variant_of) && valid_colour(a[j].colour))
+				memcpy(root, a[j].colour, sizeof(root));
+		if (!root[0] && !loaded++ && catalog_load_allocators(&all, &nall, err, sizeof(err)))
+			nall = 0;
+		for (int k = 0; k < nall && !root[0]; k++)
+			if (!strcmp(all[k].name, a[i].variant_of) && valid_colour(all[k].colour))
+				jsonr_copy(root, sizeof(root), all[k].colour);
+		int nth = 1;
+		for (int j = 0; j < i; j++)
+			nth += !strcmp(a[j].variant_of, a[i].variant_of);
+		if (root[0])
+			shade(root, nth, a[i].colour, sizeof(a[i].colour));
+	}
+	free(all);
+}
+
 void plot_style(struct rundir_alloc *a, int n)
 {
 	colour_from_catalog(a, n);
@@ -88,6 +135,7 @@ void plot_style(struct rundir_alloc *a, int n)
 				a[i].colour[0] = '\0';
 		a[i].style = i;
 	}
+	colour_variants(a, n);
 	for (int i = 0; i < n; i++)
 		if (!a[i].colour[0])
 			pick_colour(a, n, i);

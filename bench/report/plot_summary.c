@@ -1,14 +1,14 @@
 /* plot_summary.c - the run at a glance: summary.tsv and summary.vars for
  * scripts/summary.gp.
  *
- * One panel per figure the metric table marks SHOW_FIGURE, in its order.
- * Every figure is a ratio to the reference allocator (glibc, else the
- * first) at the same workload and thread count, on a log axis: 2x and 0.5x
- * sit the same distance from the line at 1, and a 50x difference in RSS
- * after idle fits beside a 1.1x one. The reference's own value is written
- * under each cluster, so the ratio can be read back into MiB or seconds. A
- * figure marked SHOW_SPREAD gets its fastest and slowest repetition as
- * error bars.
+ * One panel per figure the metric table marks SHOW_FIGURE, in its order,
+ * each in its own unit from zero (MiB, seconds, counts): every bar reads
+ * as what it is, the reference allocator's included. Above each bar, its
+ * ratio to the reference allocator (glibc, else the first) at the same
+ * workload and thread count, so the comparison is still one glance away;
+ * arena counts are labelled with the count, since each allocator counts
+ * its own kind and a ratio of them means nothing. A figure marked
+ * SHOW_SPREAD gets its fastest and slowest repetition as error bars.
  */
 #include "bench/report/plot_summary.h"
 
@@ -20,11 +20,6 @@
 
 #define MAX_PANELS 16
 
-static double ratio(double v, double ref)
-{
-	return isfinite(v) && isfinite(ref) && ref > 0 && v > 0 ? v / ref : NAN;
-}
-
 /* The figures drawn, in table order. */
 static int panel_metrics(int *ids)
 {
@@ -35,45 +30,47 @@ static int panel_metrics(int *ids)
 	return n;
 }
 
-/* Tics of a log axis from lo to hi: the coarsest series with at least
- * three inside, written as a `set ytics (...)` command. */
-static void ytics(double lo, double hi, char *buf, size_t len)
-{
-	static const double fine[] = {1, 1.1, 1.2, 1.3, 1.5, 1.7, 2, 2.5, 3, 4, 5, 6, 7, 8, 9};
-	static const double mid[] = {1, 1.5, 2, 3, 5, 7};
-	static const double coarse[] = {1, 2, 5};
-	const double *sets[] = {coarse, mid, fine};
-	const size_t sizes[] = {3, 6, 15};
-	for (int s = 0; s < 3; s++) {
-		int n = 0, used = snprintf(buf, len, "set ytics (");
-		for (int e = -4; e <= 4; e++)
-			for (size_t k = 0; k < sizes[s]; k++) {
-				double v = sets[s][k] * pow(10, e);
-				if (v < lo || v > hi || used >= (int)len)
-					continue;
-				used += snprintf(buf + used, len - (size_t)used, "%s\"%gx\" %g",
-				                 n ? ", " : "", v, v);
-				n++;
-			}
-		if (used < (int)len)
-			snprintf(buf + used, len - (size_t)used, ")");
-		if (n >= 3)
-			return;
-	}
-}
-
-/* Figure id of allocator a at block b over the reference's median: the
- * median (which 0), the fastest (-1) or the slowest (1) repetition. */
-static double get_ratio(const struct rundir *d, const struct rundir_block *b, int a, int id,
+/* Figure id of allocator a at block b: the median (which 0), the fastest
+ * (-1) or the slowest (1) repetition; NaN when n/a. */
+static double get_value(const struct rundir *d, const struct rundir_block *b, int a, int id,
                         int which)
 {
 	const struct rundir_group *g = rundir_group(d, b->workload, b->threads, a);
-	const struct rundir_group *ref = rundir_group(d, b->workload, b->threads, d->ref);
-	if (!g || !ref)
+	if (!g)
 		return NAN;
 	const struct rundir_stat *s = &g->m[id];
 	double v = which == 0 ? s->median : which < 0 ? s->min : s->max;
-	return ratio(v, ref->m[id].median);
+	return isfinite(v) ? v : NAN;
+}
+
+/* The label above a bar: its ratio to the reference ("0.66x"), or the
+ * count itself for a figure that is not comparable across allocators. */
+static void bar_label(const struct rundir *d, const struct rundir_block *b, int a, int id,
+                      char *buf, size_t len)
+{
+	double v = get_value(d, b, a, id, 0), ref = get_value(d, b, d->ref, id, 0);
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else if (metrics[id].unit == MU_COUNT)
+		snprintf(buf, len, "%.0f", v);
+	else if (isfinite(ref) && ref > 0)
+		snprintf(buf, len, "%.2fx", v / ref);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* The largest value panel id shows, spreads included. */
+static double panel_top(const struct rundir *d, const struct rundir_block *const *cl, int nc,
+                        int id)
+{
+	double top = 0;
+	for (int c = 0; c < nc; c++)
+		for (int a = 0; a < d->nallocs; a++)
+			for (int w = -1; w <= 1; w++) {
+				double v = get_value(d, cl[c], a, id, w);
+				top = isfinite(v) ? fmax(top, v) : top;
+			}
+	return top;
 }
 
 /* gnuplot reads "NaN" as undefined (printf's "nan" it does not). */
@@ -86,19 +83,23 @@ static void put_num(FILE *f, double v)
 }
 
 /* One block per allocator, each opening with the column names the script
- * reads them by: x, then each figure's stem (and <stem>_min, <stem>_max
- * for a spread). */
+ * reads them by: x, then each figure's stem (its value in the panel's
+ * unit), <stem>_lab (the bar's label) and, for a spread, <stem>_min and
+ * <stem>_max. */
 static void write_data(FILE *f, const struct rundir *d, const struct rundir_block *const *cl,
                        int nc, const int *ids, int np)
 {
 	int n = d->nallocs;
 	double bw = 0.8 / n;
-	char stem[64];
+	char stem[64], lab[32];
+	struct plot_unit au[MAX_PANELS];
+	for (int m = 0; m < np; m++)
+		au[m] = plot_axis_unit(metrics[ids[m]].unit, panel_top(d, cl, nc, ids[m]));
 	for (int a = 0; a < n; a++) {
 		fprintf(f, "# %s\nx", d->allocs[a].name);
 		for (int m = 0; m < np; m++) {
 			metrics_stem(metrics[ids[m]].key, stem, sizeof(stem));
-			fprintf(f, "\t%s", stem);
+			fprintf(f, "\t%s\t%s_lab", stem, stem);
 			if (metrics[ids[m]].show & SHOW_SPREAD)
 				fprintf(f, "\t%s_min\t%s_max", stem, stem);
 		}
@@ -106,10 +107,14 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 		for (int c = 0; c < nc; c++) {
 			fprintf(f, "%.4f", (c + 1) + (a - (n - 1) / 2.0) * bw);
 			for (int m = 0; m < np; m++) {
-				put_num(f, get_ratio(d, cl[c], a, ids[m], 0));
+				put_num(f, plot_in_unit(au[m], get_value(d, cl[c], a, ids[m], 0)));
+				bar_label(d, cl[c], a, ids[m], lab, sizeof(lab));
+				fprintf(f, "\t%s", lab);
 				if (metrics[ids[m]].show & SHOW_SPREAD) {
-					put_num(f, get_ratio(d, cl[c], a, ids[m], -1));
-					put_num(f, get_ratio(d, cl[c], a, ids[m], 1));
+					put_num(f, plot_in_unit(
+					               au[m], get_value(d, cl[c], a, ids[m], -1)));
+					put_num(f, plot_in_unit(au[m],
+					                        get_value(d, cl[c], a, ids[m], 1)));
 				}
 			}
 			fputc('\n', f);
@@ -119,8 +124,8 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 }
 
 struct panel_text {
-	char title[200], xtics[4096], ytics[512], notes[4096], err[160], col[64];
-	double lo, hi;
+	char title[200], xtics[4096], notes[4096], err[160], col[64];
+	double hi;
 };
 
 /* Returns 1 when the panel has anything to draw. */
@@ -130,72 +135,60 @@ static int describe_panel(const struct rundir *d, const struct rundir_block *con
 	const struct metric *mt = &metrics[id];
 	const char *refname = d->allocs[d->ref].name;
 	bool spread = mt->show & SHOW_SPREAD;
-	double lo = 1, hi = 1;
-	int any = 0, reps = 0, used = 0, nused = 0;
-	snprintf(pt->title, sizeof(pt->title), mt->figure ? mt->figure : "%s", refname);
+	double top = panel_top(d, cl, nc, id);
+	struct plot_unit au = plot_axis_unit(mt->unit, top);
+	int any = 0, reps = 0, used = 0, nused = 0, na = 0;
 	metrics_stem(mt->key, pt->col, sizeof(pt->col));
 	used = snprintf(pt->xtics, sizeof(pt->xtics), "set xtics (");
 	for (int c = 0; c < nc; c++) {
-		char label[160], value[32];
-		const struct rundir_group *ref =
-		    rundir_group(d, cl[c]->workload, cl[c]->threads, d->ref);
-		metrics_format(mt->unit, ref ? ref->m[id].median : NAN, value, sizeof(value));
+		char label[160];
 		if (cl[c]->threads >= 0)
-			snprintf(label, sizeof(label), "%s\\n%d thread%s\\n%s %s", cl[c]->workload,
-			         cl[c]->threads, cl[c]->threads == 1 ? "" : "s", refname, value);
+			snprintf(label, sizeof(label), "%s\\n%d thread%s", cl[c]->workload,
+			         cl[c]->threads, cl[c]->threads == 1 ? "" : "s");
 		else
-			snprintf(label, sizeof(label), "%s\\n%s %s", cl[c]->workload, refname,
-			         value);
+			snprintf(label, sizeof(label), "%s", cl[c]->workload);
 		if (used < (int)sizeof(pt->xtics))
 			used += snprintf(pt->xtics + used, sizeof(pt->xtics) - (size_t)used,
 			                 "%s\"%s\" %d", c ? ", " : "", label, c + 1);
 		for (int a = 0; a < d->nallocs; a++) {
 			const struct rundir_group *g =
 			    rundir_group(d, cl[c]->workload, cl[c]->threads, a);
-			double r = get_ratio(d, cl[c], a, id, 0);
+			double v = get_value(d, cl[c], a, id, 0);
 			if (g)
 				reps |= g->reps_ok > 1;
-			if (isnan(r) && g && nused < (int)sizeof(pt->notes) - 200) {
+			if (isnan(v) && g && nused < (int)sizeof(pt->notes) - 200) {
 				double x =
 				    (c + 1) + (a - (d->nallocs - 1) / 2.0) * (0.8 / d->nallocs);
-				nused +=
-				    snprintf(pt->notes + nused, sizeof(pt->notes) - (size_t)nused,
-				             "set label 'n/a' at %.4f, first 1 center rotate by 90 "
-				             "offset 0.45, 1.3 font ',8' tc rgb '#666666' front; ",
-				             x);
+				na = 1;
+				nused += snprintf(
+				    pt->notes + nused, sizeof(pt->notes) - (size_t)nused,
+				    "set label 'n/a' at %.4f, graph 0.02 left rotate by 90 "
+				    "font ',8' tc rgb '#666666' front; ",
+				    x);
 				continue;
 			}
-			if (isnan(r))
-				continue;
-			any = 1;
-			lo = fmin(lo, r);
-			hi = fmax(hi, r);
-			if (spread) {
-				double rl = get_ratio(d, cl[c], a, id, -1),
-				       rh = get_ratio(d, cl[c], a, id, 1);
-				lo = isnan(rl) ? lo : fmin(lo, rl);
-				hi = isnan(rh) ? hi : fmax(hi, rh);
-			}
+			any |= !isnan(v);
 		}
 	}
 	if (used < (int)sizeof(pt->xtics))
 		snprintf(pt->xtics + used, sizeof(pt->xtics) - (size_t)used, ")");
-	/* Room around the bars, and never a range too narrow to read. */
-	lo /= 1.3;
-	hi *= 1.3;
-	if (hi / lo < 2) {
-		double widen = sqrt(2 / (hi / lo));
-		lo /= widen;
-		hi *= widen;
+	/* Room above the bars for their labels. */
+	pt->hi = top > 0 ? plot_in_unit(au, top) * 1.22 : 1;
+	if (mt->unit == MU_COUNT)
+		snprintf(pt->title, sizeof(pt->title), "%s (each allocator counts its own kind)",
+		         mt->figure ? mt->figure : mt->label);
+	else
+		snprintf(pt->title, sizeof(pt->title), "%s (%s; above the bars: ratio to %s)",
+		         mt->figure ? mt->figure : mt->label, au.name, refname);
+	if (na) {
+		size_t n = strlen(pt->title);
+		snprintf(pt->title + n, sizeof(pt->title) - n, "; n/a: no such figure");
 	}
-	pt->lo = lo;
-	pt->hi = hi;
-	ytics(lo, hi, pt->ytics, sizeof(pt->ytics));
 	if (spread) {
 		size_t n = strlen(pt->title);
 		snprintf(pt->title + n, sizeof(pt->title) - n, "%s",
-		         reps ? " (median; bars: fastest and slowest repetition)"
-		              : " (one run each: a single time is noisy)");
+		         reps ? "; bars: fastest and slowest repetition"
+		              : "; one run each: a single time is noisy");
 	}
 	if (spread && reps)
 		snprintf(pt->err, sizeof(pt->err), "%s_min %s_max", pt->col, pt->col);
@@ -218,7 +211,7 @@ static void write_vars(FILE *f, const struct rundir *d, const struct rundir_bloc
 	      "out = \"" PLOT_SUMMARY "\"\ndata = \"" PLOT_SUMMARY ".tsv\"\nfig_title = ",
 	      f);
 	snprintf(title, sizeof(title),
-	         "run %s: each allocator relative to %s (1 = the same; below 1 = less)", d->run_id,
+	         "run %s: each allocator's figures (above each bar: relative to %s)", d->run_id,
 	         d->allocs[d->ref].name);
 	plot_gp_string(f, title);
 	fprintf(f, "\nn = %d\nnc = %d\nbw = %.6f\nnp = %d\n", d->nallocs, nc, 0.8 / d->nallocs, np);
@@ -238,19 +231,15 @@ static void write_vars(FILE *f, const struct rundir *d, const struct rundir_bloc
 	ARRAY("ptitle", pt[p].title, 1);
 	ARRAY("col", pt[p].col, 1);
 	ARRAY("xtics_cmd", pt[p].xtics, 1);
-	ARRAY("ytics_cmd", pt[p].ytics, 1);
 	ARRAY("notes_cmd", pt[p].notes, 1);
 	ARRAY("err", pt[p].err, 1);
 #undef ARRAY
-	fputs("array ylo[", f);
-	fprintf(f, "%d] = [", np ? np : 1);
-	for (int p = 0; p < np; p++)
-		fprintf(f, "%s%.6g", p ? ", " : "", pt[p].lo);
-	fputs(np ? "]\narray yhi[" : "0.5]\narray yhi[", f);
-	fprintf(f, "%d] = [", np ? np : 1);
+	fprintf(f, "array yhi[%d] = [", np ? np : 1);
 	for (int p = 0; p < np; p++)
 		fprintf(f, "%s%.6g", p ? ", " : "", pt[p].hi);
-	fputs(np ? "]\n" : "2]\n", f);
+	fputs(np ? "]\n" : "1]\n", f);
+	/* Labels upright while a bar is wide enough for one. */
+	fprintf(f, "rotate_labels = %d\n", nc * d->nallocs > 14);
 	plot_gp_linetypes(f, d->allocs, d->nallocs);
 	free(pt);
 }
@@ -275,7 +264,7 @@ int plot_summary_write(const struct rundir *d, const char *dir, struct plot_jobs
 	for (int c = 0; c < nc && !any; c++)
 		for (int a = 0; a < d->nallocs && !any; a++)
 			for (int m = 0; m < nids && !any && d->ref >= 0; m++)
-				any = !isnan(get_ratio(d, cl[c], a, ids[m], 0));
+				any = !isnan(get_value(d, cl[c], a, ids[m], 0));
 	if (!any) {
 		free(cl);
 		return 0;

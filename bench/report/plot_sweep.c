@@ -29,28 +29,6 @@ static int sweep_metrics(int *ids, int max)
 	return n;
 }
 
-/* The unit a panel's axis reads in, from the largest value it shows
- * (top): MiB, or the time unit in which it is 1 or more. */
-struct axis_unit {
-	double scale; /* value / scale is drawn */
-	const char *name;
-};
-
-static struct axis_unit unit_of(enum metric_unit u, double top)
-{
-	if (u == MU_BYTES || u == MU_BYTES_SLOPE)
-		return (struct axis_unit){METRICS_MIB, "MiB"};
-	if (u == MU_RATIO)
-		return (struct axis_unit){1, "x"};
-	if (u != MU_SECONDS && u != MU_MICROS)
-		return (struct axis_unit){1, "count"};
-	double k = u == MU_MICROS ? 1e-6 : 1, secs = top * k; /* seconds per native unit */
-	if (secs >= 1 || !(secs > 0))
-		return (struct axis_unit){1 / k, "s"};
-	return secs >= 1e-3 ? (struct axis_unit){1e-3 / k, "ms"}
-	                    : (struct axis_unit){1e-6 / k, "us"};
-}
-
 struct line {
 	char key[160];
 	int base;   /* the allocator the line starts from, -1 when it did not run */
@@ -61,7 +39,7 @@ struct line {
 /* Each figure's unit over the block: from the largest value of any point
  * or reference line. */
 static void units_of(const struct rundir *d, const struct rundir_block *b, int s,
-                     const struct line *ln, int nl, const int *ids, int nids, struct axis_unit *au)
+                     const struct line *ln, int nl, const int *ids, int nids, struct plot_unit *au)
 {
 	for (int m = 0; m < nids; m++) {
 		double top = 0;
@@ -73,11 +51,9 @@ static void units_of(const struct rundir *d, const struct rundir_block *b, int s
 				          : rundir_median(d, b->workload, b->threads, a, ids[m]);
 				top = isfinite(x) ? fmax(top, fabs(x)) : top;
 			}
-		au[m] = unit_of(metrics[ids[m]].unit, top);
+		au[m] = plot_axis_unit(metrics[ids[m]].unit, top);
 	}
 }
-
-static double shown(struct axis_unit au, double v) { return v / au.scale; }
 
 /* The line allocator a belongs to on sweep s: the allocator it was made
  * from and its values of the other sweeps, as one key. */
@@ -145,7 +121,7 @@ static void put_num(FILE *f, double v)
  * values as a second block (x 0 and nvalues + 1, the panel's width). */
 static void write_data(FILE *f, const struct rundir *d, const struct rundir_block *b, int s,
                        const struct line *ln, int nl, const int *ids, int nids,
-                       const struct axis_unit *au)
+                       const struct plot_unit *au)
 {
 	for (int l = 0; l < nl; l++) {
 		fprintf(f, "# %s\nx", ln[l].key);
@@ -157,8 +133,9 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 				continue;
 			fprintf(f, "%d", v + 1);
 			for (int m = 0; m < nids; m++)
-				put_num(f, shown(au[m], rundir_median(d, b->workload, b->threads,
-				                                      ln[l].at[v], ids[m])));
+				put_num(
+				    f, plot_in_unit(au[m], rundir_median(d, b->workload, b->threads,
+				                                         ln[l].at[v], ids[m])));
 			fputc('\n', f);
 		}
 		fprintf(f, "\n\n# %s as it is\nx", ln[l].key);
@@ -168,10 +145,10 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 		for (int edge = 0; edge < 2; edge++) {
 			fprintf(f, "%g", edge ? d->sweeps[s].nvalues + 0.5 : 0.5);
 			for (int m = 0; m < nids; m++)
-				put_num(f,
-				        ln[l].base < 0
-				            ? NAN
-				            : shown(au[m], rundir_median(d, b->workload, b->threads,
+				put_num(f, ln[l].base < 0
+				               ? NAN
+				               : plot_in_unit(au[m], rundir_median(
+				                                         d, b->workload, b->threads,
 				                                         ln[l].base, ids[m])));
 			fputc('\n', f);
 		}
@@ -181,7 +158,7 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 
 static void write_vars(FILE *f, const struct rundir *d, const struct rundir_block *b, int s,
                        const char *name, const struct line *ln, int nl, const int *ids, int nids,
-                       const struct axis_unit *au)
+                       const struct plot_unit *au)
 {
 	char label[160], buf[512];
 	const char *items[MAX_LINES > METRIC_N ? MAX_LINES : METRIC_N];
@@ -254,7 +231,7 @@ int plot_sweep_write(const struct rundir *d, const char *dir, struct plot_jobs *
 		for (int s = 0; s < d->nsweeps && rc == 0; s++) {
 			const struct rundir_block *b = &d->blocks[i];
 			int nl = find_lines(d, b, s, ln);
-			struct axis_unit au[METRIC_N];
+			struct plot_unit au[METRIC_N];
 			char *text = NULL;
 			size_t len = 0;
 			FILE *f;

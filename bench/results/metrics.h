@@ -24,7 +24,7 @@
  *               repetitions that succeeded
  *   .show       where it shows (SHOW_*), in the order of this list
  *   .label      its name in tables and reports ("peak RSS")
- *   .figure     the summary figure's panel title ("%s" is the reference)
+ *   .figure     the summary figure's panel title
  *   .judge      how `wimm compare` judges it (enum metric_judge), with
  *               .ckey (--threshold key, JSON), .clabel, .threshold, .floor
  *   .derive     computes it from the other figures of the cell (the array
@@ -64,8 +64,8 @@
 	S(allocator_version, 64, "version reported by the loaded allocator")                       \
 	M(peak_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                        \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY, .label = "peak RSS",      \
-	  .figure = "peak RSS, relative to %s", .judge = MJ_MEMORY, .ckey = "peak_rss",            \
-	  .clabel = "peak RSS", .threshold = 0.05, .floor = METRICS_MIB,                           \
+	  .figure = "peak RSS", .judge = MJ_MEMORY, .ckey = "peak_rss", .clabel = "peak RSS",      \
+	  .threshold = 0.05, .floor = METRICS_MIB,                                                 \
 	  .doc = "true peak RSS: the child's VmHWM, else ru_maxrss")                               \
 	M(maxrss_bytes, I, .unit = MU_BYTES, .agg = true,                                          \
 	  .doc = "ru_maxrss from wait4 (includes pages inherited at spawn)")                       \
@@ -113,9 +113,9 @@
 	  .doc = "its share of the tree's peak (PSS, else the sum of RSS)")                        \
 	M(blowup, F, .unit = MU_RATIO, .sampled = true, .agg = true,                               \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY,                           \
-	  .label = "peak RSS / heap", .figure = "peak RSS / peak heap, relative to %s's",          \
-	  .judge = MJ_MEMORY, .ckey = "blowup", .clabel = "RSS / heap", .threshold = 0.05,         \
-	  .floor = 0.02, .doc = "peak_rss_bytes / peak_heap_bytes")                                \
+	  .label = "peak RSS / heap", .figure = "peak RSS / peak heap", .judge = MJ_MEMORY,        \
+	  .ckey = "blowup", .clabel = "RSS / heap", .threshold = 0.05, .floor = 0.02,              \
+	  .doc = "peak_rss_bytes / peak_heap_bytes")                                               \
 	M(budget_bytes, I, .unit = MU_BYTES,                                                       \
 	  .doc = "memory budget the workload declares (the tile cache's)")                         \
 	M(peak_rss_over_budget, F, .unit = MU_RATIO, .agg = true,                                  \
@@ -134,7 +134,7 @@
 	  .doc = "R^2 of the linear fit of RSS over the leak phase")                               \
 	M(idle_end_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                    \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY | SHOW_OPTIONAL,           \
-	  .label = "RSS after idle", .figure = "RSS at the end of the idle phase, relative to %s", \
+	  .label = "RSS after idle", .figure = "RSS at the end of the idle phase",                 \
 	  .judge = MJ_MEMORY, .ckey = "idle_rss", .clabel = "RSS after idle", .threshold = 0.05,   \
 	  .floor = METRICS_MIB, .doc = "RSS at the end of the last idle phase")                    \
 	M(idle_end_over_peak, F, .unit = MU_RATIO, .sampled = true, .agg = true,                   \
@@ -143,18 +143,17 @@
 	M(majflt, I, .unit = MU_COUNT, .agg = true, .doc = "major page faults")                    \
 	M(wall_s, F, .unit = MU_SECONDS, .agg = true,                                              \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY | SHOW_SPREAD,             \
-	  .label = "wall time", .figure = "wall time, relative to %s", .judge = MJ_REF_RATIO,      \
-	  .ckey = "time", .clabel = "time / glibc", .threshold = 0.25,                             \
-	  .doc = "wall time of the child, seconds")                                                \
+	  .label = "wall time", .figure = "wall time", .judge = MJ_REF_RATIO, .ckey = "time",      \
+	  .clabel = "time / glibc", .threshold = 0.25, .doc = "wall time of the child, seconds")   \
 	M(user_s, F, .unit = MU_SECONDS, .agg = true, .doc = "user CPU time, seconds")             \
 	M(sys_s, F, .unit = MU_SECONDS, .agg = true, .doc = "system CPU time, seconds")            \
 	M(cpu_s, V, .unit = MU_SECONDS, .show = SHOW_TABLE, .label = "CPU time",                   \
 	  .derive = metrics_cpu_s, .doc = "user_s + sys_s")                                        \
 	M(cpu_per_op_s, F, .unit = MU_SECONDS, .agg = true,                                        \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_FIGURE | SHOW_HISTORY | SHOW_OPTIONAL,           \
-	  .label = "CPU time / op", .figure = "CPU time per operation, relative to %s",            \
-	  .judge = MJ_REF_RATIO, .ckey = "cpu_per_op", .clabel = "CPU/op / glibc",                 \
-	  .threshold = 0.25, .derive = metrics_cpu_per_op_s,                                       \
+	  .label = "CPU time / op", .figure = "CPU time per operation", .judge = MJ_REF_RATIO,     \
+	  .ckey = "cpu_per_op", .clabel = "CPU/op / glibc", .threshold = 0.25,                     \
+	  .derive = metrics_cpu_per_op_s,                                                          \
 	  .doc = "(user_s + sys_s) / ops: CPU time per malloc or free; n/a where ops is")          \
 	M(ops, I, .unit = MU_COUNT, .agg = true, .show = SHOW_KEEP,                                \
 	  .doc = "mallocs + frees of the workload's script (same under every allocator)")          \
@@ -173,7 +172,7 @@
 	  .doc = "allocator system / in-use bytes at the work checkpoint (exact)")                 \
 	M(arenas, I, .unit = MU_COUNT, .sampled = true, .agg = true,                               \
 	  .show = SHOW_REPORT | SHOW_FIGURE | SHOW_OPTIONAL, .label = "arenas",                    \
-	  .figure = "arena count, relative to %s (n/a: the allocator has no such figure)",         \
+	  .figure = "arena count",                                                                 \
 	  .doc = "largest arena count the probe read (see README per allocator)")                  \
 	M(probe_reads, I, .unit = MU_COUNT, .agg = true, .doc = "readings the probe took")         \
 	M(probe_cost_mean_us, F, .unit = MU_MICROS, .agg = true,                                   \
