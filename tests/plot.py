@@ -111,6 +111,21 @@ def with_gnuplot(work):
     figs = glob.glob(os.path.join(hist, "history", "plots", "*.png"))
     check(r.returncode == 0 and len(figs) == 6,
           f"wimm plot --history draws six metrics ({len(figs)}; {r.stderr[-200:]})")
+    # Forty runs: the dates must not overprint (a third of the width holds
+    # about five).
+    csv_path = os.path.join(hist, "history", "x86_64-2cpu-test.csv")
+    lines = open(csv_path).read().splitlines()
+    first = [ln for ln in lines[1:] if ln.startswith("20261101-090000")]
+    with open(csv_path, "a") as f:
+        for k in range(36):
+            for ln in first:
+                f.write(ln.replace("20261101-090000", f"20261201-{k:02d}0000")
+                          .replace("2026-11-01T09", f"2026-12-01T{k % 24:02d}") + "\n")
+    r = wimm("plot", "--history", hist)
+    vars_ = open(os.path.join(hist, "history", "plots", "x86_64-2cpu-test-peak-rss.vars")).read()
+    xt = next((ln for ln in vars_.splitlines() if ln.startswith("xtics_cmd")), "")
+    check(r.returncode == 0 and 2 <= xt.count(" 20") + xt.count('"20') <= 5,
+          f"forty runs: at most five dates under a third of the width ({xt[:200]})")
     svg = os.path.join(hist, "history", "plots", "x86_64-2cpu-test-blowup.svg")
     check(os.path.exists(svg) and not svg_ok(svg), "the history figures are well-formed SVGs")
 

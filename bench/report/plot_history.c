@@ -198,8 +198,12 @@ static void write_vars(FILE *f, const struct history *h, const struct rundir_all
 		fprintf(f, "ylo[%d] = %.6g\nyhi[%d] = %.6g\n", g + 1, fmax(0, lo - pad), g + 1,
 		        hi + pad);
 	}
-	/* At most a dozen run labels (their dates), evenly spread. */
-	int step = h->nruns / 12 + 1, used = snprintf(buf, sizeof(buf), "set xtics (");
+	/* As many run labels (their dates, about 85 pixels each) as a panel's
+	 * width holds without overprinting (history.gp: 1500 pixels over up to
+	 * three columns, 100 for the margins), evenly spread. */
+	int cols = h->ngroups < 3 ? (h->ngroups > 0 ? h->ngroups : 1) : 3;
+	int fit = (1500 / cols - 100) / 85, step = (h->nruns + fit - 1) / fit;
+	int used = snprintf(buf, sizeof(buf), "set xtics (");
 	for (int r = 0; r < h->nruns && used < (int)sizeof(buf) - 40; r += step)
 		used +=
 		    snprintf(buf + used, sizeof(buf) - (size_t)used, "%s\"%.10s\" %d",
