@@ -279,9 +279,14 @@ TEST(advice)
 	snprintf(rv->allocs[arena1].variant_of, WIMM_NAME_MAX, "glibc");
 	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
 	g = finding(s, n, "Symptom: under glibc with 4 threads");
-	char want[160];
-	snprintf(want, sizeof(want), "Measured fix: glibc-arena1 brought it to %.2fx",
-	         rundir_median(rv, "tile-cache", 4, arena1, METRIC_work_end_rss_over_heap));
+	char want[200], x[32], y[32];
+	snprintf(want, sizeof(want), "Measured fix: glibc-arena1 peaked at %s instead of %s",
+	         metrics_format(MU_BYTES,
+	                        rundir_median(rv, "tile-cache", 4, arena1, METRIC_peak_rss_bytes),
+	                        x, sizeof(x)),
+	         metrics_format(MU_BYTES,
+	                        rundir_median(rv, "tile-cache", 4, glibc, METRIC_peak_rss_bytes), y,
+	                        sizeof(y)));
 	expect(strstr(g, want) != NULL, "the measured fix and its figure (%s)", g);
 	snprintf(want, sizeof(want), "at %.2fx glibc's CPU time",
 	         rundir_median(rv, "tile-cache", 4, arena1, METRIC_cpu_s) /
@@ -292,17 +297,17 @@ TEST(advice)
 	/* A variant that does not help is said so, and the suggestion stays. */
 	struct rundir_group *ga = (struct rundir_group *)rundir_group(rv, "tile-cache", 4, arena1);
 	struct rundir_group *gb = (struct rundir_group *)rundir_group(rv, "tile-cache", 1, arena1);
-	double keep_a = ga->m[METRIC_work_end_rss_over_heap].median;
-	double keep_b = gb->m[METRIC_work_end_rss_over_heap].median;
-	ga->m[METRIC_work_end_rss_over_heap].median = 9;
-	gb->m[METRIC_work_end_rss_over_heap].median = 9;
+	double keep_a = ga->m[METRIC_peak_rss_bytes].median;
+	double keep_b = gb->m[METRIC_peak_rss_bytes].median;
+	ga->m[METRIC_peak_rss_bytes].median = 1e9;
+	gb->m[METRIC_peak_rss_bytes].median = 1e9;
 	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
 	g = finding(s, n, "Symptom: under glibc with 4 threads");
-	expect(strstr(g, "None of the 1 variant of glibc this run measured lowered it") &&
+	expect(strstr(g, "None of the 1 variant of glibc this run measured lowered its peak RSS") &&
 	           strstr(g, "a suggestion, not measured"),
 	       "an unhelpful variant is not a fix (%s)", g);
-	ga->m[METRIC_work_end_rss_over_heap].median = keep_a;
-	gb->m[METRIC_work_end_rss_over_heap].median = keep_b;
+	ga->m[METRIC_peak_rss_bytes].median = keep_a;
+	gb->m[METRIC_peak_rss_bytes].median = keep_b;
 
 	/* jemalloc's decay setting is named as the reason it kept memory,
 	 * in the idle finding and in the advice. */
@@ -331,15 +336,31 @@ TEST(advice)
 	g = finding(s, n, "Symptom: under glibc with 4 threads");
 	expect(!strstr(g, "`") && strstr(g, "No fix for it ran."),
 	       "no command from a bad path (%s)", g);
+	/* A sweep the run already made is not suggested again: the
+	 * allocator's other remedy is. */
+	rv->sweeps = calloc(1, sizeof(*rv->sweeps));
+	if (rv->sweeps) {
+		rv->nsweeps = 1;
+		snprintf(rv->sweeps[0].argument, sizeof(rv->sweeps[0].argument),
+		         "GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}");
+		for (int i = 0; i < rv->nworkloads; i++)
+			snprintf(rv->workloads[i].path, sizeof(rv->workloads[i].path),
+			         "/usr/share/wimm/presets/%s.yaml", rv->workloads[i].name);
+		n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+		g = finding(s, n, "Symptom: under glibc with 4 threads");
+		expect(!strstr(g, "arena_max={1,2,4}") &&
+		           strstr(g, "mmap_threshold={131072,1048576}"),
+		       "the sweep that ran is not suggested again (%s)", g);
+	}
 	/* A real program: its own command line, as recorded. */
 	rv->is_exec = true;
 	snprintf(rv->command_line, sizeof(rv->command_line),
 	         "exec -a glibc -- ./prog --size '100%%'");
 	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
 	g = finding(s, n, "Symptom: under glibc with 4 threads");
-	expect(strstr(g,
-	              "`wimm exec -a glibc --sweep 'GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}' "
-	              "-- ./prog --size '100%'`") != NULL,
+	expect(strstr(g, "`wimm exec -a glibc --sweep "
+	                 "'GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}' "
+	                 "-- ./prog --size '100%'`") != NULL,
 	       "exec: the program's command line (%s)", g);
 	rundir_destroy(rv);
 }

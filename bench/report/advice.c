@@ -38,29 +38,34 @@ enum symptom { SY_RSS_OVER_HEAP, SY_HELD, SY_CACHE, SY_N };
 struct remedy {
 	const char *root;
 	enum symptom sy;
+	int arenas; /* 1: only with several arenas, -1: only with one, 0: either */
 	const char *sweep, *what;
 };
 
 static const struct remedy remedies[] = {
-    {"glibc", SY_RSS_OVER_HEAP, "GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}",
+    {"glibc", SY_RSS_OVER_HEAP, 1, "GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}",
      "fewer arenas, so memory one thread frees is reused by the others"},
-    {"glibc", SY_HELD, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
+    /* One arena: large blocks that glibc's growing mmap threshold keeps
+     * in the heap, between smaller ones that pin it (git-cinnabar). */
+    {"glibc", SY_RSS_OVER_HEAP, -1, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
+     "a fixed mmap threshold, so large blocks are mapped and unmapped on their own"},
+    {"glibc", SY_HELD, 0, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
      "a fixed mmap threshold, so large blocks go back to the kernel when freed"},
-    {"glibc", SY_CACHE, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
+    {"glibc", SY_CACHE, 0, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
      "a fixed mmap threshold, so large blocks go back to the kernel when freed"},
-    {"jemalloc", SY_RSS_OVER_HEAP, "MALLOC_CONF=narenas:{1,2,4}", "fewer arenas"},
-    {"jemalloc", SY_HELD, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
+    {"jemalloc", SY_RSS_OVER_HEAP, 0, "MALLOC_CONF=narenas:{1,2,4}", "fewer arenas"},
+    {"jemalloc", SY_HELD, 0, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
      "a shorter decay of dirty pages (0: purged when freed)"},
-    {"jemalloc", SY_CACHE, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
+    {"jemalloc", SY_CACHE, 0, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
      "a shorter decay of dirty pages (0: purged when freed)"},
-    {"tcmalloc", SY_RSS_OVER_HEAP, "TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES={4194304,16777216}",
+    {"tcmalloc", SY_RSS_OVER_HEAP, 0, "TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES={4194304,16777216}",
      "smaller thread caches"},
-    {"tcmalloc", SY_HELD, "TCMALLOC_AGGRESSIVE_DECOMMIT={true}",
+    {"tcmalloc", SY_HELD, 0, "TCMALLOC_AGGRESSIVE_DECOMMIT={true}",
      "free spans returned to the kernel at once"},
-    {"tcmalloc", SY_CACHE, "TCMALLOC_AGGRESSIVE_DECOMMIT={true}",
+    {"tcmalloc", SY_CACHE, 0, "TCMALLOC_AGGRESSIVE_DECOMMIT={true}",
      "free spans returned to the kernel at once"},
-    {"mimalloc", SY_HELD, "MIMALLOC_RESET_DELAY={0,10}", "freed pages reset sooner"},
-    {"mimalloc", SY_CACHE, "MIMALLOC_RESET_DELAY={0,10}", "freed pages reset sooner"},
+    {"mimalloc", SY_HELD, 0, "MIMALLOC_RESET_DELAY={0,10}", "freed pages reset sooner"},
+    {"mimalloc", SY_CACHE, 0, "MIMALLOC_RESET_DELAY={0,10}", "freed pages reset sooner"},
 };
 
 /* The figure a symptom is judged on, lower is better. */
@@ -187,24 +192,46 @@ static int cost_words(const struct rundir *rv, const char *w, int t, int a, int 
 	                rv->reps > 1 ? ", medians" : "; one run each: a single time is noisy");
 }
 
-static int gain_words(const struct rundir *rv, const char *w, int t, int a, int v, int m, char *out,
-                      size_t len)
+/* The figure a fix is judged on, lower is better: what the user pays.
+ * RSS over the heap is fixed when peak RSS falls (the heap of a real
+ * program moves with its timing, and the ratio with it); memory held
+ * after the idle when less is held. */
+static int fix_metric(enum symptom sy)
+{
+	return sy == SY_RSS_OVER_HEAP ? METRIC_peak_rss_bytes : METRIC_idle_end_rss_bytes;
+}
+
+static int gain_words(const struct rundir *rv, const char *w, int t, int a, int v, enum symptom sy,
+                      char *out, size_t len)
 {
 	char x[32], y[32], name[160];
+	int m = fix_metric(sy), r = symptom_metric(rv, w, t, a, sy);
 	double fa = med(rv, w, t, a, m), fv = med(rv, w, t, v, m);
 	fix_name(rv, v, name, sizeof(name));
-	if (m == METRIC_idle_end_rss_bytes)
+	if (sy != SY_RSS_OVER_HEAP)
 		return snprintf(out, len, "%s held %s instead of %s after the idle", name,
 		                metrics_format(MU_BYTES, fv, x, sizeof(x)),
 		                metrics_format(MU_BYTES, fa, y, sizeof(y)));
-	double pa = med(rv, w, t, a, METRIC_peak_rss_bytes),
-	       pv = med(rv, w, t, v, METRIC_peak_rss_bytes);
-	int n = snprintf(out, len, "%s brought it to %.2fx", name, fv);
-	if (!isnan(pa) && !isnan(pv))
-		n += snprintf(out + n, len - (size_t)n, ", peak RSS %s instead of %s",
-		              metrics_format(MU_BYTES, pv, x, sizeof(x)),
-		              metrics_format(MU_BYTES, pa, y, sizeof(y)));
+	int n = snprintf(out, len, "%s peaked at %s instead of %s", name,
+	                 metrics_format(MU_BYTES, fv, x, sizeof(x)),
+	                 metrics_format(MU_BYTES, fa, y, sizeof(y)));
+	double ra = med(rv, w, t, a, r), rv_ = med(rv, w, t, v, r);
+	if (!isnan(ra) && !isnan(rv_))
+		n += snprintf(out + n, len - (size_t)n, " (%s %.2fx instead of %.2fx)",
+		              r == METRIC_work_end_rss_over_heap
+		                  ? "RSS / heap at the end of the work"
+		                  : "peak RSS / peak heap",
+		              rv_, ra);
 	return n;
+}
+
+/* Whether the run already swept what remedy r sweeps. */
+static bool swept(const struct rundir *rv, const struct remedy *r)
+{
+	for (int k = 0; k < rv->nsweeps; k++)
+		if (!strcmp(rv->sweeps[k].argument, r->sweep))
+			return true;
+	return false;
 }
 
 static bool printable(const char *s)
@@ -241,9 +268,17 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 	const struct remedy *r = NULL;
 	const char *root = rundir_root_name(rv, a);
 	char cmd[1600], arg[1100], sweep[160];
-	for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]); i++)
-		if (!strcmp(remedies[i].root, root) && remedies[i].sy == sy)
-			r = &remedies[i];
+	double arenas = med(rv, w, t, a, METRIC_arenas);
+	int several = isnan(arenas) ? 0 : arenas >= 2 ? 1 : -1;
+	/* The remedy for this symptom and arena count first, then the
+	 * allocator's other one for it; never a sweep the run already made. */
+	for (int pass = 0; pass < 2 && !r; pass++)
+		for (size_t i = 0; i < sizeof(remedies) / sizeof(remedies[0]) && !r; i++)
+			if (!strcmp(remedies[i].root, root) && remedies[i].sy == sy &&
+			    (pass || !remedies[i].arenas || !several ||
+			     remedies[i].arenas == several) &&
+			    !swept(rv, &remedies[i]))
+				r = &remedies[i];
 	if (r)
 		snprintf(sweep, sizeof(sweep), " --sweep '%s'", r->sweep);
 	else /* no tunable known: the other allocators */
@@ -276,22 +311,24 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 static int advise(const struct rundir *rv, const char *w, int t, int a, enum symptom sy, char *out)
 {
 	size_t len = REPORT_SENTENCE_MAX;
-	int m = symptom_metric(rv, w, t, a, sy), nran = 0;
+	int m = fix_metric(sy), nran = 0;
 	int n = symptom_words(rv, w, t, a, sy, out, len);
 	int v = best_variant(rv, w, t, a, m, &nran);
 	double fa = med(rv, w, t, a, m);
 	if (v >= 0 && med(rv, w, t, v, m) <= fa * BETTER) {
 		n += snprintf(out + n, len - (size_t)n, " Measured fix: ");
-		n += gain_words(rv, w, t, a, v, m, out + n, len - (size_t)n);
+		n += gain_words(rv, w, t, a, v, sy, out + n, len - (size_t)n);
 		n += cost_words(rv, w, t, a, v, out + n, len - (size_t)n);
 		snprintf(out + n, len - (size_t)n, ".");
 		return 1;
 	}
 	if (nran)
-		n += snprintf(out + n, len - (size_t)n,
-		              " None of the %d variant%s of %s this run measured lowered it by a "
-		              "tenth",
-		              nran, nran == 1 ? "" : "s", rundir_root_name(rv, a));
+		n += snprintf(
+		    out + n, len - (size_t)n,
+		    " None of the %d variant%s of %s this run measured lowered its %s by a "
+		    "tenth",
+		    nran, nran == 1 ? "" : "s", rundir_root_name(rv, a),
+		    sy == SY_RSS_OVER_HEAP ? "peak RSS" : "RSS after the idle");
 	suggestion(rv, w, t, a, sy, nran, out + n, len - (size_t)n);
 	return 1;
 }

@@ -55,6 +55,11 @@ static void print_wrapped(FILE *out, const char *lead, const char *s, int indent
 		width = width <= 0 ? 80 : 100;
 	while (*s) {
 		size_t len = strcspn(s, " ");
+		/* A command in backticks is one word: copied from the terminal, it
+		 * must not hold a line break. */
+		if (*s == '`' && strchr(s + 1, '`'))
+			len = (size_t)(strchr(s + 1, '`') - s) + 1 +
+			      strcspn(strchr(s + 1, '`') + 1, " ");
 		if (col > indent + 2 && col + 1 + (int)len > width) {
 			col = fprintf(out, "\n%*s", indent + 2, "") - 1;
 		} else if (col > indent + 2) {
@@ -72,20 +77,28 @@ void report_print_findings(FILE *out, const struct rundir *rv, int width)
 	char(*s)[REPORT_SENTENCE_MAX] = calloc(REPORT_MAX_FINDINGS, sizeof(*s));
 	if (!s)
 		return;
-	for (int w = 0; w < rv->nworkloads; w++) {
-		int n = report_findings(rv, rv->workloads[w].name, s, REPORT_MAX_FINDINGS);
+	/* The workloads of the blocks: a `wimm exec` run lists none in
+	 * meta.json. */
+	for (size_t i = 0; i < rv->nblocks; i++) {
+		const char *w = rv->blocks[i].workload;
+		if (i && !strcmp(w, rv->blocks[i - 1].workload))
+			continue;
+		int n = report_findings(rv, w, s, REPORT_MAX_FINDINGS);
 		if (n)
-			fprintf(out, "%s:\n", rv->workloads[w].name);
+			fprintf(out, "%s:\n", w);
 		for (int k = 0; k < n; k++)
 			print_wrapped(out, "- ", s[k], 2, width);
 		if (n)
 			fputc('\n', out);
 	}
 	/* Advice last: what the user reads when the run ends. */
-	for (int w = 0; w < rv->nworkloads; w++) {
-		int n = report_advice(rv, rv->workloads[w].name, s, REPORT_MAX_FINDINGS);
+	for (size_t i = 0; i < rv->nblocks; i++) {
+		const char *w = rv->blocks[i].workload;
+		if (i && !strcmp(w, rv->blocks[i - 1].workload))
+			continue;
+		int n = report_advice(rv, w, s, REPORT_MAX_FINDINGS);
 		if (n)
-			fprintf(out, "advice, %s:\n", rv->workloads[w].name);
+			fprintf(out, "advice, %s:\n", w);
 		for (int k = 0; k < n; k++)
 			print_wrapped(out, "- ", s[k], 2, width);
 		if (n)

@@ -284,14 +284,15 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 	int index = 0;
 	const char *ref = rv->ref >= 0 ? rv->allocs[rv->ref].name : "the first allocator";
 	if (report_figure_state(rv, PLOT_SUMMARY)) { /* none when every cell failed */
-		fputs("<h2>At a glance</h2>\n<p>Each allocator's figures relative to ", f);
+		fputs("<h2>At a glance</h2>\n<p>Each allocator's figures in their own unit; above "
+		      "each bar its ratio to ",
+		      f);
 		report_html_text(f, ref);
-		fputs("'s at the same workload and thread count (log scale; its own value is "
-		      "under each group).</p>\n",
+		fputs("'s at the same workload and thread count (arena counts: the count).</p>\n",
 		      f);
 		snprintf(caption, sizeof(caption),
-		         "Every workload and thread count, allocators "
-		         "side by side, relative to %s",
+		         "Every workload and thread count, allocators side by side, ratios to %s "
+		         "above the bars",
 		         ref);
 		figure(f, rv, PLOT_SUMMARY, caption, index++);
 	}

@@ -150,9 +150,9 @@ int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 	md_context(f, rv, po);
 	if (report_figure_state(rv, PLOT_SUMMARY)) { /* none when every cell failed */
 		fprintf(f,
-		        "## At a glance\n\nEach allocator's figures relative to %s's at the same "
-		        "workload and thread count (log scale; its own value is under each "
-		        "group).\n\n",
+		        "## At a glance\n\nEach allocator's figures in their own unit; above each "
+		        "bar its ratio to %s's at the same workload and thread count (arena "
+		        "counts: the count).\n\n",
 		        rv->allocs[rv->ref].name);
 		md_figure(f, rv, PLOT_SUMMARY, "summary: every workload, allocators side by side");
 	}
