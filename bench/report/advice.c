@@ -4,8 +4,8 @@
  * ones.
  *
  * The symptoms, each judged on the group medians of one thread count:
- *   - RSS well above the heap during the work (at its end, or at the peaks
- *     when the run has no end-of-work snapshot);
+ *   - RSS well above the heap during the work (at its end or at the
+ *     peaks, whichever is higher);
  *   - memory held after the program freed it (at the end of the idle);
  *   - a cache that never returns memory (all of its peak held);
  *   - many arenas, said with the first one when both show.
@@ -68,14 +68,16 @@ static const struct remedy remedies[] = {
     {"mimalloc", SY_CACHE, 0, "MIMALLOC_RESET_DELAY={0,10}", "freed pages reset sooner"},
 };
 
-/* The figure a symptom is judged on, lower is better. */
+/* The figure a symptom is judged on, lower is better. RSS over the heap
+ * during the work: at its end or at the peaks, whichever is higher (the
+ * end of a phase may catch a moment when the freed memory was reused). */
 static int symptom_metric(const struct rundir *rv, const char *w, int t, int a, enum symptom sy)
 {
 	if (sy != SY_RSS_OVER_HEAP)
 		return METRIC_idle_end_rss_bytes;
-	return isfinite(rundir_median(rv, w, t, a, METRIC_work_end_rss_over_heap))
-	           ? METRIC_work_end_rss_over_heap
-	           : METRIC_blowup;
+	double end = rundir_median(rv, w, t, a, METRIC_work_end_rss_over_heap);
+	double peak = rundir_median(rv, w, t, a, METRIC_blowup);
+	return isfinite(end) && !(peak > end) ? METRIC_work_end_rss_over_heap : METRIC_blowup;
 }
 
 static double med(const struct rundir *rv, const char *w, int t, int a, int m)
