@@ -16,7 +16,8 @@
 # The vars file sets: out (output name without extension), fig_title,
 # overlay_title, n (allocators), xmax (s), ymax (MiB, the panels'),
 # ymax_overlay (MiB, the overlay's: RSS and heap only), budget (MiB, 0 = none),
-# budget_label, reps_note and phase_note (key entries, "" = none), and arrays
+# budget_label, xcol (the x column: t_s, or progress to draw against work
+# done), xlabel_text, reps_note and phase_note (key entries, "" = none), and arrays
 # of n entries: kname (key entry), file, pxmax (the panel's time range, s),
 # ptitle (panel title), has_heap, has_in_use, has_system, reps (other
 # repetitions' files, space-separated), phase_t, phase_n, phase_l (phase
@@ -32,7 +33,7 @@ load ARG1
 MiB = 1048576.0
 set datafile separator "\t"
 set datafile columnheaders
-t(c) = column("t_s")
+t(c) = column(xcol)
 mib(name) = column(name) / MiB
 set termoption noenhanced
 
@@ -66,7 +67,7 @@ do for [fmt in "png svg"] {
 	set grid xtics ytics lc rgb "#e4e4e4" lw 1 dt solid
 	set border 3 lc rgb "#444444"
 	set tics nomirror out scale 0.6
-	set xlabel "time (s)" offset 0, 0.4
+	set xlabel xlabel_text offset 0, 0.4
 	set ylabel "MiB" offset 1.5, 0
 
 	# ---- the overlay: every allocator's RSS (with one, its panel says it all) ----
@@ -108,7 +109,7 @@ do for [fmt in "png svg"] {
 		set title ptitle[i]
 		set xrange [0:pxmax[i]]
 		if (c == 0) { set ylabel "MiB" } else { unset ylabel }
-		if (r == rows - 1 || i + cols > n) { set xlabel "time (s)" } else { unset xlabel }
+		if (r == rows - 1 || i + cols > n) { set xlabel xlabel_text } else { unset xlabel }
 		do for [k=1:words(phase_t[i])] {
 			x = word(phase_t[i], k) + 0
 			if (k > 1) {

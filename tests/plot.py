@@ -92,6 +92,16 @@ def with_gnuplot(work):
           "the inlined SVGs' ids are made unique")
     check(os.access(os.path.join(run, "plots", "render.sh"), os.X_OK), "plots/render.sh is written")
 
+    # Against work done: the progress column on x, so the allocators align.
+    r = wimm("plot", "--against", "work", run)
+    vars_ = open(os.path.join(run, "plots", "tile-cache-t4-memory.vars")).read()
+    check(r.returncode == 0 and 'xcol = "progress"' in vars_ and "against work done" in vars_
+          and is_png(os.path.join(run, "plots", "tile-cache-t4-memory.png")),
+          f"plot --against work draws against the progress column ({r.stderr[-200:]})")
+    r = wimm("plot", "--against", "space", run)
+    check(r.returncode == 2 and "expected time or work" in r.stderr, "--against space: exit 2")
+    wimm("plot", run)
+
     # The run directory alone re-renders: moved, without the source tree.
     moved = os.path.join(work, "moved")
     shutil.move(run, moved)

@@ -355,7 +355,7 @@ int cmd_merge(int argc, char **argv)
 		code = EXIT_IO;
 	if (history_append(out, results_dir(r)) < 0)
 		code = EXIT_IO;
-	if (report_run(results_dir(r), NULL) < 0)
+	if (report_run(results_dir(r), PLOT_X_TIME, NULL) < 0)
 		code = EXIT_IO;
 	int failed = 0;
 	for (int i = 0; i < n; i++)

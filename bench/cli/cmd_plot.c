@@ -10,11 +10,12 @@
 #include "bench/cli/cmd.h"
 #include "common/log.h"
 #include "bench/report/plot.h"
+#include "bench/report/plot_sweep.h"
 #include "bench/report/report.h"
 #include "bench/results/rundir.h"
 
 static const char usage[] =
-    "usage: wimm plot [RUN_DIR]\n"
+    "usage: wimm plot [--against time|work] [RUN_DIR]\n"
     "       wimm plot --history [RESULTS_DIR]\n"
     "Draws a run's figures again from its saved data (RUN_DIR/plots/*.png and\n"
     "*.svg) and rewrites RUN_DIR/report.md and report.html; RUN_DIR defaults to\n"
@@ -22,6 +23,8 @@ static const char usage[] =
     "RESULTS_DIR/history/<testbed>.csv (default: results) into\n"
     "RESULTS_DIR/history/plots/.\n"
     "\n"
+    "      --against WHAT      the memory figures against time (default) or work\n"
+    "                          done (operations: allocators align in the overlay)\n"
     "      --history           plot the history instead of one run\n"
     "  -h, --help              this help\n"
     "\n"
@@ -47,14 +50,20 @@ static void print_figures(const char *dir)
 		snprintf(path, sizeof(path), "%s/plots/%s.png", dir, name);
 		if (stat(path, &st) == 0)
 			printf("%s\n", path);
+		for (int k = 0; k < d->nsweeps; k++) {
+			plot_sweep_figure(&d->blocks[i], &d->sweeps[k], name, sizeof(name));
+			snprintf(path, sizeof(path), "%s/plots/%s.png", dir, name);
+			if (stat(path, &st) == 0)
+				printf("%s\n", path);
+		}
 	}
 	rundir_destroy(d);
 }
 
-static int plot_one_run(const char *dir)
+static int plot_one_run(const char *dir, enum plot_x x)
 {
 	struct plot_outcome po;
-	int rc = report_run(dir, &po);
+	int rc = report_run(dir, x, &po);
 	if (rc == -ENOENT || rc == -EINVAL || rc == -ENOTDIR)
 		return EXIT_USAGE; /* not a run directory: said why */
 	if (rc)
@@ -88,13 +97,15 @@ static int plot_history_cmd(const char *results)
 
 int cmd_plot(int argc, char **argv)
 {
-	enum { O_HISTORY = 256 };
+	enum { O_HISTORY = 256, O_AGAINST };
 	static const struct option longopts[] = {
 	    {"history", no_argument, NULL, O_HISTORY},
+	    {"against", required_argument, NULL, O_AGAINST},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
 	};
 	int history = 0, c;
+	enum plot_x x = PLOT_X_TIME;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -102,6 +113,13 @@ int cmd_plot(int argc, char **argv)
 		case O_HISTORY:
 			history = 1;
 			break;
+		case O_AGAINST:
+			if (!strcmp(optarg, "work") || !strcmp(optarg, "time")) {
+				x = strcmp(optarg, "work") ? PLOT_X_TIME : PLOT_X_WORK;
+				break;
+			}
+			log_error("--against %s: expected time or work", optarg);
+			return EXIT_USAGE;
 		case 'h':
 			fputs(usage, stdout);
 			return EXIT_OK;
@@ -117,5 +135,5 @@ int cmd_plot(int argc, char **argv)
 	const char *arg = optind < argc ? argv[optind] : NULL;
 	if (history)
 		return plot_history_cmd(arg ? arg : "results");
-	return plot_one_run(arg ? arg : "results/latest");
+	return plot_one_run(arg ? arg : "results/latest", x);
 }

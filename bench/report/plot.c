@@ -32,7 +32,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-int plot_run(const struct rundir *rv, struct plot_outcome *out)
+int plot_run(const struct rundir *rv, enum plot_x x, struct plot_outcome *out)
 {
 	static const char *const scripts[] = {"memory.gp", "summary.gp", "sweep.gp", "tree.gp",
 	                                      NULL};
@@ -48,7 +48,8 @@ int plot_run(const struct rundir *rv, struct plot_outcome *out)
 		return rc;
 	}
 	if ((rc = plot_copy_scripts(dir, scripts)) || (rc = plot_summary_write(rv, dir, &jobs)) ||
-	    (rc = plot_memory_write(rv, dir, &jobs)) || (rc = plot_sweep_write(rv, dir, &jobs)) ||
+	    (rc = plot_memory_write(rv, dir, x, &jobs)) ||
+	    (rc = plot_sweep_write(rv, dir, &jobs)) ||
 	    (rc = plot_tree_write(rv->dir, dir, &jobs)) || (rc = plot_render(dir, &jobs, out)))
 		goto out;
 out:

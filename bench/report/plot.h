@@ -19,6 +19,10 @@
 #define PLOT_SUMMARY "summary"
 void plot_block_figure(const struct rundir_block *b, char *buf, size_t len);
 
+/* What the memory figures are drawn against: time, or work done (the
+ * series' progress column, operations done), where allocators align. */
+enum plot_x { PLOT_X_TIME, PLOT_X_WORK };
+
 struct plot_outcome {
 	int gnuplot_found;
 	char gnuplot[4096]; /* its path, when found */
@@ -33,7 +37,7 @@ struct plot_outcome {
  * figure failed: out says so, and the reason is logged, with gnuplot's own
  * messages in plots/gnuplot.log), or -errno when plots/ could not be
  * written. */
-int plot_run(const struct rundir *d, struct plot_outcome *out);
+int plot_run(const struct rundir *d, enum plot_x x, struct plot_outcome *out);
 
 /* `wimm plot --history`: draws each figure over time, one per testbed and
  * history column, from RESULTS/history/<testbed>.csv into

@@ -25,8 +25,8 @@
 #define MAX_ROWS 4000
 #define LINE_MAX_LEN 512
 
-static const char *const col_names[PLOT_NCOLS] = {"t_s", "rss_bytes", "heap_bytes",
-                                                  "alloc_in_use_bytes", "alloc_system_bytes"};
+static const char *const col_names[PLOT_NCOLS] = {
+    "t_s", "rss_bytes", "heap_bytes", "alloc_in_use_bytes", "alloc_system_bytes", "progress"};
 
 /* Splits a TSV line in place; empty fields stay empty strings. */
 static int split(char *line, char **f, int max)
@@ -280,7 +280,7 @@ static void panel_title(const struct rundir *rv, const struct rundir_block *b, i
  * overlay's, which must not shrink its lines under an allocator's system
  * bytes it does not draw. */
 static int fill_panels(const struct rundir *rv, const struct rundir_block *b, const char *dir,
-                       struct panel *p, double *xmax, double *ymax)
+                       int xc, struct panel *p, double *xmax, double *ymax)
 {
 	int with_series = 0;
 	for (int a = 0; a < rv->nallocs; a++) {
@@ -301,12 +301,12 @@ static int fill_panels(const struct rundir *rv, const struct rundir_block *b, co
 			continue;
 		}
 		with_series++;
-		for (int c = PLOT_COL_RSS; c < PLOT_NCOLS; c++)
+		for (int c = PLOT_COL_RSS; c < PLOT_NBYTES; c++)
 			ymax[0] = fmax(ymax[0], p[a].scan.max[c]);
 		ymax[1] =
 		    fmax(ymax[1], fmax(p[a].scan.max[PLOT_COL_RSS], p[a].scan.max[PLOT_COL_HEAP]));
-		*xmax = fmax(*xmax, p[a].scan.max[PLOT_COL_T]);
-		p[a].xmax = p[a].scan.max[PLOT_COL_T];
+		*xmax = fmax(*xmax, p[a].scan.max[xc]);
+		p[a].xmax = p[a].scan.max[xc];
 		for (size_t i = 0; i < rv->ncells; i++) {
 			const struct rundir_cell *c = &rv->cells[i];
 			struct plot_scan s;
@@ -317,8 +317,8 @@ static int fill_panels(const struct rundir *rv, const struct rundir_block *b, co
 				continue;
 			ymax[0] = fmax(ymax[0], s.max[PLOT_COL_RSS]);
 			ymax[1] = fmax(ymax[1], s.max[PLOT_COL_RSS]);
-			*xmax = fmax(*xmax, s.max[PLOT_COL_T]);
-			p[a].xmax = fmax(p[a].xmax, s.max[PLOT_COL_T]);
+			*xmax = fmax(*xmax, s.max[xc]);
+			p[a].xmax = fmax(p[a].xmax, s.max[xc]);
 			size_t n = strlen(p[a].reps);
 			if (n + strlen(file) + 2 < sizeof(p[a].reps))
 				snprintf(p[a].reps + n, sizeof(p[a].reps) - n, "%s%s", n ? " " : "",
@@ -329,7 +329,8 @@ static int fill_panels(const struct rundir *rv, const struct rundir_block *b, co
 }
 
 static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_block *b,
-                       const char *name, struct panel *p, double xmax, const double *ymax)
+                       const char *name, struct panel *p, double xmax, const double *ymax,
+                       enum plot_x x)
 {
 	int n = rv->nallocs, any_reps = 0;
 	const char **items = calloc((size_t)n + 1, sizeof(*items));
@@ -346,8 +347,8 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 	rundir_block_label(b, label, sizeof(label));
 	fprintf(f, "# %s: memory over time (written by wimm; drawn by memory.gp)\nout = ", label);
 	plot_gp_string(f, name);
-	snprintf(title, sizeof(title), "%s: memory over time under %d allocator%s", label, n,
-	         n == 1 ? "" : "s");
+	snprintf(title, sizeof(title), "%s: memory %s under %d allocator%s", label,
+	         x == PLOT_X_WORK ? "against work done" : "over time", n, n == 1 ? "" : "s");
 	fputs("\nfig_title = ", f);
 	plot_gp_string(f, title);
 	/* RSS alone: each run's heap is in its own panel (the runs differ in
@@ -365,6 +366,10 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 	snprintf(title, sizeof(title), "budget %s",
 	         budget > 0 ? units_format_size((uint64_t)budget, size, sizeof(size)) : "");
 	plot_gp_string(f, title);
+	fputs("\nxcol = ", f);
+	plot_gp_string(f, x == PLOT_X_WORK ? "progress" : "t_s");
+	fputs("\nxlabel_text = ", f);
+	plot_gp_string(f, x == PLOT_X_WORK ? "work done (operations)" : "time (s)");
 	fputs("\nreps_note = ", f);
 	plot_gp_string(f, any_reps ? "other repetitions' RSS" : "");
 	int any_phase = 0;
@@ -413,7 +418,7 @@ static double nice_top(double v)
 }
 
 static int write_block(const struct rundir *rv, const struct rundir_block *b, const char *dir,
-                       struct plot_jobs *jobs)
+                       enum plot_x x, struct plot_jobs *jobs)
 {
 	struct panel *p = calloc((size_t)rv->nallocs + 1, sizeof(*p));
 	char name[160], vars[200];
@@ -425,8 +430,16 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 	if (!p)
 		return -ENOMEM;
 	plot_block_figure(b, name, sizeof(name));
-	if (fill_panels(rv, b, dir, p, &xmax, ymax) == 0)
+	if (fill_panels(rv, b, dir, x == PLOT_X_WORK ? PLOT_COL_PROGRESS : PLOT_COL_T, p, &xmax,
+	                ymax) == 0)
 		goto out; /* nothing was recorded: no figure */
+	if (x == PLOT_X_WORK && !(xmax > 0)) {
+		/* A program that reports no progress (wimm exec): time it is. */
+		log_warn("%s: no progress recorded; drawn against time", name);
+		x = PLOT_X_TIME;
+		xmax = 0;
+		fill_panels(rv, b, dir, PLOT_COL_T, p, &xmax, ymax);
+	}
 	for (int a = 0; a < rv->nallocs; a++)
 		if (rundir_group(rv, b->workload, b->threads, a) &&
 		    rundir_group(rv, b->workload, b->threads, a)->budget_bytes > 0)
@@ -437,7 +450,10 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 	xmax = xmax > 0 ? xmax * 1.02 : 1;
 	for (int a = 0; a < rv->nallocs; a++) {
 		p[a].xmax = p[a].xmax > 0 ? p[a].xmax * 1.02 : xmax;
-		describe_phases(&p[a], p[a].xmax);
+		/* Phase starts are times: against work, an idle is a vertical
+		 * line at the end, drawn by the data itself. */
+		if (x == PLOT_X_TIME)
+			describe_phases(&p[a], p[a].xmax);
 		panel_title(rv, b, a, &p[a]);
 	}
 	if (!(f = open_memstream(&text, &len))) {
@@ -446,7 +462,7 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 	}
 	for (int k = 0; k < 2; k++)
 		ymax[k] = nice_top(ymax[k] / PLOT_MIB) * PLOT_MIB;
-	write_vars(f, rv, b, name, p, xmax, ymax);
+	write_vars(f, rv, b, name, p, xmax, ymax, x);
 	if (fclose(f)) {
 		free(text);
 		rc = -ENOMEM;
@@ -460,7 +476,8 @@ out:
 	return rc;
 }
 
-int plot_memory_write(const struct rundir *rv, const char *dir, struct plot_jobs *jobs)
+int plot_memory_write(const struct rundir *rv, const char *dir, enum plot_x x,
+                      struct plot_jobs *jobs)
 {
 	/* A panel without a series reads this: the header and one n/a row. */
 	static const char empty[] = "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\t"
@@ -469,6 +486,6 @@ int plot_memory_write(const struct rundir *rv, const char *dir, struct plot_jobs
 	char *text = strdup(empty);
 	int rc = text ? plot_save(dir, "empty.tsv", text, sizeof(empty) - 1) : -ENOMEM;
 	for (size_t i = 0; i < rv->nblocks && rc == 0; i++)
-		rc = write_block(rv, &rv->blocks[i], dir, jobs);
+		rc = write_block(rv, &rv->blocks[i], dir, x, jobs);
 	return rc;
 }

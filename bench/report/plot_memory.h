@@ -9,10 +9,20 @@
 
 /* Writes the vars file of every block with a series into dir (RUN/plots)
  * and adds its job. Returns 0 or -errno (logged). */
-int plot_memory_write(const struct rundir *d, const char *dir, struct plot_jobs *jobs);
+int plot_memory_write(const struct rundir *d, const char *dir, enum plot_x x,
+                      struct plot_jobs *jobs);
 
 /* The columns of a series file the figure reads, and what a scan finds. */
-enum { PLOT_COL_T, PLOT_COL_RSS, PLOT_COL_HEAP, PLOT_COL_IN_USE, PLOT_COL_SYSTEM, PLOT_NCOLS };
+enum {
+	PLOT_COL_T,
+	PLOT_COL_RSS,
+	PLOT_COL_HEAP,
+	PLOT_COL_IN_USE,
+	PLOT_COL_SYSTEM,
+	PLOT_NBYTES,                     /* the columns above are drawn in MiB */
+	PLOT_COL_PROGRESS = PLOT_NBYTES, /* operations done: PLOT_X_WORK's axis */
+	PLOT_NCOLS
+};
 
 struct plot_scan {
 	size_t rows;

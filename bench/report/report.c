@@ -26,9 +26,10 @@ static double now_s(void)
 }
 
 /* The figures and both reports of rv; says where they are, or why not. */
-static int draw_and_write(const struct rundir *rv, struct plot_outcome *po, double t0)
+static int draw_and_write(const struct rundir *rv, enum plot_x x, struct plot_outcome *po,
+                          double t0)
 {
-	if (plot_run(rv, po))
+	if (plot_run(rv, x, po))
 		log_warn("the figures could not be written; the report goes without them");
 	int rc_md = report_write_md(rv, po), rc_html = report_write_html(rv, po);
 	int rc = rc_md ? rc_md : rc_html;
@@ -107,19 +108,20 @@ void report_print_findings(FILE *out, const struct rundir *rv, int width)
 	free(s);
 }
 
-static int finish(const char *run_dir, bool draw, FILE *out, struct plot_outcome *po);
+static int finish(const char *run_dir, bool draw, enum plot_x x, FILE *out,
+                  struct plot_outcome *po);
 
-int report_run(const char *run_dir, struct plot_outcome *po)
+int report_run(const char *run_dir, enum plot_x x, struct plot_outcome *po)
 {
-	return finish(run_dir, true, NULL, po);
+	return finish(run_dir, true, x, NULL, po);
 }
 
 int report_finish(const char *run_dir, bool draw, FILE *out)
 {
-	return finish(run_dir, draw, out, NULL);
+	return finish(run_dir, draw, PLOT_X_TIME, out, NULL);
 }
 
-static int finish(const char *run_dir, bool draw, FILE *out, struct plot_outcome *po)
+static int finish(const char *run_dir, bool draw, enum plot_x x, FILE *out, struct plot_outcome *po)
 {
 	double t0 = now_s();
 	struct rundir *rv = NULL;
@@ -143,7 +145,7 @@ static int finish(const char *run_dir, bool draw, FILE *out, struct plot_outcome
 	}
 	plot_style(rv->allocs, rv->nallocs);
 	if (draw)
-		rc = draw_and_write(rv, po, t0);
+		rc = draw_and_write(rv, x, po, t0);
 	if (out) {
 		int width = table_width(out);
 		table_print(out, rv, width);

@@ -20,7 +20,7 @@
  * Never touches the results; po->seconds is the whole step. Returns 0 when
  * the reports were written (with or without figures: po says), else -errno
  * (logged). po may be NULL. */
-int report_run(const char *run_dir, struct plot_outcome *po);
+int report_run(const char *run_dir, enum plot_x x, struct plot_outcome *po);
 
 /* The end of `wimm run` / `wimm exec`: as report_run when draw (not after
  * ^C), then the tables and findings on out (stdout): what the report says,
