@@ -186,6 +186,42 @@ def security_testbed():
               f"a baseline whose meta.testbed is a path is refused (exit {r.returncode})")
 
 
+def damaged_variants():
+    """What meta.json says of sweeps and variants reaches the findings, the
+    figures and the commands the advice gives: a damaged field is refused,
+    named, and nothing in it ever runs."""
+    path, cmd = owned("variant")
+    sweep = {"argument": "GLIBC_TUNABLES=glibc.malloc.arena_max={1,2}",
+             "variable": "GLIBC_TUNABLES", "setting": "glibc.malloc.arena_max",
+             "label": "arena_max", "values": ["1", "2"]}
+    cases = [
+        ("sweeps", lambda m: m.__setitem__("sweeps", "x"), "expected an array"),
+        ("sweeps[0].values", lambda m: m.__setitem__("sweeps", [dict(sweep, values=[])]),
+         "a sweep without values"),
+        ("sweeps[0].label", lambda m: m.__setitem__("sweeps", [dict(sweep, label=cmd)]), ""),
+        ("sweeps[0].values[0]",
+         lambda m: m.__setitem__("sweeps", [dict(sweep, values=["1\x1b[2J"])]),
+         "control characters"),
+        ("allocators[1].sweep[0]",
+         lambda m: (m.__setitem__("sweeps", [sweep]),
+                    m["allocators"][1].__setitem__("sweep", ["3"])),
+         "not one of the values"),
+        ("allocators[2].settings",
+         lambda m: m["allocators"][2].__setitem__("settings", {"dirty_decay_ms": cmd}),
+         "a whole number, true, false or a word"),
+        ("idle_s", lambda m: m.__setitem__("idle_s", -1), "idle_s"),
+    ]
+    for i, (field, change, words) in enumerate(cases):
+        run = copy_run(RUN, f"variants-{i}")
+        edit_json(os.path.join(run, "meta.json"), change)
+        r = wimm("plot", run)
+        head = field.split("[")[0].split(".")[0]
+        check(r.returncode == 2 and says(r, "meta.json", head, words) and
+              not os.path.exists(path),
+              f"meta.json {field} damaged: exit 2 naming it, nothing run "
+              f"(exit {r.returncode}: {r.stderr[-200:]})")
+
+
 def damaged_figures():
     """Item 10: figures are validated on read; a damaged file is an error
     that names the file and field, never n/a that passes."""
@@ -473,6 +509,7 @@ def main():
     security_gnuplot()
     security_testbed()
     damaged_figures()
+    damaged_variants()
     incomplete_new()
     map_names()
     outputs()
