@@ -83,6 +83,14 @@ void plot_gp_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void plot_gp_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "\t%.6g", v);
+	else
+		fputs("\tNaN", f);
+}
+
 void plot_gp_array(FILE *f, const char *name, const char *const *items, int n, int quote)
 {
 	fprintf(f, "array %s[%d] = [", name, n > 0 ? n : 1);

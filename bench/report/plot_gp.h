@@ -32,6 +32,9 @@ void plot_jobs_free(struct plot_jobs *j);
  * (gnuplot would run what is between two as a command) nor a control
  * character. */
 void plot_gp_string(FILE *f, const char *s);
+/* Writes a tab and v as a data file's field: "NaN" when not finite (gnuplot
+ * reads NaN as undefined; printf's "nan" it does not). */
+void plot_gp_num(FILE *f, double v);
 /* Writes `array NAME[n] = [...]` from n strings (or numbers as text). */
 void plot_gp_array(FILE *f, const char *name, const char *const *items, int n, int quote);
 /* The unit a figure's axis reads in, from the largest value it shows

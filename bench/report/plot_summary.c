@@ -73,15 +73,6 @@ static double panel_top(const struct rundir *d, const struct rundir_block *const
 	return top;
 }
 
-/* gnuplot reads "NaN" as undefined (printf's "nan" it does not). */
-static void put_num(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "\t%.6g", v);
-	else
-		fputs("\tNaN", f);
-}
-
 /* One block per allocator, each opening with the column names the script
  * reads them by: x, then each figure's stem (its value in the panel's
  * unit), <stem>_lab (the bar's label) and, for a spread, <stem>_min and
@@ -107,14 +98,15 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 		for (int c = 0; c < nc; c++) {
 			fprintf(f, "%.4f", (c + 1) + (a - (n - 1) / 2.0) * bw);
 			for (int m = 0; m < np; m++) {
-				put_num(f, plot_in_unit(au[m], get_value(d, cl[c], a, ids[m], 0)));
+				plot_gp_num(f,
+				            plot_in_unit(au[m], get_value(d, cl[c], a, ids[m], 0)));
 				bar_label(d, cl[c], a, ids[m], lab, sizeof(lab));
 				fprintf(f, "\t%s", lab);
 				if (metrics[ids[m]].show & SHOW_SPREAD) {
-					put_num(f, plot_in_unit(
-					               au[m], get_value(d, cl[c], a, ids[m], -1)));
-					put_num(f, plot_in_unit(au[m],
-					                        get_value(d, cl[c], a, ids[m], 1)));
+					plot_gp_num(f, plot_in_unit(au[m], get_value(d, cl[c], a,
+					                                             ids[m], -1)));
+					plot_gp_num(f, plot_in_unit(au[m], get_value(d, cl[c], a,
+					                                             ids[m], 1)));
 				}
 			}
 			fputc('\n', f);

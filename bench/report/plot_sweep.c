@@ -109,14 +109,6 @@ static int find_lines(const struct rundir *d, const struct rundir_block *b, int 
 	return n;
 }
 
-static void put_num(FILE *f, double v)
-{
-	if (isfinite(v))
-		fprintf(f, "\t%.6g", v);
-	else
-		fputs("\tNaN", f);
-}
-
 /* One data block per line: x, then each figure; then its reference
  * values as a second block (x 0 and nvalues + 1, the panel's width). */
 static void write_data(FILE *f, const struct rundir *d, const struct rundir_block *b, int s,
@@ -133,7 +125,7 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 				continue;
 			fprintf(f, "%d", v + 1);
 			for (int m = 0; m < nids; m++)
-				put_num(
+				plot_gp_num(
 				    f, plot_in_unit(au[m], rundir_median(d, b->workload, b->threads,
 				                                         ln[l].at[v], ids[m])));
 			fputc('\n', f);
@@ -145,11 +137,12 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 		for (int edge = 0; edge < 2; edge++) {
 			fprintf(f, "%g", edge ? d->sweeps[s].nvalues + 0.5 : 0.5);
 			for (int m = 0; m < nids; m++)
-				put_num(f, ln[l].base < 0
-				               ? NAN
-				               : plot_in_unit(au[m], rundir_median(
-				                                         d, b->workload, b->threads,
-				                                         ln[l].base, ids[m])));
+				plot_gp_num(
+				    f, ln[l].base < 0
+				           ? NAN
+				           : plot_in_unit(au[m],
+				                          rundir_median(d, b->workload, b->threads,
+				                                        ln[l].base, ids[m])));
 			fputc('\n', f);
 		}
 		fputs("\n\n", f);

@@ -73,38 +73,36 @@ static void print_wrapped(FILE *out, const char *lead, const char *s, int indent
 	fputc('\n', out);
 }
 
+typedef int (*sentences_fn)(const struct rundir *, const char *, char (*)[REPORT_SENTENCE_MAX],
+                            int);
+
+/* One list a workload: the workloads of the blocks, since a `wimm exec`
+ * run lists none in meta.json. */
+static void print_section(FILE *out, const struct rundir *rv, int width, sentences_fn fn,
+                          const char *head, char (*s)[REPORT_SENTENCE_MAX])
+{
+	for (size_t i = 0; i < rv->nblocks; i++) {
+		const char *w = rv->blocks[i].workload;
+		if (i && !strcmp(w, rv->blocks[i - 1].workload))
+			continue;
+		int n = fn(rv, w, s, REPORT_MAX_FINDINGS);
+		if (n)
+			fprintf(out, "%s%s:\n", head, w);
+		for (int k = 0; k < n; k++)
+			print_wrapped(out, "- ", s[k], 2, width);
+		if (n)
+			fputc('\n', out);
+	}
+}
+
 void report_print_findings(FILE *out, const struct rundir *rv, int width)
 {
 	char(*s)[REPORT_SENTENCE_MAX] = calloc(REPORT_MAX_FINDINGS, sizeof(*s));
 	if (!s)
 		return;
-	/* The workloads of the blocks: a `wimm exec` run lists none in
-	 * meta.json. */
-	for (size_t i = 0; i < rv->nblocks; i++) {
-		const char *w = rv->blocks[i].workload;
-		if (i && !strcmp(w, rv->blocks[i - 1].workload))
-			continue;
-		int n = report_findings(rv, w, s, REPORT_MAX_FINDINGS);
-		if (n)
-			fprintf(out, "%s:\n", w);
-		for (int k = 0; k < n; k++)
-			print_wrapped(out, "- ", s[k], 2, width);
-		if (n)
-			fputc('\n', out);
-	}
+	print_section(out, rv, width, report_findings, "", s);
 	/* Advice last: what the user reads when the run ends. */
-	for (size_t i = 0; i < rv->nblocks; i++) {
-		const char *w = rv->blocks[i].workload;
-		if (i && !strcmp(w, rv->blocks[i - 1].workload))
-			continue;
-		int n = report_advice(rv, w, s, REPORT_MAX_FINDINGS);
-		if (n)
-			fprintf(out, "advice, %s:\n", w);
-		for (int k = 0; k < n; k++)
-			print_wrapped(out, "- ", s[k], 2, width);
-		if (n)
-			fputc('\n', out);
-	}
+	print_section(out, rv, width, report_advice, "advice, ", s);
 	free(s);
 }
 

@@ -245,10 +245,15 @@ static void text_with_code(FILE *f, const char *s)
 	}
 }
 
-static void advice(FILE *f, const struct rundir *rv, const char *w, char (*s)[REPORT_SENTENCE_MAX])
+/* The findings (or the advice, under its heading) of workload w. */
+static void sentences(FILE *f, const struct rundir *rv, const char *w, bool advice,
+                      char (*s)[REPORT_SENTENCE_MAX])
 {
-	int n = report_advice(rv, w, s, REPORT_MAX_FINDINGS);
-	fputs(n ? "<p><strong>Advice</strong></p>\n<ul class=\"advice\">\n" : "", f);
+	int n = (advice ? report_advice : report_findings)(rv, w, s, REPORT_MAX_FINDINGS);
+	if (n)
+		fputs(advice ? "<p><strong>Advice</strong></p>\n<ul class=\"advice\">\n"
+		             : "<ul class=\"findings\">\n",
+		      f);
 	for (int k = 0; k < n; k++) {
 		fputs("<li>", f);
 		text_with_code(f, s[k]);
@@ -303,15 +308,8 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 			report_html_text(f, b->workload);
 			fputs("</h2>\n", f);
 			description(f, rv, b->workload);
-			int n = report_findings(rv, b->workload, s, REPORT_MAX_FINDINGS);
-			fputs(n ? "<ul class=\"findings\">\n" : "", f);
-			for (int k = 0; k < n; k++) {
-				fputs("<li>", f);
-				report_html_text(f, s[k]);
-				fputs("</li>\n", f);
-			}
-			fputs(n ? "</ul>\n" : "", f);
-			advice(f, rv, b->workload, s);
+			sentences(f, rv, b->workload, false, s);
+			sentences(f, rv, b->workload, true, s);
 		}
 		rundir_block_label(b, label, sizeof(label));
 		fputs("<h3>", f);

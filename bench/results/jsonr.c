@@ -123,24 +123,29 @@ int jsonr_figure(const struct jsonr_at *at, struct json_object *o, const char *k
 	return 0;
 }
 
-int jsonr_label(const struct jsonr_at *at, struct json_object *o, const char *key, char *buf)
+int jsonr_text(const struct jsonr_at *at, struct json_object *v, const char *where, char *buf,
+               size_t len)
 {
-	const char *s = jsonr_str(o, key);
 	char q[64];
 	buf[0] = '\0';
-	if (!s)
-		return jsonr_fail(at, key, "missing or not a string: a damaged file");
+	if (!v || !json_object_is_type(v, json_type_string))
+		return jsonr_fail(at, where, "missing or not a string: a damaged file");
+	const char *s = json_object_get_string(v);
 	size_t n = strlen(s);
-	bool ok = n > 0 && n < WIMM_NAME_MAX &&
-	          n == (size_t)json_object_get_string_len(jsonr_get(o, key));
+	bool ok = n > 0 && n < len && n == (size_t)json_object_get_string_len(v);
 	for (size_t i = 0; ok && i < n; i++)
 		ok = (unsigned char)s[i] >= 0x20 && s[i] != 0x7f;
 	if (!ok)
-		return jsonr_fail(at, key,
-		                  "%s: expected 1 to %d bytes of text without control characters",
-		                  jsonr_quote(s, q, sizeof(q)), WIMM_NAME_MAX - 1);
+		return jsonr_fail(at, where,
+		                  "%s: expected 1 to %zu bytes of text without control characters",
+		                  jsonr_quote(s, q, sizeof(q)), len - 1);
 	memcpy(buf, s, n + 1);
 	return 0;
+}
+
+int jsonr_label(const struct jsonr_at *at, struct json_object *o, const char *key, char *buf)
+{
+	return jsonr_text(at, jsonr_get(o, key), key, buf, WIMM_NAME_MAX);
 }
 
 struct json_object *jsonr_load(const char *path, char *err, size_t errlen, int *rc)

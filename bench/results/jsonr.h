@@ -55,6 +55,10 @@ int jsonr_name(const struct jsonr_at *at, struct json_object *o, const char *key
  * character. Shown, never a file name: the figures and reports quote it.
  * Returns 0 or -EINVAL with the file and field named. */
 int jsonr_label(const struct jsonr_at *at, struct json_object *o, const char *key, char *buf);
+/* The same rule for any string value v, of at most len - 1 bytes, into
+ * buf; where names the field in the message. */
+int jsonr_text(const struct jsonr_at *at, struct json_object *v, const char *where, char *buf,
+               size_t len);
 
 /* What a figure may be: a whole number >= 0 (bytes, counts), any number
  * >= 0 (seconds, ratios), or any finite number (a slope). */

@@ -17,27 +17,6 @@
 #include "bench/results/jsonr.h"
 #include "bench/results/rundir.h"
 
-/* A string of 1 to len - 1 bytes without a control character, into buf;
- * where names the field in the message. */
-static int text_of(const struct jsonr_at *at, struct json_object *v, const char *where, char *buf,
-                   size_t len)
-{
-	char q[64];
-	if (!v || !json_object_is_type(v, json_type_string))
-		return jsonr_fail(at, where, "expected a string: a damaged file");
-	const char *s = json_object_get_string(v);
-	size_t n = (size_t)json_object_get_string_len(v);
-	bool ok = n > 0 && n < len && strlen(s) == n;
-	for (size_t i = 0; ok && i < n; i++)
-		ok = (unsigned char)s[i] >= 0x20 && s[i] != 0x7f;
-	if (!ok)
-		return jsonr_fail(at, where,
-		                  "%s: expected 1 to %zu bytes of text without control characters",
-		                  jsonr_quote(s, q, sizeof(q)), len - 1);
-	memcpy(buf, s, n + 1);
-	return 0;
-}
-
 /* An array of at most max entries, or none (missing or null). */
 static int array_of(const struct jsonr_at *at, struct json_object *o, const char *key, size_t max,
                     struct json_object **out, size_t *n)
@@ -64,9 +43,11 @@ static int read_sweep(const struct jsonr_at *at, struct json_object *o, struct r
 	char where[32];
 	if (!o || !json_object_is_type(o, json_type_object))
 		return jsonr_fail(at, "", "expected an object: a damaged file");
-	if (text_of(at, jsonr_get(o, "argument"), "argument", sw->argument, sizeof(sw->argument)) ||
-	    text_of(at, jsonr_get(o, "variable"), "variable", sw->variable, sizeof(sw->variable)) ||
-	    text_of(at, jsonr_get(o, "setting"), "setting", sw->setting, sizeof(sw->setting)) ||
+	if (jsonr_text(at, jsonr_get(o, "argument"), "argument", sw->argument,
+	               sizeof(sw->argument)) ||
+	    jsonr_text(at, jsonr_get(o, "variable"), "variable", sw->variable,
+	               sizeof(sw->variable)) ||
+	    jsonr_text(at, jsonr_get(o, "setting"), "setting", sw->setting, sizeof(sw->setting)) ||
 	    jsonr_name(at, o, "label", true, sw->label) ||
 	    array_of(at, o, "values", RUNDIR_SWEEP_VALUES, &values, &n))
 		return -EINVAL;
@@ -74,8 +55,8 @@ static int read_sweep(const struct jsonr_at *at, struct json_object *o, struct r
 		return jsonr_fail(at, "values", "a sweep without values: a damaged file");
 	for (size_t i = 0; i < n; i++) {
 		snprintf(where, sizeof(where), "values[%zu]", i);
-		if (text_of(at, json_object_array_get_idx(values, i), where, sw->values[i],
-		            RUNDIR_VALUE_MAX))
+		if (jsonr_text(at, json_object_array_get_idx(values, i), where, sw->values[i],
+		               RUNDIR_VALUE_MAX))
 			return -EINVAL;
 	}
 	sw->nvalues = (int)n;
@@ -111,7 +92,7 @@ static int read_settings(const struct jsonr_at *at, struct json_object *o, char 
 			return jsonr_fail(at, "settings",
 			                  "%s: expected a whole number, true, false or a word",
 			                  key);
-		else if (text_of(at, v, "settings", value, sizeof(value)))
+		else if (jsonr_text(at, v, "settings", value, sizeof(value)))
 			return -EINVAL;
 		int n = snprintf(buf + used, len - used, "%s%s=%s", used ? " " : "", key, value);
 		if (n < 0 || (size_t)n >= len - used)
@@ -143,8 +124,8 @@ static int read_alloc(struct rundir *d, const struct jsonr_at *at, struct json_o
 	for (size_t i = 0; i < n; i++) {
 		int known = 0;
 		snprintf(where, sizeof(where), "sweep[%zu]", i);
-		if (text_of(at, json_object_array_get_idx(values, i), where, ra->sweep[i],
-		            RUNDIR_VALUE_MAX))
+		if (jsonr_text(at, json_object_array_get_idx(values, i), where, ra->sweep[i],
+		               RUNDIR_VALUE_MAX))
 			return -EINVAL;
 		for (int k = 0; k < d->sweeps[i].nvalues; k++)
 			known |= !strcmp(d->sweeps[i].values[k], ra->sweep[i]);
