@@ -17,7 +17,8 @@
 # n/a). Columns are read by name. The vars file sets: out, fig_title, data,
 # n, name (array), nc (clusters), bw (bar width), np (panels),
 # rotate_labels and per panel p: col[p] (the column's name), ptitle[p],
-# yhi[p], xtics_cmd[p] (cluster names), err[p] (names of the min and max
+# ylo[p] (0: a linear axis from zero, else a log axis from ylo), yhi[p],
+# xtics_cmd[p] (cluster names), err[p] (names of the min and max
 # columns of the error bars, "" = none), notes_cmd[p] (n/a marks).
 # Allocator i is drawn with linetype 100+i, which the vars file defines.
 
@@ -84,8 +85,12 @@ do for [fmt in "png svg"] {
 		eval box
 		set title ptitle[p] font ",12" offset 0, -0.4
 		eval xtics_cmd[p]
-		set yrange [0:yhi[p]]
+		# ylo 0: linear from zero; else a log axis from ylo, the bars
+		# standing on its floor.
+		if (ylo[p] > 0) { set logscale y } else { unset logscale y }
+		set yrange [ylo[p]:yhi[p]]
 		set ytics autofreq nomirror
+		y0 = ylo[p]
 		do for [c=1:nc - 1] {
 			set arrow from c + 0.5, graph 0 to c + 0.5, graph 1 nohead back \
 				lc rgb "#dddddd" lw 1
@@ -95,7 +100,7 @@ do for [fmt in "png svg"] {
 		lo_col = strlen(ec) ? word(ec, 1) : col[p]
 		hi_col = strlen(ec) ? word(ec, 2) : col[p]
 		plot for [i=1:n] data index (i - 1) \
-				using (ok(col[p]) ? x(0) : NaN):(0):(x(0) - bw / 2):(x(0) + bw / 2):(0): \
+				using (ok(col[p]) ? x(0) : NaN):(y0):(x(0) - bw / 2):(x(0) + bw / 2):(y0): \
 				(column(col[p])) \
 				with boxxyerror lt 100 + i dt solid lw 1 notitle, \
 			for [i=1:n] data index (i - 1) \

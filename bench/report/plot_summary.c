@@ -117,7 +117,7 @@ static void write_data(FILE *f, const struct rundir *d, const struct rundir_bloc
 
 struct panel_text {
 	char title[200], xtics[4096], notes[4096], err[160], col[64];
-	double hi;
+	double lo, hi; /* lo 0: a linear axis */
 };
 
 /* Returns 1 when the panel has anything to draw. */
@@ -130,6 +130,7 @@ static int describe_panel(const struct rundir *d, const struct rundir_block *con
 	double top = panel_top(d, cl, nc, id);
 	struct plot_unit au = plot_axis_unit(mt->unit, top);
 	int any = 0, reps = 0, used = 0, nused = 0, na = 0;
+	double low = NAN; /* the smallest value above 0 */
 	metrics_stem(mt->key, pt->col, sizeof(pt->col));
 	used = snprintf(pt->xtics, sizeof(pt->xtics), "set xtics (");
 	for (int c = 0; c < nc; c++) {
@@ -160,12 +161,21 @@ static int describe_panel(const struct rundir *d, const struct rundir_block *con
 				continue;
 			}
 			any |= !isnan(v);
+			if (v > 0)
+				low = isnan(low) ? v : fmin(low, v);
 		}
 	}
 	if (used < (int)sizeof(pt->xtics))
 		snprintf(pt->xtics + used, sizeof(pt->xtics) - (size_t)used, ")");
-	/* Room above the bars for their labels. */
+	/* Room above the bars for their labels. Values spanning more than 20x
+	 * (2 MiB beside 250 MiB over the default workloads) go on a log axis,
+	 * bars from its floor, so the small ones still read. */
+	pt->lo = 0;
 	pt->hi = top > 0 ? plot_in_unit(au, top) * 1.22 : 1;
+	if (top > 0 && low > 0 && top / low > 20) {
+		pt->lo = plot_in_unit(au, low) / 1.6;
+		pt->hi = plot_in_unit(au, top) * 4;
+	}
 	if (mt->unit == MU_COUNT)
 		snprintf(pt->title, sizeof(pt->title), "%s (each allocator counts its own kind)",
 		         mt->figure ? mt->figure : mt->label);
@@ -226,6 +236,10 @@ static void write_vars(FILE *f, const struct rundir *d, const struct rundir_bloc
 	ARRAY("notes_cmd", pt[p].notes, 1);
 	ARRAY("err", pt[p].err, 1);
 #undef ARRAY
+	fprintf(f, "array ylo[%d] = [", np ? np : 1);
+	for (int p = 0; p < np; p++)
+		fprintf(f, "%s%.6g", p ? ", " : "", pt[p].lo);
+	fputs(np ? "]\n" : "0]\n", f);
 	fprintf(f, "array yhi[%d] = [", np ? np : 1);
 	for (int p = 0; p < np; p++)
 		fprintf(f, "%s%.6g", p ? ", " : "", pt[p].hi);
