@@ -365,6 +365,37 @@ TEST(advice)
 	rundir_destroy(rv);
 }
 
+/* The end of a run: the findings, then at most REPORT_TERMINAL_ADVICE
+ * pieces of advice a workload, the measured fixes first, and where the
+ * rest is. */
+TEST(terminal_end)
+{
+	struct rundir *rv = load_run();
+	sentence_buf s[REPORT_MAX_FINDINGS];
+	char *text = NULL;
+	size_t len = 0;
+	if (!rv)
+		return;
+	FILE *m = open_memstream(&text, &len);
+	report_print_findings(m, rv, 80);
+	fclose(m);
+	int n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	const char *adv = strstr(text, "advice, tile-cache:\n");
+	const char *next = adv ? strstr(adv + 1, "advice, ") : NULL;
+	int shown = 0;
+	for (const char *p = adv; p && (p = strstr(p, "  - Symptom")) && (!next || p < next); p++)
+		shown++;
+	expect(adv && n > 0, "the advice is printed (%d)", n);
+	expect_int(shown, n < REPORT_TERMINAL_ADVICE ? n : REPORT_TERMINAL_ADVICE);
+	char more[64];
+	snprintf(more, sizeof(more), "(%d more in ", n - REPORT_TERMINAL_ADVICE);
+	expect(n <= REPORT_TERMINAL_ADVICE || strstr(text, more),
+	       "the rest is said to be in report.md");
+	expect(strstr(text, "tile-cache:\n  - ") < adv, "the findings come first");
+	free(text);
+	rundir_destroy(rv);
+}
+
 /* A sweep's finding: the value best for memory against the allocator
  * without the setting, and its CPU time. glibc-arena1 plays glibc's
  * arena_max=1 value, tcmalloc its arena_max=8 (a figure is a figure). */
@@ -565,6 +596,7 @@ int main(int argc, char **argv)
 	    TAP(row_format),
 	    TAP(advice),
 	    TAP(sweep_finding),
+	    TAP(terminal_end),
 	    TAP(html_escape),
 	    TAP(pages),
 	    TAP(colours),

@@ -53,7 +53,9 @@ static const struct remedy remedies[] = {
      "a fixed mmap threshold, so large blocks go back to the kernel when freed"},
     {"glibc", SY_CACHE, 0, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
      "a fixed mmap threshold, so large blocks go back to the kernel when freed"},
-    {"jemalloc", SY_RSS_OVER_HEAP, 0, "MALLOC_CONF=narenas:{1,2,4}", "fewer arenas"},
+    {"jemalloc", SY_RSS_OVER_HEAP, 1, "MALLOC_CONF=narenas:{1,2,4}", "fewer arenas"},
+    {"jemalloc", SY_RSS_OVER_HEAP, -1, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
+     "a shorter decay, so freed pages go back to the kernel during the work too"},
     {"jemalloc", SY_HELD, 0, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
      "a shorter decay of dirty pages (0: purged when freed)"},
     {"jemalloc", SY_CACHE, 0, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
@@ -271,7 +273,9 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 	const char *root = rundir_root_name(rv, a);
 	char cmd[1600], arg[1100], sweep[160];
 	double arenas = med(rv, w, t, a, METRIC_arenas);
-	int several = isnan(arenas) ? 0 : arenas >= 2 ? 1 : -1;
+	/* Fewer arenas help only where threads share the work: with one
+	 * thread of the workload's, the remedy for one arena. */
+	int several = t == 1 ? -1 : isnan(arenas) ? 0 : arenas >= 2 ? 1 : -1;
 	/* The remedy for this symptom and arena count first, then the
 	 * allocator's other one for it; never a sweep the run already made. */
 	for (int pass = 0; pass < 2 && !r; pass++)
@@ -283,8 +287,15 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 				r = &remedies[i];
 	if (r)
 		snprintf(sweep, sizeof(sweep), " --sweep '%s'", r->sweep);
-	else /* no tunable known: the other allocators */
-		snprintf(sweep, sizeof(sweep), ",glibc,jemalloc,tcmalloc,mimalloc");
+	else { /* no tunable known: the other allocators */
+		static const char *const base[] = {"glibc", "jemalloc", "tcmalloc", "mimalloc"};
+		size_t used = 0;
+		sweep[0] = '\0';
+		for (int i = 0; i < 4; i++)
+			if (strcmp(base[i], root) && used < sizeof(sweep))
+				used += (size_t)snprintf(sweep + used, sizeof(sweep) - used, ",%s",
+				                         base[i]);
+	}
 	const char *lead = nran ? ";" : " No fix for it ran;";
 	if (rv->is_exec) {
 		/* The program's own command line, as the run recorded it quoted. */

@@ -79,7 +79,7 @@ typedef int (*sentences_fn)(const struct rundir *, const char *, char (*)[REPORT
 /* One list a workload: the workloads of the blocks, since a `wimm exec`
  * run lists none in meta.json. */
 static void print_section(FILE *out, const struct rundir *rv, int width, sentences_fn fn,
-                          const char *head, char (*s)[REPORT_SENTENCE_MAX])
+                          const char *head, int max, char (*s)[REPORT_SENTENCE_MAX])
 {
 	for (size_t i = 0; i < rv->nblocks; i++) {
 		const char *w = rv->blocks[i].workload;
@@ -88,8 +88,17 @@ static void print_section(FILE *out, const struct rundir *rv, int width, sentenc
 		int n = fn(rv, w, s, REPORT_MAX_FINDINGS);
 		if (n)
 			fprintf(out, "%s%s:\n", head, w);
-		for (int k = 0; k < n; k++)
-			print_wrapped(out, "- ", s[k], 2, width);
+		/* The measured fixes first: what the run can vouch for. */
+		for (int pass = 0, shown = 0; pass < 2; pass++)
+			for (int k = 0; k < n; k++) {
+				bool fixed = strstr(s[k], "Measured fix:") != NULL;
+				if (fixed != (pass == 0))
+					continue;
+				if (shown++ < max)
+					print_wrapped(out, "- ", s[k], 2, width);
+			}
+		if (n > max)
+			fprintf(out, "  (%d more in %s/report.md)\n", n - max, rv->dir);
 		if (n)
 			fputc('\n', out);
 	}
@@ -100,9 +109,10 @@ void report_print_findings(FILE *out, const struct rundir *rv, int width)
 	char(*s)[REPORT_SENTENCE_MAX] = calloc(REPORT_MAX_FINDINGS, sizeof(*s));
 	if (!s)
 		return;
-	print_section(out, rv, width, report_findings, "", s);
-	/* Advice last: what the user reads when the run ends. */
-	print_section(out, rv, width, report_advice, "advice, ", s);
+	print_section(out, rv, width, report_findings, "", REPORT_MAX_FINDINGS, s);
+	/* Advice last: what the user reads when the run ends; all of it is
+	 * in the report. */
+	print_section(out, rv, width, report_advice, "advice, ", REPORT_TERMINAL_ADVICE, s);
 	free(s);
 }
 

@@ -61,6 +61,7 @@ int report_decay_reason(const struct rundir *rv, const char *w, int t, int a, ch
 /* Every workload's findings as text, wrapped at width (0: 80): the end
  * of a run on a terminal. */
 #define REPORT_MAX_FINDINGS 12
+#define REPORT_TERMINAL_ADVICE 3 /* a workload, at the end of a run */
 void report_print_findings(FILE *out, const struct rundir *rv, int width);
 
 /* Writes s with & < > " ' escaped, so no text from a YAML file or a
