@@ -16,7 +16,7 @@
 # The vars file sets: out (output name without extension), fig_title,
 # overlay_title, n (allocators), xmax (s), ymax (MiB, the panels'),
 # ymax_overlay (MiB, the overlay's: RSS and heap only), budget (MiB, 0 = none),
-# budget_label, xcol (the x column: t_s, or progress to draw against work
+# budget_label, key_w (the overlay key's width, pixels), xcol (the x column: t_s, or progress to draw against work
 # done), xlabel_text, reps_note and phase_note (key entries, "" = none), and arrays
 # of n entries: kname (key entry), file, pxmax (the panel's time range, s),
 # ptitle (panel title), has_heap, has_in_use, has_system, reps (other
@@ -76,7 +76,7 @@ do for [fmt in "png svg"] {
 		unset arrow
 		unset label
 		bx = 0; by = title_h; bw = W; bh = overlay_h
-		ml = 80; mr = 360; mt = 34; mb = 52
+		ml = 80; mr = key_w; mt = 34; mb = 52
 		eval box_l; eval box_v
 		set title overlay_title font ",13" offset 0, -0.3
 		# Placed by hand in the right margin: "outside" lays the key out

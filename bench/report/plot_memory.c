@@ -386,6 +386,12 @@ static void write_vars(FILE *f, const struct rundir *rv, const struct rundir_blo
 		plot_gp_array(f, gpname, items, n, quote);                                         \
 	} while (0)
 	ARRAY("kname", p[a].key, 1);
+	/* The overlay's key, right of it: as wide as its longest entry (about
+	 * 8.5 pixels a character at its font, and the line's sample). */
+	size_t longest = 0;
+	for (int a = 0; a < n; a++)
+		longest = strlen(p[a].key) > longest ? strlen(p[a].key) : longest;
+	fprintf(f, "key_w = %d\n", (int)fmin(640, fmax(300, 90 + 8.5 * (double)longest)));
 	ARRAY("file", p[a].file, 1);
 	ARRAY("ptitle", p[a].title, 1);
 	ARRAY("has_heap", p[a].scan.max[PLOT_COL_HEAP] > 0 ? "1" : "0", 0);

@@ -80,7 +80,8 @@ static void colour_from_catalog(struct rundir_alloc *a, int n)
  * too (lightness), and in colour keeps the family's hue. */
 static void shade(const char *c, int k, char *out, size_t len)
 {
-	static const double amount[] = {-0.45, 0.40, -0.68, 0.62, -0.25, 0.22};
+	/* Lighter stays below half-way to white: paler lines vanish. */
+	static const double amount[] = {-0.45, 0.40, -0.70, 0.22, -0.22, 0.48};
 	double f = amount[(k - 1) % 6];
 	unsigned rgb[3];
 	if (sscanf(c, "#%2x%2x%2x", &rgb[0], &rgb[1], &rgb[2]) != 3) {
