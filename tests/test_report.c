@@ -309,6 +309,28 @@ TEST(advice)
 	ga->m[METRIC_peak_rss_bytes].median = keep_a;
 	gb->m[METRIC_peak_rss_bytes].median = keep_b;
 
+	/* Many arenas at a smaller cost: a symptom of its own. */
+	struct rundir_group *gg = (struct rundir_group *)rundir_group(rv, "tile-cache", 4, glibc);
+	struct rundir_stat keep_end = gg->m[METRIC_work_end_rss_over_heap],
+	                   keep_up = gg->m[METRIC_blowup];
+	gg->m[METRIC_work_end_rss_over_heap].median = 1.31;
+	gg->m[METRIC_blowup].median = 1.25;
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(!strncmp(g,
+	                "Symptom: under glibc with 4 threads, 6 arenas, more than the threads, "
+	                "and RSS at the end of the work 1.31x the heap",
+	                strlen("Symptom: under glibc with 4 threads, 6 arenas, more than the "
+	                       "threads, and RSS at the end of the work 1.31x the heap")),
+	       "many arenas, named with what they cost (%s)", g);
+	gg->m[METRIC_work_end_rss_over_heap].median = 1.1;
+	gg->m[METRIC_blowup].median = 1.1;
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	expect(!finding(s, n, "Symptom: under glibc with 4 threads")[0],
+	       "many arenas that cost nothing are no symptom");
+	gg->m[METRIC_work_end_rss_over_heap] = keep_end;
+	gg->m[METRIC_blowup] = keep_up;
+
 	/* jemalloc's decay setting is named as the reason it kept memory,
 	 * in the idle finding and in the advice. */
 	snprintf(rv->allocs[je].settings, sizeof(rv->allocs[je].settings),

@@ -22,8 +22,9 @@
 #include "bench/report/report.h"
 #include "common/units.h"
 
-#define RSS_OVER_HEAP 1.5 /* "well above" */
-#define HELD 0.5          /* of the peak, after the idle */
+#define RSS_OVER_HEAP 1.5  /* "well above" */
+#define SOME_OVER_HEAP 1.2 /* what many arenas must cost to be a symptom */
+#define HELD 0.5           /* of the peak, after the idle */
 #define ALL_HELD 0.995
 #define HELD_FLOOR (2 * 1048576.0) /* less is not worth a fix */
 #define MANY_ARENAS 4
@@ -31,7 +32,11 @@
 
 typedef char sentence[REPORT_SENTENCE_MAX];
 
-enum symptom { SY_RSS_OVER_HEAP, SY_HELD, SY_CACHE, SY_N };
+enum symptom { SY_RSS_OVER_HEAP, SY_HELD, SY_CACHE, SY_ARENAS, SY_N };
+
+/* Whether a symptom is about memory during the work (judged, and fixed,
+ * by peak RSS), not after it. */
+static bool during_work(enum symptom sy) { return sy == SY_RSS_OVER_HEAP || sy == SY_ARENAS; }
 
 /* The likely fixes, by the allocator a symptom shows under: the sweep that
  * tests them and what they do, in words. */
@@ -54,6 +59,9 @@ static const struct remedy remedies[] = {
     {"glibc", SY_CACHE, 0, "GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}",
      "a fixed mmap threshold, so large blocks go back to the kernel when freed"},
     {"jemalloc", SY_RSS_OVER_HEAP, 1, "MALLOC_CONF=narenas:{1,2,4}", "fewer arenas"},
+    {"glibc", SY_ARENAS, 0, "GLIBC_TUNABLES=glibc.malloc.arena_max={1,2,4}",
+     "fewer arenas, so memory one thread frees is reused by the others"},
+    {"jemalloc", SY_ARENAS, 0, "MALLOC_CONF=narenas:{1,2,4}", "fewer arenas"},
     {"jemalloc", SY_RSS_OVER_HEAP, -1, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
      "a shorter decay, so freed pages go back to the kernel during the work too"},
     {"jemalloc", SY_HELD, 0, "MALLOC_CONF=dirty_decay_ms:{0,1000}",
@@ -75,7 +83,7 @@ static const struct remedy remedies[] = {
  * end of a phase may catch a moment when the freed memory was reused). */
 static int symptom_metric(const struct rundir *rv, const char *w, int t, int a, enum symptom sy)
 {
-	if (sy != SY_RSS_OVER_HEAP)
+	if (!during_work(sy))
 		return METRIC_idle_end_rss_bytes;
 	double end = rundir_median(rv, w, t, a, METRIC_work_end_rss_over_heap);
 	double peak = rundir_median(rv, w, t, a, METRIC_blowup);
@@ -99,6 +107,17 @@ static bool shows(const struct rundir *rv, const char *w, int t, int a, enum sym
 		return held >= HELD && held < ALL_HELD && rss >= HELD_FLOOR;
 	case SY_CACHE:
 		return held >= ALL_HELD && rss >= HELD_FLOOR;
+	case SY_ARENAS: {
+		/* More arenas than the workload's threads, as glibc and jemalloc
+		 * count them, with RSS above the heap but short of the first
+		 * symptom (which names the arenas itself). */
+		double arenas = med(rv, w, t, a, METRIC_arenas);
+		double ratio = med(rv, w, t, a, symptom_metric(rv, w, t, a, sy));
+		const char *root = rundir_root_name(rv, a);
+		return (!strcmp(root, "glibc") || !strcmp(root, "jemalloc")) &&
+		       arenas >= MANY_ARENAS && (t < 0 || arenas > t + 1) &&
+		       ratio >= SOME_OVER_HEAP && ratio < RSS_OVER_HEAP;
+	}
 	case SY_N:
 		break;
 	}
@@ -165,6 +184,15 @@ static int symptom_words(const struct rundir *rv, const char *w, int t, int a, e
 			n += snprintf(out + n, len - (size_t)n, ", over %.0f arenas", arenas);
 		return n + snprintf(out + n, len - (size_t)n, ": memory freed but not reused.");
 	}
+	if (sy == SY_ARENAS)
+		return snprintf(
+		    out, len,
+		    "Symptom: under %s, %.0f arenas, more than the threads, and %s %.2fx "
+		    "%s: each arena keeps the memory freed into it.",
+		    whom, arenas,
+		    m == METRIC_work_end_rss_over_heap ? "RSS at the end of the work" : "peak RSS",
+		    med(rv, w, t, a, m),
+		    m == METRIC_work_end_rss_over_heap ? "the heap" : "the peak heap");
 	metrics_format(MU_BYTES, med(rv, w, t, a, METRIC_idle_end_rss_bytes), b, sizeof(b));
 	if (sy == SY_CACHE)
 		return snprintf(
@@ -202,7 +230,7 @@ static int cost_words(const struct rundir *rv, const char *w, int t, int a, int 
  * after the idle when less is held. */
 static int fix_metric(enum symptom sy)
 {
-	return sy == SY_RSS_OVER_HEAP ? METRIC_peak_rss_bytes : METRIC_idle_end_rss_bytes;
+	return during_work(sy) ? METRIC_peak_rss_bytes : METRIC_idle_end_rss_bytes;
 }
 
 static int gain_words(const struct rundir *rv, const char *w, int t, int a, int v, enum symptom sy,
@@ -212,7 +240,7 @@ static int gain_words(const struct rundir *rv, const char *w, int t, int a, int 
 	int m = fix_metric(sy), r = symptom_metric(rv, w, t, a, sy);
 	double fa = med(rv, w, t, a, m), fv = med(rv, w, t, v, m);
 	fix_name(rv, v, name, sizeof(name));
-	if (sy != SY_RSS_OVER_HEAP)
+	if (!during_work(sy))
 		return snprintf(out, len, "%s held %s instead of %s after the idle", name,
 		                metrics_format(MU_BYTES, fv, x, sizeof(x)),
 		                metrics_format(MU_BYTES, fa, y, sizeof(y)));
@@ -314,7 +342,7 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 		else if (isfinite(rv->scale) && rv->scale != 1 && (size_t)n < sizeof(cmd))
 			snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --scale %g", rv->scale);
 	}
-	bool decay = sy != SY_RSS_OVER_HEAP && !strcmp(root, "jemalloc") && !rv->is_exec;
+	bool decay = !during_work(sy) && !strcmp(root, "jemalloc") && !rv->is_exec;
 	return snprintf(out, len, "%s a suggestion, not measured: %s%s%s, run `wimm %s%s`.", lead,
 	                r ? "the likely fix is " : "", r ? r->what : "",
 	                r ? ". To measure it" : "to compare the other allocators", cmd,
@@ -341,7 +369,7 @@ static int advise(const struct rundir *rv, const char *w, int t, int a, enum sym
 		    " None of the %d variant%s of %s this run measured lowered its %s by a "
 		    "tenth",
 		    nran, nran == 1 ? "" : "s", rundir_root_name(rv, a),
-		    sy == SY_RSS_OVER_HEAP ? "peak RSS" : "RSS after the idle");
+		    during_work(sy) ? "peak RSS" : "RSS after the idle");
 	suggestion(rv, w, t, a, sy, nran, out + n, len - (size_t)n);
 	return 1;
 }
