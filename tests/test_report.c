@@ -384,6 +384,16 @@ TEST(advice)
 	                 "'GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}' "
 	                 "-- ./prog --size '100%'`") != NULL,
 	       "exec: the program's command line (%s)", g);
+	/* Too long to repeat whole: what to add, never a command cut short. */
+	int used = snprintf(rv->command_line, sizeof(rv->command_line), "exec -a glibc -- ./prog");
+	while (used < 900)
+		used += snprintf(rv->command_line + used, sizeof(rv->command_line) - (size_t)used,
+		                 " --option-%d", used);
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	g = finding(s, n, "Symptom: under glibc with 4 threads");
+	expect(strstr(g, "run this command again with `-a glibc --sweep "
+	                 "'GLIBC_TUNABLES=glibc.malloc.mmap_threshold={131072,1048576}'`.") != NULL,
+	       "a command line too long: what to add (%s)", g);
 	rundir_destroy(rv);
 }
 

@@ -128,10 +128,10 @@ static bool shows(const struct rundir *rv, const char *w, int t, int a, enum sym
 static void fix_name(const struct rundir *rv, int v, char *buf, size_t len)
 {
 	const struct rundir_alloc *ra = &rv->allocs[v];
-	int n = snprintf(buf, len, "%s", ra->name);
+	int n = report_cat(buf, len, 0, "%s", ra->name);
 	for (int i = 0; i < ra->nsweep && i < rv->nsweeps && n > 0 && (size_t)n < len; i++)
-		n += snprintf(buf + n, len - (size_t)n, "%s%s=%s%s", i ? ", " : " (",
-		              rv->sweeps[i].label, ra->sweep[i], i == ra->nsweep - 1 ? ")" : "");
+		n = report_cat(buf, len, n, "%s%s=%s%s", i ? ", " : " (", rv->sweeps[i].label,
+		               ra->sweep[i], i == ra->nsweep - 1 ? ")" : "");
 }
 
 /* The variant of a's allocator with the lowest figure m on block (w, t),
@@ -181,12 +181,12 @@ static int symptom_words(const struct rundir *rv, const char *w, int t, int a, e
 		 * its thread caches. */
 		const char *root = rundir_root_name(rv, a);
 		if (arenas >= MANY_ARENAS && (!strcmp(root, "glibc") || !strcmp(root, "jemalloc")))
-			n += snprintf(out + n, len - (size_t)n, ", over %.0f arenas", arenas);
-		return n + snprintf(out + n, len - (size_t)n, ": memory freed but not reused.");
+			n = report_cat(out, len, n, ", over %.0f arenas", arenas);
+		return report_cat(out, len, n, ": memory freed but not reused.");
 	}
 	if (sy == SY_ARENAS)
-		return snprintf(
-		    out, len,
+		return report_cat(
+		    out, len, 0,
 		    "Symptom: under %s, %.0f arenas, more than the threads, and %s %.2fx "
 		    "%s: each arena keeps the memory freed into it.",
 		    whom, arenas,
@@ -195,18 +195,19 @@ static int symptom_words(const struct rundir *rv, const char *w, int t, int a, e
 		    m == METRIC_work_end_rss_over_heap ? "the heap" : "the peak heap");
 	metrics_format(MU_BYTES, med(rv, w, t, a, METRIC_idle_end_rss_bytes), b, sizeof(b));
 	if (sy == SY_CACHE)
-		return snprintf(
-		    out, len,
+		return report_cat(
+		    out, len, 0,
 		    "Symptom: under %s, all of the peak stayed resident after the program "
 		    "freed its memory (%s at the end of the idle): a cache that does not "
 		    "return memory.",
 		    whom, b);
-	int n = snprintf(out, len,
-	                 "Symptom: under %s, %.0f%% of the peak (%s) was still resident at the end "
-	                 "of the idle, after the program freed its memory",
-	                 whom, 100 * med(rv, w, t, a, METRIC_idle_end_over_peak), b);
+	int n =
+	    report_cat(out, len, 0,
+	               "Symptom: under %s, %.0f%% of the peak (%s) was still resident at the end "
+	               "of the idle, after the program freed its memory",
+	               whom, 100 * med(rv, w, t, a, METRIC_idle_end_over_peak), b);
 	n += report_decay_reason(rv, w, t, a, out + n, len - (size_t)n);
-	return n + snprintf(out + n, len - (size_t)n, ".");
+	return report_cat(out, len, n, ".");
 }
 
 /* "at 1.05x its CPU time (372 ms against 355 ms)". */
@@ -216,12 +217,12 @@ static int cost_words(const struct rundir *rv, const char *w, int t, int a, int 
 	double ca = med(rv, w, t, a, METRIC_cpu_s), cv = med(rv, w, t, v, METRIC_cpu_s);
 	char x[32], y[32];
 	if (isnan(ca) || isnan(cv) || ca <= 0)
-		return snprintf(out, len, " (its CPU time is n/a)");
+		return report_cat(out, len, 0, " (its CPU time is n/a)");
 	units_format_duration(cv, x, sizeof(x));
 	units_format_duration(ca, y, sizeof(y));
-	return snprintf(out, len, " at %.2fx %s's CPU time (%s against %s%s)", cv / ca,
-	                rv->allocs[a].name, x, y,
-	                rv->reps > 1 ? ", medians" : "; one run each: a single time is noisy");
+	return report_cat(out, len, 0, " at %.2fx %s's CPU time (%s against %s%s)", cv / ca,
+	                  rv->allocs[a].name, x, y,
+	                  rv->reps > 1 ? ", medians" : "; one run each: a single time is noisy");
 }
 
 /* The figure a fix is judged on, lower is better: what the user pays.
@@ -241,19 +242,19 @@ static int gain_words(const struct rundir *rv, const char *w, int t, int a, int 
 	double fa = med(rv, w, t, a, m), fv = med(rv, w, t, v, m);
 	fix_name(rv, v, name, sizeof(name));
 	if (!during_work(sy))
-		return snprintf(out, len, "%s held %s instead of %s after the idle", name,
-		                metrics_format(MU_BYTES, fv, x, sizeof(x)),
-		                metrics_format(MU_BYTES, fa, y, sizeof(y)));
-	int n = snprintf(out, len, "%s peaked at %s instead of %s", name,
-	                 metrics_format(MU_BYTES, fv, x, sizeof(x)),
-	                 metrics_format(MU_BYTES, fa, y, sizeof(y)));
+		return report_cat(out, len, 0, "%s held %s instead of %s after the idle", name,
+		                  metrics_format(MU_BYTES, fv, x, sizeof(x)),
+		                  metrics_format(MU_BYTES, fa, y, sizeof(y)));
+	int n = report_cat(out, len, 0, "%s peaked at %s instead of %s", name,
+	                   metrics_format(MU_BYTES, fv, x, sizeof(x)),
+	                   metrics_format(MU_BYTES, fa, y, sizeof(y)));
 	double ra = med(rv, w, t, a, r), rv_ = med(rv, w, t, v, r);
 	if (!isnan(ra) && !isnan(rv_))
-		n += snprintf(out + n, len - (size_t)n, " (%s %.2fx instead of %.2fx)",
-		              r == METRIC_work_end_rss_over_heap
-		                  ? "RSS / heap at the end of the work"
-		                  : "peak RSS / peak heap",
-		              rv_, ra);
+		n = report_cat(out, len, n, " (%s %.2fx instead of %.2fx)",
+		               r == METRIC_work_end_rss_over_heap
+		                   ? "RSS / heap at the end of the work"
+		                   : "peak RSS / peak heap",
+		               rv_, ra);
 	return n;
 }
 
@@ -329,12 +330,12 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 		/* The program's own command line, as the run recorded it quoted. */
 		const char *dd = strstr(rv->command_line, " -- ");
 		if (!dd || !printable(dd))
-			return snprintf(out, len, "%s", nran ? "." : " No fix for it ran.");
+			return report_cat(out, len, 0, "%s", nran ? "." : " No fix for it ran.");
 		snprintf(cmd, sizeof(cmd), "exec -a %s%s -- %s", root, sweep, dd + 4);
 	} else {
 		workload_arg(rv, w, arg, sizeof(arg));
 		if (!arg[0])
-			return snprintf(out, len, "%s", nran ? "." : " No fix for it ran.");
+			return report_cat(out, len, 0, "%s", nran ? "." : " No fix for it ran.");
 		int n = snprintf(cmd, sizeof(cmd), "run %s -t %d -a %s%s", arg, t, root, sweep);
 		/* As small as the run was: --quick also shortens the idles. */
 		if (strstr(rv->command_line, " --quick") && (size_t)n < sizeof(cmd))
@@ -343,10 +344,22 @@ static int suggestion(const struct rundir *rv, const char *w, int t, int a, enum
 			snprintf(cmd + n, sizeof(cmd) - (size_t)n, " --scale %g", rv->scale);
 	}
 	bool decay = !during_work(sy) && !strcmp(root, "jemalloc") && !rv->is_exec;
-	return snprintf(out, len, "%s a suggestion, not measured: %s%s%s, run `wimm %s%s`.", lead,
-	                r ? "the likely fix is " : "", r ? r->what : "",
-	                r ? ". To measure it" : "to compare the other allocators", cmd,
-	                decay ? " --idle 12s" : "");
+#define SUGGESTION "%s a suggestion, not measured: %s%s%s, run `wimm %s%s`."
+	const char *what = r ? r->what : "",
+	           *how = r ? ". To measure it" : "to compare the other allocators";
+	const char *idle = decay ? " --idle 12s" : "";
+	/* A command cut short would mislead: too long a program's command
+	 * line, and only what to add is said. */
+	if ((size_t)snprintf(NULL, 0, SUGGESTION, lead, r ? "the likely fix is " : "", what, how,
+	                     cmd, idle) >= len)
+		return report_cat(
+		    out, len, 0,
+		    "%s a suggestion, not measured: %s%s%s, run this command again with "
+		    "`-a %s%s`.",
+		    lead, r ? "the likely fix is " : "", what, how, root, sweep);
+	return report_cat(out, len, 0, SUGGESTION, lead, r ? "the likely fix is " : "", what, how,
+	                  cmd, idle);
+#undef SUGGESTION
 }
 
 static int advise(const struct rundir *rv, const char *w, int t, int a, enum symptom sy, char *out)
@@ -357,15 +370,15 @@ static int advise(const struct rundir *rv, const char *w, int t, int a, enum sym
 	int v = best_variant(rv, w, t, a, m, &nran);
 	double fa = med(rv, w, t, a, m);
 	if (v >= 0 && med(rv, w, t, v, m) <= fa * BETTER) {
-		n += snprintf(out + n, len - (size_t)n, " Measured fix: ");
+		n = report_cat(out, len, n, " Measured fix: ");
 		n += gain_words(rv, w, t, a, v, sy, out + n, len - (size_t)n);
 		n += cost_words(rv, w, t, a, v, out + n, len - (size_t)n);
 		snprintf(out + n, len - (size_t)n, ".");
 		return 1;
 	}
 	if (nran)
-		n += snprintf(
-		    out + n, len - (size_t)n,
+		n = report_cat(
+		    out, len, n,
 		    " None of the %d variant%s of %s this run measured lowered its %s by a "
 		    "tenth",
 		    nran, nran == 1 ? "" : "s", rundir_root_name(rv, a),

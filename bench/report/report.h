@@ -64,6 +64,12 @@ int report_decay_reason(const struct rundir *rv, const char *w, int t, int a, ch
 #define REPORT_TERMINAL_ADVICE 3 /* a workload, at the end of a run */
 void report_print_findings(FILE *out, const struct rundir *rv, int width);
 
+/* Appends printf-style text at out + n (out holds len bytes, n what it
+ * holds already): the new length, never more than len - 1, so chained
+ * appends cannot run past the end. */
+int report_cat(char *out, size_t len, int n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Writes s with & < > " ' escaped, so no text from a YAML file or a
  * command line can become markup. */
 void report_html_text(FILE *f, const char *s);

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,21 @@ static double idle_seconds(const struct rundir *rv, const char *w, int t)
 				return c->phases[i].end_s - c->phases[i].start_s;
 	}
 	return NAN;
+}
+
+int report_cat(char *out, size_t len, int n, const char *fmt, ...)
+{
+	if (len == 0)
+		return 0;
+	if (n < 0 || (size_t)n >= len)
+		return (int)len - 1;
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(out + n, len - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return n;
+	return (size_t)n + (size_t)k >= len ? (int)len - 1 : n + k;
 }
 
 int report_decay_reason(const struct rundir *rv, const char *w, int t, int a, char *out, size_t len)

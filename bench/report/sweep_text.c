@@ -48,7 +48,7 @@ static int line_sentence(const struct rundir *rv, const char *w, int t, int s, i
 	if (t >= 0)
 		snprintf(thr, sizeof(thr), " with %d thread%s", t, t == 1 ? "" : "s");
 	/* The line's name: its allocator and the other sweeps' values. */
-	n = snprintf(lname, sizeof(lname), "%s", from);
+	n = report_cat(lname, sizeof(lname), 0, "%s", from);
 	for (int k = 0; k < rv->allocs[first].nsweep && n > 0 && (size_t)n < sizeof(lname); k++)
 		if (k != s)
 			n += snprintf(lname + n, sizeof(lname) - (size_t)n, " (%s=%s)",
@@ -75,25 +75,23 @@ static int line_sentence(const struct rundir *rv, const char *w, int t, int s, i
 		                "its %s without the setting (%s %s).",
 		                sw->label, thr, lname, metrics_format(MU_BYTES, bv, x, sizeof(x)),
 		                sw->label, list);
-	n = snprintf(out, len, "Sweeping %s%s, %s's peak RSS was lowest at %s=%s: %s", sw->label,
-	             thr, lname, sw->label, rv->allocs[best].sweep[s],
-	             metrics_format(MU_BYTES, pb, x, sizeof(x)));
+	n = report_cat(out, len, 0, "Sweeping %s%s, %s's peak RSS was lowest at %s=%s: %s",
+	               sw->label, thr, lname, sw->label, rv->allocs[best].sweep[s],
+	               metrics_format(MU_BYTES, pb, x, sizeof(x)));
 	if (!isnan(bv))
-		n += snprintf(out + n, len - (size_t)n, " against %s without the setting",
-		              metrics_format(MU_BYTES, bv, y, sizeof(y)));
+		n = report_cat(out, len, n, " against %s without the setting",
+		               metrics_format(MU_BYTES, bv, y, sizeof(y)));
 	double cb = med(rv, w, t, best, METRIC_cpu_s);
 	double c0 = base >= 0 ? med(rv, w, t, base, METRIC_cpu_s) : NAN;
 	if (!isnan(cb) && !isnan(c0) && c0 > 0)
-		n +=
-		    snprintf(out + n, len - (size_t)n, ", at %.2fx its CPU time (%s against %s%s);",
-		             cb / c0, units_format_duration(cb, x, sizeof(x)),
-		             units_format_duration(c0, y, sizeof(y)),
-		             rv->reps > 1 ? ", medians" : "; one run each");
+		n = report_cat(out, len, n, ", at %.2fx its CPU time (%s against %s%s);", cb / c0,
+		               units_format_duration(cb, x, sizeof(x)),
+		               units_format_duration(c0, y, sizeof(y)),
+		               rv->reps > 1 ? ", medians" : "; one run each");
 	else if (!isnan(cb))
-		n += snprintf(out + n, len - (size_t)n, ", in %s of CPU time;",
-		              units_format_duration(cb, x, sizeof(x)));
-	snprintf(out + n, len - (size_t)n, "%s peak RSS by %s: %s.", isnan(cb) ? ";" : "",
-	         sw->label, list);
+		n = report_cat(out, len, n, ", in %s of CPU time;",
+		               units_format_duration(cb, x, sizeof(x)));
+	report_cat(out, len, n, "%s peak RSS by %s: %s.", isnan(cb) ? ";" : "", sw->label, list);
 	return 1;
 }
 
