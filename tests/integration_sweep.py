@@ -75,6 +75,14 @@ def sweep_and_inline(tmp):
     check(allocs["glibc"]["sweep"] is None and allocs["glibc"]["derived_from"] is None,
           "the allocator itself runs as the reference, with no sweep value")
     check(meta["idle_s"] == 0.3, f"meta.json records --idle: {meta['idle_s']}")
+    fig = os.path.join(os.path.realpath(os.path.join(out, "latest")), "plots",
+                       os.path.basename(WORKLOAD).rsplit(".", 1)[0] + "-t2-sweep-arena_max.vars")
+    vars_ = open(fig).read() if os.path.exists(fig) else ""
+    lt = next((ln for ln in vars_.splitlines() if ln.startswith("array lt_of")), "")
+    lines = next((ln for ln in vars_.splitlines() if ln.startswith("array line[")), "")
+    ids = lt.split("= [")[-1].rstrip("]").split(", ") if lt else []
+    check(lines.count('"') == 4 and len(ids) == 2 and len(set(ids)) == 2,
+          f"the sweep figure: one line per allocator swept, each its own style ({lines}; {lt})")
     rest = [p for c in summary["cells"] for p in c["phases"] if p["name"] == "rest"]
     check(rest and all(0.29 <= p["duration_s"] <= 0.6 for p in rest),
           f"every idle phase lasted --idle 300ms (the workload says 100 ms): "

@@ -106,6 +106,20 @@ static int find_lines(const struct rundir *d, const struct rundir_block *b, int 
 		}
 		ln[l].at[v] = a;
 	}
+	/* Lines that would share a colour (one allocator, the other sweeps'
+	 * values held at several values) each take their first point's: a
+	 * shade and dash of its own. */
+	int same[MAX_LINES] = {0};
+	for (int l = 0; l < n; l++)
+		for (int k = 0; k < n; k++)
+			same[l] += ln[k].colour == ln[l].colour;
+	for (int l = 0; l < n; l++) {
+		for (int v = 0; same[l] > 1 && v < RUNDIR_SWEEP_VALUES; v++)
+			if (ln[l].at[v] >= 0) {
+				ln[l].colour = ln[l].at[v];
+				break;
+			}
+	}
 	return n;
 }
 

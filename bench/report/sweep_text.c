@@ -47,12 +47,17 @@ static int line_sentence(const struct rundir *rv, const char *w, int t, int s, i
 	size_t used = 0;
 	if (t >= 0)
 		snprintf(thr, sizeof(thr), " with %d thread%s", t, t == 1 ? "" : "s");
-	/* The line's name: its allocator and the other sweeps' values. */
-	n = report_cat(lname, sizeof(lname), 0, "%s", from);
-	for (int k = 0; k < rv->allocs[first].nsweep && n > 0 && (size_t)n < sizeof(lname); k++)
+	/* The other sweeps' values, held along the line. */
+	char held[160] = "";
+	n = 0;
+	for (int k = 0; k < rv->allocs[first].nsweep; k++)
 		if (k != s)
-			n += snprintf(lname + n, sizeof(lname) - (size_t)n, " (%s=%s)",
-			              rv->sweeps[k].label, rv->allocs[first].sweep[k]);
+			n = report_cat(held, sizeof(held), n, "%s%s=%s", n ? ", " : " (",
+			               rv->sweeps[k].label, rv->allocs[first].sweep[k]);
+	if (n)
+		report_cat(held, sizeof(held), n, " held)");
+	const char *without = n ? "without the settings" : "without the setting";
+	snprintf(lname, sizeof(lname), "%s", from);
 	for (int i = 0; i < sw->nvalues; i++)
 		for (int v = 0; v < rv->nallocs; v++) {
 			double pv = med(rv, w, t, v, METRIC_peak_rss_bytes);
@@ -70,17 +75,18 @@ static int line_sentence(const struct rundir *rv, const char *w, int t, int s, i
 		return 0;
 	double pb = med(rv, w, t, best, METRIC_peak_rss_bytes);
 	if (!isnan(bv) && pb > bv * NOTICEABLE)
-		return snprintf(out, len,
-		                "Sweeping %s%s, no value lowered %s's peak RSS by 5%% or more from "
-		                "its %s without the setting (%s %s).",
-		                sw->label, thr, lname, metrics_format(MU_BYTES, bv, x, sizeof(x)),
-		                sw->label, list);
-	n = report_cat(out, len, 0, "Sweeping %s%s, %s's peak RSS was lowest at %s=%s: %s",
-	               sw->label, thr, lname, sw->label, rv->allocs[best].sweep[s],
+		return report_cat(out, len, 0,
+		                  "Sweeping %s%s%s, no value lowered %s's peak RSS by 5%% or more "
+		                  "from its %s %s (%s %s).",
+		                  sw->label, thr, held, lname,
+		                  metrics_format(MU_BYTES, bv, x, sizeof(x)), without, sw->label,
+		                  list) > 0;
+	n = report_cat(out, len, 0, "Sweeping %s%s%s, %s's peak RSS was lowest at %s=%s: %s",
+	               sw->label, thr, held, lname, sw->label, rv->allocs[best].sweep[s],
 	               metrics_format(MU_BYTES, pb, x, sizeof(x)));
 	if (!isnan(bv))
-		n = report_cat(out, len, n, " against %s without the setting",
-		               metrics_format(MU_BYTES, bv, y, sizeof(y)));
+		n = report_cat(out, len, n, " against %s %s",
+		               metrics_format(MU_BYTES, bv, y, sizeof(y)), without);
 	double cb = med(rv, w, t, best, METRIC_cpu_s);
 	double c0 = base >= 0 ? med(rv, w, t, base, METRIC_cpu_s) : NAN;
 	if (!isnan(cb) && !isnan(c0) && c0 > 0)
