@@ -83,8 +83,7 @@ struct rundir_workload {
 struct rundir_phase {
 	char name[WIMM_NAME_MAX];
 	int samples;
-	double start_s, end_s;                /* NaN when the phase had no sample */
-	double rss_end_bytes, heap_end_bytes; /* at its last sample; NaN: n/a */
+	double start_s, end_s; /* NaN when the phase had no sample */
 };
 
 struct rundir_cell {

@@ -332,9 +332,7 @@ static int read_phases(struct rundir_cell *c, struct json_object *list, const ch
 #undef CHECK_
 		if (jsonr_figure(&at, p, "samples", JSONR_WHOLE, &samples) ||
 		    jsonr_figure(&at, p, "start_s", JSONR_NONNEG, &rp->start_s) ||
-		    jsonr_figure(&at, p, "end_s", JSONR_NONNEG, &rp->end_s) ||
-		    jsonr_figure(&at, p, "rss_end_bytes", JSONR_WHOLE, &rp->rss_end_bytes) ||
-		    jsonr_figure(&at, p, "heap_end_bytes", JSONR_WHOLE, &rp->heap_end_bytes))
+		    jsonr_figure(&at, p, "end_s", JSONR_NONNEG, &rp->end_s))
 			return -EINVAL;
 		if (samples > 1e9)
 			return jsonr_fail(&at, "samples", "out of range (%g)", samples);
