@@ -454,6 +454,7 @@ TEST(sweep_finding)
 	int fix[2] = {arena1, tc};
 	for (int i = 0; i < 2; i++) {
 		snprintf(rv->allocs[fix[i]].derived_from, WIMM_NAME_MAX, "glibc");
+		snprintf(rv->allocs[fix[i]].variant_of, WIMM_NAME_MAX, "glibc");
 		rv->allocs[fix[i]].nsweep = 1;
 		snprintf(rv->allocs[fix[i]].sweep[0], RUNDIR_VALUE_MAX, "%s", i ? "8" : "1");
 	}
@@ -480,6 +481,22 @@ TEST(sweep_finding)
 	       "no best value without a gain (%s)", n ? s[0] : "");
 	n = report_findings(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
 	expect(finding(s, n, "Sweeping arena_max")[0] != '\0', "the findings carry it");
+	/* A setting only its allocator reads. */
+	int je = find_alloc(rv, "jemalloc");
+	snprintf(rv->sweeps[0].variable, sizeof(rv->sweeps[0].variable), "GLIBC_TUNABLES");
+	expect(report_sweep_applies(rv, glibc, &rv->sweeps[0]) &&
+	           !report_sweep_applies(rv, je, &rv->sweeps[0]),
+	       "glibc.malloc.* reaches glibc, not jemalloc");
+	struct rundir_sweep other = {.variable = "MALLOC_CONF", .setting = "dirty_decay_ms"};
+	expect(report_sweep_applies(rv, je, &other) && !report_sweep_applies(rv, glibc, &other),
+	       "MALLOC_CONF reaches jemalloc, not glibc");
+	struct rundir_sweep any = {.variable = "MY_PROGRAM_POOL", .setting = "MY_PROGRAM_POOL"};
+	expect(report_sweep_applies(rv, je, &any), "a program's own variable may reach any");
+	/* The line of an allocator the setting does not reach: no finding. */
+	snprintf(rv->allocs[arena1].variant_of, WIMM_NAME_MAX, "jemalloc");
+	snprintf(rv->allocs[tc].variant_of, WIMM_NAME_MAX, "jemalloc");
+	n = report_sweep_findings(rv, "tile-cache", 4, s, REPORT_MAX_FINDINGS);
+	expect_int(n, 0);
 	rundir_destroy(rv);
 }
 

@@ -144,6 +144,13 @@ static int best_variant(const struct rundir *rv, const char *w, int t, int a, in
 		double x = med(rv, w, t, v, m);
 		if (v == a || strcmp(rundir_root_name(rv, v), rundir_root_name(rv, a)) || isnan(x))
 			continue;
+		/* A sweep value of a setting the allocator does not read is no
+		 * variant of it, whatever its figures. */
+		bool reaches = rv->allocs[v].nsweep == 0;
+		for (int k = 0; k < rv->allocs[v].nsweep && k < rv->nsweeps; k++)
+			reaches |= report_sweep_applies(rv, v, &rv->sweeps[k]);
+		if (!reaches)
+			continue;
 		++*nran;
 		if (best < 0 || x < med(rv, w, t, best, m))
 			best = v;

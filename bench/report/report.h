@@ -42,6 +42,12 @@ int report_findings(const struct rundir *rv, const char *workload, char (*out)[R
 int report_sweep_findings(const struct rundir *rv, const char *workload, int threads,
                           char (*out)[REPORT_SENTENCE_MAX], int max);
 
+/* Whether sweep sw can change allocator a at all: glibc.malloc.* settings
+ * reach only glibc, MALLOC_CONF only jemalloc, TCMALLOC_* only tcmalloc,
+ * MIMALLOC_* only mimalloc (by the allocator it is a variant of); any
+ * other variable may reach any. */
+bool report_sweep_applies(const struct rundir *rv, int a, const struct rundir_sweep *sw);
+
 /* Advice about one workload: for each allocator showing a symptom (RSS
  * well above the heap, memory held after freeing, a cache that keeps all,
  * many arenas), the symptom in words and the fix the run measured with

@@ -101,13 +101,34 @@ static int line_sentence(const struct rundir *rv, const char *w, int t, int s, i
 	return 1;
 }
 
+bool report_sweep_applies(const struct rundir *rv, int a, const struct rundir_sweep *sw)
+{
+	static const struct {
+		const char *prefix, *root;
+	} owners[] = {{"glibc.malloc.", "glibc"},
+	              {"MALLOC_CONF", "jemalloc"},
+	              {"TCMALLOC_", "tcmalloc"},
+	              {"MIMALLOC_", "mimalloc"}};
+	const char *root = rundir_root_name(rv, a);
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		size_t k = strlen(owners[i].prefix);
+		if (!strncmp(sw->setting, owners[i].prefix, k) ||
+		    !strncmp(sw->variable, owners[i].prefix, k))
+			return !strcmp(root, owners[i].root);
+	}
+	return true;
+}
+
 int report_sweep_findings(const struct rundir *rv, const char *w, int t,
                           char (*out)[REPORT_SENTENCE_MAX], int max)
 {
 	int n = 0;
 	for (int s = 0; s < rv->nsweeps && n < max; s++)
 		for (int a = 0; a < rv->nallocs && n < max; a++) {
-			bool first = rv->allocs[a].nsweep > s && rv->allocs[a].derived_from[0];
+			/* A setting the allocator does not read is no finding (its
+			 * figure still shows the noise of it). */
+			bool first = rv->allocs[a].nsweep > s && rv->allocs[a].derived_from[0] &&
+			             report_sweep_applies(rv, a, &rv->sweeps[s]);
 			for (int b = 0; b < a && first; b++)
 				first = !on_line(rv, b, a, s);
 			if (first && line_sentence(rv, w, t, s, a, out[n], REPORT_SENTENCE_MAX))
