@@ -39,15 +39,32 @@ static inline int64_t procself_vmhwm(void)
 	return p ? strtoll(p + 6, NULL, 10) * 1024 : -1;
 }
 
-/* Current RSS in bytes (statm), or -1. */
-static inline int64_t procself_rss(void)
+/* Current RSS in bytes (statm), or -1; with file, also its file-backed and
+ * shared part (statm's third field) from the same read, or -1. */
+static inline int64_t procself_statm(int64_t *file)
 {
 	char buf[128];
-	long long size, resident;
-	if (procself_read("statm", buf, sizeof(buf)) ||
-	    sscanf(buf, "%lld %lld", &size, &resident) != 2)
+	long long size, resident, shared;
+	if (file)
+		*file = -1;
+	if (procself_read("statm", buf, sizeof(buf)))
 		return -1;
+	int got = sscanf(buf, "%lld %lld %lld", &size, &resident, &shared);
+	if (got < 2)
+		return -1;
+	if (file && got == 3)
+		*file = (int64_t)shared * sysconf(_SC_PAGESIZE);
 	return (int64_t)resident * sysconf(_SC_PAGESIZE);
 }
+
+static inline int64_t procself_rss(void) { return procself_statm(NULL); }
+
+/* Stores RSS and its file part, read together, into two fields. */
+#define procself_store_statm(rss_field, file_field)                                                \
+	do {                                                                                       \
+		int64_t file_;                                                                     \
+		atomic_store(rss_field, procself_statm(&file_));                                   \
+		atomic_store(file_field, file_);                                                   \
+	} while (0)
 
 #endif

@@ -39,6 +39,7 @@ void scoreboard_init(struct scoreboard *sb)
 	for (int i = 0; i <= SCOREBOARD_PHASES; i++) {
 		atomic_store(&snaps[i]->heap_bytes, -1);
 		atomic_store(&snaps[i]->rss_bytes, -1);
+		atomic_store(&snaps[i]->file_bytes, -1);
 		atomic_store(&snaps[i]->alloc_in_use_bytes, -1);
 		atomic_store(&snaps[i]->alloc_system_bytes, -1);
 		atomic_store(&snaps[i]->alloc_resident_bytes, -1);

@@ -84,6 +84,7 @@ struct sb_snapshot {
 	_Atomic int64_t t_ns;
 	_Atomic int64_t heap_bytes; /* the worker's exact live count */
 	_Atomic int64_t rss_bytes;
+	_Atomic int64_t file_bytes; /* of RSS, file-backed and shared (statm) */
 	_Atomic int64_t alloc_in_use_bytes, alloc_system_bytes, alloc_resident_bytes, arenas;
 };
 

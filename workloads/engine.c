@@ -161,7 +161,7 @@ void engine_checkpoint(struct gen_ctx *ctx)
 			struct sb_snapshot *at = &sb->checkpoints[i].at;
 			atomic_store(&at->t_ns, engine_now_ns());
 			atomic_store(&at->heap_bytes, live);
-			atomic_store(&at->rss_bytes, procself_rss());
+			procself_store_statm(&at->rss_bytes, &at->file_bytes);
 			/* No probe (--no-probe) or none that answers: the
 			 * allocator's figures stay n/a. */
 			scoreboard_probe_request(sb, i, PROBE_WAIT_NS);

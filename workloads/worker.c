@@ -159,7 +159,7 @@ static void setup_checkpoint_stats(struct engine_opts *opts, struct scoreboard *
 static int finish(struct scoreboard *sb, int rc)
 {
 	atomic_store(&sb->exit.heap_bytes, scoreboard_live_bytes(sb));
-	atomic_store(&sb->exit.rss_bytes, procself_rss());
+	procself_store_statm(&sb->exit.rss_bytes, &sb->exit.file_bytes);
 	atomic_store(&sb->exit.t_ns, engine_now_ns());
 	int64_t hwm = procself_vmhwm();
 	if (hwm > atomic_load(&sb->vmhwm_bytes))

@@ -274,6 +274,6 @@ void probe_loop_exit_reading(void)
 		return; /* its slot has the reading; the exit snapshot is the writer's */
 	struct sb_snapshot *s = &sb->exit;
 	store_snapshot(s, &f);
-	store(&s->rss_bytes, procself_rss());
+	procself_store_statm(&s->rss_bytes, &s->file_bytes);
 	store(&s->t_ns, (int64_t)clock_ns(CLOCK_MONOTONIC));
 }

@@ -52,6 +52,30 @@
 
 #define METRICS_MIB (1024.0 * 1024.0)
 
+/* The parts of RSS at one instant (bench/run/split.h), as rows under the
+ * RSS of that instant: at the sampled peak, the end of the work and the
+ * end of the run. "not separable" and "never touched" are n/a when 0, so
+ * their rows show only where some allocator has them. */
+#define CELL_PARTS_(M, at, smp, when)                                                              \
+	M(at##_part_heap_bytes, I, .unit = MU_BYTES, .sampled = smp, .agg = true,                  \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_SUB | SHOW_OPTIONAL, .label = "live heap",       \
+	  .doc = "RSS part: the live heap, " when)                                                 \
+	M(at##_part_unused_bytes, I, .unit = MU_BYTES, .sampled = smp, .agg = true,                \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_SUB | SHOW_OPTIONAL, .label = "held, unused",    \
+	  .doc = "RSS part: held by the allocator but not in use, " when)                          \
+	M(at##_part_foreign_bytes, I, .unit = MU_BYTES, .sampled = smp, .agg = true,               \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_SUB | SHOW_OPTIONAL, .label = "not from malloc", \
+	  .doc = "RSS part: anonymous memory that never came from malloc, " when)                  \
+	M(at##_part_file_bytes, I, .unit = MU_BYTES, .sampled = smp, .agg = true,                  \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_SUB | SHOW_OPTIONAL, .label = "files, shared",   \
+	  .doc = "RSS part: file-backed and shared pages, " when)                                  \
+	M(at##_part_unsplit_bytes, I, .unit = MU_BYTES, .sampled = smp, .agg = true,               \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_SUB | SHOW_OPTIONAL, .label = "not separable",   \
+	  .doc = "RSS part the allocator's figures cannot split (n/a: none), " when)               \
+	M(at##_untouched_bytes, I, .unit = MU_BYTES, .sampled = smp, .agg = true,                  \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_SUB | SHOW_OPTIONAL, .label = "never touched",   \
+	  .doc = "heap beyond RSS: allocated, never touched (n/a: none), " when)
+
 #define CELL_FIELDS(S, M)                                                                          \
 	S(workload, WIMM_NAME_MAX, "workload name")                                                \
 	M(threads, I, .unit = MU_ID, .doc = "thread count from the workload's axis")               \
@@ -70,14 +94,14 @@
 	M(maxrss_bytes, I, .unit = MU_BYTES, .agg = true,                                          \
 	  .doc = "ru_maxrss from wait4 (includes pages inherited at spawn)")                       \
 	M(sampled_peak_rss_bytes, I, .unit = MU_BYTES, .sampled = true, .agg = true,               \
-	  .doc = "largest RSS the sampler saw")                                                    \
+	  .show = SHOW_TABLE | SHOW_REPORT, .label = "RSS, sampled peak",                          \
+	  .doc = "largest RSS the sampler saw; the parts below are that sample's")                 \
+	CELL_PARTS_(M, peak, true, "at the sampled peak (split.h)")                                \
 	M(peak_heap_bytes, I, .unit = MU_BYTES, .agg = true,                                       \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_HISTORY, .label = "peak heap",                   \
 	  .doc = "largest live heap the program held, within peak_heap_error_bytes (see README)")  \
 	M(peak_heap_error_bytes, I, .unit = MU_BYTES, .agg = true,                                 \
 	  .doc = "how far the true peak heap can be from it; 0 = exact")                           \
-	M(final_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                       \
-	  .doc = "RSS at exit (the child's own reading), else the last sample")                    \
 	M(procs, I, .unit = MU_COUNT, .agg = true,                                                 \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "processes",                  \
 	  .doc = "processes of the program's tree (wimm exec; n/a when it started none)")          \
@@ -124,6 +148,10 @@
 	M(work_end_rss_over_heap, F, .unit = MU_RATIO, .sampled = true, .agg = true,               \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "RSS / heap, work end",       \
 	  .doc = "RSS / heap at the end of the work phase (exact with the worker's snapshot)")     \
+	M(work_end_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                    \
+	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "RSS, work end",              \
+	  .doc = "RSS in the worker's snapshot at the end of the work phase (exact)")              \
+	CELL_PARTS_(M, work_end, false, "in the snapshot at the end of the work (exact)")          \
 	M(leak_heap_per_iter_bytes, F, .unit = MU_BYTES_SLOPE, .sampled = true, .agg = true,       \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "leak per iteration",         \
 	  .doc = "heap growth per iteration of a leak phase (fit)")                                \
@@ -139,6 +167,13 @@
 	  .floor = METRICS_MIB, .doc = "RSS at the end of the last idle phase")                    \
 	M(idle_end_over_peak, F, .unit = MU_RATIO, .sampled = true, .agg = true,                   \
 	  .doc = "idle_end_rss_bytes / peak_rss_bytes")                                            \
+	M(final_rss_bytes, I, .unit = MU_BYTES, .agg = true, .show = SHOW_TABLE | SHOW_REPORT,     \
+	  .label = "RSS at the end",                                                               \
+	  .doc = "RSS at exit (the child's own reading), else the last sample")                    \
+	CELL_PARTS_(M, end, false, "at exit (the child's own reading), else at the last sample")   \
+	M(end_held_bytes, I, .unit = MU_BYTES, .agg = true, .show = SHOW_TABLE | SHOW_REPORT,      \
+	  .label = "held by the allocator",                                                        \
+	  .doc = "resident memory the allocator held at the end: heap + unused parts")             \
 	M(minflt, I, .unit = MU_COUNT, .agg = true, .doc = "minor page faults")                    \
 	M(majflt, I, .unit = MU_COUNT, .agg = true, .doc = "major page faults")                    \
 	M(wall_s, F, .unit = MU_SECONDS, .agg = true,                                              \

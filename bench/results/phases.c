@@ -115,6 +115,23 @@ static void leak_growth(const struct phases_running *p, struct phase_stat *st)
 	st->rss_growth_per_iter_bytes = fit(p, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
 }
 
+/* Where RSS was at the snapshot: every figure of one instant, so nothing
+ * is carried (split.h). */
+static void snapshot_parts(const struct phase_snapshot *sn, struct phase_stat *st)
+{
+	struct split_in in = {.rss = sn->rss_bytes,
+	                      .file = sn->file_bytes,
+	                      .heap = sn->heap_bytes >= 0 ? sn->heap_bytes : sn->alloc_in_use_bytes,
+	                      .system = sn->alloc_system_bytes,
+	                      .resident = sn->alloc_resident_bytes,
+	                      .heap_at_system = -1,
+	                      .anon_at_system = -1};
+	struct split_parts p;
+	if (split_compute(&in, &p))
+		return;
+	PHASES_SET_PARTS(st, snapshot, &p);
+}
+
 void phases_compute(const struct phases_acc *a, const struct series_phases *names,
                     const struct workload *w, const struct phase_snapshot *snapshots,
                     struct phase_stats *out)
@@ -138,6 +155,7 @@ void phases_compute(const struct phases_acc *a, const struct series_phases *name
 			if (snapshots[i].rss_bytes > 0)
 				st->snapshot_rss_over_heap = (double)snapshots[i].rss_bytes /
 				                             (double)snapshots[i].heap_bytes;
+			snapshot_parts(&snapshots[i], st);
 		}
 		if (p->samples) {
 			st->start_s = p->start_s;
@@ -188,6 +206,18 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 			                                : ps->p[i].snapshot_rss_over_heap;
 			if (ps->p[i].alloc_end_exact == 1)
 				c->work_end_system_over_in_use = ps->p[i].system_over_in_use_end;
+			if (ps->p[i].snapshot_rss_bytes > 0) {
+				const struct phase_stat *st = &ps->p[i];
+				const struct split_parts p = {
+				    .file = st->snapshot_part_file_bytes,
+				    .heap = st->snapshot_part_heap_bytes,
+				    .unused = st->snapshot_part_unused_bytes,
+				    .foreign = st->snapshot_part_foreign_bytes,
+				    .unsplit = st->snapshot_part_unsplit_bytes,
+				    .untouched = st->snapshot_untouched_bytes};
+				c->work_end_rss_bytes = st->snapshot_rss_bytes;
+				PHASES_SET_PARTS(c, work_end, &p);
+			}
 			break;
 		}
 	}

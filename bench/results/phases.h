@@ -26,8 +26,8 @@ _Static_assert(sizeof(((struct scoreboard *)0)->phase_names[0]) == SERIES_PHASE_
  * parked): heap, RSS and the allocator's figures (read by the probe then)
  * at the same instant; heap <= 0 = none taken, -1 = a figure not read. */
 struct phase_snapshot {
-	int64_t heap_bytes, rss_bytes;
-	int64_t alloc_in_use_bytes, alloc_system_bytes, arenas;
+	int64_t heap_bytes, rss_bytes, file_bytes;
+	int64_t alloc_in_use_bytes, alloc_system_bytes, alloc_resident_bytes, arenas;
 	double duration_s; /* the worker's own clock; NaN when unknown */
 };
 
@@ -50,6 +50,12 @@ struct phase_snapshot {
 	X(snapshot_heap_bytes, I, MU_BYTES, SNAPSHOT, "heap in the worker's exact snapshot")       \
 	X(snapshot_rss_bytes, I, MU_BYTES, SNAPSHOT, "RSS at the same instant")                    \
 	X(snapshot_rss_over_heap, F, MU_RATIO, SNAPSHOT, "their ratio")                            \
+	X(snapshot_part_heap_bytes, I, MU_BYTES, SNAPSHOT, "RSS part there: the live heap")        \
+	X(snapshot_part_unused_bytes, I, MU_BYTES, SNAPSHOT, "RSS part: held, not in use")         \
+	X(snapshot_part_foreign_bytes, I, MU_BYTES, SNAPSHOT, "RSS part: not from malloc")         \
+	X(snapshot_part_file_bytes, I, MU_BYTES, SNAPSHOT, "RSS part: file-backed and shared")     \
+	X(snapshot_part_unsplit_bytes, I, MU_BYTES, SNAPSHOT, "RSS part: not separable")           \
+	X(snapshot_untouched_bytes, I, MU_BYTES, SNAPSHOT, "heap beyond RSS: never touched")       \
 	X(alloc_in_use_end_bytes, I, MU_BYTES, ALWAYS,                                             \
 	  "the allocator's in-use bytes at the phase's end (see alloc_end_exact)")                 \
 	X(alloc_system_end_bytes, I, MU_BYTES, ALWAYS,                                             \
@@ -121,6 +127,17 @@ void phases_acc_finish(struct phases_acc *a);
 void phases_compute(const struct phases_acc *a, const struct series_phases *names,
                     const struct workload *w, const struct phase_snapshot *snapshots,
                     struct phase_stats *out);
+/* Sets the six part figures of cell c at instant `at` (peak, work_end,
+ * end) from p; "not separable" and "never touched" are n/a when 0. */
+#define PHASES_SET_PARTS(c, at, p)                                                                 \
+	do {                                                                                       \
+		(c)->at##_part_heap_bytes = (p)->heap;                                             \
+		(c)->at##_part_unused_bytes = (p)->unused;                                         \
+		(c)->at##_part_foreign_bytes = (p)->foreign;                                       \
+		(c)->at##_part_file_bytes = (p)->file;                                             \
+		(c)->at##_part_unsplit_bytes = (p)->unsplit > 0 ? (p)->unsplit : -1;               \
+		(c)->at##_untouched_bytes = (p)->untouched > 0 ? (p)->untouched : -1;              \
+	} while (0)
 
 /* Cell-level figures that come from the phases: budget, peak RSS over
  * budget, RSS at the end of the last idle phase, RSS / heap at the end of

@@ -55,16 +55,22 @@ static struct timespec to_timespec(int64_t ns)
 	                         .tv_nsec = (long)(ns % NS_PER_S)};
 }
 
-static int64_t read_rss(int fd, long page)
+/* RSS and its file-backed and shared part (statm's third field: RssFile
+ * + RssShmem), from one pread, so they are one instant. Returns RSS or -1. */
+static int64_t read_rss(int fd, long page, int64_t *file)
 {
 	char buf[128];
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	*file = -1;
 	if (n <= 0)
 		return -1;
 	buf[n] = 0;
-	long long size, resident;
-	if (sscanf(buf, "%lld %lld", &size, &resident) != 2)
+	long long size, resident, shared;
+	int got = sscanf(buf, "%lld %lld %lld", &size, &resident, &shared);
+	if (got < 2)
 		return -1;
+	if (got == 3)
+		*file = (int64_t)shared * page;
 	return (int64_t)resident * page;
 }
 
@@ -83,12 +89,14 @@ static void name_phase(const struct runner_cell *c, struct runner_outcome *o, in
 		o->phases.n = i + 1;
 }
 
-/* Adds a row to the outcome's running figures and hands it on (the runner
- * keeps no row); guard: whether the memory guard applies (not to a child
- * that has exited). */
-static void record(const struct runner_cell *c, struct runner_outcome *o, const struct sample *row,
+/* Adds a row, with its parts (split.h), to the outcome's running figures
+ * and hands it on (the runner keeps no row); guard: whether the memory
+ * guard applies (not to a child that has exited). */
+static void record(const struct runner_cell *c, struct runner_outcome *o, const struct sample *in,
                    int guard)
 {
+	struct sample r = *in, *row = &r;
+	series_fill_parts(&o->carry, row);
 	if (row->heap_bytes > o->sampled_peak_heap)
 		o->sampled_peak_heap = row->heap_bytes;
 	if (row->alloc_system_bytes > o->peak_alloc_system)
@@ -97,13 +105,16 @@ static void record(const struct runner_cell *c, struct runner_outcome *o, const 
 		o->peak_alloc_in_use = row->alloc_in_use_bytes;
 	if (row->arenas > o->max_arenas)
 		o->max_arenas = row->arenas;
-	if (row->rss_bytes > o->sampled_peak_rss)
+	if (row->rss_bytes > o->sampled_peak_rss) {
 		o->sampled_peak_rss = row->rss_bytes;
+		o->at_peak = *row;
+	}
 	if (guard && c->mem_guard_bytes > 0 && row->rss_bytes > c->mem_guard_bytes)
 		o->over_guard = 1;
 	o->final_rss = row->rss_bytes;
 	o->last_t_s = row->t_s;
 	o->samples++;
+	o->at_end = *row;
 	name_phase(c, o, row->phase);
 	if (c->on_sample)
 		c->on_sample(c->on_sample_ctx, row);
@@ -113,12 +124,15 @@ static void record(const struct runner_cell *c, struct runner_outcome *o, const 
 static int sample(const struct runner_cell *c, struct runner_outcome *o, int statm, long page,
                   double t, int64_t missed)
 {
-	int64_t rss = read_rss(statm, page);
+	int64_t file;
+	int64_t rss = read_rss(statm, page, &file);
 	/* A zombie's statm reads as zeros: the child has gone, not shrunk. */
 	if (rss <= 0)
 		return 0;
 	struct sample row = {.t_s = t,
 	                     .rss_bytes = rss,
+	                     .rss_file_bytes = file,
+	                     .probe_reads = -1,
 	                     .heap_bytes = -1,
 	                     .alloc_in_use_bytes = -1,
 	                     .alloc_system_bytes = -1,
@@ -138,6 +152,7 @@ static int sample(const struct runner_cell *c, struct runner_outcome *o, int sta
 			row.alloc_system_bytes = o->probe.system_bytes;
 			row.alloc_resident_bytes = o->probe.resident_bytes;
 			row.arenas = o->probe.arenas;
+			row.probe_reads = (int64_t)o->probe.reads;
 		}
 		/* A real program has no scoreboard count: the allocator's
 		 * in-use bytes are the best view of its heap there is. */
@@ -161,6 +176,7 @@ static void exit_row(const struct runner_cell *c, struct runner_outcome *o, int6
 	struct sample row = {
 	    .t_s = (double)(t_ns - t0) / 1e9,
 	    .rss_bytes = rss,
+	    .rss_file_bytes = atomic_load(&e->file_bytes),
 	    .heap_bytes = atomic_load(&e->heap_bytes),
 	    .alloc_in_use_bytes = atomic_load(&e->alloc_in_use_bytes),
 	    .alloc_system_bytes = atomic_load(&e->alloc_system_bytes),
@@ -178,6 +194,7 @@ static void exit_row(const struct runner_cell *c, struct runner_outcome *o, int6
 	if (row.t_s < 0)
 		row.t_s = 0;
 	scoreboard_probe_read(c->sb, &o->probe);
+	row.probe_reads = o->probe.active ? (int64_t)o->probe.reads : -1;
 	record(c, o, &row, 0);
 }
 
@@ -414,6 +431,7 @@ int runner_run(const struct runner_cell *c, struct runner_outcome *o)
 
 	memset(o, 0, sizeof(*o));
 	o->sampled_peak_heap = o->peak_alloc_system = o->peak_alloc_in_use = o->max_arenas = -1;
+	split_carry_init(&o->carry);
 	memset(cap, 0, sizeof(cap));
 	cap[0].fd = cap[0].child_fd = cap[0].out = cap[0].ring = -1;
 	cap[1] = cap[0];

@@ -77,6 +77,11 @@ struct runner_outcome {
 	int64_t sampled_peak_rss;
 	int64_t sampled_peak_heap; /* -1 when never known */
 	int64_t final_rss;
+	/* The sample with the largest RSS, and the last one (the child's exit
+	 * reading when it exited normally), with their parts (split.h);
+	 * rss_bytes 0 when there was none. */
+	struct sample at_peak, at_end;
+	struct split_carry carry; /* the probe's figures between its readings */
 	/* The allocator's view from the probe (-1 when it has no figure). */
 	int64_t peak_alloc_system, peak_alloc_in_use, max_arenas;
 	struct sb_probe_reading probe; /* the last reading */

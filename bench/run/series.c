@@ -53,6 +53,37 @@ const char *series_phase_name(const struct series_phases *p, int i)
 	return p->names[i];
 }
 
+void series_fill_parts(struct split_carry *carry, struct sample *r)
+{
+	struct split_in in = {.rss = r->rss_bytes,
+	                      .file = r->rss_file_bytes,
+	                      .heap = r->heap_bytes,
+	                      .system = r->alloc_system_bytes,
+	                      .resident = r->alloc_resident_bytes,
+	                      .heap_from_reading =
+	                          r->heap_bytes >= 0 && r->heap_bytes == r->alloc_in_use_bytes};
+	struct split_parts p;
+	split_carry_update(carry, r->alloc_system_bytes >= 0 ? r->probe_reads : -1, &in);
+	split_compute(&in, &p);
+	r->part_heap_bytes = p.heap;
+	r->part_unused_bytes = p.unused;
+	r->part_foreign_bytes = p.foreign;
+	r->part_unsplit_bytes = p.unsplit;
+	r->untouched_bytes = p.untouched;
+	if (r->rss_file_bytes > r->rss_bytes)
+		r->rss_file_bytes = p.file;
+}
+
+void series_row_parts(const struct sample *r, struct split_parts *p)
+{
+	*p = (struct split_parts){.file = r->rss_file_bytes > 0 ? r->rss_file_bytes : 0,
+	                          .heap = r->part_heap_bytes,
+	                          .unused = r->part_unused_bytes,
+	                          .foreign = r->part_foreign_bytes,
+	                          .unsplit = r->part_unsplit_bytes,
+	                          .untouched = r->untouched_bytes};
+}
+
 static void put_time(FILE *f, const struct series_phases *p, double v)
 {
 	(void)p;

@@ -6,6 +6,9 @@
  * file that becomes series/<cell>.tsv when the cell is done, and what the
  * summary needs is kept as running figures (runner.h, phases.h). So a run
  * of an hour at 1 ms costs the driver no more memory than one of a second.
+ * The part_ columns are where RSS is: rss_file_bytes + part_heap +
+ * part_unused + part_foreign + part_unsplit == rss_bytes at every row
+ * (split.h), computed as the row is taken (series_fill_parts).
  *
  * Long series at short intervals are stored as envelopes: below
  * SERIES_ENVELOPE_BELOW_NS, once SERIES_FULL_ROWS rows are written, each
@@ -21,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench/run/split.h"
 #include "common/limits.h"
 
 #define SERIES_MAX_PHASES WIMM_SERIES_PHASES
@@ -41,7 +45,14 @@
 	X(phase, int, phase, "index of the phase the workload was in")                             \
 	X(missed_ticks, int64_t, count,                                                            \
 	  "ticks of the interval that passed without a sample just before this row (in an "        \
-	  "envelope: in this row's window)")
+	  "envelope: in this row's window)")                                                       \
+	X(rss_file_bytes, int64_t, bytes, "of RSS, file-backed and shared pages (statm shared)")   \
+	X(probe_reads, int64_t, count, "the probe's readings so far (a change: a new reading)")    \
+	X(part_heap_bytes, int64_t, bytes, "RSS part: the live heap (split.h)")                    \
+	X(part_unused_bytes, int64_t, bytes, "RSS part: held by the allocator, not in use")        \
+	X(part_foreign_bytes, int64_t, bytes, "RSS part: anonymous memory not from malloc")        \
+	X(part_unsplit_bytes, int64_t, bytes, "RSS part: what the figures at hand cannot split")   \
+	X(untouched_bytes, int64_t, bytes, "heap beyond what is resident: never touched")
 
 #define SERIES_FIELD_(name, type, format, doc) type name;
 struct sample {
@@ -54,6 +65,13 @@ struct series_phases {
 	int n;
 	char names[SERIES_MAX_PHASES][SERIES_PHASE_NAME_MAX];
 };
+
+/* Computes a new row's part_* and untouched columns from its others and
+ * the carry of the probe's figures since its last reading (split.h): the
+ * sampler calls it on each row, in order, with the cell's one carry. */
+void series_fill_parts(struct split_carry *carry, struct sample *row);
+/* The parts of a row series_fill_parts has filled. */
+void series_row_parts(const struct sample *row, struct split_parts *p);
 
 /* Phase name of index i: "?" when i is out of range or the name is empty. */
 const char *series_phase_name(const struct series_phases *p, int i);

@@ -418,6 +418,26 @@ static const struct sb_snapshot *snapshot_of(const struct scoreboard *sb, int i)
 	return i < SCOREBOARD_PHASES ? &sb->checkpoints[i].at : &sb->exit;
 }
 
+/* Where RSS was at the sampled peak and at the end (split.h), and what the
+ * allocator held then: its heap and unused parts, or the part that holds
+ * both where it does not count its in-use bytes. */
+static void fill_parts(struct cell_record *c, const struct runner_outcome *o)
+{
+	struct split_parts p;
+	if (o->at_peak.rss_bytes > 0) {
+		series_row_parts(&o->at_peak, &p);
+		PHASES_SET_PARTS(c, peak, &p);
+	}
+	if (o->at_end.rss_bytes <= 0)
+		return;
+	series_row_parts(&o->at_end, &p);
+	PHASES_SET_PARTS(c, end, &p);
+	if (p.heap >= 0 && p.unused >= 0)
+		c->end_held_bytes = p.heap + p.unused;
+	else if (p.heap < 0 && p.foreign >= 0)
+		c->end_held_bytes = p.unsplit;
+}
+
 static void fill_record(struct cell_record *c, const struct runner_outcome *o,
                         const struct scoreboard *sb, int worker)
 {
@@ -450,6 +470,7 @@ static void fill_record(struct cell_record *c, const struct runner_outcome *o,
 		c->arenas = max64(c->arenas, atomic_load(&at->arenas));
 	}
 	c->peak_rss_bytes = rss;
+	fill_parts(c, o);
 	/* A worker tracks its peak heap where it happens (exact, or within
 	 * the error it states); a real program's heap is the allocator's
 	 * in-use figure, known only where the probe read it (n/a without). */
@@ -688,6 +709,8 @@ int session_run_cell(struct session *s, const struct session_cell *sc, size_t in
 		const struct sb_snapshot *at = &sb->checkpoints[i].at;
 		snaps[i].heap_bytes = atomic_load(&at->heap_bytes);
 		snaps[i].rss_bytes = atomic_load(&at->rss_bytes);
+		snaps[i].file_bytes = atomic_load(&at->file_bytes);
+		snaps[i].alloc_resident_bytes = atomic_load(&at->alloc_resident_bytes);
 		snaps[i].alloc_in_use_bytes = atomic_load(&at->alloc_in_use_bytes);
 		snaps[i].alloc_system_bytes = atomic_load(&at->alloc_system_bytes);
 		snaps[i].arenas = atomic_load(&at->arenas);
