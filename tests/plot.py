@@ -55,9 +55,13 @@ def figures_expected(run):
     names = {"summary"}
     for f in glob.glob(os.path.join(run, "series", "*.tsv")):
         stem = os.path.basename(f).rsplit("-r", 1)[0]  # tile-cache-t4-glibc
+        with open(f) as series:
+            parts = "part_unsplit_bytes" in series.readline().split("\t")
         for a in ("glibc-arena1", "glibc", "jemalloc", "tcmalloc"):
             if stem.endswith("-" + a):
                 names.add(stem[:-len(a) - 1] + "-memory")
+                if parts:  # a series from before the parts has no where figure
+                    names.add(stem[:-len(a) - 1] + "-where")
                 break
     return names
 

@@ -25,6 +25,13 @@ void plot_block_figure(const struct rundir_block *b, char *buf, size_t len)
 	snprintf(buf, len, "%s-memory", stem);
 }
 
+void plot_block_where(const struct rundir_block *b, char *buf, size_t len)
+{
+	char stem[128];
+	rundir_block_stem(b, stem, sizeof(stem));
+	snprintf(buf, len, "%s-where", stem);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -34,8 +41,8 @@ static double now_s(void)
 
 int plot_run(const struct rundir *rv, enum plot_x x, struct plot_outcome *out)
 {
-	static const char *const scripts[] = {"memory.gp", "summary.gp", "sweep.gp", "tree.gp",
-	                                      NULL};
+	static const char *const scripts[] = {"memory.gp", "summary.gp", "sweep.gp",
+	                                      "tree.gp",   "where.gp",   NULL};
 	struct plot_jobs jobs = {0};
 	char dir[PATH_MAX];
 	double t0 = now_s();

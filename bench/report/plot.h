@@ -15,9 +15,11 @@
 
 #include "bench/results/rundir.h"
 
-/* The figure of the whole run, and the one of a block ("<stem>-memory"). */
+/* The figure of the whole run, and those of a block: memory over time
+ * ("<stem>-memory") and where is my memory ("<stem>-where"). */
 #define PLOT_SUMMARY "summary"
 void plot_block_figure(const struct rundir_block *b, char *buf, size_t len);
+void plot_block_where(const struct rundir_block *b, char *buf, size_t len);
 
 /* What the memory figures are drawn against: time, or work done (the
  * series' progress column, operations done), where allocators align. */

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench/report/where.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 #include "common/units.h"
@@ -26,7 +27,8 @@
 #define LINE_MAX_LEN 512
 
 static const char *const col_names[PLOT_NCOLS] = {
-    "t_s", "rss_bytes", "heap_bytes", "alloc_in_use_bytes", "alloc_system_bytes", "progress"};
+    "t_s",        "rss_bytes",       "heap_bytes",        "alloc_in_use_bytes", "alloc_system_bytes",
+    "progress", "untouched_bytes", "part_unsplit_bytes"};
 
 /* Splits a TSV line in place; empty fields stay empty strings. */
 static int split(char *line, char **f, int max)
@@ -278,7 +280,7 @@ static void panel_title(const struct rundir *rv, const struct rundir_block *b, i
 /* The panels of block b; returns how many allocators have a series.
  * ymax[0] is the top of every panel, ymax[1] of RSS and heap alone: the
  * overlay's, which must not shrink its lines under an allocator's system
- * bytes it does not draw. */
+ * bytes it does not draw; ymax[2] the top of where.gp's panels. */
 static int fill_panels(const struct rundir *rv, const struct rundir_block *b, const char *dir,
                        int xc, struct panel *p, double *xmax, double *ymax)
 {
@@ -303,6 +305,10 @@ static int fill_panels(const struct rundir *rv, const struct rundir_block *b, co
 		with_series++;
 		for (int c = PLOT_COL_RSS; c < PLOT_NBYTES; c++)
 			ymax[0] = fmax(ymax[0], p[a].scan.max[c]);
+		/* where.gp stacks the parts up to RSS and the untouched heap
+		 * above it. */
+		ymax[2] = fmax(ymax[2], p[a].scan.max[PLOT_COL_RSS] +
+		                            fmax(0, p[a].scan.max[PLOT_COL_UNTOUCHED]));
 		ymax[1] =
 		    fmax(ymax[1], fmax(p[a].scan.max[PLOT_COL_RSS], p[a].scan.max[PLOT_COL_HEAP]));
 		*xmax = fmax(*xmax, p[a].scan.max[xc]);
@@ -428,7 +434,7 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 {
 	struct panel *p = calloc((size_t)rv->nallocs + 1, sizeof(*p));
 	char name[160], vars[200];
-	double xmax = 0, ymax[2] = {0, 0};
+	double xmax = 0, ymax[3] = {0, 0, 0};
 	char *text = NULL;
 	size_t len = 0;
 	int rc = 0;
@@ -466,7 +472,7 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 		rc = -ENOMEM;
 		goto out;
 	}
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		ymax[k] = nice_top(ymax[k] / PLOT_MIB) * PLOT_MIB;
 	write_vars(f, rv, b, name, p, xmax, ymax, x);
 	if (fclose(f)) {
@@ -477,6 +483,12 @@ static int write_block(const struct rundir *rv, const struct rundir_block *b, co
 	snprintf(vars, sizeof(vars), "%s.vars", name);
 	if (!(rc = plot_save(dir, vars, text, len)))
 		rc = plot_jobs_add(jobs, name, "memory.gp");
+	/* Series from before the parts were recorded have none to draw. */
+	int parts = 0;
+	for (int a = 0; a < rv->nallocs; a++)
+		parts |= p[a].cell && p[a].scan.max[PLOT_COL_UNSPLIT] >= 0;
+	if (!rc && parts)
+		rc = where_plot_block(rv, b, dir, name, ymax[2], jobs);
 out:
 	free(p);
 	return rc;
@@ -487,8 +499,10 @@ int plot_memory_write(const struct rundir *rv, const char *dir, enum plot_x x,
 {
 	/* A panel without a series reads this: the header and one n/a row. */
 	static const char empty[] = "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\t"
-	                            "alloc_system_bytes\talloc_resident_bytes\tarenas\tphase\n"
-	                            "0\t\t\t\t\t\t\t\n";
+	                            "alloc_system_bytes\talloc_resident_bytes\tarenas\tphase\t"
+	                            "rss_file_bytes\tpart_heap_bytes\tpart_unused_bytes\t"
+	                            "part_foreign_bytes\tpart_unsplit_bytes\tuntouched_bytes\n"
+	                            "0\t\t\t\t\t\t\t\t\t\t\t\t\t\n";
 	char *text = strdup(empty);
 	int rc = text ? plot_save(dir, "empty.tsv", text, sizeof(empty) - 1) : -ENOMEM;
 	for (size_t i = 0; i < rv->nblocks && rc == 0; i++)

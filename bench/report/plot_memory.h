@@ -21,6 +21,8 @@ enum {
 	PLOT_COL_SYSTEM,
 	PLOT_NBYTES,                     /* the columns above are drawn in MiB */
 	PLOT_COL_PROGRESS = PLOT_NBYTES, /* operations done: PLOT_X_WORK's axis */
+	PLOT_COL_UNTOUCHED,              /* where.gp's: heap above RSS */
+	PLOT_COL_UNSPLIT,                /* never all n/a in a series with the parts */
 	PLOT_NCOLS
 };
 

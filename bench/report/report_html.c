@@ -329,6 +329,11 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 			         label, rv->sweeps[k].setting);
 			figure(f, rv, name, cap, index++);
 		}
+		plot_block_where(b, name, sizeof(name));
+		snprintf(caption, sizeof(caption),
+		         "%s: where is my memory, RSS split into parts under each allocator",
+		         label);
+		figure(f, rv, name, caption, index++);
 	}
 }
 

@@ -186,6 +186,10 @@ int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 			snprintf(alt, sizeof(alt), "%s against %s", label, rv->sweeps[k].setting);
 			md_figure(f, rv, name, alt);
 		}
+		char alt[200];
+		plot_block_where(b, name, sizeof(name));
+		snprintf(alt, sizeof(alt), "%s: where is my memory", label);
+		md_figure(f, rv, name, alt);
 	}
 	free(s);
 	if (fclose(f)) {

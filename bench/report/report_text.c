@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "bench/report/report.h"
+#include "bench/report/where.h"
 #include "common/units.h"
 
 /* Beyond these, an allocator gave most of its peak back, or kept it. */
@@ -486,6 +487,9 @@ int report_findings(const struct rundir *rv, const char *w, sentence *out, int m
 		}
 	if (budget_sentence(rv, w, s) || heap_sentence(rv, w, s))
 		memcpy(out[n++], s, sizeof(s));
+	/* Where the memory was: the part that dominates, named. */
+	if (n < max)
+		n += where_findings(rv, w, out + n, max - n);
 	if (n < max && leak_sentence(rv, w, s))
 		memcpy(out[n++], s, sizeof(s));
 	if (n < max && idle_sentence(rv, w, focus, s))
