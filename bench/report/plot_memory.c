@@ -25,6 +25,9 @@
 
 #define MAX_ROWS 4000
 #define LINE_MAX_LEN 512
+/* Columns of a series line looked at: more than SERIES_COLUMNS has, so a
+ * column added at the end is found by name. */
+#define MAX_FIELDS 64
 
 static const char *const col_names[PLOT_NCOLS] = {
     "t_s",        "rss_bytes",       "heap_bytes",        "alloc_in_use_bytes", "alloc_system_bytes",
@@ -51,7 +54,7 @@ static bool whole_line(const char *line, FILE *in) { return strchr(line, '\n') |
 
 int plot_scan_series(const char *path, struct plot_scan *s, int *map)
 {
-	char line[LINE_MAX_LEN], *f[16];
+	char line[LINE_MAX_LEN], *f[MAX_FIELDS];
 	FILE *in = NULL;
 	*s = (struct plot_scan){0};
 	for (int c = 0; c < PLOT_NCOLS; c++) {
@@ -62,7 +65,7 @@ int plot_scan_series(const char *path, struct plot_scan *s, int *map)
 	if (rc)
 		return rc;
 	if (fgets(line, sizeof(line), in) && whole_line(line, in)) {
-		int n = split(line, f, 16);
+		int n = split(line, f, MAX_FIELDS);
 		for (int i = 0; i < n; i++)
 			for (int c = 0; c < PLOT_NCOLS; c++)
 				if (!strcmp(f[i], col_names[c]))
@@ -74,7 +77,7 @@ int plot_scan_series(const char *path, struct plot_scan *s, int *map)
 			rc = -EINVAL;
 			break;
 		}
-		int n = split(line, f, 16);
+		int n = split(line, f, MAX_FIELDS);
 		s->rows++;
 		for (int c = 0; c < PLOT_NCOLS && rc == 0; c++) {
 			char *end;
@@ -98,7 +101,8 @@ int plot_scan_series(const char *path, struct plot_scan *s, int *map)
 static int thin_series(const char *path, const char *out, size_t rows, int rss_col)
 {
 	size_t bucket = rows / (MAX_ROWS / 2) + 1, k = 0;
-	char line[LINE_MAX_LEN], copy[LINE_MAX_LEN], lo[LINE_MAX_LEN], hi[LINE_MAX_LEN], *f[16];
+	char line[LINE_MAX_LEN], copy[LINE_MAX_LEN], lo[LINE_MAX_LEN], hi[LINE_MAX_LEN],
+	    *f[MAX_FIELDS];
 	double vlo = INFINITY, vhi = -INFINITY;
 	size_t ilo = 0, ihi = 0;
 	char *text = NULL;
@@ -117,7 +121,7 @@ static int thin_series(const char *path, const char *out, size_t rows, int rss_c
 		int more = fgets(line, sizeof(line), in) != NULL;
 		if (more) {
 			snprintf(copy, sizeof(copy), "%s", line);
-			int n = split(copy, f, 16);
+			int n = split(copy, f, MAX_FIELDS);
 			double v = rss_col < n && *f[rss_col] ? strtod(f[rss_col], NULL) : NAN;
 			if (!(v >= vlo) && !isnan(v)) {
 				vlo = v;
