@@ -30,7 +30,7 @@
 #define MAX_FIELDS 64
 
 static const char *const col_names[PLOT_NCOLS] = {
-    "t_s",        "rss_bytes",       "heap_bytes",        "alloc_in_use_bytes", "alloc_system_bytes",
+    "t_s",      "rss_bytes",       "heap_bytes",        "alloc_in_use_bytes", "alloc_system_bytes",
     "progress", "untouched_bytes", "part_unsplit_bytes"};
 
 /* Splits a TSV line in place; empty fields stay empty strings. */
