@@ -331,6 +331,28 @@ TEST(advice)
 	gg->m[METRIC_work_end_rss_over_heap] = keep_end;
 	gg->m[METRIC_blowup] = keep_up;
 
+	/* RSS well above the heap, but mostly memory that never came from
+	 * malloc (pymalloc's arenas): no allocator setting is advised. */
+	int m_end = METRIC_work_end_part_foreign_bytes,
+	    m_unused = METRIC_work_end_part_unused_bytes;
+	int m_pf = METRIC_peak_part_foreign_bytes, m_pu = METRIC_peak_part_unused_bytes;
+	struct rundir_stat keep_f = gg->m[m_end], keep_u = gg->m[m_unused], keep_pf = gg->m[m_pf],
+	                   keep_pu = gg->m[m_pu];
+	gg->m[m_end].median = gg->m[m_pf].median = 100e6;
+	gg->m[m_unused].median = gg->m[m_pu].median = 10e6;
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	expect(!finding(s, n, "Symptom: under glibc with 4 threads")[0],
+	       "RSS above the heap from outside malloc is not the allocator's symptom");
+	gg->m[m_end].median = gg->m[m_pf].median = 10e6;
+	gg->m[m_unused].median = gg->m[m_pu].median = 100e6;
+	n = report_advice(rv, "tile-cache", s, REPORT_MAX_FINDINGS);
+	expect(finding(s, n, "Symptom: under glibc with 4 threads")[0],
+	       "memory the allocator holds unused is");
+	gg->m[m_end] = keep_f;
+	gg->m[m_unused] = keep_u;
+	gg->m[m_pf] = keep_pf;
+	gg->m[m_pu] = keep_pu;
+
 	/* jemalloc's decay setting is named as the reason it kept memory,
 	 * in the idle finding and in the advice. */
 	snprintf(rv->allocs[je].settings, sizeof(rv->allocs[je].settings),

@@ -5,7 +5,9 @@
  *
  * The symptoms, each judged on the group medians of one thread count:
  *   - RSS well above the heap during the work (at its end or at the
- *     peaks, whichever is higher);
+ *     peaks, whichever is higher), unless most of what lies above the heap
+ *     never came from malloc (the RSS split's finding says so, and no
+ *     allocator setting would change it);
  *   - memory held after the program freed it (at the end of the idle);
  *   - a cache that never returns memory (all of its peak held);
  *   - many arenas, said with the first one when both show.
@@ -96,13 +98,29 @@ static double med(const struct rundir *rv, const char *w, int t, int a, int m)
 	return isfinite(v) ? v : NAN;
 }
 
+/* Whether, at the instant the RSS-over-heap figure m was taken, more of
+ * RSS came from outside malloc (pymalloc's arenas, thread stacks, direct
+ * mmap) than the allocator held unused: then the excess is not the
+ * allocator's to fix. False when the run has no split. */
+static bool mostly_foreign(const struct rundir *rv, const char *w, int t, int a, int m)
+{
+	bool end = m == METRIC_work_end_rss_over_heap;
+	double foreign = med(
+	    rv, w, t, a, end ? METRIC_work_end_part_foreign_bytes : METRIC_peak_part_foreign_bytes);
+	double unused = med(
+	    rv, w, t, a, end ? METRIC_work_end_part_unused_bytes : METRIC_peak_part_unused_bytes);
+	return foreign > unused;
+}
+
 static bool shows(const struct rundir *rv, const char *w, int t, int a, enum symptom sy)
 {
 	double held = med(rv, w, t, a, METRIC_idle_end_over_peak);
 	double rss = med(rv, w, t, a, METRIC_idle_end_rss_bytes);
 	switch (sy) {
-	case SY_RSS_OVER_HEAP:
-		return med(rv, w, t, a, symptom_metric(rv, w, t, a, sy)) >= RSS_OVER_HEAP;
+	case SY_RSS_OVER_HEAP: {
+		int m = symptom_metric(rv, w, t, a, sy);
+		return med(rv, w, t, a, m) >= RSS_OVER_HEAP && !mostly_foreign(rv, w, t, a, m);
+	}
 	case SY_HELD:
 		return held >= HELD && held < ALL_HELD && rss >= HELD_FLOOR;
 	case SY_CACHE:
