@@ -29,6 +29,7 @@ void scoreboard_init(struct scoreboard *sb)
 	atomic_store(&sb->probe.resident_bytes, -1);
 	atomic_store(&sb->probe.arenas, -1);
 	atomic_store(&sb->probe.request_index, -1);
+	atomic_store(&sb->probe.progress, -1);
 	struct sb_snapshot *snaps[SCOREBOARD_PHASES + 1];
 	for (int i = 0; i < SCOREBOARD_PHASES; i++) {
 		snaps[i] = &sb->checkpoints[i].at;
@@ -169,6 +170,7 @@ void scoreboard_probe_read(const struct scoreboard *sb, struct sb_probe_reading 
 		out->cpu_ns_total = atomic_load_explicit(&p->cpu_ns_total, memory_order_relaxed);
 		out->sync_reads = atomic_load_explicit(&p->sync_reads, memory_order_relaxed);
 		out->interval_ns = atomic_load_explicit(&p->interval_ns, memory_order_relaxed);
+		out->progress = atomic_load_explicit(&p->progress, memory_order_relaxed);
 		atomic_thread_fence(memory_order_acquire);
 		if (!(before & 1) && atomic_load_explicit(&p->seq, memory_order_relaxed) == before)
 			return;

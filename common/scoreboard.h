@@ -1,8 +1,9 @@
 /* scoreboard.h - shared memory between the measured process and the driver.
  *
  * A fixed-size struct in a memfd that both sides mmap: the one channel
- * between the driver and whatever runs in the child (worker, probe, later
- * phase markers). Nothing is read from the child's stdout.
+ * between the driver and whatever runs in the child (worker, probe, a
+ * program's phase and step markers). Nothing is read from the child's
+ * stdout.
  *
  * The worker never calls malloc, takes a lock or makes a syscall to update
  * it: each thread owns one cache-line-aligned slot and writes it with
@@ -23,7 +24,7 @@
 #include "common/limits.h"
 
 #define SCOREBOARD_MAGIC 0x77696d6d5342ULL /* "wimmSB" */
-#define SCOREBOARD_VERSION 6               /* bump on any change of layout */
+#define SCOREBOARD_VERSION 7               /* bump on any change of layout */
 #define SCOREBOARD_SLOTS WIMM_MAX_THREADS
 #define SCOREBOARD_PHASES WIMM_SERIES_PHASES
 #define SCOREBOARD_TEXT 512
@@ -119,6 +120,11 @@ struct sb_probe {
 	_Atomic uint32_t served;
 	_Atomic int32_t request_index;
 	_Atomic uint64_t sync_reads; /* readings taken on demand */
+	/* The work done (scoreboard_progress) as the current figures were
+	 * read: a real program's heap is the allocator's in-use figure, so
+	 * its growth per step pairs that figure with this count, not with
+	 * the count at the driver's later tick. */
+	_Atomic int64_t progress;
 };
 
 /* A consistent copy of the probe's figures (driver side). */
@@ -126,6 +132,7 @@ struct sb_probe_reading {
 	int active;
 	int64_t in_use_bytes, system_bytes, resident_bytes, arenas;
 	uint64_t reads, cost_ns_total, cost_ns_max, cpu_ns_total, interval_ns, sync_reads;
+	int64_t progress;
 };
 
 /* One process of the measured tree, as it reports itself: the probe's
@@ -168,9 +175,12 @@ struct scoreboard {
 	uint64_t magic;
 	uint32_t version;
 	_Atomic uint32_t state;
-	/* Index into phase_names; 0 is "start", workload phase i is i + 1. */
+	/* Index into phase_names; 0 is "start", workload phase i is i + 1.
+	 * Under `wimm exec` the probe's markers (probe_marks.c) add a name
+	 * for each new phase the program marks: the name is written whole
+	 * before nphases counts it, and nphases before phase points at it. */
 	_Atomic int32_t phase;
-	int32_t nphases;
+	_Atomic int32_t nphases;
 	char phase_names[SCOREBOARD_PHASES][WIMM_NAME_MAX];
 	/* Per phase (index as `phase`): */
 	struct {

@@ -17,6 +17,9 @@
  * pthread_create callocs in the calling thread. The thread's stack is
  * mmapped by glibc.
  *
+ * It also exports the markers a program may call, wimm_phase and
+ * wimm_step (probe_marks.c).
+ *
  * When the program exits (exit() or a return from main), the destructor
  * stops the thread and takes one last reading with the program's RSS, so
  * the figures at the end are the end's, not those of the last tick.
@@ -220,6 +223,7 @@ __attribute__((constructor)) static void probe_start(void)
 		reader = NULL;
 		publish_family("none", 0);
 	}
+	probe_marks_setup(sb, reader != NULL);
 }
 
 /* Runs from exit(), before stdio is torn down: the thread must not be in
@@ -245,6 +249,7 @@ __attribute__((destructor)) static void probe_stop(void)
 	if (!sb || probe_pid != getpid())
 		return;
 	int joined = 1;
+	probe_marks_stop();
 	if (reader)
 		joined = probe_loop_stop(thread);
 	/* The state at exit, as one reading: a real program run by `wimm
@@ -254,6 +259,7 @@ __attribute__((destructor)) static void probe_stop(void)
 	reader = NULL;
 	if (!writer)
 		return;
+	probe_marks_exit();
 	/* A real program run by `wimm exec` reports its true peak here, as the
 	 * worker does for itself: wait4's ru_maxrss also counts pages the
 	 * child had from the driver before exec. VmHWM only grows, so the

@@ -70,6 +70,15 @@ void *probe_loop_main(void *arg);
 int probe_loop_stop(pthread_t thread);
 void probe_loop_exit_reading(void);
 
+/* probe_marks.c: the program's phase and step markers (wimm_phase,
+ * wimm_step). setup, before main, gives them the scoreboard this process
+ * writes (with_probe: the probe thread answers requests for readings);
+ * stop, before the probe thread stops, makes markers stop asking it; exit,
+ * after the exit reading, ends the phase marked last with that reading. */
+void probe_marks_setup(struct scoreboard *sb, int with_probe);
+void probe_marks_stop(void);
+void probe_marks_exit(void);
+
 #define probe_resolve(fn, name) probe_resolve_(&(fn), sizeof(fn), (name))
 int probe_resolve_(void *fn, size_t size, const char *name);
 

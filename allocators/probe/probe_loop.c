@@ -55,6 +55,11 @@ static int writer;          /* this process writes sb->probe */
 static _Atomic uint32_t wake;
 static uint64_t base_interval_ns;
 static _Atomic int stop;
+/* Requests numbered up to this were made before this image's probe:
+ * not ours to answer (a previous image's). Read before the thread is
+ * created, so a request the program makes before the thread first runs
+ * (a phase marker at the top of main) is answered, not skipped. */
+static uint32_t requests_before;
 
 /* Running totals (the thread's, then the exit reading's: never both). */
 static uint64_t reads, sync_reads, cost_total, cost_max, cpu_total;
@@ -88,6 +93,7 @@ uint64_t probe_loop_setup(struct scoreboard *board, const struct probe_reader *r
 	own = slot;
 	writer = is_writer;
 	base_interval_ns = configured_interval();
+	requests_before = atomic_load(&sb->probe.request);
 	/* Continue the counters: after an exec the new image's probe takes
 	 * over the same scoreboard. A process writing only its slot counts
 	 * its own from 0. */
@@ -134,6 +140,9 @@ static struct probe_figures take(int full, uint64_t interval, uint64_t *cpu)
 {
 	struct sb_probe *p = &sb->probe;
 	struct probe_figures f;
+	/* The work done as the figures are read: 64 relaxed loads, nothing
+	 * next to a reading. */
+	int64_t progress = (int64_t)scoreboard_progress(sb);
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), c0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	reader->read(&f, full);
 	*cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -170,6 +179,7 @@ static struct probe_figures take(int full, uint64_t interval, uint64_t *cpu)
 	store_u(&p->cost_ns_max, cost_max);
 	store_u(&p->cpu_ns_total, cpu_total);
 	store_u(&p->interval_ns, interval);
+	store(&p->progress, progress);
 	scoreboard_probe_end(sb);
 	return f;
 }
@@ -203,9 +213,7 @@ void *probe_loop_main(void *arg)
 	(void)arg;
 	struct sb_probe *p = &sb->probe;
 	uint64_t interval = base_interval_ns;
-	/* Requests made before this image started (a previous image's, or the
-	 * destructor's wake-up) are not ours to answer. */
-	uint32_t served = atomic_load(&p->request);
+	uint32_t served = requests_before;
 	uint64_t next = clock_ns(CLOCK_MONOTONIC), last_full = 0;
 	uint64_t proc_cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), own_cpu = 0, ticked = next;
 

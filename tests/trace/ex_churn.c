@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/trace/markers.h"
+#include "include/wimm.h"
 
 #define MAX_THREADS 64
 #define QUEUE 1024
@@ -77,7 +77,7 @@ static void *worker(void *arg)
 		memset(win[k], 1, size);
 		drain(in);
 		if (i % 10000 == 0)
-			marker_step();
+			wimm_step();
 		if (id == 0 && i == kill_after)
 			raise(SIGKILL);
 	}
@@ -108,13 +108,13 @@ int main(int argc, char **argv)
 	const char *k = getenv("EX_CHURN_KILL_AFTER");
 	if (k)
 		kill_after = atol(k);
-	marker_phase("work");
+	wimm_phase("work");
 	pthread_t th[MAX_THREADS];
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
-	marker_phase("teardown");
+	wimm_phase("teardown");
 	char *s = strdup("done");
 	puts(s);
 	free(s);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/trace/markers.h"
+#include "include/wimm.h"
 
 int main(int argc, char **argv)
 {
@@ -25,7 +25,7 @@ int main(int argc, char **argv)
 	void **keep = malloc((size_t)iters * 100 * sizeof(void *));
 	char *prev = NULL;
 	uint64_t seed = 7;
-	marker_phase("grow");
+	wimm_phase("grow");
 	for (int it = 0; it < iters; it++) {
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		double jitter = 1.0 + 0.5 * ((double)(seed >> 11) / 9007199254740992.0 - 0.5);
@@ -48,9 +48,9 @@ int main(int argc, char **argv)
 			memset(t, 4, n);
 			free(t);
 		}
-		marker_step();
+		wimm_step();
 	}
-	marker_phase("free");
+	wimm_phase("free");
 	free(prev);
 	for (int i = 0; i < iters * 100; i++)
 		free(keep[i]);

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/trace/markers.h"
+#include "include/wimm.h"
 
 #define TILE (256 << 10)
 #define SOURCES 8
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	queue = malloc((size_t)ntiles * SOURCES * sizeof(*queue));
 	for (uint32_t i = 0; i < ntiles; i++)
 		prev[i] = next[i] = NIL;
-	marker_phase("work");
+	wimm_phase("work");
 	pthread_t th[64];
 	for (int i = 0; i < nthreads; i++)
 		pthread_create(&th[i], NULL, measure, NULL);
@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&lock);
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i], NULL);
-	marker_phase("free");
+	wimm_phase("free");
 	for (uint32_t i = 0; i < ntiles; i++)
 		free(tiles[i]);
 	free(tiles);
