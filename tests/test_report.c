@@ -561,6 +561,43 @@ TEST(row_format)
 	rundir_destroy(rv);
 }
 
+/* The phase table: each phase's end figures by allocator, medians over the
+ * ok repetitions; the exact reading where the phase has one (work), else
+ * its last sample (idle). Expected from the fixture's summary.json:
+ * jemalloc's two work snapshots 238,653,440 and 238,612,480 B, its idle
+ * ends 10,547,200 and 10,489,856 B. */
+TEST(phase_table)
+{
+	struct rundir *rv = load_run();
+	struct table t;
+	if (!rv)
+		return;
+	const struct rundir_block *b = NULL;
+	for (size_t i = 0; i < rv->nblocks; i++)
+		if (!strcmp(rv->blocks[i].workload, "manifest") && rv->blocks[i].threads == 4)
+			b = &rv->blocks[i];
+	int je = -1;
+	for (int a = 0; a < rv->nallocs; a++)
+		je = strcmp(rv->allocs[a].name, "jemalloc") ? je : a;
+	if (!expect(b && je >= 0, "the fixture has manifest at 4 threads and jemalloc") ||
+	    !expect(report_phase_table_build(rv, b, &t) == 0, "the phase table builds"))
+		goto out;
+	int work = -1, idle = -1, start = -1;
+	for (int r = 0; r < t.nrows; r++) {
+		work = strcmp(t.label[r], "work: RSS at its end") ? work : r;
+		idle = strcmp(t.label[r], "idle: RSS at its end") ? idle : r;
+		start = strncmp(t.label[r], "start:", 6) ? start : r;
+	}
+	expect(work >= 0 && idle >= 0 && start < 0, "rows for work and idle, none for start");
+	if (work >= 0)
+		expect_str(t.cell[work * t.ncols + je], "227.6 MiB");
+	if (idle >= 0)
+		expect_str(t.cell[idle * t.ncols + je], "10.0 MiB");
+	table_free(&t);
+out:
+	rundir_destroy(rv);
+}
+
 TEST(html_escape)
 {
 	char *buf = NULL;
@@ -668,6 +705,7 @@ int main(int argc, char **argv)
 	    TAP(advice),
 	    TAP(sweep_finding),
 	    TAP(terminal_end),
+	    TAP(phase_table),
 	    TAP(html_escape),
 	    TAP(pages),
 	    TAP(colours),

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bench/results/cell_io.h"
+#include "bench/results/phases.h"
 #include "bench/results/results.h"
 #include "common/fsutil.h"
 #include "bench/run/series.h"
@@ -210,6 +211,7 @@ TEST(series_tsv)
 	     .progress = -1,
 	     .phase = 0,
 	     .missed_ticks = 0,
+	     .alloc_progress = -1,
 	     .rss_file_bytes = 256,
 	     .probe_reads = -1},
 	    {.t_s = 0.01,
@@ -222,6 +224,7 @@ TEST(series_tsv)
 	     .progress = 10,
 	     .phase = 1,
 	     .missed_ticks = 0,
+	     .alloc_progress = 8,
 	     .probe_reads = 1},
 	    /* The same probe reading as the row before: held carried, raised
 	     * by the heap's growth since (split.h). */
@@ -235,6 +238,7 @@ TEST(series_tsv)
 	     .progress = 20,
 	     .phase = 7,
 	     .missed_ticks = 3,
+	     .alloc_progress = 20,
 	     .rss_file_bytes = 1024,
 	     .probe_reads = 1},
 	};
@@ -260,17 +264,18 @@ TEST(series_tsv)
 	expect_int(w ? series_writer_commit(w, &written) : -1, 0);
 	expect_int(written, 1);
 	char *text = read_text(path);
-	expect_text(text,
-	            "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\talloc_system_bytes\t"
-	            "alloc_resident_bytes\tarenas\tprogress\tphase\tmissed_ticks\trss_file_bytes\t"
-	            "probe_reads\tpart_heap_bytes\tpart_unused_bytes\tpart_foreign_bytes\t"
-	            "part_unsplit_bytes\tuntouched_bytes\n"
-	            "0.0000\t1024\t0\t\t\t\t\t\tstart\t0\t256\t\t0\t\t\t768\t0\n"
-	            "0.0100\t2048\t512\t600\t8192\t\t1\t10\tfill\t0\t0\t1\t512\t1536\t0\t0\t0\n"
-	            "0.0205\t8192\t1024\t1100\t8192\t4096\t2\t20\t?\t3\t1024\t1\t1024\t3584\t0\t"
-	            "2560\t0\n",
-	            "TSV: header, 4 decimals, integers, empty n/a, phase names, ? out of range, "
-	            "missed ticks");
+	expect_text(
+	    text,
+	    "t_s\trss_bytes\theap_bytes\talloc_in_use_bytes\talloc_system_bytes\t"
+	    "alloc_resident_bytes\tarenas\tprogress\tphase\tmissed_ticks\talloc_progress\t"
+	    "rss_file_bytes\tprobe_reads\tpart_heap_bytes\tpart_unused_bytes\t"
+	    "part_foreign_bytes\tpart_unsplit_bytes\tuntouched_bytes\n"
+	    "0.0000\t1024\t0\t\t\t\t\t\tstart\t0\t\t256\t\t0\t\t\t768\t0\n"
+	    "0.0100\t2048\t512\t600\t8192\t\t1\t10\tfill\t0\t8\t0\t1\t512\t1536\t0\t0\t0\n"
+	    "0.0205\t8192\t1024\t1100\t8192\t4096\t2\t20\t?\t3\t20\t1024\t1\t1024\t3584\t0\t"
+	    "2560\t0\n",
+	    "TSV: header, 4 decimals, integers, empty n/a, phase names, ? out of range, "
+	    "missed ticks");
 	free(text);
 	expect(!dir_has_tmp(tmpl), "no temporary file left");
 
@@ -311,7 +316,8 @@ TEST(series_envelope)
 		                     .arenas = 16,
 		                     .progress = 1000000000 + i,
 		                     .phase = 0,
-		                     .missed_ticks = i == 400001 ? 5 : 0};
+		                     .missed_ticks = i == 400001 ? 5 : 0,
+		                     .alloc_progress = 1000000000 + i};
 		if (i == 400000)
 			row.rss_bytes = 9000000000; /* the peak, one sample wide */
 		if (i == 400002)
@@ -332,18 +338,16 @@ TEST(series_envelope)
 	expect(text && strstr(text, "\t3000000000\t") != NULL,
 	       "the one-sample heap trough is kept");
 	expect(text && strstr(text, "\n599.9990\t") != NULL, "the last sample is kept");
-	/* The missed ticks of every row (found by the header), each counted
-	 * once. */
+	/* The missed ticks of every row (the column the header names so),
+	 * each counted once. */
 	int col = 0;
 	for (const char *h = text; h && *h != '\n' && strncmp(h, "missed_ticks", 12); h++)
 		col += *h == '\t';
 	for (char *line = text ? strchr(text, '\n') : NULL; line && line[1];
 	     line = strchr(line + 1, '\n')) {
 		const char *field = line + 1;
-		for (int k = 0; k < col && field; k++) {
-			field = strchr(field, '\t');
-			field = field ? field + 1 : NULL;
-		}
+		for (int k = 0; k < col && field; k++)
+			field = strchr(field, '\t') ? strchr(field, '\t') + 1 : NULL;
 		missed += field ? strtoll(field, NULL, 10) : 0;
 	}
 	expect_int(missed, 5);
@@ -597,6 +601,56 @@ TEST(stats)
 	       "the 0- and 1-quantiles are min and max");
 }
 
+/* A real program's steps: the heap (the allocator's in-use figure) is
+ * fitted against the steps the probe read with it, each reading once
+ * however many rows repeat it; RSS against each row's steps. Expected
+ * values from the textbook formulas with Student's t from a table
+ * (t(0.975, 78) = 1.990847), computed apart from wimm. */
+TEST(step_fit)
+{
+	static const struct workload program = {.nphases = 0};
+	struct series_phases names = {.n = 2};
+	struct phases_acc acc;
+	snprintf(names.names[0], SERIES_PHASE_NAME_MAX, "start");
+	snprintf(names.names[1], SERIES_PHASE_NAME_MAX, "loop");
+	phases_acc_init(&acc, &program);
+	for (int x = 0; x < 100; x++) {
+		int64_t heap = 1000000 + 800 * x + 60 * ((37 * x % 11) - 5);
+		/* Three ticks per reading: the steps move on, the reading
+		 * stays; RSS grows 1000 B per step, exactly. */
+		for (int k = 0; k < 3; k++) {
+			struct sample row = {.t_s = x * 0.03 + k * 0.01,
+			                     .rss_bytes = 4000000 + 1000 * (3 * x + k),
+			                     .heap_bytes = heap,
+			                     .alloc_in_use_bytes = heap,
+			                     .alloc_system_bytes = -1,
+			                     .alloc_resident_bytes = -1,
+			                     .arenas = -1,
+			                     .progress = 3 * x + k,
+			                     .alloc_progress = 3 * x,
+			                     .phase = 1};
+			phases_acc_add(&acc, &row);
+		}
+	}
+	struct phase_stats ps;
+	phases_compute(&acc, &names, &program, NULL, &ps);
+	const struct phase_stat *p = &ps.p[1];
+	/* x is 3 x steps here: the slope per step is a third of 800. */
+	expect(fabs(p->heap_growth_per_iter_bytes - 799.9957805907173 / 3) < 1e-6,
+	       "heap per step %.6f (the readings, once each)", p->heap_growth_per_iter_bytes);
+	expect(fabs(p->heap_growth_ci95_bytes - 1.8519192717468596 / 3) < 0.002 / 3,
+	       "its 95%% half-width %.6f within 0.1%% of the table's", p->heap_growth_ci95_bytes);
+	expect(fabs(p->heap_r2 - 0.999894551175242) < 1e-9, "heap R^2 %.12f", p->heap_r2);
+	expect(fabs(p->rss_growth_per_iter_bytes - 1000) < 1e-6 && p->rss_growth_ci95_bytes < 1e-6,
+	       "RSS per step %.6f +-%g (exact)", p->rss_growth_per_iter_bytes,
+	       p->rss_growth_ci95_bytes);
+	expect(p->leak_per_iter_bytes == -1, "a program was told no leak: n/a");
+	expect(p->iters_to_tell > 0 && p->iters_to_tell < 300, "iterations to tell: %lld",
+	       (long long)p->iters_to_tell);
+	expect(isnan(ps.p[0].heap_growth_per_iter_bytes), "no steps in start: no fit");
+	phases_acc_finish(&acc);
+}
+
 int main(void)
 {
 	return tap_run((struct tap_test[]){
@@ -610,6 +664,7 @@ int main(void)
 	    TAP(unwritable_root),
 	    TAP(write_file),
 	    TAP(stats),
+	    TAP(step_fit),
 	    {0},
 	});
 }

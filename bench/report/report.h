@@ -14,6 +14,8 @@
 #include "bench/report/plot.h"
 #include "bench/results/rundir.h"
 
+struct table;
+
 /* The end of `wimm run` / `wimm exec` and `wimm plot RUN_DIR`: reads the
  * run back, renders its figures (plot_run) and writes both reports. Says
  * on stderr where they are and, without gnuplot, how to render the figures.
@@ -75,6 +77,12 @@ void report_print_findings(FILE *out, const struct rundir *rv, int width);
  * appends cannot run past the end. */
 int report_cat(char *out, size_t len, int n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The table of the block's phases (report_phases.c): each phase's
+ * duration, RSS and heap at its end, and heap growth per iteration where
+ * it has one, by allocator; no rows when the cells had no phases. */
+int report_phase_table_build(const struct rundir *rv, const struct rundir_block *b,
+                             struct table *t);
 
 /* Writes s with & < > " ' escaped, so no text from a YAML file or a
  * command line can become markup. */

@@ -195,13 +195,22 @@ static void context(FILE *f, const struct rundir *rv, const struct plot_outcome 
 	fputs("</table>\n", f);
 }
 
-static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b)
+/* The block's table, or with phases its table of phases (none when the
+ * block had no phases), under heading when given. */
+static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b, int phases,
+                  const char *heading)
 {
 	struct table t;
 	char label[160];
-	if (table_build(rv, b, SHOW_REPORT, &t))
+	if (phases ? report_phase_table_build(rv, b, &t) : table_build(rv, b, SHOW_REPORT, &t))
 		return;
+	if (!t.nrows) {
+		table_free(&t);
+		return;
+	}
 	rundir_block_label(b, label, sizeof(label));
+	if (heading)
+		snprintf(label, sizeof(label), "%s", heading);
 	fputs("<table>\n<tr><th>", f);
 	report_html_text(f, label);
 	fputs("</th>", f);
@@ -315,7 +324,8 @@ static void body(FILE *f, const struct rundir *rv, char (*s)[REPORT_SENTENCE_MAX
 		fputs("<h3>", f);
 		report_html_text(f, label);
 		fputs("</h3>\n", f);
-		table(f, rv, b);
+		table(f, rv, b, 0, NULL);
+		table(f, rv, b, 1, "phase");
 		plot_block_figure(b, name, sizeof(name));
 		snprintf(caption, sizeof(caption), "%s: memory over time under each allocator",
 		         label);

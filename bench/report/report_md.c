@@ -106,13 +106,22 @@ static void md_context(FILE *f, const struct rundir *rv, const struct plot_outco
 	fputc('\n', f);
 }
 
-static void md_table(FILE *f, const struct rundir *rv, const struct rundir_block *b)
+/* The block's table, or with phases its table of phases (none when the
+ * block had no phases), under heading when given. */
+static void md_table(FILE *f, const struct rundir *rv, const struct rundir_block *b, int phases,
+                     const char *heading)
 {
 	struct table t;
 	char label[160];
-	if (table_build(rv, b, SHOW_REPORT, &t))
+	if (phases ? report_phase_table_build(rv, b, &t) : table_build(rv, b, SHOW_REPORT, &t))
 		return;
+	if (!t.nrows) {
+		table_free(&t);
+		return;
+	}
 	rundir_block_label(b, label, sizeof(label));
+	if (heading)
+		snprintf(label, sizeof(label), "%s", heading);
 	fputs("| ", f);
 	md_cell(f, label);
 	for (int a = 0; a < t.ncols; a++) {
@@ -177,7 +186,8 @@ int report_write_md(const struct rundir *rv, const struct plot_outcome *po)
 		}
 		rundir_block_label(b, label, sizeof(label));
 		fprintf(f, "### %s\n\n", label);
-		md_table(f, rv, b);
+		md_table(f, rv, b, 0, NULL);
+		md_table(f, rv, b, 1, "phase");
 		plot_block_figure(b, name, sizeof(name));
 		md_figure(f, rv, name, label);
 		for (int k = 0; k < rv->nsweeps; k++) {

@@ -154,10 +154,16 @@
 	CELL_PARTS_(M, work_end, false, "in the snapshot at the end of the work (exact)")          \
 	M(leak_heap_per_iter_bytes, F, .unit = MU_BYTES_SLOPE, .sampled = true, .agg = true,       \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL, .label = "leak per iteration",         \
-	  .doc = "heap growth per iteration of a leak phase (fit)")                                \
+	  .doc = "heap growth per iteration of a leak phase, or per step a program marks (fit)")   \
+	M(leak_heap_ci95_bytes, F, .unit = MU_BYTES_SLOPE, .sampled = true, .agg = true,           \
+	  .doc = "half-width of the 95% confidence interval of leak_heap_per_iter_bytes")          \
+	M(leak_heap_r2, F, .unit = MU_FRACTION, .sampled = true, .agg = true,                      \
+	  .doc = "R^2 of the linear fit of the heap over the leak phase")                          \
+	M(leak_iters_to_tell, I, .unit = MU_COUNT, .sampled = true, .agg = true,                   \
+	  .doc = "iterations that would tell that heap growth from none (estimate from the fit)")  \
 	M(leak_rss_per_iter_bytes, F, .unit = MU_BYTES_SLOPE, .sampled = true, .agg = true,        \
 	  .show = SHOW_TABLE | SHOW_REPORT | SHOW_OPTIONAL | SHOW_SUB,                             \
-	  .label = "RSS per iteration", .doc = "RSS growth per iteration of a leak phase (fit)")   \
+	  .label = "RSS per iteration", .doc = "RSS growth per iteration (step) (fit)")            \
 	M(leak_rss_r2, F, .unit = MU_FRACTION, .sampled = true, .agg = true,                       \
 	  .doc = "R^2 of the linear fit of RSS over the leak phase")                               \
 	M(idle_end_rss_bytes, I, .unit = MU_BYTES, .agg = true,                                    \

@@ -10,10 +10,35 @@
 void phases_acc_init(struct phases_acc *a, const struct workload *w)
 {
 	memset(a, 0, sizeof(*a));
+	/* A real program: every phase where it marks steps. */
+	if (!w || w->nphases == 0) {
+		a->program = 1;
+		a->fit_mask = (1u << SERIES_MAX_PHASES) - 1;
+		return;
+	}
 	/* Series phase i + 1 is workload phase i. */
-	for (int i = 0; w && i < w->nphases && i + 1 < SERIES_MAX_PHASES; i++)
+	for (int i = 0; i < w->nphases && i + 1 < SERIES_MAX_PHASES; i++)
 		if (workload_phase_leak(&w->phases[i]))
 			a->fit_mask |= 1u << (i + 1);
+}
+
+/* The heap's x for a fit point (phases_fit_point). A worker's heap is its
+ * own count at the sample; a real program's, the probe's reading, which
+ * the driver's ticks repeat until the next one: a repeat is the same
+ * measurement again, left out (counted ten times, it would narrow the
+ * interval by sqrt(10) for nothing). */
+static double heap_x(const struct phases_acc *a, const struct phases_running *p,
+                     const struct sample *row)
+{
+	if (row->heap_bytes < 0)
+		return NAN;
+	if (!a->program)
+		return (double)row->progress;
+	if (row->alloc_progress < 0 ||
+	    (p->samples > 1 && p->last_alloc_progress == row->alloc_progress &&
+	     p->last_heap == row->heap_bytes))
+		return NAN;
+	return (double)row->alloc_progress;
 }
 
 /* Keeps the point when it falls on the stride; a full buffer keeps every
@@ -40,7 +65,7 @@ static void keep_fit_point(struct phases_acc *a, struct phases_running *p, const
 			return;
 	}
 	p->fit[p->nfit++] = (struct phases_fit_point){(double)row->progress, (double)row->rss_bytes,
-	                                              (double)row->heap_bytes};
+	                                              heap_x(a, p, row), (double)row->heap_bytes};
 }
 
 void phases_acc_add(struct phases_acc *a, const struct sample *row)
@@ -56,15 +81,17 @@ void phases_acc_add(struct phases_acc *a, const struct sample *row)
 	p->last = *row;
 	if (row->rss_bytes > p->peak_rss)
 		p->peak_rss = row->rss_bytes;
-	if (row->progress < 0)
-		return;
-	double x = (double)row->progress;
-	if (!p->with_progress++)
-		p->progress_lo = p->progress_hi = x;
-	p->progress_lo = fmin(p->progress_lo, x);
-	p->progress_hi = fmax(p->progress_hi, x);
-	if (a->fit_mask & (1u << row->phase))
-		keep_fit_point(a, p, row);
+	if (row->progress >= 0) {
+		double x = (double)row->progress;
+		if (!p->with_progress++)
+			p->progress_lo = p->progress_hi = x;
+		p->progress_lo = fmin(p->progress_lo, x);
+		p->progress_hi = fmax(p->progress_hi, x);
+		if (a->fit_mask & (1u << row->phase))
+			keep_fit_point(a, p, row);
+	}
+	p->last_alloc_progress = row->alloc_progress;
+	p->last_heap = row->heap_bytes;
 }
 
 void phases_acc_finish(struct phases_acc *a)
@@ -74,45 +101,100 @@ void phases_acc_finish(struct phases_acc *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Least squares y = a + b x over the fit points whose progress x lies in
- * [lo, hi]; y is RSS or heap. Returns b and sets *r2, or NaN when there
- * are too few points. */
-static double fit(const struct phases_running *p, double lo, double hi, int rss, double *r2)
+/* The two-sided 95% quantile of Student's t with df degrees of freedom:
+ * the normal quantile with the Cornish-Fisher terms in 1/df (0.74% under
+ * the table at df = 3, 0.11% at 5, under 0.01% from df = 10). */
+static double t95(double df)
 {
-	double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
-	for (int i = 0; i < p->nfit; i++) {
-		double x = p->fit[i].x, y = rss ? p->fit[i].rss : p->fit[i].heap;
-		if (x < lo || x > hi)
-			continue;
-		n++;
-		sx += x;
-		sy += y;
-		sxx += x * x;
-		sxy += x * y;
-		syy += y * y;
-	}
-	*r2 = NAN;
-	double vx = n * sxx - sx * sx, vy = n * syy - sy * sy;
-	if (n < 5 || vx <= 0)
-		return NAN;
-	double cov = n * sxy - sx * sy;
-	*r2 = vy > 0 ? cov * cov / (vx * vy) : 1.0;
-	return cov / vx;
+	const double z = 1.959963985, z2 = z * z;
+	return z + z * (z2 + 1) / (4 * df) + z * (5 * z2 * z2 + 16 * z2 + 3) / (96 * df * df) +
+	       z * (3 * z2 * z2 * z2 + 19 * z2 * z2 + 17 * z2 - 15) / (384 * df * df * df);
 }
 
-/* Growth per iteration of a leak phase: the slope of heap and of RSS
- * against the iterations done (the worker's progress counter), not against
- * time, so a busy machine that slows the work changes nothing. The first
- * and last tenth of the iterations are left out: they hold the ramp of the
- * churn window and its release. */
+struct fit {
+	double slope, r2, ci95; /* NaN when there are too few points */
+	int64_t points;
+};
+
+/* A fit point's (x, y) for RSS or the heap; 0 when it has none. */
+static int point(const struct phases_fit_point *f, int rss, double *x, double *y)
+{
+	*x = rss ? f->x : f->hx;
+	*y = rss ? f->rss : f->heap;
+	return !isnan(*x) && *y >= 0;
+}
+
+/* Least squares y = a + b x over the fit points whose x lies in [lo, hi]:
+ * the slope, R^2, and the half-width of the slope's 95% confidence
+ * interval (residuals taken as independent). Two passes over centred sums:
+ * a heap of 10^8 bytes squared leaves no digits for the residuals in raw
+ * sums. */
+static struct fit fit(const struct phases_running *p, double lo, double hi, int rss)
+{
+	struct fit f = {NAN, NAN, NAN, 0};
+	double n = 0, mx = 0, my = 0, x, y;
+	for (int i = 0; i < p->nfit; i++)
+		if (point(&p->fit[i], rss, &x, &y) && x >= lo && x <= hi) {
+			n++;
+			mx += x;
+			my += y;
+		}
+	if (n < 5)
+		return f;
+	mx /= n;
+	my /= n;
+	double sxx = 0, sxy = 0, syy = 0;
+	for (int i = 0; i < p->nfit; i++)
+		if (point(&p->fit[i], rss, &x, &y) && x >= lo && x <= hi) {
+			sxx += (x - mx) * (x - mx);
+			sxy += (x - mx) * (y - my);
+			syy += (y - my) * (y - my);
+		}
+	if (sxx <= 0)
+		return f;
+	f.points = (int64_t)n;
+	f.slope = sxy / sxx;
+	f.r2 = syy > 0 ? sxy * sxy / (sxx * syy) : 1.0;
+	double sse = syy - f.slope * sxy;
+	f.ci95 = t95(n - 2) * sqrt((sse > 0 ? sse : 0) / (n - 2) / sxx);
+	return f;
+}
+
+/* Growth per iteration of a leak phase, or per step a real program marks:
+ * the slope of heap and of RSS against the work done (the worker's
+ * progress counter, the program's steps), not against time, so a busy
+ * machine that slows the work changes nothing. The first and last tenth of
+ * the iterations are left out: they hold the ramp of the churn window and
+ * its release (a program's warm-up and teardown). */
 static void leak_growth(const struct phases_running *p, struct phase_stat *st)
 {
-	double lo = p->progress_lo, hi = p->progress_hi, r2;
+	double lo = p->progress_lo, hi = p->progress_hi;
 	if (!p->with_progress || !(hi > lo))
 		return;
 	double span = hi - lo;
-	st->heap_growth_per_iter_bytes = fit(p, lo + span * 0.1, hi - span * 0.1, 0, &r2);
-	st->rss_growth_per_iter_bytes = fit(p, lo + span * 0.1, hi - span * 0.1, 1, &st->rss_r2);
+	lo += span * 0.1;
+	hi -= span * 0.1;
+	struct fit heap = fit(p, lo, hi, 0), rss = fit(p, lo, hi, 1);
+	st->heap_growth_per_iter_bytes = heap.slope;
+	st->heap_r2 = heap.r2;
+	st->heap_growth_ci95_bytes = heap.ci95;
+	st->rss_growth_per_iter_bytes = rss.slope;
+	st->rss_r2 = rss.r2;
+	st->rss_growth_ci95_bytes = rss.ci95;
+	st->fit_iters = isnan(heap.slope) && isnan(rss.slope) ? -1 : (int64_t)(hi - lo);
+	/* How many iterations of the phase would tell this growth from none:
+	 * the interval's half-width falls as iterations^-1.5 when the points
+	 * come at the same rate per iteration (their number and the spread
+	 * of x both grow with the run), so it equals the slope once the fit
+	 * spans (hi - lo) x (ci95 / |slope|)^(2/3) of them; and a fit needs 5
+	 * points, 4 gaps at this run's iterations per point. The fit spans
+	 * the middle 80% of the phase. An estimate, from this run's scatter
+	 * and sampling. */
+	if (!isnan(heap.slope) && fabs(heap.slope) > 0 && heap.points >= 5) {
+		double need = (hi - lo) * pow(heap.ci95 / fabs(heap.slope), 2.0 / 3.0);
+		double gaps = 4 * (hi - lo) / (double)(heap.points - 1);
+		st->iters_to_tell = (int64_t)ceil(fmax(need, gaps) / 0.8);
+	}
 }
 
 /* Where RSS was at the snapshot: every figure of one instant, so nothing
@@ -149,10 +231,13 @@ void phases_compute(const struct phases_acc *a, const struct series_phases *name
 #undef PHASE_NA_
 		st->samples = p->samples;
 		st->duration_s = snapshots ? snapshots[i].duration_s : NAN;
-		if (snapshots && snapshots[i].heap_bytes > 0) {
+		/* A real program's end reading without an in-use figure
+		 * (mimalloc's) still has its RSS. */
+		if (snapshots &&
+		    (snapshots[i].heap_bytes > 0 || (a->program && snapshots[i].rss_bytes > 0))) {
 			st->snapshot_heap_bytes = snapshots[i].heap_bytes;
 			st->snapshot_rss_bytes = snapshots[i].rss_bytes;
-			if (snapshots[i].rss_bytes > 0)
+			if (snapshots[i].rss_bytes > 0 && snapshots[i].heap_bytes > 0)
 				st->snapshot_rss_over_heap = (double)snapshots[i].rss_bytes /
 				                             (double)snapshots[i].heap_bytes;
 			snapshot_parts(&snapshots[i], st);
@@ -181,9 +266,14 @@ void phases_compute(const struct phases_acc *a, const struct series_phases *name
 		    st->alloc_system_end_bytes >= 0)
 			st->system_over_in_use_end =
 			    (double)st->alloc_system_end_bytes / (double)st->alloc_in_use_end_bytes;
+		if (!p->samples)
+			continue;
+		if (a->program) {
+			leak_growth(p, st);
+			continue;
+		}
 		/* Series phase i + 1 is workload phase i. */
-		if (!p->samples || i == 0 || !w || i > w->nphases ||
-		    !workload_phase_leak(&w->phases[i - 1]))
+		if (i == 0 || !w || i > w->nphases || !workload_phase_leak(&w->phases[i - 1]))
 			continue;
 		st->leak_per_iter_bytes = (int64_t)workload_phase_leak(&w->phases[i - 1]);
 		leak_growth(p, st);
@@ -231,11 +321,17 @@ void phases_fill_cell(const struct phase_stats *ps, const struct workload *w, st
 				    (double)ps->p[i].rss_end_bytes / (double)c->peak_rss_bytes;
 			break;
 		}
-	for (int i = 1; i < ps->n; i++)
-		if (!isnan(ps->p[i].heap_growth_per_iter_bytes)) {
+	/* A real program's steps may be in its first phase ("start", when it
+	 * marks steps and no phase). */
+	for (int i = w && w->nphases ? 1 : 0; i < ps->n; i++)
+		if (!isnan(ps->p[i].heap_growth_per_iter_bytes) ||
+		    !isnan(ps->p[i].rss_growth_per_iter_bytes)) {
 			c->leak_heap_per_iter_bytes = ps->p[i].heap_growth_per_iter_bytes;
+			c->leak_heap_ci95_bytes = ps->p[i].heap_growth_ci95_bytes;
+			c->leak_heap_r2 = ps->p[i].heap_r2;
 			c->leak_rss_per_iter_bytes = ps->p[i].rss_growth_per_iter_bytes;
 			c->leak_rss_r2 = ps->p[i].rss_r2;
+			c->leak_iters_to_tell = ps->p[i].iters_to_tell;
 			break;
 		}
 }

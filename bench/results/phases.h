@@ -35,8 +35,10 @@ struct phase_snapshot {
  * phase_stat and the "phases" of each cell in summary.json, in this order.
  * X(key, type, unit, group, doc): type I (int64_t, -1 is n/a) or F (double,
  * NaN is n/a); unit as in metrics.h (how it is checked on read); group:
- * ALWAYS written, SNAPSHOT only when the worker took one (snapshot_heap_bytes
- * > 0), LEAK only for a leak phase (heap_growth_per_iter_bytes known). A
+ * ALWAYS written, SNAPSHOT only when the worker (or a program's phase
+ * marker) took one (snapshot_heap_bytes > 0; a program's, snapshot_rss_bytes
+ * > 0 where the allocator has no in-use figure), LEAK only for a leak phase
+ * or a program's phase with steps (a growth per iteration known). A
  * figure is added here, computed in phases_compute, and nowhere else. */
 #define PHASE_FIELDS(X)                                                                            \
 	X(samples, I, MU_COUNT, ALWAYS, "samples in the phase")                                    \
@@ -64,8 +66,16 @@ struct phase_snapshot {
 	X(alloc_end_exact, I, MU_COUNT, ALWAYS,                                                    \
 	  "1: the three above were read in the snapshot's instant; 0: at the last sample")         \
 	X(heap_growth_per_iter_bytes, F, MU_BYTES_SLOPE, LEAK, "heap growth per iteration (fit)")  \
+	X(heap_growth_ci95_bytes, F, MU_BYTES_SLOPE, LEAK,                                         \
+	  "half-width of its 95% confidence interval")                                             \
+	X(heap_r2, F, MU_FRACTION, LEAK, "how straight the heap line is (R^2)")                    \
 	X(rss_growth_per_iter_bytes, F, MU_BYTES_SLOPE, LEAK, "RSS growth per iteration (fit)")    \
+	X(rss_growth_ci95_bytes, F, MU_BYTES_SLOPE, LEAK,                                          \
+	  "half-width of its 95% confidence interval")                                             \
 	X(rss_r2, F, MU_FRACTION, LEAK, "how straight the RSS line is (R^2)")                      \
+	X(fit_iters, I, MU_COUNT, LEAK, "iterations (steps) the fits span")                        \
+	X(iters_to_tell, I, MU_COUNT, LEAK,                                                        \
+	  "iterations that would tell the heap growth from none (estimate)")                       \
 	X(leak_per_iter_bytes, I, MU_BYTES, LEAK, "what the phase was told to leak per iteration")
 
 #define PHASE_MEMBER_I int64_t
@@ -89,13 +99,19 @@ struct phase_stats {
 
 /* What the phase figures need of the samples, kept as they are taken: the
  * driver holds no series in memory (series.h). Per phase: counts, first
- * and last sample, the peak; for a leak phase the points of its growth
- * fit, at most PHASES_FIT_POINTS of them (every sample while they fit,
- * then every 2nd, 4th, ... evenly: the same fit, bounded memory). */
+ * and last sample, the peak; for a leak phase, or a program's phase with
+ * steps, the points of its growth fit, at most PHASES_FIT_POINTS of them
+ * (every sample while they fit, then every 2nd, 4th, ... evenly: the same
+ * fit, bounded memory). */
 #define PHASES_FIT_POINTS 4096
 
+/* x: the work done at the sample, RSS's x. hx: the heap's x, the work
+ * done when the heap was read (a real program's heap is the allocator's
+ * in-use figure, read by the probe, paired with the count it read with
+ * it: alloc_progress); NaN when the sample has no heap, or repeats the
+ * reading of the sample before it. */
 struct phases_fit_point {
-	double x, rss, heap;
+	double x, rss, hx, heap;
 };
 
 struct phases_running {
@@ -106,17 +122,20 @@ struct phases_running {
 	double progress_lo, progress_hi; /* over the samples with progress */
 	struct phases_fit_point *fit;    /* NULL: not a leak phase, or none yet */
 	int nfit;
+	int64_t last_alloc_progress, last_heap; /* of the sample before */
 	int64_t stride, with_progress;
 };
 
 struct phases_acc {
 	struct phases_running p[SERIES_MAX_PHASES];
 	unsigned fit_mask; /* series phases whose fit points are kept */
+	int program;       /* a real program's: every phase, its heap by reading */
 	int oom;           /* a fit buffer could not be allocated */
 };
 
-/* w: the workload (scaled like the run; NULL for a real program) says
- * which phases leak. phases_acc_finish frees what add allocated. */
+/* w: the workload (scaled like the run; NULL, or one without phases, for
+ * a real program, whose every phase with steps is fitted) says which
+ * phases leak. phases_acc_finish frees what add allocated. */
 void phases_acc_init(struct phases_acc *a, const struct workload *w);
 void phases_acc_add(struct phases_acc *a, const struct sample *row);
 void phases_acc_finish(struct phases_acc *a);

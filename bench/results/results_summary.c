@@ -30,7 +30,9 @@ static bool cell_ok(const struct cell_record *c) { return strcmp(c->status, "ok"
  * for a phase that has them. */
 static int phase_json(struct json_object *o, const struct phase_stat *p)
 {
-	bool snapshot = p->snapshot_heap_bytes > 0, leak = isfinite(p->heap_growth_per_iter_bytes);
+	bool snapshot = p->snapshot_heap_bytes > 0 || p->snapshot_rss_bytes > 0;
+	bool leak =
+	    isfinite(p->heap_growth_per_iter_bytes) || isfinite(p->rss_growth_per_iter_bytes);
 	int rc = jsonw_add_str(o, "name", p->name);
 #define WRITE_I(key) (p->key < 0 ? jsonw_add_null(o, #key) : jsonw_add_int(o, #key, p->key))
 #define WRITE_F(key) jsonw_add_real(o, #key, p->key)

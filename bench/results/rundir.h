@@ -84,6 +84,11 @@ struct rundir_phase {
 	char name[WIMM_NAME_MAX];
 	int samples;
 	double start_s, end_s; /* NaN when the phase had no sample */
+	/* What the report's phase table shows (NaN = n/a): the duration, RSS
+	 * and heap at the phase's end (its exact reading where there is one,
+	 * else its last sample), its heap growth per iteration and the 95%
+	 * interval's half-width. */
+	double duration_s, rss_end_bytes, heap_end_bytes, heap_growth, heap_growth_ci95;
 };
 
 struct rundir_cell {

@@ -336,6 +336,20 @@ static int read_phases(struct rundir_cell *c, struct json_object *list, const ch
 			return -EINVAL;
 		if (samples > 1e9)
 			return jsonr_fail(&at, "samples", "out of range (%g)", samples);
+		/* Checked above, by their units. */
+		double snap_rss, snap_heap;
+		jsonr_figure(&at, p, "duration_s", JSONR_NONNEG, &rp->duration_s);
+		jsonr_figure(&at, p, "rss_end_bytes", JSONR_WHOLE, &rp->rss_end_bytes);
+		jsonr_figure(&at, p, "heap_end_bytes", JSONR_WHOLE, &rp->heap_end_bytes);
+		jsonr_figure(&at, p, "snapshot_rss_bytes", JSONR_WHOLE, &snap_rss);
+		jsonr_figure(&at, p, "snapshot_heap_bytes", JSONR_WHOLE, &snap_heap);
+		jsonr_figure(&at, p, "heap_growth_per_iter_bytes", JSONR_FINITE, &rp->heap_growth);
+		jsonr_figure(&at, p, "heap_growth_ci95_bytes", JSONR_FINITE, &rp->heap_growth_ci95);
+		/* The exact reading at the phase's end, where it was taken. */
+		if (!isnan(snap_rss)) {
+			rp->rss_end_bytes = snap_rss;
+			rp->heap_end_bytes = snap_heap;
+		}
 		rp->samples = isnan(samples) ? 0 : (int)samples;
 	}
 	return 0;

@@ -120,6 +120,14 @@ static void record(const struct runner_cell *c, struct runner_outcome *o, const 
 		c->on_sample(c->on_sample_ctx, row);
 }
 
+/* The work done, for a row: a worker counts it from the start; a real
+ * program counts steps only if it marks them (wimm_step), so before its
+ * first step the count is n/a, not 0. */
+static int64_t work_done(const struct runner_cell *c, int64_t count)
+{
+	return c->heap_from_scoreboard || count > 0 ? count : -1;
+}
+
 /* Returns 0 when the child had no memory to read (it is exiting). */
 static int sample(const struct runner_cell *c, struct runner_outcome *o, int statm, long page,
                   double t, int64_t missed)
@@ -139,12 +147,12 @@ static int sample(const struct runner_cell *c, struct runner_outcome *o, int sta
 	                     .alloc_resident_bytes = -1,
 	                     .arenas = -1,
 	                     .progress = -1,
-	                     .missed_ticks = missed};
+	                     .missed_ticks = missed,
+	                     .alloc_progress = -1};
 	if (c->sb) {
-		if (c->heap_from_scoreboard) {
+		if (c->heap_from_scoreboard)
 			row.heap_bytes = scoreboard_live_bytes(c->sb);
-			row.progress = (int64_t)scoreboard_progress(c->sb);
-		}
+		row.progress = work_done(c, (int64_t)scoreboard_progress(c->sb));
 		row.phase = atomic_load_explicit(&c->sb->phase, memory_order_relaxed);
 		scoreboard_probe_read(c->sb, &o->probe);
 		if (o->probe.active) {
@@ -152,6 +160,7 @@ static int sample(const struct runner_cell *c, struct runner_outcome *o, int sta
 			row.alloc_system_bytes = o->probe.system_bytes;
 			row.alloc_resident_bytes = o->probe.resident_bytes;
 			row.arenas = o->probe.arenas;
+			row.alloc_progress = work_done(c, o->probe.progress);
 			row.probe_reads = (int64_t)o->probe.reads;
 		}
 		/* A real program has no scoreboard count: the allocator's
@@ -182,9 +191,11 @@ static void exit_row(const struct runner_cell *c, struct runner_outcome *o, int6
 	    .alloc_system_bytes = atomic_load(&e->alloc_system_bytes),
 	    .alloc_resident_bytes = atomic_load(&e->alloc_resident_bytes),
 	    .arenas = atomic_load(&e->arenas),
-	    .progress = c->heap_from_scoreboard ? (int64_t)scoreboard_progress(c->sb) : -1,
+	    .progress = work_done(c, (int64_t)scoreboard_progress(c->sb)),
 	    .phase = atomic_load(&c->sb->phase),
 	};
+	/* Nothing is done after the exit reading: the count now is its. */
+	row.alloc_progress = row.progress;
 	if (!c->heap_from_scoreboard)
 		row.heap_bytes = row.alloc_in_use_bytes;
 	if (o->samples && row.t_s < o->last_t_s)

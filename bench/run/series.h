@@ -14,7 +14,7 @@
  * SERIES_ENVELOPE_BELOW_NS, once SERIES_FULL_ROWS rows are written, each
  * window of SERIES_WINDOW_NS keeps only its rows of lowest and highest RSS
  * and of lowest and highest heap (each a real sample, in time order), so
- * no peak or trough is lost and an hour at 1 ms stays about 16 MB at most.
+ * no peak or trough is lost and an hour at 1 ms stays about 18 MB at most.
  * meta.json records these numbers ("series"); a phase change closes a
  * window, so every phase's first sample is kept.
  */
@@ -41,11 +41,14 @@
 	X(alloc_system_bytes, int64_t, bytes, "bytes the allocator holds from the OS")             \
 	X(alloc_resident_bytes, int64_t, bytes, "of those, resident, where it knows")              \
 	X(arenas, int64_t, count, "the allocator's arena count (see README)")                      \
-	X(progress, int64_t, count, "units of work done (iterations, ops, sources)")               \
+	X(progress, int64_t, count,                                                                \
+	  "units of work done (iterations, ops, sources; a program's steps)")                      \
 	X(phase, int, phase, "index of the phase the workload was in")                             \
 	X(missed_ticks, int64_t, count,                                                            \
 	  "ticks of the interval that passed without a sample just before this row (in an "        \
 	  "envelope: in this row's window)")                                                       \
+	X(alloc_progress, int64_t, count,                                                          \
+	  "units of work done when the allocator's figures were read")                             \
 	X(rss_file_bytes, int64_t, bytes, "of RSS, file-backed and shared pages (statm shared)")   \
 	X(probe_reads, int64_t, count, "the probe's readings so far (a change: a new reading)")    \
 	X(part_heap_bytes, int64_t, bytes, "RSS part: the live heap (split.h)")                    \
