@@ -66,6 +66,28 @@ def man_page_options(wimm):
     check(not missing, f"doc/wimm.1.scd names every option of every --help; missing: {missing}")
 
 
+def markers(moved):
+    """wimm.h and wimm.py are installed, and work from there outside wimm."""
+    header = os.path.join(moved, "include", "wimm.h")
+    module = [os.path.join(d, f) for d, _, fs in os.walk(moved) for f in fs if f == "wimm.py"]
+    check(os.path.exists(header) and len(module) == 1,
+          f"wimm.h and wimm.py installed: {os.path.exists(header)}, {module}")
+    src = os.path.join(moved, "m.c")
+    with open(src, "w") as f:
+        f.write('#include <wimm.h>\nint main(void) { wimm_phase("p"); wimm_step(); return 0; }\n')
+    cc = os.environ.get("CC", "cc")
+    exe = os.path.join(moved, "m")
+    r = subprocess.run([cc, "-I", os.path.join(moved, "include"), src, "-o", exe],
+                       capture_output=True, text=True, timeout=120)
+    r = r if r.returncode else subprocess.run([exe], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, f"a program built against the installed wimm.h runs: {r.stderr[-200:]}")
+    if module:
+        code = "import sys; sys.path.insert(0, sys.argv[1]); import wimm; print(wimm.active)"
+        r = subprocess.run([sys.executable, "-c", code, os.path.dirname(module[0])],
+                           capture_output=True, text=True, env=clean_env(), timeout=60)
+        check(r.stdout.strip() == "False", f"the installed wimm.py imports: {r.stdout!r}")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="wimm-installed-")
     try:
@@ -85,6 +107,7 @@ def main():
         else:
             skip("wimm.1 installed", "scdoc is not installed (scripts/deps.sh installs it)")
         man_page_options(wimm)
+        markers(moved)
         run_suite("integration.py", wimm, os.path.join(FIXTURES, "run", "small-churn.yaml"),
                   EXPECTED)
         run_suite("compare_cli.py", wimm, os.path.join(FIXTURES, "compare"))
