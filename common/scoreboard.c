@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
+
 void scoreboard_init(struct scoreboard *sb)
 {
 	sb->magic = SCOREBOARD_MAGIC;
@@ -263,12 +265,7 @@ void scoreboard_futex_wake(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static int64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 int scoreboard_probe_request(struct scoreboard *sb, int index, int64_t timeout_ns)
 {

@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/procself.h"
 #include "workloads/keys.h"
 #include "workloads/queue.h"
@@ -141,12 +142,7 @@ void engine_free_retained(struct scoreboard *sb)
 /* Set by engine_run for the checkpoints of its phases. */
 static void (*checkpoint_hook)(int phase);
 
-int64_t engine_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+int64_t engine_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 void engine_checkpoint(struct gen_ctx *ctx)
 {

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "allocators/probe/probe.h"
+#include "common/clock.h"
 #include "common/procself.h"
 #include "common/scoreboard.h"
 
@@ -44,12 +45,7 @@ static int warned;          /* more names than the scoreboard holds */
 static int64_t started;     /* the probe's start, before main: "start" begins */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static int64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 static void forget(void) { board = NULL; }
 

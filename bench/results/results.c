@@ -37,6 +37,7 @@
 
 #include "bench/results/cell_io.h"
 #include "bench/results/jsonw.h"
+#include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/log.h"
 
@@ -47,13 +48,6 @@
 #define JSON_PLAIN (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 #define SUMMARY_GAP_NS INT64_C(1000000000)
 #define SUMMARY_COST_FACTOR 20
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- files and directories ---- */
 

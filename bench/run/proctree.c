@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "bench/run/proctree_impl.h"
+#include "common/clock.h"
 #include "common/text.h"
 
 #define THREADS_TICKS 4
@@ -68,18 +69,11 @@
  * a shell's child found before its exec names the program after it. */
 #define CMD_REREAD_TICKS 4
 
-static int64_t clock_of(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t mono_ns(void) { return clock_of(CLOCK_MONOTONIC); }
+static int64_t mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 /* The driver's own costs are CPU time: on a busy machine, wall time is
  * mostly waiting for a CPU. */
-static int64_t cpu_ns(void) { return clock_of(CLOCK_THREAD_CPUTIME_ID); }
+static int64_t cpu_ns(void) { return clock_ns(CLOCK_THREAD_CPUTIME_ID); }
 
 static int open_proc(pid_t pid, const char *name)
 {

@@ -35,17 +35,13 @@
 #include "bench/run/capture.h"
 #include "bench/run/reaper.h"
 #include "bench/run/spawn.h"
+#include "common/clock.h"
 #include "common/fsutil.h"
 #include "common/text.h"
 
 #define NS_PER_S INT64_C(1000000000)
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
+static int64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 static struct timespec to_timespec(int64_t ns)
 {

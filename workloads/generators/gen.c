@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/units.h"
 #include "workloads/generators/gen_common.h"
 #include "workloads/generators/gen_table.h"
@@ -62,12 +63,7 @@ void gen_check_window(struct gen_check *c, const struct dist *d, double blocks, 
 	         threads == 1 ? "" : "s");
 }
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+static int64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 void gen_pace_start(struct gen_pace *p, const struct bound *b)
 {
