@@ -30,7 +30,8 @@ preset and thread count, the worker alone under heaptrack. Checks:
                    served an allocation; "Thread heaps in use")       equal
   work end         the allocator's in-use and system bytes wimm read at
                    the work phase's checkpoint, and their ratio, against
-                   the statistics printed at that instant (glibc, jemalloc;
+                   the statistics printed at that instant (glibc, jemalloc:
+                   allocated less its threads' caches' tcache_bytes;
                    tcmalloc's in-use)                                    2%
                    (jemalloc's stats_print allocates a 64 KiB buffer for
                    its own output before it reads: its in-use is 65,536 B
@@ -189,11 +190,16 @@ def parse_stats(family, text):
         except (ValueError, KeyError):
             return None, None, None
         st = j["stats"]
-        arenas = 0
+        arenas, cached = 0, 0
         for k, a in j.get("stats.arenas", {}).items():
-            if k.isdigit() and (a["small"]["nmalloc"] + a["large"]["nmalloc"]) > 0:
+            if not k.isdigit():
+                continue
+            # Blocks in the threads' caches count as allocated to jemalloc
+            # but are held by no one: the probe leaves them out of in-use.
+            cached += a.get("tcache_bytes", 0)
+            if (a["small"]["nmalloc"] + a["large"]["nmalloc"]) > 0:
                 arenas += 1
-        return st["allocated"], st["mapped"], arenas
+        return st["allocated"] - cached, st["mapped"], arenas
     if family == "tcmalloc":
         inuse = re.search(r"MALLOC:\s+(\d+) \(.*\) Bytes in use by application", text)
         heaps = re.search(r"MALLOC:\s+(\d+)\s+Thread heaps in use", text)
