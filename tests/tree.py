@@ -115,7 +115,10 @@ def orphan():
     run_dir, cells = run("orphan", ["glibc"], [PY, ORPHAN, hwm_dir, "64", "1.2"])
     if not run_dir:
         return
-    procs = tsv(os.path.join(run_dir, "procs", "orphan-glibc-r1", "procs.tsv"))
+    path = os.path.join(run_dir, "procs", "orphan-glibc-r1", "procs.tsv")
+    if not check(os.path.exists(path), f"the tree's processes written ({path})"):
+        return
+    procs = tsv(path)
     parent = next(p for p in procs if p["command"].startswith(PY + " " + ORPHAN))
     kids = [p for p in procs if p["command"].startswith(PY + " " + HOLD)]
     if not check(len(kids) == 1, f"the child found ({len(procs)} processes)"):
@@ -191,7 +194,24 @@ def short_lived():
           f"{c['procs_unsampled_cpu_s']} s")
 
 
+def orphan_at_once():
+    """A root that starts a child and exits before the next tick: the child,
+    an orphan handed to the driver, is still found and followed."""
+    hwm_dir = tempfile.mkdtemp(prefix="wimm-tree-quick-")
+    script = f"{shlex.quote(PY)} {HOLD} {hwm_dir} 16 1.5 & exit 0"
+    run_dir, cells = run("quick", ["glibc"], ["sh", "-c", script], "--interval", "1s")
+    if not run_dir:
+        return
+    # The child writes its VmHWM as it exits: killed with the root's group,
+    # it would leave no file.
+    hwms = os.listdir(hwm_dir)
+    check(cells["glibc"]["procs"] == 2 and len(hwms) == 1,
+          f"a child left at once is found and followed to its end: "
+          f"{cells['glibc']['procs']} processes, its exit hook ran: {hwms}")
+
+
 two_scripts()
+orphan_at_once()
 short_lived()
 no_probe()
 orphan()

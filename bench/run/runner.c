@@ -360,7 +360,11 @@ static void watch(const struct runner_cell *c, struct runner_outcome *o, pid_t p
 static void follow_rest(const struct runner_cell *c, struct runner_outcome *o, pid_t pid,
                         struct capture *cap, int ncap, int64_t deadline, const sigset_t *mask)
 {
-	int64_t next = now_ns();
+	/* One tick first: a child the root started since the last tick has
+	 * been handed to the driver as an orphan, and only a tick finds it
+	 * (among the driver's own children) before the count below is read. */
+	tree_tick(c, o, now_ns());
+	int64_t next = now_ns() + c->interval_ns;
 	while (proctree_live_descendants(o->tree) > 0) {
 		int64_t t = now_ns();
 		if (t >= next) {
