@@ -84,6 +84,12 @@ int report_cat(char *out, size_t len, int n, const char *fmt, ...)
 int report_phase_table_build(const struct rundir *rv, const struct rundir_block *b,
                              struct table *t);
 
+/* The block's table (phases: its table of phases) for report.md and
+ * report.html, and its label (heading when given). Returns 0 with t to
+ * free, or -1 when there is nothing to show. */
+int report_block_table(const struct rundir *rv, const struct rundir_block *b, int phases,
+                       const char *heading, struct table *t, char *label, size_t len);
+
 /* Writes s with & < > " ' escaped, so no text from a YAML file or a
  * command line can become markup. */
 void report_html_text(FILE *f, const char *s);

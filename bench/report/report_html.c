@@ -202,15 +202,8 @@ static void table(FILE *f, const struct rundir *rv, const struct rundir_block *b
 {
 	struct table t;
 	char label[160];
-	if (phases ? report_phase_table_build(rv, b, &t) : table_build(rv, b, SHOW_REPORT, &t))
+	if (report_block_table(rv, b, phases, heading, &t, label, sizeof(label)))
 		return;
-	if (!t.nrows) {
-		table_free(&t);
-		return;
-	}
-	rundir_block_label(b, label, sizeof(label));
-	if (heading)
-		snprintf(label, sizeof(label), "%s", heading);
 	fputs("<table>\n<tr><th>", f);
 	report_html_text(f, label);
 	fputs("</th>", f);

@@ -113,15 +113,8 @@ static void md_table(FILE *f, const struct rundir *rv, const struct rundir_block
 {
 	struct table t;
 	char label[160];
-	if (phases ? report_phase_table_build(rv, b, &t) : table_build(rv, b, SHOW_REPORT, &t))
+	if (report_block_table(rv, b, phases, heading, &t, label, sizeof(label)))
 		return;
-	if (!t.nrows) {
-		table_free(&t);
-		return;
-	}
-	rundir_block_label(b, label, sizeof(label));
-	if (heading)
-		snprintf(label, sizeof(label), "%s", heading);
 	fputs("| ", f);
 	md_cell(f, label);
 	for (int a = 0; a < t.ncols; a++) {

@@ -136,3 +136,18 @@ int report_phase_table_build(const struct rundir *rv, const struct rundir_block 
 		}
 	return 0;
 }
+
+int report_block_table(const struct rundir *rv, const struct rundir_block *b, int phases,
+                       const char *heading, struct table *t, char *label, size_t len)
+{
+	if (phases ? report_phase_table_build(rv, b, t) : table_build(rv, b, SHOW_REPORT, t))
+		return -1;
+	if (!t->nrows) {
+		table_free(t);
+		return -1;
+	}
+	rundir_block_label(b, label, len);
+	if (heading)
+		snprintf(label, len, "%s", heading);
+	return 0;
+}
